@@ -1,0 +1,55 @@
+/**
+ * What every runtime function gets: the global options and a lazily opened containerd client.
+ * The client module (grpc-js, protobuf descriptors) is imported on first use only, so commands that
+ * never talk to containerd (`--help`, `version` client part, pure parsing errors) stay fast.
+ */
+import type { ContainerdClient } from './containerd/client.js';
+
+export interface GlobalOptions {
+  /** containerd socket path (`--address`, CONTAINERD_ADDRESS). */
+  address: string;
+  /** containerd namespace (`--namespace`, CONTAINERD_NAMESPACE). */
+  namespace: string;
+  /** tsdock's own state: names, logs, per-container files (`--data-root`). */
+  dataRoot: string;
+  debug: boolean;
+}
+
+export function defaultGlobals(env: NodeJS.ProcessEnv = process.env): GlobalOptions {
+  return {
+    address: env.CONTAINERD_ADDRESS || '/run/containerd/containerd.sock',
+    namespace: env.CONTAINERD_NAMESPACE || 'default',
+    dataRoot: env.TSDOCK_DATA_ROOT || '/var/lib/tsdock',
+    debug: env.TSDOCK_DEBUG === '1',
+  };
+}
+
+export interface Stdio {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export class RuntimeContext {
+  private clientPromise?: Promise<ContainerdClient>;
+  constructor(
+    readonly globals: GlobalOptions,
+    readonly stdio: Stdio = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+  ) {}
+
+  client(): Promise<ContainerdClient> {
+    this.clientPromise ??= import('./containerd/client.js').then(
+      (m) => new m.ContainerdClient(this.globals.address, this.globals.namespace),
+    );
+    return this.clientPromise;
+  }
+
+  /** The data root for the current namespace: state of one namespace never mixes with another's. */
+  get stateDir(): string {
+    return `${this.globals.dataRoot}/${this.globals.namespace}`;
+  }
+
+  close(): void {
+    void this.clientPromise?.then((c) => c.close()).catch(() => undefined);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * One error class per failure kind. The exit code lives on the class, so mapping an error to the
+ * process status happens in exactly one place (`exitCodeOf`), whatever layer threw it.
+ *
+ * Messages are what the user sees as one line on stderr; they follow Docker's wording where Docker
+ * has one, because scripts grep for it.
+ */
+export abstract class TsdockError extends Error {
+  abstract readonly exitCode: number;
+  /** Extra line printed after the message (e.g. "See 'tsdock run --help'."). */
+  hint?: string;
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = new.target.name;
+    if (options?.hint) this.hint = options.hint;
+  }
+}
+
+/** A bad flag, a bad value, a bad reference: the user can fix the command line. Docker: 125. */
+export class UsageError extends TsdockError {
+  readonly exitCode = 125;
+}
+
+/** An object named by the user does not exist (container, image, network). Docker CLI: 1. */
+export class NotFoundError extends TsdockError {
+  readonly exitCode: number = 1;
+}
+
+/** An image missing on `run`/`create` is the CLI's own failure, hence 125 there. */
+export class ImageNotFoundError extends NotFoundError {
+  override readonly exitCode: number = 125;
+}
+
+/** Something already exists or is in a state that forbids the action (name in use, container running). */
+export class ConflictError extends TsdockError {
+  readonly exitCode: number = 1;
+}
+
+/** containerd is not reachable or answered with an internal failure. */
+export class DaemonError extends TsdockError {
+  readonly exitCode = 125;
+}
+
+/** The container's command cannot be invoked (permission denied, is a directory). */
+export class CannotInvokeError extends TsdockError {
+  readonly exitCode = 126;
+}
+
+/** The container's command was not found. */
+export class CommandNotFoundError extends TsdockError {
+  readonly exitCode = 127;
+}
+
+/** A kernel-side operation (mount, netns, iptables, cgroup write) failed. */
+export class SystemError extends TsdockError {
+  readonly exitCode = 125;
+}
+
+/** A template given to --format failed to parse or execute. Docker exits 1 (inspect: 64 on parse). */
+export class TemplateError extends TsdockError {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * Several per-argument failures of one command (`rm a b c`): each was already printed; the
+ * command ends with status 1 as Docker's does.
+ */
+export class PartialFailureError extends TsdockError {
+  readonly exitCode = 1;
+  constructor() {
+    super('');
+  }
+}
+
+/** The process inside the container decided the status (`run` in the foreground, `wait`). */
+export class ContainerExit extends TsdockError {
+  readonly exitCode: number;
+  constructor(code: number) {
+    super('');
+    this.exitCode = code;
+  }
+}
+
+/** Programming error: printed with its stack under --debug. */
+export class BugError extends TsdockError {
+  readonly exitCode = 1;
+}
+
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof TsdockError) return err.exitCode;
+  return 1;
+}
