@@ -94,3 +94,23 @@ export function exitCodeOf(err: unknown): number {
   if (err instanceof TsdockError) return err.exitCode;
   return 1;
 }
+
+/**
+ * `run` reports every failure before the container's own process runs as 125 (Docker's
+ * toStatusError), except the "cannot invoke"/"not found" cases that keep 126/127.
+ */
+export class RunFailure extends TsdockError {
+  readonly exitCode = 125;
+}
+
+export function asRunFailure(err: unknown): unknown {
+  if (!(err instanceof TsdockError)) return err;
+  if (err.exitCode === 125 || err.exitCode === 126 || err.exitCode === 127) return err;
+  if (err instanceof ContainerExit || err instanceof PartialFailureError) return err;
+  return new RunFailure(err.message, { cause: err, hint: err.hint });
+}
+
+/** Wrong number of positional arguments: docker/cli's RequiresMinArgs errors exit 1, not 125. */
+export class ArgumentCountError extends TsdockError {
+  readonly exitCode = 1;
+}

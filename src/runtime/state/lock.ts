@@ -1,0 +1,23 @@
+/**
+ * Cross-process locks for tsdock's state. proper-lockfile (mkdir-based, with stale detection) is
+ * used rather than flock because Node has no flock binding and a stale lock of a killed tsdock must
+ * not wedge the next command.
+ */
+import { mkdir } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
+
+export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const release = await lockfile.lock(dir, {
+    lockfilePath: `${dir}/.lock`,
+    stale: 10_000,
+    update: 2_000,
+    retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
+    realpath: false,
+  });
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

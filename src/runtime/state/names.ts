@@ -1,0 +1,123 @@
+/**
+ * Container names. A name is reserved by creating `names/<name>` with O_EXCL, which is atomic
+ * without any lock: of 20 parallel `run --name same`, exactly one creates the file. The file holds
+ * the owner id and the pid of the tsdock that reserved it, so a reservation left by a killed tsdock
+ * (pid gone, no container) is recognised as stale and reclaimed — under a lock, because two
+ * reclaimers must not delete each other's fresh reservation.
+ */
+import { open, readFile, unlink, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConflictError } from '../errors.js';
+import { pidAlive } from './files.js';
+import { withLock } from './lock.js';
+import type { StatePaths } from './paths.js';
+
+interface Reservation {
+  id: string;
+  pid: number;
+}
+
+export function conflictMessage(name: string, id: string): string {
+  return (
+    `Conflict. The container name "/${name}" is already in use by container "${id}". ` +
+    'You have to remove (or rename) that container to be able to reuse that name.'
+  );
+}
+
+async function readReservation(file: string): Promise<Reservation | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Reservation;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    // A file cut short by a crash between open and write: treat as stale with no owner.
+    return { id: '', pid: 0 };
+  }
+}
+
+async function tryCreate(file: string, r: Reservation): Promise<boolean> {
+  try {
+    const fh = await open(file, 'wx', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(r));
+    } finally {
+      await fh.close();
+    }
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+export class NameStore {
+  constructor(
+    private readonly paths: StatePaths,
+    /** Whether containerd still has a container with this id. */
+    private readonly containerExists: (id: string) => Promise<boolean>,
+  ) {}
+
+  private file(name: string): string {
+    return join(this.paths.names, name);
+  }
+
+  async reserve(name: string, id: string): Promise<void> {
+    await mkdir(this.paths.names, { recursive: true });
+    const file = this.file(name);
+    const mine = { id, pid: process.pid };
+    if (await tryCreate(file, mine)) return;
+    const held = await readReservation(file);
+    if (held && !(await this.isStale(held))) throw new ConflictError(conflictMessage(name, held.id));
+    await withLock(this.paths.locks, async () => {
+      const again = await readReservation(file);
+      if (again && !(await this.isStale(again))) throw new ConflictError(conflictMessage(name, again.id));
+      await unlink(file).catch(() => undefined);
+      if (!(await tryCreate(file, mine))) {
+        const winner = await readReservation(file);
+        throw new ConflictError(conflictMessage(name, winner?.id ?? ''));
+      }
+    });
+  }
+
+  /** Release only if the name still belongs to `id` (a rename may have moved it). */
+  async release(name: string, id: string): Promise<void> {
+    const held = await readReservation(this.file(name));
+    if (held && held.id === id) await unlink(this.file(name)).catch(() => undefined);
+  }
+
+  async lookup(name: string): Promise<string | undefined> {
+    const held = await readReservation(this.file(name));
+    return held?.id || undefined;
+  }
+
+  private async isStale(r: Reservation): Promise<boolean> {
+    if (r.pid !== process.pid && pidAlive(r.pid)) return false; // creation in flight elsewhere
+    if (!r.id) return true;
+    return !(await this.containerExists(r.id));
+  }
+
+  /** Drop reservations whose container is gone and whose creator is dead. */
+  async reconcile(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.paths.names);
+    } catch {
+      return [];
+    }
+    const dropped: string[] = [];
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      const r = await readReservation(this.file(name));
+      if (r && (await this.isStale(r))) {
+        await withLock(this.paths.locks, async () => {
+          const again = await readReservation(this.file(name));
+          if (again && (await this.isStale(again))) {
+            await unlink(this.file(name)).catch(() => undefined);
+            dropped.push(name);
+          }
+        });
+      }
+    }
+    return dropped;
+  }
+}

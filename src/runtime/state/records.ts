@@ -1,0 +1,82 @@
+/**
+ * What tsdock keeps per container beside containerd's record: the Docker-shaped configuration as
+ * created (`container.json`, written once, rewritten by rename/update) and the run state
+ * (`state.json`, rewritten on start and exit). containerd's container object stays the source of
+ * truth for existence; these files carry what containerd has no field for.
+ */
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from './files.js';
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string; // RFC3339Nano
+  /** The image as the user typed it (Config.Image) and the resolved containerd name. */
+  imageRef: string;
+  imageName: string;
+  imageId: string; // sha256:<config digest>
+  path: string;
+  args: string[];
+  /** Docker's inspect shapes, precomputed at create. */
+  config: Record<string, unknown>;
+  hostConfig: Record<string, unknown>;
+  logPath: string;
+  stopSignal: string;
+  stopTimeout: number;
+  autoRemove: boolean;
+  interactive: boolean;
+  tty: boolean;
+  networkMode: string;
+  logOpts: { maxSize?: number; maxFile?: number };
+}
+
+export interface ContainerRunState {
+  status: 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+  pid: number;
+  exitCode: number;
+  error: string;
+  oomKilled: boolean;
+  startedAt: string; // '0001-01-01T00:00:00Z' when never
+  finishedAt: string;
+  restartCount: number;
+  monitorPid?: number;
+  /** Set when the user stopped it (restart policies must not bring it back). */
+  stoppedByUser?: boolean;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function initialState(): ContainerRunState {
+  return {
+    status: 'created',
+    pid: 0,
+    exitCode: 0,
+    error: '',
+    oomKilled: false,
+    startedAt: ZERO_TIME,
+    finishedAt: ZERO_TIME,
+    restartCount: 0,
+  };
+}
+
+export class ContainerFiles {
+  constructor(readonly dir: string) {}
+  get recordPath(): string {
+    return join(this.dir, 'container.json');
+  }
+  get statePath(): string {
+    return join(this.dir, 'state.json');
+  }
+  readRecord(): Promise<ContainerRecord | undefined> {
+    return readJson<ContainerRecord>(this.recordPath);
+  }
+  writeRecord(r: ContainerRecord): Promise<void> {
+    return writeJsonAtomic(this.recordPath, r);
+  }
+  async readState(): Promise<ContainerRunState> {
+    return (await readJson<ContainerRunState>(this.statePath)) ?? initialState();
+  }
+  writeState(s: ContainerRunState): Promise<void> {
+    return writeJsonAtomic(this.statePath, s);
+  }
+}
