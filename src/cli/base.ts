@@ -29,3 +29,23 @@ export abstract class TsdockCommand extends Command {
     return parsed;
   }
 }
+
+import { ArgumentCountError } from '../runtime/errors.js';
+
+/** docker/cli's cli.RequiresMinArgs / ExactArgs / RequiresRangeArgs messages. */
+export function requireArgs(
+  cmd: TsdockCommand,
+  args: string[],
+  opts: { min?: number; max?: number; exact?: number; usage: string; summary: string },
+): void {
+  const path = cmd.commandPath || (cmd.constructor as typeof TsdockCommand).id;
+  const fail = (what: string) =>
+    new ArgumentCountError(`"tsdock ${path}" ${what}.`, {
+      hint: `See 'tsdock ${path} --help'.\n\nUsage:  tsdock ${path} ${opts.usage}\n\n${opts.summary}`,
+    });
+  const plural = (n: number) => (n === 1 ? 'argument' : 'arguments');
+  if (opts.exact !== undefined && args.length !== opts.exact)
+    throw fail(`requires exactly ${opts.exact} ${plural(opts.exact)}`);
+  if (opts.min !== undefined && args.length < opts.min) throw fail(`requires at least ${opts.min} ${plural(opts.min)}`);
+  if (opts.max !== undefined && args.length > opts.max) throw fail(`accepts at most ${opts.max} ${plural(opts.max)}`);
+}

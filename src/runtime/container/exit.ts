@@ -1,0 +1,44 @@
+/**
+ * Recording a container's exit. Whoever sees the task stopped first does it — the monitor's exit
+ * hook (so it happens even when no tsdock client is around), `stop`, or a foreground `run` — under
+ * the container's lock, so it happens once: the task is deleted (freeing the shim), the exit status
+ * and time land in state.json, and what the running container held is released.
+ */
+import type { RuntimeContext } from '../context.js';
+import { NotFoundError } from '../errors.js';
+import { withLock } from '../state/lock.js';
+import type { ContainerRunState } from '../state/records.js';
+import { getTask, type Found } from './store.js';
+
+export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<ContainerRunState> {
+  const client = await ctx.client();
+  return withLock(found.files.dir, async () => {
+    const state = await found.files.readState();
+    const task = await getTask(client, found.id);
+    if (task && task.status !== 'STOPPED') return state;
+    if (task) {
+      let exitStatus = task.exitStatus;
+      let exitedAt = task.exitedAt;
+      try {
+        const deleted = await client.tasks.delete(found.id);
+        exitStatus = deleted.exitStatus;
+        exitedAt = deleted.exitedAt ?? exitedAt;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+      if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
+        state.status = 'exited';
+        state.exitCode = exitStatus;
+        state.finishedAt = (exitedAt ?? new Date()).toISOString();
+      }
+    } else if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
+      // Task vanished without a recorded exit (containerd restarted, shim killed): Docker shows 255.
+      state.status = 'exited';
+      state.exitCode = state.exitCode || 255;
+      state.finishedAt = new Date().toISOString();
+    }
+    state.pid = 0;
+    await found.files.writeState(state);
+    return state;
+  });
+}

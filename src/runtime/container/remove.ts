@@ -1,0 +1,42 @@
+/** `rm`: everything a container owns goes — task, container record, snapshot, files, name. */
+import { rm } from 'node:fs/promises';
+import type { RuntimeContext } from '../context.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { pidAlive } from '../state/files.js';
+import { getTask, nameStore, type Found } from './store.js';
+import { SIGKILL } from './signals.js';
+
+const ignoreNotFound = (err: unknown): void => {
+  if (!(err instanceof NotFoundError)) throw err;
+};
+
+export async function removeContainer(ctx: RuntimeContext, found: Found, opts: { force: boolean }): Promise<void> {
+  const client = await ctx.client();
+  const task = await getTask(client, found.id);
+  if (task && task.status !== 'STOPPED') {
+    if (!opts.force) {
+      throw new ConflictError(
+        `Error response from daemon: cannot remove container "/${found.record.name}": container is running: ` +
+          'stop the container before removing or force remove',
+      );
+    }
+    const waited = client.tasks.wait(found.id).catch(() => undefined);
+    await client.tasks.kill(found.id, SIGKILL, { all: true }).catch(ignoreNotFound);
+    if (task.status === 'PAUSED') await client.tasks.resume(found.id).catch(() => undefined);
+    await waited;
+  }
+  if (task) await client.tasks.delete(found.id).catch(ignoreNotFound);
+  const state = await found.files.readState();
+  // The monitor ends by itself at EOF; one left waiting on a task that never started is ours to end.
+  if (state.monitorPid && pidAlive(state.monitorPid)) {
+    try {
+      process.kill(state.monitorPid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  await client.containers.delete(found.id).catch(ignoreNotFound);
+  await client.snapshots.remove(found.id).catch(ignoreNotFound);
+  await rm(found.files.dir, { recursive: true, force: true });
+  await nameStore(ctx, client).release(found.record.name, found.id);
+}

@@ -1,0 +1,32 @@
+/** `rename`: the new name is reserved first, so a failed rename leaves the old one intact. */
+import type { RuntimeContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { nameStore, NAME_LABEL, type Found } from './store.js';
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export async function renameContainer(ctx: RuntimeContext, found: Found, newName: string): Promise<void> {
+  const name = newName.replace(/^\//, '');
+  if (!NAME_RE.test(newName)) {
+    throw new UsageError(
+      `Error response from daemon: Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+    );
+  }
+  const old = found.record.name;
+  if (name === old) {
+    throw new UsageError('Error response from daemon: Renaming a container with the same name as its current name');
+  }
+  const client = await ctx.client();
+  const names = nameStore(ctx, client);
+  await names.reserve(name, found.id);
+  try {
+    const c = await client.containers.get(found.id);
+    c.labels = { ...c.labels, [NAME_LABEL]: name };
+    await client.containers.update(c, [`labels.${NAME_LABEL}`]);
+    await found.files.writeRecord({ ...found.record, name });
+  } catch (err) {
+    await names.release(name, found.id);
+    throw err;
+  }
+  await names.release(old, found.id);
+}

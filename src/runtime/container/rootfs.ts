@@ -1,0 +1,117 @@
+/**
+ * Reading a file of a container's root filesystem before it runs (for `-u name` → uid/gid) without
+ * mounting it: the overlay snapshot's layers are plain directories on this host, so the file is
+ * looked up in upperdir then each lowerdir in order, honouring overlay whiteouts.
+ */
+import { readFile, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Mount } from '../containerd/types.js';
+import { UsageError } from '../errors.js';
+
+export function layerDirs(mounts: Mount[]): string[] {
+  const m = mounts[0];
+  if (!m) return [];
+  if (m.type === 'bind') return [m.source];
+  const opt = (k: string) => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+  const dirs: string[] = [];
+  const upper = opt('upperdir');
+  if (upper) dirs.push(upper);
+  const lower = opt('lowerdir');
+  if (lower) dirs.push(...lower.split(':'));
+  return dirs;
+}
+
+export async function readRootfsFile(mounts: Mount[], path: string): Promise<string | undefined> {
+  const rel = path.replace(/^\/+/, '');
+  for (const dir of layerDirs(mounts)) {
+    const p = join(dir, rel);
+    try {
+      const st = await lstat(p);
+      // overlay whiteout: a 0/0 character device hides the file in lower layers
+      if (st.isCharacterDevice() && st.rdev === 0) return undefined;
+      if (st.isFile()) return await readFile(p, 'utf8');
+      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return undefined;
+}
+
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  home?: string;
+}
+
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+function parsePasswd(text: string | undefined): PasswdEntry[] {
+  if (!text) return [];
+  return text
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4 && f[0] && !f[0].startsWith('#'))
+    .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' }));
+}
+
+function parseGroup(text: string | undefined): { name: string; gid: number; members: string[] }[] {
+  if (!text) return [];
+  return text
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 3 && f[0] && !f[0].startsWith('#'))
+    .map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
+}
+
+/**
+ * Docker's user resolution (moby's getUser / runc's user.GetExecUser): `name`, `uid`, `name:group`,
+ * `uid:gid`; a name must exist in /etc/passwd, a numeric uid need not (gid then 0).
+ */
+export async function resolveUser(mounts: Mount[], spec: string): Promise<ResolvedUser> {
+  const [userPart = '', groupPart] = spec.split(':', 2);
+  const passwd = parsePasswd(await readRootfsFile(mounts, '/etc/passwd'));
+  const groups = parseGroup(await readRootfsFile(mounts, '/etc/group'));
+  let uid = 0;
+  let gid = 0;
+  let name: string | undefined;
+  let home: string | undefined;
+  if (userPart === '') {
+    const root = passwd.find((p) => p.uid === 0);
+    name = root?.name;
+    home = root?.home;
+  } else if (/^\d+$/.test(userPart)) {
+    uid = Number(userPart);
+    const entry = passwd.find((p) => p.uid === uid);
+    if (entry) {
+      gid = entry.gid;
+      name = entry.name;
+      home = entry.home;
+    }
+  } else {
+    const entry = passwd.find((p) => p.name === userPart);
+    if (!entry) throw new UsageError(`unable to find user ${userPart}: no matching entries in passwd file`);
+    uid = entry.uid;
+    gid = entry.gid;
+    name = entry.name;
+    home = entry.home;
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else {
+      const g = groups.find((x) => x.name === groupPart);
+      if (!g) throw new UsageError(`unable to find group ${groupPart}: no matching entries in group file`);
+      gid = g.gid;
+    }
+  }
+  const additionalGids = name
+    ? groups.filter((g) => g.members.includes(name) && g.gid !== gid).map((g) => g.gid)
+    : [];
+  return { uid, gid, additionalGids, home };
+}

@@ -1,0 +1,114 @@
+/**
+ * Starting a container's task. Before containerd creates the task, the per-container monitor
+ * (native/tsdock-mon.c) is started and holds the read ends of the stdio FIFOs: it writes the
+ * json-file log and, when the process tree is gone, runs `tsdock internal exited <id>` — so logs,
+ * exit status and --rm do not depend on this client staying alive.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RuntimeContext } from '../context.js';
+import { CannotInvokeError, CommandNotFoundError, DaemonError, NotFoundError, TsdockError } from '../errors.js';
+import { startMonitor, stopMonitor, monitorPath } from '../logs/monitor.js';
+import { finalizeExit } from './exit.js';
+import { getTask, type Found } from './store.js';
+
+const binPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'tsdock');
+
+export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
+  const g = ctx.globals;
+  return [
+    process.execPath,
+    binPath,
+    '--address',
+    g.address,
+    '--namespace',
+    g.namespace,
+    '--data-root',
+    g.dataRoot,
+    'internal',
+    'exited',
+    id,
+  ];
+}
+
+/** Docker's classification of a failed start (moby: 127 not found, 126 cannot invoke). */
+export function classifyStartError(message: string): TsdockError {
+  const text = `Error response from daemon: failed to create task for container: ${message}`;
+  if (/executable file not found|no such file or directory/i.test(message)) return new CommandNotFoundError(text);
+  if (/permission denied|is a directory|exec format error/i.test(message)) return new CannotInvokeError(text);
+  return new DaemonError(text);
+}
+
+export interface Started {
+  pid: number;
+  /** Resolves with the exit status; set up before the task started, so a fast exit is never missed. */
+  exited: Promise<{ exitStatus: number }>;
+  stdinPath?: string;
+  /** The monitor creates this after the last log line is written. */
+  exitMarker: string;
+}
+
+export async function startContainer(
+  ctx: RuntimeContext,
+  found: Found,
+  opts: { stdin: boolean },
+): Promise<Started | undefined> {
+  const client = await ctx.client();
+  const existing = await getTask(client, found.id);
+  if (existing && existing.status !== 'STOPPED') return undefined; // already running: Docker is silent
+  if (existing) await finalizeExit(ctx, found);
+
+  const { record } = found;
+  const mon = await startMonitor({
+    monPath: monitorPath(),
+    dir: found.files.dir,
+    logPath: record.logPath,
+    stdin: opts.stdin,
+    maxSize: record.logOpts.maxSize,
+    maxFile: record.logOpts.maxFile,
+    exitCmd: exitHookCommand(ctx, found.id),
+  });
+  const state = await found.files.readState();
+  let pid: number;
+  try {
+    const created = await client.tasks.create({
+      containerId: found.id,
+      stdin: mon.stdinPath ?? '',
+      stdout: mon.stdoutPath,
+      stderr: mon.stderrPath,
+      terminal: record.tty,
+    });
+    pid = created.pid;
+  } catch (err) {
+    stopMonitor(mon.pid);
+    const failure = err instanceof TsdockError && !(err instanceof NotFoundError) ? classifyStartError(err.message) : err;
+    if (failure instanceof TsdockError) {
+      state.error = failure.message.replace(/^Error response from daemon: /, '');
+      state.exitCode = failure.exitCode === 125 ? 128 : failure.exitCode;
+      await found.files.writeState(state);
+    }
+    throw failure;
+  }
+  const exited = client.tasks.wait(found.id);
+  exited.catch(() => undefined);
+  state.status = 'running';
+  state.pid = pid;
+  state.startedAt = new Date().toISOString();
+  state.finishedAt = state.finishedAt || '0001-01-01T00:00:00Z';
+  state.error = '';
+  state.exitCode = 0;
+  state.monitorPid = mon.pid;
+  state.stoppedByUser = false;
+  await found.files.writeState(state);
+  try {
+    await client.tasks.start(found.id);
+  } catch (err) {
+    await client.tasks.delete(found.id).catch(() => undefined);
+    stopMonitor(mon.pid);
+    state.status = 'created';
+    state.pid = 0;
+    await found.files.writeState(state);
+    throw err instanceof TsdockError ? classifyStartError(err.message) : err;
+  }
+  return { pid, exited, stdinPath: mon.stdinPath, exitMarker: mon.exitMarker };
+}

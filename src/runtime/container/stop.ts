@@ -1,0 +1,64 @@
+/** `stop` and `kill`: signals to a running task, Docker's timeout then SIGKILL. */
+import type { RuntimeContext } from '../context.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { finalizeExit } from './exit.js';
+import { parseSignal, SIGKILL } from './signals.js';
+import { getTask, type Found } from './store.js';
+
+export async function stopContainer(
+  ctx: RuntimeContext,
+  found: Found,
+  opts: { timeout?: number; signal?: string },
+): Promise<void> {
+  const client = await ctx.client();
+  const task = await getTask(client, found.id);
+  if (!task || task.status === 'STOPPED') {
+    await finalizeExit(ctx, found);
+    return;
+  }
+  const state = await found.files.readState();
+  state.stoppedByUser = true;
+  await found.files.writeState(state);
+
+  const signal = parseSignal(opts.signal ?? found.record.stopSignal ?? 'SIGTERM');
+  const timeout = opts.timeout ?? found.record.stopTimeout ?? 10;
+  const waited = client.tasks.wait(found.id).catch((err) => {
+    if (!(err instanceof NotFoundError)) throw err;
+  });
+  if (task.status === 'PAUSED') {
+    // A frozen process cannot act on SIGTERM: like Docker, go straight to SIGKILL and thaw.
+    await client.tasks.kill(found.id, SIGKILL, { all: true }).catch(() => undefined);
+    await client.tasks.resume(found.id).catch(() => undefined);
+  } else {
+    await client.tasks.kill(found.id, signal).catch((err) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+    if (timeout >= 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeout * 1000)));
+      const first = await Promise.race([waited.then(() => 'exited' as const), expired]);
+      clearTimeout(timer);
+      if (first === 'timeout') {
+        await client.tasks.kill(found.id, SIGKILL, { all: true }).catch(() => undefined);
+      }
+    }
+  }
+  await waited;
+  await finalizeExit(ctx, found);
+}
+
+export async function killContainer(ctx: RuntimeContext, found: Found, opts: { signal?: string }): Promise<void> {
+  const client = await ctx.client();
+  const signal = parseSignal(opts.signal ?? 'KILL');
+  const task = await getTask(client, found.id);
+  if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) {
+    throw new ConflictError(
+      `Error response from daemon: cannot kill container: ${found.record.name}: container ${found.id} is not running`,
+    );
+  }
+  // moby marks any `kill` as a manual stop, so restart policies leave the container down.
+  const state = await found.files.readState();
+  state.stoppedByUser = true;
+  await found.files.writeState(state);
+  await client.tasks.kill(found.id, signal, { all: signal === SIGKILL });
+}

@@ -1,0 +1,71 @@
+/**
+ * The runtime entry points of the simple container verbs; each command file calls exactly one of
+ * these with its typed options.
+ */
+import type { RuntimeContext } from '../context.js';
+import { ContainerExit } from '../errors.js';
+import { forEachContainer } from './batch.js';
+import { removeContainer } from './remove.js';
+import { renameContainer } from './rename.js';
+import { stopContainer, killContainer } from './stop.js';
+import { waitContainer } from './wait.js';
+import { findContainer } from './store.js';
+import { finalizeExit } from './exit.js';
+
+export interface StopOptions {
+  timeout?: number;
+  signal?: string;
+}
+
+export function stopContainers(ctx: RuntimeContext, refs: string[], opts: StopOptions): Promise<void> {
+  return forEachContainer(ctx, refs, (f) => stopContainer(ctx, f, opts), { parallel: true });
+}
+
+export function killContainers(ctx: RuntimeContext, refs: string[], opts: { signal?: string }): Promise<void> {
+  return forEachContainer(ctx, refs, (f) => killContainer(ctx, f, opts), { parallel: true });
+}
+
+export function removeContainers(ctx: RuntimeContext, refs: string[], opts: { force: boolean }): Promise<void> {
+  // Docker: `rm -f missing` reports the error but succeeds.
+  return forEachContainer(ctx, refs, (f) => removeContainer(ctx, f, opts), { ignoreMissing: opts.force });
+}
+
+export async function restartContainers(ctx: RuntimeContext, refs: string[], opts: StopOptions): Promise<void> {
+  const { startContainer } = await import('./start.js');
+  return forEachContainer(ctx, refs, async (f) => {
+    await stopContainer(ctx, f, opts);
+    await startContainer(ctx, f, { stdin: false });
+  });
+}
+
+export async function waitContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      const code = await waitContainer(ctx, await findContainer(ctx, ref));
+      ctx.stdio.stdout.write(`${code}\n`);
+    } catch (err) {
+      failed = true;
+      ctx.stdio.stderr.write(`${(err as Error).message}\n`);
+    }
+  }
+  if (failed) throw new ContainerExit(1);
+}
+
+export async function renameOne(ctx: RuntimeContext, ref: string, newName: string): Promise<void> {
+  await renameContainer(ctx, await findContainer(ctx, ref), newName);
+}
+
+/** `tsdock internal exited ID`: run by the monitor when a container's output ends. */
+export async function onContainerExited(ctx: RuntimeContext, id: string): Promise<void> {
+  let found;
+  try {
+    found = await findContainer(ctx, id);
+  } catch {
+    return; // removed meanwhile (rm -f, run --rm in the foreground)
+  }
+  const state = await finalizeExit(ctx, found);
+  if (found.record.autoRemove && state.status === 'exited') {
+    await removeContainer(ctx, found, { force: true }).catch(() => undefined);
+  }
+}
