@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian machine ready for tsdock in one go: installs what is missing, builds,
+# starts containerd if it is not running, and puts `tsdock` on PATH. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "setup: run as root (containerd, runc, network namespaces and iptables need it)" >&2
+  exit 1
+fi
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "setup: Node.js 20 or newer is needed (Debian 12's nodejs is 18; use NodeSource or a Node image)" >&2
+  exit 1
+fi
+
+# Debian packages: runtime parts, the test image source (busybox-static), the test registry,
+# and a C compiler for the per-container monitor.
+pkgs=(containerd runc iptables iproute2 busybox-static docker-registry gcc libc6-dev util-linux procps)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+
+sock=${CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}
+if ! ctr --address "$sock" version >/dev/null 2>&1; then
+  if [ -d /run/systemd/system ] && systemctl start containerd 2>/dev/null; then
+    :
+  else
+    echo "setup: starting containerd (log: /var/log/containerd.log)"
+    nohup containerd >/var/log/containerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 100); do ctr --address "$sock" version >/dev/null 2>&1 && break; sleep 0.1; done
+  ctr --address "$sock" version >/dev/null 2>&1 || { echo "setup: containerd did not come up" >&2; exit 1; }
+fi
+
+ln -sf "$PWD/bin/tsdock" /usr/local/bin/tsdock
+echo "setup: done — try 'tsdock version'"

@@ -1,0 +1,17 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Kill extends TsdockCommand {
+  static override description = 'Kill one or more running containers';
+  static override aliases = ['container:kill'];
+  static override flags = {
+    signal: Flags.string({ char: 's', description: 'Signal to send to the container', default: 'KILL' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: Kill.description });
+    const { killContainers } = await import('../runtime/container/verbs.js');
+    await killContainers(this.ctx, args, { signal: flags.signal as string });
+  }
+}

@@ -1,0 +1,14 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Rename extends TsdockCommand {
+  static override description = 'Rename a container';
+  static override aliases = ['container:rename'];
+  static override flags = {};
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, { exact: 2, usage: 'CONTAINER NEW_NAME', summary: Rename.description });
+    const { renameOne } = await import('../runtime/container/verbs.js');
+    await renameOne(this.ctx, args[0]!, args[1]!);
+  }
+}

@@ -1,0 +1,19 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Rm extends TsdockCommand {
+  static override description = 'Remove one or more containers';
+  static override aliases = ['container:rm', 'container:remove'];
+  static override flags = {
+    force: Flags.boolean({ char: 'f', description: 'Force the removal of a running container (uses SIGKILL)' }),
+    volumes: Flags.boolean({ char: 'v', description: 'Remove anonymous volumes associated with the container' }),
+    link: Flags.boolean({ char: 'l', description: 'Remove the specified link', hidden: true }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: Rm.description });
+    const { removeContainers } = await import('../runtime/container/verbs.js');
+    await removeContainers(this.ctx, args, { force: flags.force as boolean });
+  }
+}

@@ -1,0 +1,14 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Wait extends TsdockCommand {
+  static override description = 'Block until one or more containers stop, then print their exit codes';
+  static override aliases = ['container:wait'];
+  static override flags = {};
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]', summary: Wait.description });
+    const { waitContainers } = await import('../runtime/container/verbs.js');
+    await waitContainers(this.ctx, args);
+  }
+}
