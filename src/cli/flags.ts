@@ -9,8 +9,3 @@ export function int(opts: { char?: string; description: string; default?: number
     default: opts.default,
   }) as unknown as ReturnType<typeof Flags.integer>;
 }
-
-export const formatFlag = Flags.string({
-  description:
-    "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template",
-});

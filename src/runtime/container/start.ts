@@ -98,6 +98,7 @@ export async function startContainer(
   state.error = '';
   state.exitCode = 0;
   state.monitorPid = mon.pid;
+  state.exitMarker = mon.exitMarker;
   state.stoppedByUser = false;
   await found.files.writeState(state);
   try {

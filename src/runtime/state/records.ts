@@ -40,6 +40,8 @@ export interface ContainerRunState {
   finishedAt: string;
   restartCount: number;
   monitorPid?: number;
+  /** Created by the monitor once the last log line of the current run is written. */
+  exitMarker?: string;
   /** Set when the user stopped it (restart policies must not bring it back). */
   stoppedByUser?: boolean;
 }

@@ -1,0 +1,14 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand } from '../cli/base.js';
+
+export default class Info extends TsdockCommand {
+  static override description = 'Display system-wide information';
+  static override aliases = ['system:info'];
+  static override flags = { format: Flags.string({ char: 'f', description: 'Format output using a custom template' }) };
+
+  async run(): Promise<void> {
+    const { flags } = this.dockerParse();
+    const { showInfo } = await import('../runtime/system/info.js');
+    await showInfo(this.ctx, { format: flags.format as string | undefined });
+  }
+}

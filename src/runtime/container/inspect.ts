@@ -1,0 +1,104 @@
+/** Docker's container inspect document (moby api/types ContainerJSON), keys in Docker's order. */
+import type { RuntimeContext } from '../context.js';
+import type { Mount } from '../containerd/types.js';
+import { getTask, liveState, type Found } from './store.js';
+
+function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<string, string> {
+  const m = mounts?.[0];
+  if (!m) return {};
+  if (m.type === 'bind') return { MergedDir: mergedDir, UpperDir: m.source, WorkDir: '' };
+  const opt = (k: string) => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
+  return { LowerDir: opt('lowerdir'), MergedDir: mergedDir, UpperDir: opt('upperdir'), WorkDir: opt('workdir') };
+}
+
+export async function inspectContainer(ctx: RuntimeContext, found: Found): Promise<Record<string, unknown>> {
+  const client = await ctx.client();
+  const [recorded, task, mounts] = await Promise.all([
+    found.files.readState(),
+    getTask(client, found.id),
+    client.snapshots.mounts(found.id).catch(() => undefined),
+  ]);
+  const s = liveState(recorded, task);
+  const r = found.record;
+  const dir = found.files.dir;
+  const hostConfig = r.hostConfig;
+  return {
+    Id: found.id,
+    Created: r.created,
+    Path: r.path,
+    Args: r.args,
+    State: {
+      Status: s.status,
+      Running: s.status === 'running' || s.status === 'paused' || s.status === 'restarting',
+      Paused: s.status === 'paused',
+      Restarting: s.status === 'restarting',
+      OOMKilled: s.oomKilled,
+      Dead: s.status === 'dead',
+      Pid: s.pid,
+      ExitCode: s.exitCode,
+      Error: s.error,
+      StartedAt: s.startedAt,
+      FinishedAt: s.finishedAt,
+    },
+    Image: r.imageId,
+    ResolvConfPath: `${dir}/resolv.conf`,
+    HostnamePath: `${dir}/hostname`,
+    HostsPath: `${dir}/hosts`,
+    LogPath: r.logPath,
+    Name: `/${r.name}`,
+    RestartCount: s.restartCount,
+    Driver: 'overlayfs',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: hostConfig,
+    GraphDriver: {
+      Data: overlayDirs(mounts, `/run/containerd/io.containerd.runtime.v2.task/${ctx.globals.namespace}/${found.id}/rootfs`),
+      Name: 'overlayfs',
+    },
+    Mounts: [],
+    Config: r.config,
+    NetworkSettings: networkSettings(r.networkMode),
+  };
+}
+
+function networkSettings(mode: string): Record<string, unknown> {
+  const networks: Record<string, unknown> = {};
+  networks[mode] = {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    MacAddress: '',
+    NetworkID: '',
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+  };
+  return {
+    Bridge: '',
+    SandboxID: '',
+    SandboxKey: '',
+    Ports: {},
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: '',
+    Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    MacAddress: '',
+    Networks: networks,
+  };
+}

@@ -1,0 +1,85 @@
+/** `info`: a Docker-shaped summary of the host and of tsdock's objects in this namespace. */
+import { cpus, hostname, release, totalmem, arch } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { RuntimeContext } from '../context.js';
+import { compileTemplate } from '../format/template.js';
+import { bytesSize } from '../format/units.js';
+import { detectCgroupVersion } from '../cgroups/files.js';
+
+function osName(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
+
+export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): Promise<void> {
+  const client = await ctx.client();
+  const [{ summaries }, version, images, server] = await Promise.all([
+    import('../container/list.js'),
+    client.version(),
+    client.images.list(),
+    client.introspection.server(),
+  ]);
+  const rows = await summaries(ctx);
+  const count = (s: string) => rows.filter((r) => r.state.status === s).length;
+  const info = {
+    ID: server.uuid,
+    Containers: rows.length,
+    ContainersRunning: count('running'),
+    ContainersPaused: count('paused'),
+    ContainersStopped: rows.length - count('running') - count('paused'),
+    Images: images.length,
+    Driver: 'overlayfs',
+    LoggingDriver: 'json-file',
+    CgroupDriver: 'cgroupfs',
+    CgroupVersion: String(detectCgroupVersion()),
+    KernelVersion: release(),
+    OperatingSystem: osName(),
+    OSType: 'linux',
+    Architecture: arch() === 'x64' ? 'x86_64' : arch(),
+    NCPU: cpus().length,
+    MemTotal: totalmem(),
+    Name: hostname(),
+    DockerRootDir: ctx.globals.dataRoot,
+    Debug: ctx.globals.debug,
+    ServerVersion: version.version,
+    Namespace: ctx.globals.namespace,
+    ContainerdAddress: ctx.globals.address,
+  };
+  if (opts.format) {
+    ctx.stdio.stdout.write(compileTemplate(opts.format).execute(info) + '\n');
+    return;
+  }
+  ctx.stdio.stdout.write(
+    [
+      'Client:',
+      ` Context:    ${info.Namespace}`,
+      ` Debug Mode: ${info.Debug}`,
+      '',
+      'Server:',
+      ` Containers: ${info.Containers}`,
+      `  Running: ${info.ContainersRunning}`,
+      `  Paused: ${info.ContainersPaused}`,
+      `  Stopped: ${info.ContainersStopped}`,
+      ` Images: ${info.Images}`,
+      ` Server Version: containerd ${info.ServerVersion}`,
+      ` Storage Driver: ${info.Driver}`,
+      ` Logging Driver: ${info.LoggingDriver}`,
+      ` Cgroup Driver: ${info.CgroupDriver}`,
+      ` Cgroup Version: ${info.CgroupVersion}`,
+      ` Kernel Version: ${info.KernelVersion}`,
+      ` Operating System: ${info.OperatingSystem}`,
+      ` OSType: ${info.OSType}`,
+      ` Architecture: ${info.Architecture}`,
+      ` CPUs: ${info.NCPU}`,
+      ` Total Memory: ${bytesSize(info.MemTotal)}`,
+      ` Name: ${info.Name}`,
+      ` ID: ${info.ID}`,
+      ` Docker Root Dir: ${info.DockerRootDir}`,
+      ` containerd: ${info.ContainerdAddress} (namespace ${info.Namespace})`,
+      '',
+    ].join('\n'),
+  );
+}
