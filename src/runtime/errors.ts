@@ -114,3 +114,11 @@ export function asRunFailure(err: unknown): unknown {
 export class ArgumentCountError extends TsdockError {
   readonly exitCode = 1;
 }
+
+/**
+ * A request the engine refused or could not carry out (a bad archive, a malformed reference on
+ * `tag`/`pull`): Docker's CLI reports those with status 1 (`run` still turns them into 125).
+ */
+export class RequestError extends TsdockError {
+  readonly exitCode = 1;
+}
