@@ -4,7 +4,7 @@
  * registry, `repo@sha256:…` pins a digest. The fully normalised string is what we use as the
  * containerd image name, exactly as nerdctl and `ctr` do, so images are shared with them.
  */
-import { UsageError } from '../errors.js';
+import { RequestError } from '../errors.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
@@ -45,7 +45,7 @@ export interface Reference {
 }
 
 /** The reference was malformed; the message is distribution/reference's own. */
-export class InvalidReferenceError extends UsageError {}
+export class InvalidReferenceError extends RequestError {}
 
 /** go-digest's Parse: algorithm known, hex of the right length and alphabet. */
 export function validateDigest(d: string): void {
