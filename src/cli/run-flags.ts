@@ -1,0 +1,98 @@
+/**
+ * The flags `run` and `create` share (docker/cli's addFlags in container/opts.go), declared once.
+ * Names are Docker's; `flagsToRunFlags` hands them to the options parser under camelCase keys.
+ */
+import { Flags } from '@oclif/core';
+import { int } from './flags.js';
+
+const str = (description: string, char?: string) => Flags.string({ description, ...(char ? { char } : {}) });
+const many = (description: string, char?: string) =>
+  Flags.string({ description, multiple: true, ...(char ? { char } : {}) });
+const bool = (description: string, char?: string) => Flags.boolean({ description, ...(char ? { char } : {}) });
+
+export const createFlags = {
+  name: str('Assign a name to the container'),
+  env: many('Set environment variables', 'e'),
+  'env-file': many('Read in a file of environment variables'),
+  workdir: str('Working directory inside the container', 'w'),
+  user: str('Username or UID (format: <name|uid>[:<group|gid>])', 'u'),
+  entrypoint: str('Overwrite the default ENTRYPOINT of the image'),
+  hostname: str('Container host name', 'h'),
+  domainname: str('Container NIS domain name'),
+  label: many('Set meta data on a container', 'l'),
+  'label-file': many('Read in a line delimited file of labels'),
+  interactive: bool('Keep STDIN open even if not attached', 'i'),
+  tty: bool('Allocate a pseudo-TTY', 't'),
+  'stop-signal': str('Signal to stop the container'),
+  'stop-timeout': int({ description: 'Timeout (in seconds) to stop a container' }),
+  pull: Flags.string({
+    description: 'Pull image before creating ("always", "missing", "never")',
+    options: ['always', 'missing', 'never'],
+    default: 'missing',
+  }),
+  cidfile: str('Write the container ID to the file'),
+  rm: bool('Automatically remove the container and its associated anonymous volumes when it exits'),
+  network: str('Connect a container to a network'),
+  net: Flags.string({ description: 'Connect a container to a network', hidden: true }),
+  'network-alias': many('Add network-scoped alias for the container'),
+  publish: many("Publish a container's port(s) to the host", 'p'),
+  'publish-all': bool('Publish all exposed ports to random ports', 'P'),
+  expose: many('Expose a port or a range of ports'),
+  dns: many('Set custom DNS servers'),
+  'dns-search': many('Set custom DNS search domains'),
+  'dns-option': many('Set DNS options'),
+  'add-host': many('Add a custom host-to-IP mapping (host:ip)'),
+  ip: str('IPv4 address (e.g., 172.30.100.104)'),
+  'mac-address': str('Container MAC address (e.g., 92:d0:c6:0a:29:33)'),
+  volume: many('Bind mount a volume', 'v'),
+  mount: many('Attach a filesystem mount to the container'),
+  tmpfs: many('Mount a tmpfs directory'),
+  'read-only': bool("Mount the container's root filesystem as read only"),
+  restart: str('Restart policy to apply when a container exits'),
+  init: bool('Run an init inside the container that forwards signals and reaps processes'),
+  privileged: bool('Give extended privileges to this container'),
+  'cap-add': many('Add Linux capabilities'),
+  'cap-drop': many('Drop Linux capabilities'),
+  'log-driver': str('Logging driver for the container'),
+  'log-opt': many('Log driver options'),
+  ulimit: many('Ulimit options'),
+  'shm-size': str('Size of /dev/shm'),
+  cpus: str('Number of CPUs'),
+  'cpu-period': int({ description: 'Limit CPU CFS (Completely Fair Scheduler) period' }),
+  'cpu-quota': int({ description: 'Limit CPU CFS (Completely Fair Scheduler) quota' }),
+  'cpu-shares': int({ char: 'c', description: 'CPU shares (relative weight)' }),
+  'cpuset-cpus': str('CPUs in which to allow execution (0-3, 0,1)'),
+  'cpuset-mems': str('MEMs in which to allow execution (0-3, 0,1)'),
+  memory: str('Memory limit', 'm'),
+  'memory-swap': str("Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
+  'memory-reservation': str('Memory soft limit'),
+  'memory-swappiness': int({ description: 'Tune container memory swappiness (0 to 100)', default: -1 }),
+  'oom-kill-disable': bool('Disable OOM Killer'),
+  'oom-score-adj': int({ description: "Tune host's OOM preferences (-1000 to 1000)" }),
+  'pids-limit': int({ description: 'Tune container pids limit (set -1 for unlimited)' }),
+  'blkio-weight': int({ description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' }),
+  'device-read-bps': many('Limit read rate (bytes per second) from a device'),
+  'device-write-bps': many('Limit write rate (bytes per second) to a device'),
+  'device-read-iops': many('Limit read rate (IO per second) from a device'),
+  'device-write-iops': many('Limit write rate (IO per second) to a device'),
+  'cgroup-parent': str('Optional parent cgroup for the container'),
+  cgroupns: Flags.string({ description: 'Cgroup namespace to use (host|private)', options: ['host', 'private'] }),
+  platform: str('Set platform if server is multi-platform capable'),
+  quiet: bool('Suppress the pull output', 'q'),
+};
+
+export const runOnlyFlags = {
+  detach: bool('Run container in background and print container ID', 'd'),
+  'sig-proxy': Flags.boolean({ description: 'Proxy received signals to the process', default: true }),
+  'detach-keys': str('Override the key sequence for detaching a container'),
+  attach: many('Attach to STDIN, STDOUT or STDERR', 'a'),
+};
+
+/** oclif flag names (kebab-case) → the options parser's camelCase keys. */
+export function camelFlags(flags: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flags)) out[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  if (out.net !== undefined && out.network === undefined) out.network = out.net;
+  delete out.net;
+  return out;
+}

@@ -1,0 +1,26 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class History extends TsdockCommand {
+  static override description = 'Show the history of an image';
+  static override aliases = ['image:history'];
+  static override flags = {
+    human: Flags.boolean({ char: 'H', description: 'Print sizes and dates in human readable format', default: true }),
+    quiet: Flags.boolean({ char: 'q', description: 'Only show image IDs' }),
+    'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
+    format: Flags.string({ description: 'Format output using a custom template' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] IMAGE', summary: History.description });
+    const { historyCommand } = await import('../runtime/images/verbs.js');
+    await historyCommand(this.ctx, {
+      image: args[0]!,
+      human: flags.human as boolean,
+      quiet: flags.quiet as boolean,
+      noTrunc: flags['no-trunc'] as boolean,
+      format: flags.format as string | undefined,
+    });
+  }
+}

@@ -1,0 +1,16 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+
+export default class ImageInspect extends TsdockCommand {
+  static override description = 'Display detailed information on one or more images';
+  static override flags = {
+    format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]', summary: ImageInspect.description });
+    const { inspectObjects } = await import('../../runtime/inspect.js');
+    await inspectObjects(this.ctx, args, { format: flags.format as string | undefined, type: 'image', size: false });
+  }
+}

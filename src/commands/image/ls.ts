@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+
+export default class ImageLs extends TsdockCommand {
+  static override description = 'List images';
+  static override aliases = ['images', 'image:list'];
+  static override flags = {
+    all: Flags.boolean({ char: 'a', description: 'Show all images (default hides intermediate images)' }),
+    quiet: Flags.boolean({ char: 'q', description: 'Only show image IDs' }),
+    digests: Flags.boolean({ description: 'Show digests' }),
+    'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
+    filter: Flags.string({ char: 'f', description: 'Filter output based on conditions provided', multiple: true }),
+    format: Flags.string({ description: 'Format output using a custom template' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { max: 1, usage: '[OPTIONS] [REPOSITORY[:TAG]]', summary: ImageLs.description });
+    const { listImagesCommand } = await import('../../runtime/images/verbs.js');
+    await listImagesCommand(this.ctx, {
+      reference: args[0],
+      all: flags.all as boolean,
+      quiet: flags.quiet as boolean,
+      digests: flags.digests as boolean,
+      noTrunc: flags['no-trunc'] as boolean,
+      filters: flags.filter as string[],
+      format: flags.format as string | undefined,
+    });
+  }
+}

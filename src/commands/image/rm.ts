@@ -1,0 +1,18 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+
+export default class ImageRm extends TsdockCommand {
+  static override description = 'Remove one or more images';
+  static override aliases = ['rmi', 'image:remove'];
+  static override flags = {
+    force: Flags.boolean({ char: 'f', description: 'Force removal of the image' }),
+    'no-prune': Flags.boolean({ description: 'Do not delete untagged parents' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]', summary: ImageRm.description });
+    const { removeImagesCommand } = await import('../../runtime/images/verbs.js');
+    await removeImagesCommand(this.ctx, { images: args, force: flags.force as boolean });
+  }
+}

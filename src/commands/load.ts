@@ -1,0 +1,17 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand } from '../cli/base.js';
+
+export default class Load extends TsdockCommand {
+  static override description = 'Load an image from a tar archive or STDIN';
+  static override aliases = ['image:load'];
+  static override flags = {
+    input: Flags.string({ char: 'i', description: 'Read from tar archive file, instead of STDIN' }),
+    quiet: Flags.boolean({ char: 'q', description: 'Suppress the load output' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = this.dockerParse();
+    const { loadCommand } = await import('../runtime/images/verbs.js');
+    await loadCommand(this.ctx, { input: flags.input as string | undefined, quiet: flags.quiet as boolean });
+  }
+}

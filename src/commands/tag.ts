@@ -1,0 +1,14 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Tag extends TsdockCommand {
+  static override description = 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE';
+  static override aliases = ['image:tag'];
+  static override flags = {};
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, { exact: 2, usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', summary: Tag.description });
+    const { tagCommand } = await import('../runtime/images/verbs.js');
+    await tagCommand(this.ctx, { source: args[0]!, target: args[1]! });
+  }
+}

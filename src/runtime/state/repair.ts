@@ -1,0 +1,43 @@
+/**
+ * Repairs what a killed tsdock left half-done, run by every command that creates: leases whose
+ * owner process is gone are deleted (containerd then collects the snapshots and blobs they held),
+ * name reservations without a container are dropped, and container directories whose creation
+ * never reached containerd are removed.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import type { ContainerdClient } from '../containerd/client.js';
+import { NotFoundError } from '../errors.js';
+import { pidAlive, readJson } from './files.js';
+import { NameStore } from './names.js';
+import type { StatePaths } from './paths.js';
+
+export const LEASE_PID_LABEL = 'tsdock/pid';
+/** Written in a container directory while its creation is in flight; holds the creator's pid. */
+export const CREATING_FILE = 'creating.json';
+
+export async function repairState(client: ContainerdClient, paths: StatePaths, names: NameStore): Promise<void> {
+  const leases = await client.leases.list();
+  await Promise.all(
+    leases
+      .filter((l) => l.labels?.[LEASE_PID_LABEL] && !pidAlive(Number(l.labels[LEASE_PID_LABEL])))
+      .map((l) => client.leases.delete(l.id, true).catch(() => undefined)),
+  );
+  let dirs: string[] = [];
+  try {
+    dirs = await readdir(paths.containers);
+  } catch {
+    /* nothing created yet */
+  }
+  for (const id of dirs) {
+    const creating = await readJson<{ pid: number }>(`${paths.container(id)}/${CREATING_FILE}`);
+    if (!creating || pidAlive(creating.pid)) continue;
+    try {
+      await client.containers.get(id);
+      await rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      await rm(paths.container(id), { recursive: true, force: true });
+    }
+  }
+  await names.reconcile();
+}
