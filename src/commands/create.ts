@@ -1,0 +1,17 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+import { camelFlags, createFlags } from '../cli/run-flags.js';
+import type { RunFlags } from '../runtime/opts/container.js';
+
+export default class Create extends TsdockCommand {
+  static override description = 'Create a new container';
+  static override aliases = ['container:create'];
+  static override interspersed = false;
+  static override flags = createFlags;
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]', summary: Create.description });
+    const { createOnly } = await import('../runtime/container/run.js');
+    await createOnly(this.ctx, { image: args[0]!, command: args.slice(1), flags: camelFlags(flags) as unknown as RunFlags });
+  }
+}

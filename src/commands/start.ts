@@ -1,0 +1,19 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Start extends TsdockCommand {
+  static override description = 'Start one or more stopped containers';
+  static override aliases = ['container:start'];
+  static override flags = {
+    attach: Flags.boolean({ char: 'a', description: 'Attach STDOUT/STDERR and forward signals' }),
+    interactive: Flags.boolean({ char: 'i', description: "Attach container's STDIN" }),
+    'detach-keys': Flags.string({ description: 'Override the key sequence for detaching a container' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: Start.description });
+    const { startContainers } = await import('../runtime/container/run.js');
+    await startContainers(this.ctx, args, { attach: flags.attach as boolean, interactive: flags.interactive as boolean });
+  }
+}

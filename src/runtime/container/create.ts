@@ -1,0 +1,204 @@
+/**
+ * `create`: validated options → image → snapshot → spec → containerd container, in an order that
+ * leaves nothing behind on failure: options are checked before anything is created, the name is
+ * reserved atomically, and every containerd write happens under a lease (a tsdock killed half-way
+ * leaves only an expiring lease, which the next command deletes).
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { access, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RuntimeContext } from '../context.js';
+import { ImageNotFoundError, NotFoundError, UsageError } from '../errors.js';
+import { parseContainerOptions, hostConfigOf, configOf, type ContainerOptions, type RunFlags } from '../opts/container.js';
+import { buildSpec } from '../spec/build.js';
+import { detectCgroupVersion } from '../cgroups/files.js';
+import { resolveImage, type ResolvedImage } from '../images/store.js';
+import { familiar, normalize } from '../images/reference.js';
+import { ContainerFiles, initialState, type ContainerRecord } from '../state/records.js';
+import { writeJsonAtomic } from '../state/files.js';
+import { CREATING_FILE, LEASE_PID_LABEL, repairState } from '../state/repair.js';
+import { randomName } from './namesgen.js';
+import { resolveUser } from './rootfs.js';
+import { nameStore, statePaths, NAME_LABEL, type Found } from './store.js';
+import { signalName, parseSignal } from './signals.js';
+
+export interface CreateRequest {
+  image: string;
+  command: string[];
+  flags: RunFlags;
+}
+
+async function ensureImage(ctx: RuntimeContext, ref: string, pull: string): Promise<ResolvedImage> {
+  try {
+    if (pull !== 'always') return await resolveImage(ctx, ref);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  let shown = ref;
+  try {
+    shown = familiar(normalize(ref));
+  } catch {
+    /* resolveImage reported a bad reference already */
+  }
+  if (pull === 'never') throw new ImageNotFoundError(`Error response from daemon: No such image: ${shown}`);
+  ctx.stdio.stderr.write(`Unable to find image '${shown}' locally\n`);
+  // Registry pulls come with the registry work; until then only loaded images can run.
+  throw new ImageNotFoundError(
+    `Error response from daemon: pull access denied for ${shown.replace(/:[^:/]*$/, '')}: ` +
+      "image not present locally and pulling is not available (load it with 'tsdock load')",
+  );
+}
+
+/** /etc/hosts for a container without a bridge network (none/host modes add their own lines later). */
+function hostsFile(hostname: string): string {
+  return [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+    `127.0.0.1\t${hostname}`,
+    '',
+  ].join('\n');
+}
+
+/** The host's resolv.conf minus loopback resolvers (they mean nothing inside another netns). */
+async function resolvConf(): Promise<string> {
+  let text = '';
+  try {
+    text = await readFile('/etc/resolv.conf', 'utf8');
+  } catch {
+    /* no resolver configured */
+  }
+  const lines = text.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
+  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+  return lines.join('\n').trimEnd() + '\n';
+}
+
+export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Found> {
+  const opts: ContainerOptions = parseContainerOptions(req.flags, process.env, {
+    cpus: cpus().length,
+    memTotal: totalmem(),
+  });
+  if (opts.network !== 'none' && opts.network !== 'host') {
+    // The bridge network comes with the networking work; until then Docker's default is not available.
+    if (req.flags.network !== undefined) {
+      throw new UsageError(`Error response from daemon: network ${opts.network} not found`);
+    }
+  }
+  if (opts.cidfile) await assertNoCidFile(opts.cidfile);
+  const client = await ctx.client();
+  const paths = statePaths(ctx);
+  const names = nameStore(ctx, client);
+  await repairState(client, paths, names);
+  const image = await ensureImage(ctx, req.image, opts.pull);
+
+  const id = randomBytes(32).toString('hex');
+  let name = opts.name;
+  if (name) await names.reserve(name, id);
+  else {
+    for (let attempt = 0; ; attempt++) {
+      name = randomName(attempt > 2 ? attempt : 0);
+      try {
+        await names.reserve(name, id);
+        break;
+      } catch (err) {
+        if (attempt > 10) throw err;
+      }
+    }
+  }
+  const dir = paths.container(id);
+  const files = new ContainerFiles(dir);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o711 });
+    await writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid });
+    const container = await client.withLease(
+      async (lc) => {
+        const mounts = await lc.snapshots.prepare(id, image.chainId, { [NAME_LABEL]: name! });
+        const imgCfg = image.config.config ?? {};
+        const user = await resolveUser(mounts, opts.user ?? imgCfg.User ?? '');
+        const hostname = opts.hostname ?? (opts.network === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
+        await writeFile(join(dir, 'hostname'), `${hostname}\n`);
+        await writeFile(join(dir, 'hosts'), hostsFile(hostname));
+        await writeFile(join(dir, 'resolv.conf'), await resolvConf());
+        const spec = buildSpec({
+          id,
+          opts,
+          image: { config: imgCfg },
+          command: req.command,
+          user,
+          hostname,
+          etcFiles: { hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf'), hostname: join(dir, 'hostname') },
+          cgroupsPath: `/tsdock/${id}`,
+          cgroupVersion: detectCgroupVersion(),
+        });
+        const stopSignal = signalName(parseSignal(opts.stopSignal ?? imgCfg.StopSignal ?? 'SIGTERM'));
+        const record: ContainerRecord = {
+          id,
+          name: name!,
+          created: new Date().toISOString(),
+          imageRef: req.image,
+          imageName: image.name,
+          imageId: image.configDigest,
+          path: spec.process.args[0] ?? '',
+          args: spec.process.args.slice(1),
+          config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command, stopSignal }),
+          hostConfig: hostConfigOf(opts),
+          logPath: join(dir, `${id}-json.log`),
+          stopSignal,
+          stopTimeout: opts.stopTimeout ?? 10,
+          autoRemove: opts.rm,
+          interactive: opts.interactive,
+          tty: opts.tty,
+          networkMode: opts.network,
+          logOpts: opts.logOpts,
+        };
+        await files.writeRecord(record);
+        await files.writeState(initialState());
+        const labels: Record<string, string> = { ...opts.labels, [NAME_LABEL]: name! };
+        return lc.containers.create({
+          id,
+          labels,
+          image: image.name,
+          runtime: { name: 'io.containerd.runc.v2' },
+          spec,
+          snapshotter: 'overlayfs',
+          snapshotKey: id,
+        });
+      },
+      { labels: { [LEASE_PID_LABEL]: String(process.pid) } },
+    );
+    await rm(join(dir, CREATING_FILE), { force: true });
+    if (opts.cidfile) await writeCidFile(opts.cidfile, id);
+    const record = (await files.readRecord())!;
+    return { id, files, record, container };
+  } catch (err) {
+    await client.containers.delete(id).catch(() => undefined);
+    await client.snapshots.remove(id).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    await names.release(name!, id);
+    throw err;
+  }
+}
+
+async function assertNoCidFile(path: string): Promise<void> {
+  try {
+    await access(path);
+  } catch {
+    return;
+  }
+  throw new UsageError(`Container ID file found, make sure the other container isn't running or delete ${path}`);
+}
+
+async function writeCidFile(path: string, id: string): Promise<void> {
+  try {
+    await writeFile(path, id, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new UsageError(`Container ID file found, make sure the other container isn't running or delete ${path}`);
+    }
+    throw err;
+  }
+}

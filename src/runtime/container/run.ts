@@ -1,0 +1,86 @@
+/** `run`, `create` and `start` as the commands call them. */
+import type { RuntimeContext } from '../context.js';
+import { asRunFailure, ContainerExit, PartialFailureError, UsageError } from '../errors.js';
+import { attachAndWait } from './attach.js';
+import { createContainer, type CreateRequest } from './create.js';
+import { removeContainer } from './remove.js';
+import { startContainer } from './start.js';
+import { findContainer } from './store.js';
+
+export interface RunRequest extends CreateRequest {
+  detach: boolean;
+  sigProxy: boolean;
+}
+
+function nowNanos(): bigint {
+  return BigInt(Date.now() - 1) * 1_000_000n;
+}
+
+export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promise<void> {
+  if (req.detach && req.flags.attach && req.flags.attach.length > 0) {
+    throw new UsageError('Conflicting options: -a and -d');
+  }
+  let found;
+  try {
+    found = await createContainer(ctx, req);
+  } catch (err) {
+    throw asRunFailure(err);
+  }
+  const since = nowNanos();
+  let started;
+  try {
+    started = await startContainer(ctx, found, { stdin: found.record.interactive && !req.detach });
+  } catch (err) {
+    // Docker keeps the failed container (Created, ExitCode 126/127) unless --rm was given.
+    if (found.record.autoRemove) await removeContainer(ctx, found, { force: true }).catch(() => undefined);
+    throw asRunFailure(err);
+  }
+  if (req.detach || !started) {
+    ctx.stdio.stdout.write(`${found.id}\n`);
+    return;
+  }
+  const code = await attachAndWait(ctx, found, started, {
+    stdin: found.record.interactive,
+    sigProxy: req.sigProxy,
+    sinceNanos: since,
+  });
+  if (code !== 0) throw new ContainerExit(code);
+}
+
+export async function createOnly(ctx: RuntimeContext, req: CreateRequest): Promise<void> {
+  const found = await createContainer(ctx, req);
+  ctx.stdio.stdout.write(`${found.id}\n`);
+}
+
+export async function startContainers(
+  ctx: RuntimeContext,
+  refs: string[],
+  opts: { attach: boolean; interactive: boolean },
+): Promise<void> {
+  if ((opts.attach || opts.interactive) && refs.length > 1) {
+    throw new UsageError('you cannot start and attach multiple containers at once');
+  }
+  if (opts.attach || opts.interactive) {
+    const found = await findContainer(ctx, refs[0]!);
+    const since = nowNanos();
+    const started = await startContainer(ctx, found, { stdin: opts.interactive });
+    if (!started) return;
+    const code = await attachAndWait(ctx, found, started, { stdin: opts.interactive, sigProxy: true, sinceNanos: since });
+    if (code !== 0) throw new ContainerExit(code);
+    return;
+  }
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      await startContainer(ctx, await findContainer(ctx, ref), { stdin: false });
+      ctx.stdio.stdout.write(`${ref}\n`);
+    } catch (err) {
+      failed = true;
+      ctx.stdio.stderr.write(`${(err as Error).message}\n`);
+    }
+  }
+  if (failed) {
+    ctx.stdio.stderr.write('Error: failed to start containers: ' + refs.join(', ') + '\n');
+    throw new PartialFailureError();
+  }
+}
