@@ -1,0 +1,519 @@
+/**
+ * `run`/`create` flags → one validated, typed options object (docker/cli container/opts.go `parse`
+ * plus the daemon's create-time checks). Everything a user can get wrong on the command line fails
+ * here, before any image is pulled, with Docker's wording:
+ *   - values a flag itself rejects (pflag `Set`) read `invalid argument "v" for "--flag" flag: …`;
+ *   - checks the daemon makes read as the daemon's message.
+ */
+import { UsageError } from '../errors.js';
+import { parseSignal, signalName } from '../container/signals.js';
+import { normalizeCapabilities } from '../spec/caps.js';
+import { kvToMap, parseKeyValueFile, validateEnv, validateLabel, type Lookup } from './kvfile.js';
+import {
+  DEFAULT_SHM_SIZE,
+  parseCpus,
+  parseThrottleBps,
+  parseThrottleIops,
+  verifyResources,
+  type ThrottleDevice,
+} from './resources.js';
+import { parseUlimit, ramInBytes, type Ulimit } from './units.js';
+
+export type { ThrottleDevice } from './resources.js';
+export type { Ulimit } from './units.js';
+
+/** Raw values as the command hands them over (camelCase of the flag names, see cli/run-flags.ts). */
+export interface RunFlags {
+  /** First positional: the image reference as typed. */
+  image?: string;
+  /** Positionals after the image: the command. */
+  args?: string[];
+  name?: string;
+  env?: string[];
+  envFile?: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  hostname?: string;
+  domainname?: string;
+  label?: string[];
+  labelFile?: string[];
+  interactive?: boolean;
+  tty?: boolean;
+  detach?: boolean;
+  attach?: string[];
+  rm?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number | string;
+  pull?: string;
+  cidfile?: string;
+  network?: string;
+  networkAlias?: string[];
+  publish?: string[];
+  publishAll?: boolean;
+  expose?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  addHost?: string[];
+  ip?: string;
+  macAddress?: string;
+  volume?: string[];
+  mount?: string[];
+  tmpfs?: string[];
+  readOnly?: boolean;
+  restart?: string;
+  init?: boolean;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  logDriver?: string;
+  logOpt?: string[];
+  ulimit?: string[];
+  shmSize?: string;
+  cpus?: string;
+  cpuPeriod?: number | string;
+  cpuQuota?: number | string;
+  cpuShares?: number | string;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  memory?: string;
+  memorySwap?: string;
+  memoryReservation?: string;
+  memorySwappiness?: number | string;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: number | string;
+  pidsLimit?: number | string;
+  blkioWeight?: number | string;
+  deviceReadBps?: string[];
+  deviceWriteBps?: string[];
+  deviceReadIops?: string[];
+  deviceWriteIops?: string[];
+  cgroupParent?: string;
+  cgroupns?: string;
+  platform?: string;
+  quiet?: boolean;
+  sigProxy?: boolean;
+  detachKeys?: string;
+}
+
+export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
+export type PullPolicy = 'missing' | 'never' | 'always';
+
+/** Resource limits in Docker's units (bytes, nano-CPUs, µs), defaults applied as the daemon does. */
+export interface ResourceOptions {
+  memory: number;
+  /** memory + swap; 2 × memory when only --memory is given; -1 unlimited; 0 unset. */
+  memorySwap: number;
+  memoryReservation: number;
+  /** null: kernel default (Docker's -1). */
+  memorySwappiness: number | null;
+  oomKillDisable: boolean;
+  nanoCpus: number;
+  cpuShares: number;
+  cpuPeriod: number;
+  cpuQuota: number;
+  cpusetCpus: string;
+  cpusetMems: string;
+  /** null: unlimited (flag absent or ≤ 0). */
+  pidsLimit: number | null;
+  blkioWeight: number;
+  deviceReadBps: ThrottleDevice[];
+  deviceWriteBps: ThrottleDevice[];
+  deviceReadIops: ThrottleDevice[];
+  deviceWriteIops: ThrottleDevice[];
+}
+
+export interface ContainerOptions {
+  image: string;
+  command: string[];
+  name?: string;
+  /** KEY=VAL entries in Docker's order (env-files, then -e); a bare KEY removes KEY from the container env. */
+  env: string[];
+  workdir?: string;
+  user?: string;
+  /** undefined: the image's; []: reset by `--entrypoint ""` (image Cmd is then not inherited either). */
+  entrypoint?: string[];
+  hostname?: string;
+  domainname?: string;
+  labels: Record<string, string>;
+  interactive: boolean;
+  tty: boolean;
+  detach: boolean;
+  attach: { stdin: boolean; stdout: boolean; stderr: boolean };
+  rm: boolean;
+  /** As typed (what inspect shows), with its number and canonical name. */
+  stopSignal?: { raw: string; number: number; name: string };
+  stopTimeout?: number;
+  pull: PullPolicy;
+  cidfile?: string;
+  /** bridge | host | none | container:<id|name> | <network name>. */
+  network: string;
+  networkAliases: string[];
+  publish: string[];
+  publishAll: boolean;
+  expose: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  extraHosts: string[];
+  ip?: string;
+  macAddress?: string;
+  volumes: string[];
+  mounts: string[];
+  /** destination → mount options ('' for defaults). */
+  tmpfs: Record<string, string>;
+  readOnly: boolean;
+  restart: { name: RestartPolicyName; maximumRetryCount: number };
+  /** undefined unless --init was given (inspect omits HostConfig.Init then). */
+  init?: boolean;
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  log: { driver: string; opts: Record<string, string> };
+  ulimits: Ulimit[];
+  shmSize: number;
+  resources: ResourceOptions;
+  cgroupParent: string;
+  /** undefined: the daemon's default for the host (host on cgroup v1, private on v2). */
+  cgroupns?: 'host' | 'private';
+  oomScoreAdj: number;
+  platform?: string;
+  quiet: boolean;
+  sigProxy: boolean;
+  detachKeys?: string;
+}
+
+export interface HostInfo {
+  /** Online CPUs (--cpus and --cpuset-cpus are checked against it). */
+  cpus: number;
+  /** Physical memory in bytes; Docker does not cap --memory by it, so nothing here does either. */
+  memTotal: number;
+}
+
+const shorthands: Record<string, string> = {
+  memory: 'm',
+  env: 'e',
+  label: 'l',
+  'cpu-shares': 'c',
+  attach: 'a',
+  user: 'u',
+  workdir: 'w',
+  hostname: 'h',
+};
+
+/** pflag's wording for a value its flag type rejects. */
+function flagError(flag: string, value: string, err: unknown): UsageError {
+  const s = shorthands[flag];
+  const name = s ? `-${s}, --${flag}` : `--${flag}`;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new UsageError(`invalid argument ${JSON.stringify(value)} for ${JSON.stringify(name)} flag: ${msg}`);
+}
+
+function flagValue<T>(flag: string, value: string, parse: (v: string) => T): T {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw flagError(flag, value, err);
+  }
+}
+
+/** Integer flags normally arrive as numbers (argv.ts parses them); strings are parsed as pflag would. */
+function intFlag(
+  flag: string,
+  raw: number | string | undefined,
+  def: number,
+  bits: 'int64' | 'uint16' = 'int64',
+) {
+  if (raw === undefined) return def;
+  const text = String(raw);
+  return flagValue(flag, text, (v) => {
+    const syntax = bits === 'uint16' ? /^\+?\d+$/ : /^[+-]?\d+$/;
+    const fn = bits === 'uint16' ? 'ParseUint' : 'ParseInt';
+    if (!syntax.test(v)) throw new Error(`strconv.${fn}: parsing ${JSON.stringify(v)}: invalid syntax`);
+    const n = BigInt(v);
+    const [lo, hi] = bits === 'uint16' ? [0n, 65535n] : [-(2n ** 63n), 2n ** 63n - 1n];
+    if (n < lo || n > hi) throw new Error(`strconv.${fn}: parsing ${JSON.stringify(v)}: value out of range`);
+    return Number(n);
+  });
+}
+
+function sizeFlag(flag: string, raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  return flagValue(flag, raw, ramInBytes);
+}
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** Docker's container-name rule; a leading `/` is accepted and dropped. */
+export function validateContainerName(name: string): string {
+  if (!NAME_RE.test(name)) {
+    throw new UsageError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  return name.replace(/^\//, '');
+}
+
+/** opts.ParseRestartPolicy + the daemon's ValidateRestartPolicy. */
+export function parseRestartPolicy(policy: string | undefined): ContainerOptions['restart'] {
+  if (policy === undefined || policy === '') return { name: 'no', maximumRetryCount: 0 };
+  const colon = policy.indexOf(':');
+  const name = colon === -1 ? policy : policy.slice(0, colon);
+  const count = colon === -1 ? '' : policy.slice(colon + 1);
+  if (colon !== -1 && name === '') {
+    throw new UsageError('invalid restart policy format: no policy provided before colon');
+  }
+  let max = 0;
+  if (count !== '') {
+    if (!/^[+-]?\d+$/.test(count)) {
+      throw new UsageError('invalid restart policy format: maximum retry count must be an integer');
+    }
+    max = Number(count);
+  }
+  switch (name) {
+    case 'no':
+    case 'always':
+    case 'unless-stopped':
+      if (max !== 0) {
+        throw new UsageError(
+          "invalid restart policy: maximum retry count can only be used with 'on-failure'" +
+            (max < 0 ? ' and cannot be negative' : ''),
+        );
+      }
+      return { name, maximumRetryCount: 0 };
+    case 'on-failure':
+      if (max < 0) throw new UsageError('invalid restart policy: maximum retry count cannot be negative');
+      return { name, maximumRetryCount: max };
+    default:
+      throw new UsageError(
+        `invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`,
+      );
+  }
+}
+
+function readFiles(files: string[] | undefined, lookup?: Lookup): string[] {
+  const out: string[] = [];
+  for (const f of files ?? []) {
+    try {
+      out.push(...parseKeyValueFile(f, lookup));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  return out;
+}
+
+function parseAttach(values: string[]): ContainerOptions['attach'] {
+  const a = { stdin: false, stdout: false, stderr: false };
+  for (const v of values) {
+    const s = v.toLowerCase();
+    if (s !== 'stdin' && s !== 'stdout' && s !== 'stderr') {
+      throw flagError('attach', v, new Error('valid streams are STDIN, STDOUT and STDERR'));
+    }
+    a[s] = true;
+  }
+  return a;
+}
+
+function parseResources(flags: RunFlags, host: HostInfo): ResourceOptions & { oomScoreAdj: number } {
+  const swappiness = intFlag('memory-swappiness', flags.memorySwappiness, -1);
+  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) {
+    throw new UsageError(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`);
+  }
+  const memory = sizeFlag('memory', flags.memory);
+  const memorySwap =
+    flags.memorySwap === undefined || flags.memorySwap === ''
+      ? 0
+      : flags.memorySwap === '-1'
+        ? -1
+        : sizeFlag('memory-swap', flags.memorySwap);
+  const nanoCpus = flags.cpus ? flagValue('cpus', flags.cpus, parseCpus) : 0;
+  const pids = intFlag('pids-limit', flags.pidsLimit, 0);
+  const r = {
+    memory,
+    memorySwap,
+    memoryReservation: sizeFlag('memory-reservation', flags.memoryReservation),
+    memorySwappiness: swappiness === -1 ? null : swappiness,
+    oomKillDisable: flags.oomKillDisable ?? false,
+    nanoCpus,
+    cpuShares: intFlag('cpu-shares', flags.cpuShares, 0),
+    cpuPeriod: intFlag('cpu-period', flags.cpuPeriod, 0),
+    cpuQuota: intFlag('cpu-quota', flags.cpuQuota, 0),
+    cpusetCpus: flags.cpusetCpus ?? '',
+    cpusetMems: flags.cpusetMems ?? '',
+    pidsLimit: pids > 0 ? pids : null,
+    blkioWeight: intFlag('blkio-weight', flags.blkioWeight, 0, 'uint16'),
+    deviceReadBps: (flags.deviceReadBps ?? []).map((v) => flagValue('device-read-bps', v, parseThrottleBps)),
+    deviceWriteBps: (flags.deviceWriteBps ?? []).map((v) =>
+      flagValue('device-write-bps', v, parseThrottleBps),
+    ),
+    deviceReadIops: (flags.deviceReadIops ?? []).map((v) =>
+      flagValue('device-read-iops', v, parseThrottleIops),
+    ),
+    deviceWriteIops: (flags.deviceWriteIops ?? []).map((v) =>
+      flagValue('device-write-iops', v, parseThrottleIops),
+    ),
+    oomScoreAdj: intFlag('oom-score-adj', flags.oomScoreAdj, 0),
+  };
+  if (r.cpuShares < 0) throw new UsageError('shares: invalid argument');
+  verifyResources(r, host.cpus);
+  // The daemon's default, applied after validation: swap as large as the memory limit.
+  if (r.memory > 0 && r.memorySwap === 0) r.memorySwap = r.memory * 2;
+  return r;
+}
+
+export function parseContainerOptions(
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv,
+  host: HostInfo,
+): ContainerOptions {
+  const lookup: Lookup = (k) => env[k];
+
+  const name = flags.name ? validateContainerName(flags.name) : undefined;
+
+  const envFromFlags = (flags.env ?? []).map((v) => flagValue('env', v, (x) => validateEnv(x, lookup)));
+  const containerEnv = [...readFiles(flags.envFile, lookup), ...envFromFlags];
+
+  const labelFlags = (flags.label ?? []).map((v) => flagValue('label', v, validateLabel));
+  const labels = kvToMap([...readFiles(flags.labelFile), ...labelFlags]);
+
+  if (flags.workdir && !flags.workdir.startsWith('/')) {
+    throw new UsageError(
+      `the working directory '${flags.workdir}' is invalid, it needs to be an absolute path`,
+    );
+  }
+
+  let stopSignal: ContainerOptions['stopSignal'];
+  if (flags.stopSignal) {
+    const n = parseSignal(flags.stopSignal);
+    stopSignal = { raw: flags.stopSignal, number: n, name: signalName(n) };
+  }
+
+  const pull = (flags.pull ?? 'missing') as PullPolicy;
+  if (!['missing', 'never', 'always'].includes(pull)) {
+    throw new UsageError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  }
+
+  const restart = parseRestartPolicy(flags.restart);
+  if (flags.rm && restart.name !== 'no') {
+    throw new UsageError('conflicting options: cannot specify both --restart and --rm');
+  }
+
+  const detach = flags.detach ?? false;
+  const attachFlags = flags.attach ?? [];
+  if (detach && attachFlags.length > 0) {
+    throw new UsageError('conflicting options: cannot specify both --attach and --detach');
+  }
+  const attach = parseAttach(attachFlags);
+  const interactive = flags.interactive ?? false;
+  if (interactive) attach.stdin = true;
+  if (attachFlags.length === 0) {
+    attach.stdout = true;
+    attach.stderr = true;
+  }
+  if (detach) {
+    attach.stdin = false;
+    attach.stdout = false;
+    attach.stderr = false;
+  }
+
+  const logDriver = flags.logDriver || 'json-file';
+  const logOpts = flags.logOpt ?? [];
+  if (logDriver === 'none' && logOpts.length > 0)
+    throw new UsageError('invalid logging opts for driver none');
+
+  const ulimits = new Map<string, Ulimit>();
+  for (const u of flags.ulimit ?? []) {
+    const parsed = flagValue('ulimit', u, parseUlimit);
+    ulimits.set(parsed.Name, parsed);
+  }
+
+  const tmpfs: Record<string, string> = {};
+  for (const t of flags.tmpfs ?? []) {
+    const colon = t.indexOf(':');
+    if (colon === -1) tmpfs[t] = '';
+    else tmpfs[t.slice(0, colon)] = t.slice(colon + 1);
+  }
+
+  let cgroupns: ContainerOptions['cgroupns'];
+  if (flags.cgroupns) {
+    if (flags.cgroupns !== 'host' && flags.cgroupns !== 'private') {
+      throw new UsageError('--cgroupns: invalid CGROUP mode');
+    }
+    cgroupns = flags.cgroupns;
+  }
+
+  const capAdd = flags.capAdd ?? [];
+  const capDrop = flags.capDrop ?? [];
+  normalizeCapabilities(capAdd);
+  normalizeCapabilities(capDrop);
+
+  const { oomScoreAdj, ...resources } = parseResources(flags, host);
+  const shm = sizeFlag('shm-size', flags.shmSize);
+
+  const stopTimeout =
+    flags.stopTimeout === undefined ? undefined : intFlag('stop-timeout', flags.stopTimeout, 0);
+
+  return {
+    image: flags.image ?? '',
+    command: flags.args ?? [],
+    ...(name !== undefined ? { name } : {}),
+    env: containerEnv,
+    ...(flags.workdir ? { workdir: flags.workdir } : {}),
+    ...(flags.user ? { user: flags.user } : {}),
+    ...(flags.entrypoint !== undefined
+      ? { entrypoint: flags.entrypoint === '' ? [] : [flags.entrypoint] }
+      : {}),
+    ...(flags.hostname ? { hostname: flags.hostname } : {}),
+    ...(flags.domainname ? { domainname: flags.domainname } : {}),
+    labels,
+    interactive,
+    tty: flags.tty ?? false,
+    detach,
+    attach,
+    rm: flags.rm ?? false,
+    ...(stopSignal ? { stopSignal } : {}),
+    ...(stopTimeout !== undefined ? { stopTimeout } : {}),
+    pull,
+    ...(flags.cidfile ? { cidfile: flags.cidfile } : {}),
+    network: flags.network || 'bridge',
+    networkAliases: flags.networkAlias ?? [],
+    publish: flags.publish ?? [],
+    publishAll: flags.publishAll ?? false,
+    expose: flags.expose ?? [],
+    dns: flags.dns ?? [],
+    dnsSearch: flags.dnsSearch ?? [],
+    dnsOptions: flags.dnsOption ?? [],
+    extraHosts: flags.addHost ?? [],
+    ...(flags.ip ? { ip: flags.ip } : {}),
+    ...(flags.macAddress ? { macAddress: flags.macAddress } : {}),
+    volumes: flags.volume ?? [],
+    mounts: flags.mount ?? [],
+    tmpfs,
+    readOnly: flags.readOnly ?? false,
+    restart,
+    ...(flags.init !== undefined ? { init: flags.init } : {}),
+    privileged: flags.privileged ?? false,
+    capAdd,
+    capDrop,
+    log: { driver: logDriver, opts: kvToMap(logOpts) },
+    ulimits: [...ulimits.values()].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0)),
+    shmSize: shm === 0 ? DEFAULT_SHM_SIZE : shm,
+    resources,
+    cgroupParent: flags.cgroupParent ?? '',
+    ...(cgroupns ? { cgroupns } : {}),
+    oomScoreAdj,
+    ...(flags.platform ? { platform: flags.platform } : {}),
+    quiet: flags.quiet ?? false,
+    sigProxy: flags.sigProxy ?? true,
+    ...(flags.detachKeys ? { detachKeys: flags.detachKeys } : {}),
+  };
+}
+
+export { hostConfigOf, configOf, mergeImageConfig } from './inspect-shapes.js';
+export type {
+  HostConfig,
+  ContainerConfig,
+  ImageConfig,
+  HostConfigExtras,
+  MergedConfig,
+} from './inspect-shapes.js';
