@@ -25,7 +25,7 @@ export interface ArchiveEntry {
 export function packTar(entries: ArchiveEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c) => void chunks.push(c as Buffer));
   const done = new Promise<Buffer>((resolve, reject) => {
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     pack.on('error', reject);
@@ -33,19 +33,17 @@ export function packTar(entries: ArchiveEntry[]): Promise<Buffer> {
   for (const e of entries) {
     const type = e.type ?? 'file';
     const data = type === 'file' ? Buffer.from(e.data ?? '') : undefined;
-    pack.entry(
-      {
-        name: e.name,
-        type,
-        mode: e.mode ?? (type === 'directory' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
-        uid: e.uid ?? 0,
-        gid: e.gid ?? 0,
-        mtime: MTIME,
-        linkname: e.linkname,
-        size: data?.length ?? 0,
-      },
-      data,
-    );
+    const header = {
+      name: e.name,
+      type,
+      mode: e.mode ?? (type === 'directory' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      mtime: MTIME,
+      linkname: e.linkname,
+      size: data?.length ?? 0,
+    };
+    pack.entry(header, data ?? '');
   }
   pack.finalize();
   return done;
