@@ -193,3 +193,82 @@ describe('image archives', function () {
     expect(err?.message).to.match(/unrecognized image format/);
   });
 });
+
+describe('image archives: import config and save layout', () => {
+  it('applies --change instructions like docker import', async () => {
+    const { applyChanges, importConfig } = await import('../../src/runtime/images/import.js');
+    const c = applyChanges({}, [
+      'CMD ["sh", "-c", "echo hi"]',
+      'ENTRYPOINT /bin/run',
+      'ENV A=1 B="two words"',
+      'ENV A 3',
+      'EXPOSE 80 53/UDP',
+      'LABEL k=v',
+      'USER app',
+      'WORKDIR /srv',
+      'VOLUME /data',
+      'STOPSIGNAL SIGINT',
+    ]);
+    expect(c).to.deep.equal({
+      Cmd: ['sh', '-c', 'echo hi'],
+      Entrypoint: ['/bin/sh', '-c', '/bin/run'],
+      Env: ['A=3', 'B=two words'],
+      ExposedPorts: { '80/tcp': {}, '53/udp': {} },
+      Labels: { k: 'v' },
+      User: 'app',
+      WorkingDir: '/srv',
+      Volumes: { '/data': {} },
+      StopSignal: 'SIGINT',
+    });
+    expect(() => applyChanges({}, ['RUN x'])).to.throw('RUN is not a valid change command');
+    const cfg = importConfig(`sha256:${'d'.repeat(64)}`, { changes: [] }, new Date('2024-05-06T07:08:09Z'));
+    expect(cfg.rootfs).to.deep.equal({ type: 'layers', diff_ids: [`sha256:${'d'.repeat(64)}`] });
+    expect(cfg.history).to.deep.equal([{ created: '2024-05-06T07:08:09.000Z', comment: 'Imported from -' }]);
+    expect(cfg.comment).to.equal('Imported from -');
+    expect(cfg.os).to.equal('linux');
+  });
+
+  it("writes docker save's manifest.json, repositories and OCI index", async () => {
+    const { legacyManifest, ociIndex, repositoriesFile } = await import('../../src/runtime/images/save.js');
+    const cfg = `sha256:${'c'.repeat(64)}`;
+    const layer = `sha256:${'1'.repeat(64)}`;
+    const image = {
+      configDigest: cfg,
+      manifest: { layers: [{ mediaType: MediaType.dockerLayer, digest: layer, size: 3 }] },
+    } as unknown as Parameters<typeof legacyManifest>[0][0]['image'];
+    const entries = [{ image, names: ['docker.io/library/busybox:latest'] }];
+    expect(legacyManifest(entries)).to.deep.equal([
+      {
+        Config: `blobs/sha256/${'c'.repeat(64)}`,
+        RepoTags: ['busybox:latest'],
+        Layers: [`blobs/sha256/${'1'.repeat(64)}`],
+      },
+    ]);
+    expect(legacyManifest([{ image, names: [] }])).to.deep.equal([
+      {
+        Config: `blobs/sha256/${'c'.repeat(64)}`,
+        RepoTags: null,
+        Layers: [`blobs/sha256/${'1'.repeat(64)}`],
+      },
+    ]);
+    expect(repositoriesFile(entries)).to.deep.equal({ busybox: { latest: '1'.repeat(64) } });
+    const m = {
+      mediaType: MediaType.dockerManifest,
+      digest: `sha256:${'e'.repeat(64)}`,
+      size: 9,
+    };
+    expect(ociIndex([{ manifest: m, names: ['docker.io/library/busybox:latest'] }])).to.deep.equal({
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        {
+          ...m,
+          annotations: {
+            'io.containerd.image.name': 'docker.io/library/busybox:latest',
+            'org.opencontainers.image.ref.name': 'latest',
+          },
+        },
+      ],
+    });
+  });
+});
