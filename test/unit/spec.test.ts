@@ -228,3 +228,23 @@ describe('spec: linux.resources from the options', () => {
     expect(r.blockIO?.throttleReadBpsDevice).to.deep.equal([{ major: 8, minor: 0, rate: 1048576 }]);
   });
 });
+
+describe('spec/config: command given beside the options', () => {
+  it('SpecInput.command and configOf extras stand in for RunFlags.image/args', async () => {
+    const { configOf } = await import('../../src/runtime/opts/container.js');
+    const opts = parseContainerOptions({}, {}, host);
+    const s = buildSpec({
+      id: 'c2',
+      opts,
+      image: { config: { Entrypoint: ['/e'] } },
+      command: ['x'],
+      user: { uid: 0, gid: 0 },
+      hostname: 'h',
+      cgroupsPath: '/t/c2',
+      cgroupVersion: 1,
+    });
+    expect(s.process.args).to.deep.equal(['/e', 'x']);
+    const c = configOf(opts, { Entrypoint: ['/e'] }, { hostname: 'h', image: 'img:1', cmd: ['x'] });
+    expect([c.Hostname, c.Image, c.Cmd, c.Entrypoint]).to.deep.equal(['h', 'img:1', ['x'], ['/e']]);
+  });
+});

@@ -513,6 +513,7 @@ export { hostConfigOf, configOf, mergeImageConfig } from './inspect-shapes.js';
 export type {
   HostConfig,
   ContainerConfig,
+  ConfigExtras,
   ImageConfig,
   HostConfigExtras,
   MergedConfig,

@@ -95,7 +95,11 @@ export function splitVolumes(volumes: string[], cwd = process.cwd()) {
  * The daemon's merge: user settings win, the image fills the gaps; `--entrypoint ""` clears the
  * entrypoint and stops the image's Cmd from being inherited. Nothing to run: `no command specified`.
  */
-export function mergeImageConfig(opts: ContainerOptions, image: ImageConfig | undefined): MergedConfig {
+export function mergeImageConfig(
+  opts: ContainerOptions,
+  image: ImageConfig | undefined,
+  command: string[] = opts.command,
+): MergedConfig {
   const img = image ?? {};
   const exposedPorts: Record<string, object> = {};
   for (const p of [...publishedContainerPorts(opts.publish), ...opts.expose.flatMap(expandPorts)]) {
@@ -110,7 +114,7 @@ export function mergeImageConfig(opts: ContainerOptions, image: ImageConfig | un
   const labels: Record<string, string> = { ...opts.labels };
   for (const [k, v] of Object.entries(img.Labels ?? {})) if (!(k in labels)) labels[k] = v;
 
-  let cmd: string[] | null = opts.command.length > 0 ? [...opts.command] : null;
+  let cmd: string[] | null = command.length > 0 ? [...command] : null;
   let entrypoint: string[] | null = opts.entrypoint === undefined ? null : [...opts.entrypoint];
   if (opts.entrypoint === undefined) {
     if (!cmd) cmd = img.Cmd && img.Cmd.length > 0 ? [...img.Cmd] : null;
@@ -138,7 +142,8 @@ export function mergeImageConfig(opts: ContainerOptions, image: ImageConfig | un
   };
 }
 
-export interface ContainerConfig {
+// A type alias (not an interface) so it fits Record<string, unknown> slots in state records.
+export type ContainerConfig = {
   Hostname: string;
   Domainname: string;
   User: string;
@@ -159,15 +164,26 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+};
+
+/** Values the caller knows better than the options: the container's hostname (Docker: the short id). */
+export interface ConfigExtras {
+  hostname?: string;
+  /** Image reference as typed, when the options were parsed without it. */
+  image?: string;
+  /** The command, when the options were parsed without it. */
+  cmd?: string[];
 }
 
-/** Docker's inspect `Config`; `hostname` is what the container got (Docker: the short id by default). */
+/** Docker's inspect `Config`; a string third argument is the hostname. */
 export function configOf(
   opts: ContainerOptions,
   image?: ImageConfig,
-  hostname = opts.hostname ?? '',
+  extras: string | ConfigExtras = {},
 ): ContainerConfig {
-  const m = mergeImageConfig(opts, image);
+  const x = typeof extras === 'string' ? { hostname: extras } : extras;
+  const hostname = x.hostname ?? opts.hostname ?? '';
+  const m = mergeImageConfig(opts, image, x.cmd ?? opts.command);
   const stdinOnce = opts.interactive && opts.attach.stdin;
   return {
     Hostname: hostname,
@@ -182,7 +198,7 @@ export function configOf(
     StdinOnce: stdinOnce,
     Env: m.env,
     Cmd: m.cmd,
-    Image: opts.image,
+    Image: x.image ?? opts.image,
     Volumes: Object.keys(m.volumes).length > 0 ? m.volumes : null,
     WorkingDir: m.workingDir,
     Entrypoint: m.entrypoint,

@@ -33,6 +33,8 @@ export interface SpecInput {
   id: string;
   opts: ContainerOptions;
   image: { config?: ImageConfig };
+  /** The command after the image, when the options were parsed without it (default: opts.command). */
+  command?: string[];
   user: { uid: number; gid: number; additionalGids?: number[] };
   hostname: string;
   /** Network namespace to join; undefined with network `host` shares the host's, otherwise a new one. */
@@ -197,7 +199,7 @@ function namespacesFor(input: SpecInput): OciNamespace[] {
 
 export function buildSpec(input: SpecInput): OciSpec {
   const { opts } = input;
-  const merged = mergeImageConfig(opts, input.image.config);
+  const merged = mergeImageConfig(opts, input.image.config, input.command ?? opts.command);
 
   let args = [merged.path, ...merged.args];
   const mounts = defaultMounts(opts.shmSize);
