@@ -1,0 +1,474 @@
+/*
+ * tsdock-mon: per-container I/O monitor (the role podman's conmon plays).
+ *
+ * tsdock has no daemon, so something small has to outlive the CLI for as long as the container
+ * runs: this process holds the read ends of the stdout/stderr FIFOs that containerd's shim writes
+ * to, turns each line into a Docker json-file entry, and when both streams end (the container's
+ * process tree is gone and the shim closed its write ends) runs tsdock's exit hook in its place.
+ *
+ * Usage:
+ *   tsdock-mon --stdout FIFO --stderr FIFO --log FILE [--stdin FIFO] [--max-size BYTES]
+ *              [--max-file N] [--pidfile FILE] [--exit-marker FILE] [-- EXIT_CMD ARGS...]
+ *
+ * Readiness protocol: the parent reads our stdout; "ready\n" means the FIFOs exist and are open
+ * for reading, anything else is an error message. After that stdio is /dev/null.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Docker's copier buffers 16 KiB per stream; a line that fills it without a newline is logged as
+ * a partial entry. Using the same size gives byte-identical splitting. */
+#define LINE_BUF (16 * 1024)
+/* Worst case escaping is 6 output bytes per input byte ("\u00XX", "\ufffd"). */
+#define ENTRY_BUF (LINE_BUF * 6 + 128)
+
+struct stream {
+	const char *name;
+	const char *path;
+	int fd;
+	int eof;
+	size_t n;
+	char buf[LINE_BUF];
+};
+
+static struct stream out_s = {.name = "stdout", .fd = -1};
+static struct stream err_s = {.name = "stderr", .fd = -1};
+
+static const char *log_path;
+static int log_fd = -1;
+static long long log_size;
+static long long max_size = -1;
+static int max_file = 1;
+static char entry[ENTRY_BUF];
+static volatile sig_atomic_t terminating;
+
+static void fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	/* Before readiness stdout is the parent's pipe: the message is what it reports. */
+	dprintf(STDOUT_FILENO, "error: %s\n", msg);
+	exit(1);
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	terminating = 1;
+}
+
+static int open_log(int extra_flags)
+{
+	int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | extra_flags, 0640);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	log_size = fstat(fd, &st) == 0 ? (long long)st.st_size : 0;
+	return fd;
+}
+
+/*
+ * Docker's rotation: the current file is renamed away (never truncated in place, so a reader that
+ * has it open keeps reading consistent data) and a fresh file takes its name.
+ */
+static void rotate(void)
+{
+	char from[4096], to[4096];
+	close(log_fd);
+	log_fd = -1;
+	if (max_file >= 2) {
+		snprintf(to, sizeof to, "%s.%d", log_path, max_file - 1);
+		unlink(to);
+		for (int i = max_file - 1; i > 1; i--) {
+			snprintf(from, sizeof from, "%s.%d", log_path, i - 1);
+			snprintf(to, sizeof to, "%s.%d", log_path, i);
+			rename(from, to);
+		}
+		snprintf(to, sizeof to, "%s.1", log_path);
+		rename(log_path, to);
+	} else {
+		unlink(log_path);
+	}
+	log_fd = open_log(O_TRUNC);
+}
+
+/* Go's time.RFC3339Nano in UTC: fraction with trailing zeros trimmed, none at all when zero. */
+static size_t format_time(char *p)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t len = strftime(p, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	long ns = ts.tv_nsec;
+	if (ns > 0) {
+		char frac[9];
+		for (int i = 8; i >= 0; i--, ns /= 10)
+			frac[i] = (char)('0' + ns % 10);
+		int digits = 9;
+		while (digits > 0 && frac[digits - 1] == '0')
+			digits--;
+		p[len++] = '.';
+		memcpy(p + len, frac, (size_t)digits);
+		len += (size_t)digits;
+	}
+	p[len++] = 'Z';
+	return len;
+}
+
+/* Length of a valid UTF-8 sequence at s (as Go's utf8.DecodeRune accepts it), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	size_t need;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (c >= 0xC2 && c <= 0xDF)
+		need = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		need = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F; /* surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (avail < need)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < need; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return need;
+}
+
+/* Docker's jsonlog escaping (ffjsonWriteJSONBytesAsString): HTML-safe, \ufffd for bad UTF-8. */
+static size_t escape(char *o, const unsigned char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char b = s[i];
+		if (b < 0x80) {
+			if (b >= 0x20 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&') {
+				o[k++] = (char)b;
+			} else if (b == '\\' || b == '"') {
+				o[k++] = '\\';
+				o[k++] = (char)b;
+			} else if (b == '\n') {
+				o[k++] = '\\';
+				o[k++] = 'n';
+			} else if (b == '\r') {
+				o[k++] = '\\';
+				o[k++] = 'r';
+			} else {
+				memcpy(o + k, "\\u00", 4);
+				k += 4;
+				o[k++] = hex[b >> 4];
+				o[k++] = hex[b & 0xF];
+			}
+			i++;
+			continue;
+		}
+		size_t len = utf8_len(s + i, n - i);
+		if (len == 0) {
+			memcpy(o + k, "\\ufffd", 6);
+			k += 6;
+			i++;
+			continue;
+		}
+		/* U+2028 and U+2029 (E2 80 A8/A9) break JavaScript parsers. */
+		if (len == 3 && b == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
+			memcpy(o + k, "\\u202", 5);
+			k += 5;
+			o[k++] = s[i + 2] == 0xA8 ? '8' : '9';
+			i += 3;
+			continue;
+		}
+		memcpy(o + k, s + i, len);
+		k += len;
+		i += len;
+	}
+	return k;
+}
+
+static void write_entry(const struct stream *s, const char *line, size_t n)
+{
+	size_t k = 0;
+	memcpy(entry, "{\"log\":\"", 8);
+	k = 8;
+	k += escape(entry + k, (const unsigned char *)line, n);
+	k += (size_t)snprintf(entry + k, 32, "\",\"stream\":\"%s\",\"time\":\"", s->name);
+	k += format_time(entry + k);
+	memcpy(entry + k, "\"}\n", 3);
+	k += 3;
+
+	if (max_size > 0 && log_size >= max_size)
+		rotate();
+	if (log_fd < 0) {
+		log_fd = open_log(0);
+		if (log_fd < 0)
+			return; /* nowhere to write; keep draining so the container never blocks */
+	}
+	size_t off = 0;
+	while (off < k) {
+		ssize_t w = write(log_fd, entry + off, k - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* e.g. ENOSPC: drop the rest of the entry rather than block the container */
+		}
+		off += (size_t)w;
+	}
+	log_size += (long long)off;
+}
+
+/* Log every complete line; a buffer full of one unterminated line goes out as a partial entry. */
+static void split_lines(struct stream *s)
+{
+	size_t p = 0;
+	for (;;) {
+		char *nl = memchr(s->buf + p, '\n', s->n - p);
+		if (!nl)
+			break;
+		size_t end = (size_t)(nl - s->buf) + 1;
+		write_entry(s, s->buf + p, end - p);
+		p = end;
+	}
+	if (p == 0 && s->n == LINE_BUF) {
+		write_entry(s, s->buf, s->n);
+		s->n = 0;
+	} else if (p > 0) {
+		memmove(s->buf, s->buf + p, s->n - p);
+		s->n -= p;
+	}
+}
+
+static void finish_stream(struct stream *s)
+{
+	if (s->n > 0)
+		write_entry(s, s->buf, s->n);
+	s->n = 0;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->eof = 1;
+}
+
+/* One read per wakeup keeps a chatty stream from starving the other. Returns 0 when drained. */
+static int pump(struct stream *s)
+{
+	for (;;) {
+		ssize_t r = read(s->fd, s->buf + s->n, LINE_BUF - s->n);
+		if (r > 0) {
+			s->n += (size_t)r;
+			split_lines(s);
+			return 1;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return 0;
+		finish_stream(s); /* EOF (no writer left) or a read error */
+		return 0;
+	}
+}
+
+static int open_fifo(const char *path)
+{
+	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
+		fail("mkfifo %s: %s", path, strerror(errno));
+	/*
+	 * Non-blocking so open does not wait for the shim. On Linux a FIFO whose writer never
+	 * connected polls as idle (POLLHUP only appears once a writer came and went), so waiting in
+	 * poll is safe; read(2) is only called after poll reports something.
+	 */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		fail("open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void usage(void)
+{
+	fail("usage: tsdock-mon --stdout FIFO --stderr FIFO --log FILE [--stdin FIFO] [--max-size BYTES] "
+	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [-- EXIT_CMD ARGS...]");
+}
+
+static long long parse_num(const char *flag, const char *v)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || *v == '\0' || *end != '\0' || n < 0)
+		fail("invalid value for %s: %s", flag, v);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	const char *stdin_path = NULL, *pidfile = NULL, *exit_marker = NULL;
+	char **exit_cmd = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			if (i + 1 < argc)
+				exit_cmd = &argv[i + 1];
+			break;
+		}
+		if (i + 1 >= argc)
+			usage();
+		const char *v = argv[++i];
+		if (strcmp(a, "--stdout") == 0)
+			out_s.path = v;
+		else if (strcmp(a, "--stderr") == 0)
+			err_s.path = v;
+		else if (strcmp(a, "--log") == 0)
+			log_path = v;
+		else if (strcmp(a, "--stdin") == 0)
+			stdin_path = v;
+		else if (strcmp(a, "--max-size") == 0)
+			max_size = parse_num(a, v);
+		else if (strcmp(a, "--max-file") == 0)
+			max_file = (int)parse_num(a, v);
+		else if (strcmp(a, "--pidfile") == 0)
+			pidfile = v;
+		else if (strcmp(a, "--exit-marker") == 0)
+			exit_marker = v;
+		else
+			usage();
+	}
+	if (!out_s.path || !err_s.path || !log_path)
+		usage();
+	if (max_file < 1)
+		max_file = 1;
+
+	/* Outlive the CLI that started us: no controlling terminal, no SIGHUP, no SIGPIPE. */
+	if (getsid(0) != getpid())
+		setsid();
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* SIGTERM is only delivered inside ppoll, so a flag check can never miss it. */
+	sigset_t block, waitmask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	if (stdin_path && mkfifo(stdin_path, 0600) < 0 && errno != EEXIST)
+		fail("mkfifo %s: %s", stdin_path, strerror(errno));
+	out_s.fd = open_fifo(out_s.path);
+	err_s.fd = open_fifo(err_s.path);
+	log_fd = open_log(0);
+	if (log_fd < 0)
+		fail("open %s: %s", log_path, strerror(errno));
+
+	if (pidfile) {
+		int fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			fail("open %s: %s", pidfile, strerror(errno));
+		dprintf(fd, "%d\n", (int)getpid());
+		close(fd);
+	}
+
+	if (write(STDOUT_FILENO, "ready\n", 6) != 6)
+		exit(1); /* the parent is gone or gave up on us: nobody will create the task */
+	int devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+
+	struct stream *streams[2] = {&out_s, &err_s};
+	while (!(out_s.eof && err_s.eof) && !terminating) {
+		struct pollfd pfd[2];
+		struct stream *which[2];
+		nfds_t k = 0;
+		for (int i = 0; i < 2; i++) {
+			if (streams[i]->eof)
+				continue;
+			pfd[k].fd = streams[i]->fd;
+			pfd[k].events = POLLIN;
+			pfd[k].revents = 0;
+			which[k++] = streams[i];
+		}
+		int r = ppoll(pfd, k, NULL, &waitmask);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (nfds_t i = 0; i < k; i++)
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+				pump(which[i]);
+	}
+
+	if (terminating) {
+		/* Keep what is already in the pipes, but don't wait for writers. */
+		for (int i = 0; i < 2; i++) {
+			struct stream *s = streams[i];
+			if (s->eof)
+				continue;
+			struct pollfd p = {.fd = s->fd, .events = POLLIN};
+			while (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP)) && !s->eof && pump(s))
+				;
+			finish_stream(s);
+		}
+	}
+
+	if (log_fd >= 0)
+		close(log_fd);
+	/* The FIFOs were per start; nothing opens them again. */
+	unlink(out_s.path);
+	unlink(err_s.path);
+	if (stdin_path)
+		unlink(stdin_path);
+	if (terminating)
+		return 0;
+
+	if (exit_marker) {
+		int fd = open(exit_marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!exit_cmd)
+		return 0;
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	execvp(exit_cmd[0], exit_cmd);
+	return 127;
+}
