@@ -5,10 +5,10 @@
 import { Flags } from '@oclif/core';
 import { int } from './flags.js';
 
-const str = (description: string, char?: string) => Flags.string({ description, ...(char ? { char } : {}) });
-const many = (description: string, char?: string) =>
-  Flags.string({ description, multiple: true, ...(char ? { char } : {}) });
-const bool = (description: string, char?: string) => Flags.boolean({ description, ...(char ? { char } : {}) });
+type Char = Parameters<typeof Flags.boolean>[0] extends infer O ? (O extends { char?: infer C } ? C : never) : never;
+const str = (description: string, char?: Char) => Flags.string({ description, char });
+const many = (description: string, char?: Char) => Flags.string({ description, multiple: true, char });
+const bool = (description: string, char?: Char) => Flags.boolean({ description, char });
 
 export const createFlags = {
   name: str('Assign a name to the container'),

@@ -22,6 +22,7 @@ import { randomName } from './namesgen.js';
 import { resolveUser } from './rootfs.js';
 import { nameStore, statePaths, NAME_LABEL, type Found } from './store.js';
 import { signalName, parseSignal } from './signals.js';
+import { parseLogOpts } from '../logs/jsonfile.js';
 
 export interface CreateRequest {
   image: string;
@@ -88,6 +89,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       throw new UsageError(`Error response from daemon: network ${opts.network} not found`);
     }
   }
+  const logOpts = parseLogOpts(Object.entries(opts.log.opts).map(([k, v]) => `${k}=${v}`));
   if (opts.cidfile) await assertNoCidFile(opts.cidfile);
   const client = await ctx.client();
   const paths = statePaths(ctx);
@@ -134,7 +136,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           cgroupsPath: `/tsdock/${id}`,
           cgroupVersion: detectCgroupVersion(),
         });
-        const stopSignal = signalName(parseSignal(opts.stopSignal ?? imgCfg.StopSignal ?? 'SIGTERM'));
+        const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
         const record: ContainerRecord = {
           id,
           name: name!,
@@ -144,7 +146,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           imageId: image.configDigest,
           path: spec.process.args[0] ?? '',
           args: spec.process.args.slice(1),
-          config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command, stopSignal }),
+          config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command }),
           hostConfig: hostConfigOf(opts),
           logPath: join(dir, `${id}-json.log`),
           stopSignal,
@@ -153,7 +155,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           interactive: opts.interactive,
           tty: opts.tty,
           networkMode: opts.network,
-          logOpts: opts.logOpts,
+          logOpts,
         };
         await files.writeRecord(record);
         await files.writeState(initialState());
