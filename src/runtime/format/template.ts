@@ -110,6 +110,8 @@ function lex(input: string): Item[] {
   };
   const fail = (msg: string): Item[] => {
     items.push({ type: 'error', val: msg, pos: start, line: startLine });
+    // the parser's one-item backup needs a terminal item after the error
+    items.push({ type: 'eof', val: '', pos: input.length, line });
     return items;
   };
   const atRightDelim = (): { delim: boolean; trim: boolean } => {
