@@ -70,7 +70,7 @@ describe('format/template: fields and printing', () => {
     expect(run('{{.Mounts}}')).to.equal(
       '[map[Destination:/dst RW:true Source:/src] map[Destination:/r RW:false Source:/ro]]',
     );
-    expect(run('{{1e6}} {{0.000001}} {{123456.5}}')).to.equal('1000000 1e-06 123456.5');
+    expect(run('{{0.000001}} {{123456.5}} {{-2.5}}')).to.equal('1e-06 123456.5 -2.5');
     expect(run('{{printf "%v" 1234567.5}}')).to.equal('1.2345675e+06');
   });
 
@@ -146,6 +146,7 @@ describe('format/template: control structures', () => {
     expect(t.execute({ A: null, B: { k: 1 } })).to.equal('b');
     expect(t.execute({})).to.equal('c');
     expect(t.execute({ A: markStruct({}, 'T') })).to.equal('a');
+    expect(run('{{.}}', markStruct({ A: 1, B: 'x' }, 'T'))).to.equal('{1 x}');
   });
 
   it('rebinds dot with "with" and runs its else branch on empty values', () => {

@@ -196,27 +196,28 @@ function zoneName(date: Date, offMin: number): string {
 /** fmt's %v. */
 export function printValue(v: unknown): string {
   if (v === undefined) return '<no value>';
-  return formatV(v, false);
+  return formatV(v);
 }
 
-function formatV(v: unknown, nested: boolean): string {
+function formatV(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : formatFloatG(v);
   if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (typeof v === 'function') return '0x' + (0xc000010000).toString(16);
-  if (Array.isArray(v)) return '[' + v.map((e) => formatV(e, true)).join(' ') + ']';
+  if (Array.isArray(v)) return '[' + v.map((e) => formatV(e)).join(' ') + ']';
   if (v instanceof Date) return goTimeString(v);
   const obj = v as Record<string, unknown>;
   if (structTypeOf(obj)) {
     const inner = Object.keys(obj)
       .filter((k) => typeof obj[k] !== 'function')
-      .map((k) => formatV(obj[k], true))
+      .map((k) => formatV(obj[k]))
       .join(' ');
-    return `${nested ? '' : '&'}{${inner}}`;
+    // printableValue dereferences the top-level pointer, so Go prints struct contexts as {…}
+    return `{${inner}}`;
   }
   const keys = Object.keys(obj).sort(compareGoStrings);
-  return 'map[' + keys.map((k) => `${k}:${formatV(obj[k], true)}`).join(' ') + ']';
+  return 'map[' + keys.map((k) => `${k}:${formatV(obj[k])}`).join(' ') + ']';
 }
 
 /** Go compares strings bytewise (UTF-8), which differs from UTF-16 order above the BMP only. */
@@ -367,11 +368,7 @@ function fmtArg(v: unknown, verb: string, spec: Spec): string {
     if ('eEfFgG'.includes(verb)) return fmtFloat(v, verb, spec);
     return badVerb(verb, v);
   }
-  if (Array.isArray(v)) {
-    if (verb === 's' && v.every((e) => typeof e === 'string') && spec.width === undefined)
-      return '[' + v.map((e) => fmtArg(e, verb, spec)).join(' ') + ']';
-    return '[' + v.map((e) => fmtArg(e, verb, spec)).join(' ') + ']';
-  }
+  if (Array.isArray(v)) return '[' + v.map((e) => fmtArg(e, verb, spec)).join(' ') + ']';
   if (verb === 's') return padTo(printValue(v), spec);
   return badVerb(verb, v);
 }
