@@ -1,0 +1,152 @@
+/**
+ * Starting and stopping a container's monitor (native/tsdock-mon.c). It is spawned detached before
+ * containerd creates the task, so it already holds the FIFOs' read ends when the shim opens them,
+ * and it keeps writing the log and runs the exit hook even if this CLI process is killed.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SystemError } from '../errors.js';
+
+export interface MonitorOptions {
+  monPath: string;
+  /** The container's state directory; the FIFOs live in its io/ subdirectory. */
+  dir: string;
+  logPath: string;
+  stdin: boolean;
+  maxSize?: number;
+  maxFile?: number;
+  /** Run by the monitor (in its place) once stdout and stderr both ended. */
+  exitCmd?: string[];
+}
+
+export interface Monitor {
+  pid: number;
+  stdinPath?: string;
+  stdoutPath: string;
+  stderrPath: string;
+  /** Created by the monitor after the last log line of this run is written. */
+  exitMarker: string;
+}
+
+const READY_TIMEOUT_MS = 5000;
+/** An old run's marker may still be awaited by a `logs -f` that polls for it; leave it a while. */
+const STALE_MARKER_MS = 30_000;
+
+/** dist/tsdock-mon from the built JS (dist/runtime/logs/) or from src/ under tsx. */
+export function monitorPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    join(here, '..', '..', 'tsdock-mon'),
+    join(here, '..', '..', '..', 'dist', 'tsdock-mon'),
+  ];
+  return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+/**
+ * Exit markers of earlier runs pile up one per start otherwise. FIFOs are left alone: the monitor
+ * unlinks its own when it ends, and one still running (a run that is ending while the container
+ * starts again) must keep them.
+ */
+async function removeOldMarkers(ioDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(ioDir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith('exited-'))
+      .map(async (name) => {
+        const p = join(ioDir, name);
+        try {
+          if (now - (await stat(p)).mtimeMs > STALE_MARKER_MS) await unlink(p);
+        } catch {
+          // already gone
+        }
+      }),
+  );
+}
+
+export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
+  const ioDir = join(opts.dir, 'io');
+  await mkdir(ioDir, { recursive: true, mode: 0o700 });
+  await removeOldMarkers(ioDir);
+  // Unique per start: a restarted container must not reuse FIFOs a previous shim may still hold.
+  const tag = randomBytes(4).toString('hex');
+  const stdoutPath = join(ioDir, `stdout-${tag}`);
+  const stderrPath = join(ioDir, `stderr-${tag}`);
+  const stdinPath = opts.stdin ? join(ioDir, `stdin-${tag}`) : undefined;
+  const exitMarker = join(ioDir, `exited-${tag}`);
+
+  const args = [
+    '--stdout',
+    stdoutPath,
+    '--stderr',
+    stderrPath,
+    '--log',
+    opts.logPath,
+    '--exit-marker',
+    exitMarker,
+  ];
+  if (stdinPath) args.push('--stdin', stdinPath);
+  if (opts.maxSize !== undefined) args.push('--max-size', String(opts.maxSize));
+  if (opts.maxFile !== undefined) args.push('--max-file', String(opts.maxFile));
+  if (opts.exitCmd?.length) args.push('--', ...opts.exitCmd);
+
+  const child = spawn(opts.monPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const pid = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout?.destroy();
+      if (err) {
+        if (child.pid !== undefined && child.exitCode === null) stopMonitor(child.pid);
+        reject(err);
+      } else {
+        resolve(child.pid!);
+      }
+    };
+    const timer = setTimeout(
+      () =>
+        finish(new SystemError('failed to start container monitor: timed out waiting for it to be ready')),
+      READY_TIMEOUT_MS,
+    );
+    child.once('error', (err) =>
+      finish(new SystemError(`failed to start container monitor: ${err.message}`)),
+    );
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      out += chunk;
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      const line = out.slice(0, nl);
+      if (line === 'ready') finish();
+      else finish(new SystemError(`failed to start container monitor: ${line.replace(/^error: /, '')}`));
+    });
+    // 'close', not 'exit': an error line written just before exiting must be read first.
+    child.once('close', (code, signal) => {
+      const why = out.trim().replace(/^error: /, '') || `exited with ${signal ?? `status ${code}`}`;
+      finish(new SystemError(`failed to start container monitor: ${why}`));
+    });
+  });
+  child.unref();
+  return { pid, stdinPath, stdoutPath, stderrPath, exitMarker };
+}
+
+/** For failure paths before the task runs: the monitor flushes what it has and exits. */
+export function stopMonitor(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,291 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SystemError } from '../../src/runtime/errors.js';
+import {
+  startMonitor,
+  stopMonitor,
+  type Monitor,
+  type MonitorOptions,
+} from '../../src/runtime/logs/monitor.js';
+
+const source = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'tsdock-mon.c');
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens the FIFO for writing (the monitor holds the read end, so this doesn't block). */
+function writer(path: string) {
+  const fd = openSync(path, 'w');
+  return {
+    write(data: string | Buffer) {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    },
+    close() {
+      closeSync(fd);
+    },
+  };
+}
+
+interface Entry {
+  log: string;
+  stream: string;
+  time: string;
+}
+
+function entries(path: string): Entry[] {
+  const text = readFileSync(path, 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Entry);
+}
+
+describe('tsdock-mon', function () {
+  this.timeout(20000);
+  let work: string;
+  let bin: string;
+  const started: number[] = [];
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'tsdock-mon-test-'));
+    bin = join(work, 'tsdock-mon');
+    const cc = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-o', bin, source], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).to.equal(0);
+    expect(cc.stderr, 'compiles without warnings').to.equal('');
+  });
+
+  after(() => {
+    for (const pid of started) if (alive(pid)) stopMonitor(pid);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  let n = 0;
+  async function start(opts: Partial<MonitorOptions> = {}): Promise<Monitor & { dir: string; log: string }> {
+    const dir = join(work, `c${n++}`);
+    const log = join(dir, 'json.log');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir);
+    const mon = await startMonitor({ monPath: bin, dir, logPath: log, stdin: false, ...opts });
+    started.push(mon.pid);
+    return { ...mon, dir, log };
+  }
+
+  async function finish(mon: Monitor, out: string | Buffer = '', err: string | Buffer = '') {
+    const o = writer(mon.stdoutPath);
+    const e = writer(mon.stderrPath);
+    if (out.length) o.write(out);
+    if (err.length) e.write(err);
+    o.close();
+    e.close();
+    await until(() => existsSync(mon.exitMarker), 'exit marker');
+  }
+
+  it('starts detached in its own session and reports ready with the FIFO paths', async () => {
+    const mon = await start({ stdin: true });
+    expect(statSync(mon.stdoutPath).isFIFO()).to.equal(true);
+    expect(statSync(mon.stderrPath).isFIFO()).to.equal(true);
+    expect(statSync(mon.stdinPath!).isFIFO()).to.equal(true);
+    expect(mon.stdoutPath.startsWith(join(mon.dir, 'io') + '/')).to.equal(true);
+    const stat = readFileSync(`/proc/${mon.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    expect(Number(fields[3]), 'session id').to.equal(mon.pid);
+    // Two starts never share FIFO names (a restart must not collide with the previous run).
+    const again = await startMonitor({ monPath: bin, dir: mon.dir, logPath: mon.log, stdin: false });
+    started.push(again.pid);
+    expect(again.stdoutPath).to.not.equal(mon.stdoutPath);
+    expect(again.exitMarker).to.not.equal(mon.exitMarker);
+    await finish(mon);
+    await finish(again);
+  });
+
+  it('writes one json-file entry per line, keeping stdout and stderr apart', async () => {
+    const mon = await start();
+    const o = writer(mon.stdoutPath);
+    const e = writer(mon.stderrPath);
+    o.write('one\ntwo\nthr');
+    e.write('err1\n');
+    o.write('ee\n');
+    o.write('tail without newline');
+    o.close();
+    e.close();
+    await until(() => existsSync(mon.exitMarker), 'exit marker');
+    const all = entries(mon.log);
+    expect(all.filter((x) => x.stream === 'stdout').map((x) => x.log)).to.deep.equal([
+      'one\n',
+      'two\n',
+      'three\n',
+      'tail without newline',
+    ]);
+    expect(all.filter((x) => x.stream === 'stderr').map((x) => x.log)).to.deep.equal(['err1\n']);
+    for (const x of all) {
+      expect(Object.keys(x)).to.deep.equal(['log', 'stream', 'time']);
+      // Go's RFC3339Nano: trailing zeros of the fraction trimmed.
+      expect(x.time).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
+      expect(Math.abs(Date.parse(x.time) - Date.now())).to.be.below(60_000);
+    }
+    // The FIFOs were per run and are gone.
+    expect(existsSync(mon.stdoutPath)).to.equal(false);
+    expect(existsSync(mon.stderrPath)).to.equal(false);
+  });
+
+  it("escapes like Docker's jsonlog (HTML-safe, \\u00XX controls, \\ufffd for bad UTF-8, U+2028/9)", async () => {
+    const mon = await start();
+    const line = Buffer.concat([
+      Buffer.from('<>&"\\\t\r\x01\x1f\x7f é '),
+      Buffer.from([0xff, 0x20]), // invalid byte
+      Buffer.from([0xe2, 0x80, 0xa8, 0xe2, 0x80, 0xa9]), // U+2028 U+2029
+      Buffer.from([0xed, 0xa0, 0x80]), // encoded surrogate: three bad bytes
+      Buffer.from([0xc0, 0xaf]), // overlong
+      Buffer.from('😀\n'),
+    ]);
+    await finish(mon, line);
+    const raw = readFileSync(mon.log, 'utf8');
+    const logField = raw.slice('{"log":'.length, raw.indexOf(',"stream"'));
+    expect(logField).to.equal(
+      '"\\u003c\\u003e\\u0026\\"\\\\\\u0009\\r\\u0001\\u001f\x7f é \\ufffd \\u2028\\u2029' +
+        '\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd😀\\n"',
+    );
+    expect(raw.endsWith('"}\n')).to.equal(true);
+  });
+
+  it('splits an unterminated line at 16 KiB as Docker does', async () => {
+    const mon = await start();
+    await finish(mon, 'x'.repeat(16384 + 100) + '\n' + 'y'.repeat(16384) + '\n');
+    const logs = entries(mon.log).map((x) => x.log);
+    expect(logs.map((l) => l.length)).to.deep.equal([16384, 101, 16384, 1]);
+    expect(logs[0]).to.equal('x'.repeat(16384));
+    expect(logs[1]).to.equal('x'.repeat(100) + '\n');
+    expect(logs[3]).to.equal('\n');
+  });
+
+  it('rotates FILE → FILE.1 → … keeping max-file files', async () => {
+    const mon = await start({ maxSize: 400, maxFile: 3 });
+    const lines = Array.from(
+      { length: 40 },
+      (_, i) => `line ${String(i).padStart(2, '0')} ${'.'.repeat(30)}\n`,
+    );
+    await finish(mon, lines.join(''));
+    expect(existsSync(mon.log + '.1')).to.equal(true);
+    expect(existsSync(mon.log + '.2')).to.equal(true);
+    expect(existsSync(mon.log + '.3')).to.equal(false);
+    // Docker rotates once a file reached max-size, so a file ends at most one entry past it.
+    const entrySize = readFileSync(mon.log, 'utf8').split('\n')[0].length + 1;
+    for (const f of [mon.log, mon.log + '.1', mon.log + '.2']) {
+      expect(statSync(f).size).to.be.at.most(400 + entrySize);
+    }
+    for (const f of [mon.log + '.1', mon.log + '.2']) expect(statSync(f).size).to.be.at.least(400);
+    // Oldest to newest they hold the most recent lines, contiguous, ending with the last one.
+    const kept = [mon.log + '.2', mon.log + '.1', mon.log].flatMap((f) => entries(f).map((x) => x.log));
+    expect(kept).to.deep.equal(lines.slice(lines.length - kept.length));
+  });
+
+  it('with max-file 1 starts the file over instead of keeping FILE.1', async () => {
+    const mon = await start({ maxSize: 200 });
+    const lines = Array.from({ length: 20 }, (_, i) => `l${i} ${'-'.repeat(40)}\n`);
+    await finish(mon, lines.join(''));
+    expect(existsSync(mon.log + '.1')).to.equal(false);
+    const kept = entries(mon.log).map((x) => x.log);
+    expect(kept.length).to.be.within(1, 5);
+    expect(kept).to.deep.equal(lines.slice(lines.length - kept.length));
+  });
+
+  it('creates the exit marker and runs the exit command once both streams ended', async () => {
+    const flag = join(work, 'hook-ran');
+    const mon = await start({ exitCmd: ['sh', '-c', `echo "$0" > ${flag}`, 'from-hook'] });
+    await finish(mon, 'bye\n');
+    await until(() => existsSync(flag) && readFileSync(flag, 'utf8') === 'from-hook\n', 'exit command');
+    expect(entries(mon.log).map((x) => x.log)).to.deep.equal(['bye\n']);
+  });
+
+  it('does not take a FIFO that no writer opened yet for EOF', async () => {
+    const flag = join(work, 'hook-ran-2');
+    const mon = await start({ exitCmd: ['touch', flag] });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alive(mon.pid), 'waits for writers that never came').to.equal(true);
+    const o = writer(mon.stdoutPath);
+    o.write('only stdout\n');
+    o.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(mon.exitMarker), 'stderr never opened: not finished').to.equal(false);
+    expect(existsSync(flag)).to.equal(false);
+    expect(entries(mon.log).map((x) => x.log)).to.deep.equal(['only stdout\n']);
+    writer(mon.stderrPath).close();
+    await until(() => existsSync(flag), 'exit command');
+    expect(existsSync(mon.exitMarker)).to.equal(true);
+  });
+
+  it('on SIGTERM keeps buffered partial lines and exits without the exit command', async () => {
+    const flag = join(work, 'hook-ran-3');
+    const mon = await start({ exitCmd: ['touch', flag] });
+    const o = writer(mon.stdoutPath);
+    o.write('complete\npartial');
+    await until(
+      () => existsSync(mon.log) && readFileSync(mon.log, 'utf8').includes('complete'),
+      'first line',
+    );
+    stopMonitor(mon.pid);
+    await until(() => !alive(mon.pid), 'monitor exit');
+    o.close();
+    expect(entries(mon.log).map((x) => x.log)).to.deep.equal(['complete\n', 'partial']);
+    expect(existsSync(mon.exitMarker)).to.equal(false);
+    expect(existsSync(flag)).to.equal(false);
+    expect(existsSync(mon.stdoutPath)).to.equal(false);
+  });
+
+  it('reports a failure to start as a SystemError', async () => {
+    const dir = join(work, 'bad');
+    const err = await startMonitor({
+      monPath: bin,
+      dir,
+      logPath: join(work, 'no', 'such', 'dir', 'x.log'),
+      stdin: false,
+    }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(SystemError);
+    expect((err as Error).message).to.match(
+      /^failed to start container monitor: open .*x\.log: No such file/,
+    );
+    const missing = await startMonitor({
+      monPath: join(work, 'nope'),
+      dir,
+      logPath: join(dir, 'x.log'),
+      stdin: false,
+    }).catch((e: unknown) => e);
+    expect(missing).to.be.instanceOf(SystemError);
+  });
+
+  it('appends to an existing log (a restarted container keeps its history)', async () => {
+    const first = await start();
+    await finish(first, 'run 1\n');
+    const second = await startMonitor({ monPath: bin, dir: first.dir, logPath: first.log, stdin: false });
+    started.push(second.pid);
+    await finish(second, 'run 2\n');
+    expect(entries(first.log).map((x) => x.log)).to.deep.equal(['run 1\n', 'run 2\n']);
+  });
+});
