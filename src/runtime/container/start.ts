@@ -7,7 +7,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuntimeContext } from '../context.js';
-import { CannotInvokeError, CommandNotFoundError, DaemonError, NotFoundError, TsdockError } from '../errors.js';
+import {
+  CannotInvokeError,
+  CommandNotFoundError,
+  DaemonError,
+  NotFoundError,
+  TsdockError,
+} from '../errors.js';
 import { startMonitor, stopMonitor, monitorPath } from '../logs/monitor.js';
 import { finalizeExit } from './exit.js';
 import { getTask, type Found } from './store.js';
@@ -34,7 +40,8 @@ export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
 /** Docker's classification of a failed start (moby: 127 not found, 126 cannot invoke). */
 export function classifyStartError(message: string): TsdockError {
   const text = `Error response from daemon: failed to create task for container: ${message}`;
-  if (/executable file not found|no such file or directory/i.test(message)) return new CommandNotFoundError(text);
+  if (/executable file not found|no such file or directory/i.test(message))
+    return new CommandNotFoundError(text);
   if (/permission denied|is a directory|exec format error/i.test(message)) return new CannotInvokeError(text);
   return new DaemonError(text);
 }
@@ -71,8 +78,11 @@ export async function startContainer(
   const state = await found.files.readState();
   let pid: number;
   try {
+    // The daemon does not mount a container's snapshot itself: the client hands the mounts over.
+    const rootfs = await client.snapshots.mounts(found.container.snapshotKey || found.id);
     const created = await client.tasks.create({
       containerId: found.id,
+      rootfs,
       stdin: mon.stdinPath ?? '',
       stdout: mon.stdoutPath,
       stderr: mon.stderrPath,
@@ -81,7 +91,8 @@ export async function startContainer(
     pid = created.pid;
   } catch (err) {
     stopMonitor(mon.pid);
-    const failure = err instanceof TsdockError && !(err instanceof NotFoundError) ? classifyStartError(err.message) : err;
+    const failure =
+      err instanceof TsdockError && !(err instanceof NotFoundError) ? classifyStartError(err.message) : err;
     if (failure instanceof TsdockError) {
       state.error = failure.message.replace(/^Error response from daemon: /, '');
       state.exitCode = failure.exitCode === 125 ? 128 : failure.exitCode;

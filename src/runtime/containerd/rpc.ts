@@ -1,0 +1,206 @@
+/**
+ * gRPC plumbing: one channel per socket, protobuf encode/decode from the precompiled descriptor
+ * (dist/protos.json, made by `pbjs` at build time — nothing parses .proto text at run time), and
+ * containerd's errors mapped to tsdock's error classes in one place.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs/light.js';
+import { ConflictError, DaemonError, NotFoundError, type TsdockError } from '../errors.js';
+
+let root: protobuf.Root | undefined;
+
+function descriptorPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist/runtime/containerd/rpc.js → dist/protos.json; src/… under tsx → dist/protos.json of a build
+  for (const p of [
+    join(here, '..', '..', 'protos.json'),
+    join(here, '..', '..', '..', 'dist', 'protos.json'),
+  ]) {
+    if (existsSync(p)) return p;
+  }
+  throw new DaemonError('tsdock is not built: dist/protos.json is missing (run `npm run build`)');
+}
+
+export function protoRoot(): protobuf.Root {
+  root ??= protobuf.Root.fromJSON(JSON.parse(readFileSync(descriptorPath(), 'utf8')) as protobuf.INamespace);
+  return root;
+}
+
+export function type(name: string): protobuf.Type {
+  return protoRoot().lookupType(name);
+}
+
+const CONVERT: protobuf.IConversionOptions = { longs: Number, enums: String, bytes: Buffer, defaults: true };
+
+export function decode(t: protobuf.Type, buf: Buffer): Record<string, unknown> {
+  return t.toObject(t.decode(buf), CONVERT);
+}
+
+export function encode(t: protobuf.Type, obj: Record<string, unknown>): Buffer {
+  return Buffer.from(t.encode(t.fromObject(obj)).finish());
+}
+
+export type GrpcError = TsdockError & { grpcCode?: number };
+
+export function mapError(err: unknown, address: string): unknown {
+  const e = err as grpc.ServiceError;
+  if (typeof e?.code !== 'number') return err;
+  const msg = e.details || e.message;
+  let mapped: GrpcError;
+  switch (e.code) {
+    case grpc.status.NOT_FOUND:
+      mapped = new NotFoundError(msg, { cause: err });
+      break;
+    case grpc.status.ALREADY_EXISTS:
+    case grpc.status.FAILED_PRECONDITION:
+      mapped = new ConflictError(msg, { cause: err });
+      break;
+    case grpc.status.UNAVAILABLE:
+      mapped = new DaemonError(
+        `Cannot connect to containerd at unix://${address}: is containerd running? ` +
+          "Start it with 'containerd &' or 'systemctl start containerd'.",
+        { cause: err },
+      );
+      break;
+    default:
+      mapped = new DaemonError(msg, { cause: err });
+  }
+  mapped.grpcCode = e.code;
+  return mapped;
+}
+
+export interface CallOptions {
+  /** Milliseconds; 0 = no deadline (Wait, Subscribe, streams). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export class Rpc {
+  private client: grpc.Client;
+  constructor(
+    readonly address: string,
+    private readonly metadata: () => grpc.Metadata,
+  ) {
+    this.client = new grpc.Client(`unix:${address}`, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 64 << 20,
+      'grpc.max_send_message_length': 64 << 20,
+      'grpc.enable_http_proxy': 0,
+    });
+  }
+
+  withMetadata(metadata: () => grpc.Metadata): Rpc {
+    const r = Object.create(Rpc.prototype) as Rpc;
+    Object.assign(r, { address: this.address, metadata, client: this.client });
+    return r;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private options(o: CallOptions | undefined, fallbackMs: number): grpc.CallOptions {
+    const ms = o?.timeoutMs ?? fallbackMs;
+    return ms > 0 ? { deadline: Date.now() + ms } : {};
+  }
+
+  unary(
+    path: string,
+    reqType: string,
+    resType: string,
+    req: Record<string, unknown>,
+    opts?: CallOptions,
+  ): Promise<Record<string, unknown>> {
+    const rq = type(reqType);
+    const rs = type(resType);
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeUnaryRequest(
+        path,
+        (m: Record<string, unknown>) => encode(rq, m),
+        (b: Buffer) => decode(rs, b),
+        req,
+        this.metadata(),
+        this.options(opts, 30_000),
+        (err, res) => (err ? reject(mapError(err, this.address)) : resolve(res!)),
+      );
+      opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    });
+  }
+
+  async *serverStream(
+    path: string,
+    reqType: string,
+    resType: string,
+    req: Record<string, unknown>,
+    opts?: CallOptions,
+  ): AsyncIterable<Record<string, unknown>> {
+    const rq = type(reqType);
+    const rs = type(resType);
+    const call = this.client.makeServerStreamRequest(
+      path,
+      (m: Record<string, unknown>) => encode(rq, m),
+      (b: Buffer) => decode(rs, b),
+      req,
+      this.metadata(),
+      this.options(opts, 0),
+    );
+    const onAbort = () => call.cancel();
+    opts?.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const msg of call as AsyncIterable<Record<string, unknown>>) yield msg;
+    } catch (err) {
+      if ((err as grpc.ServiceError).code === grpc.status.CANCELLED && opts?.signal?.aborted) return;
+      throw mapError(err, this.address);
+    } finally {
+      opts?.signal?.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
+  }
+
+  /** A bidi stream used as request/response pairs (containerd's content Write answers every request). */
+  duplex(path: string, reqType: string, resType: string): Duplex {
+    const rq = type(reqType);
+    const rs = type(resType);
+    const call = this.client.makeBidiStreamRequest(
+      path,
+      (m: Record<string, unknown>) => encode(rq, m),
+      (b: Buffer) => decode(rs, b),
+      this.metadata(),
+      {},
+    );
+    return new Duplex(call, this.address);
+  }
+}
+
+export class Duplex {
+  private waiting: { resolve: (m: Record<string, unknown>) => void; reject: (e: unknown) => void }[] = [];
+  private failed: unknown;
+  constructor(
+    private readonly call: grpc.ClientDuplexStream<Record<string, unknown>, Record<string, unknown>>,
+    address: string,
+  ) {
+    call.on('data', (m: Record<string, unknown>) => this.waiting.shift()?.resolve(m));
+    call.on('error', (err) => {
+      this.failed = mapError(err, address);
+      for (const w of this.waiting.splice(0)) w.reject(this.failed);
+    });
+    call.on('end', () => {
+      const e = this.failed ?? new DaemonError('containerd closed the stream');
+      for (const w of this.waiting.splice(0)) w.reject(e);
+    });
+  }
+
+  send(m: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.call.write(m);
+    });
+  }
+
+  close(): void {
+    this.call.end();
+  }
+}

@@ -1,0 +1,110 @@
+/** Plain TypeScript shapes of the containerd objects tsdock uses (camelCase, Dates, numbers). */
+
+export interface Mount {
+  type: string;
+  source: string;
+  target?: string;
+  options: string[];
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+export interface Container {
+  id: string;
+  labels: Record<string, string>;
+  image: string;
+  runtime: { name: string; options?: { typeUrl: string; value: Buffer } };
+  /** The OCI runtime spec as a JS object (or pre-serialised JSON text when sent). */
+  spec?: unknown;
+  snapshotter: string;
+  snapshotKey: string;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+export type TaskStatus = 'UNKNOWN' | 'CREATED' | 'RUNNING' | 'STOPPED' | 'PAUSED' | 'PAUSING';
+
+export interface Process {
+  containerId: string;
+  id: string;
+  pid: number;
+  status: TaskStatus;
+  stdin: string;
+  stdout: string;
+  stderr: string;
+  terminal: boolean;
+  exitStatus: number;
+  exitedAt?: Date;
+}
+
+export interface Image {
+  name: string;
+  labels: Record<string, string>;
+  target: Descriptor;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+export interface ContentInfo {
+  digest: string;
+  size: number;
+  createdAt?: Date;
+  updatedAt?: Date;
+  labels: Record<string, string>;
+}
+
+export interface SnapshotInfo {
+  name: string;
+  parent: string;
+  kind: 'UNKNOWN' | 'VIEW' | 'ACTIVE' | 'COMMITTED';
+  createdAt?: Date;
+  updatedAt?: Date;
+  labels: Record<string, string>;
+}
+
+export interface Lease {
+  id: string;
+  createdAt?: Date;
+  labels: Record<string, string>;
+}
+
+export interface Plugin {
+  type: string;
+  id: string;
+  requires: string[];
+  platforms: { os: string; architecture: string; variant: string }[];
+  exports: Record<string, string>;
+  capabilities: string[];
+  initErr?: { code: number; message: string };
+}
+
+export interface AnyValue {
+  typeUrl: string;
+  value: Buffer;
+}
+
+export interface Envelope {
+  timestamp: Date;
+  namespace: string;
+  topic: string;
+  event: AnyValue & { decoded?: Record<string, unknown> };
+}
+
+export interface Metric {
+  timestamp?: Date;
+  id: string;
+  data: AnyValue;
+}
+
+export interface WriteRequest {
+  ref: string;
+  expected: string;
+  total: number;
+  labels?: Record<string, string>;
+  source: Buffer | AsyncIterable<Buffer>;
+}

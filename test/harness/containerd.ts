@@ -1,0 +1,146 @@
+/**
+ * A private containerd for tests: own socket, root, state and opt dirs under one temp dir, so the
+ * suite never touches the machine's containerd. stop() ends what this daemon started (its shims,
+ * found by our socket path on their command line), unmounts what is left and removes the dir.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, openSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ContainerdClient } from '../../src/runtime/containerd/client.js';
+
+export interface PrivateContainerd {
+  address: string;
+  root: string;
+  state: string;
+  dir: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function shimPids(address: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (cmd[0]?.includes('containerd-shim') && cmd.includes(address)) pids.push(Number(d));
+    } catch {
+      /* process gone */
+    }
+  }
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!alive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !alive(pid);
+}
+
+export function unmountUnder(dir: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .map((m) => m.replace(/\\040/g, ' '))
+    .filter((m) => m.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) {
+    try {
+      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export async function startContainerd(): Promise<PrivateContainerd> {
+  const dir = mkdtempSync('/tmp/tsdock-test-');
+  const address = join(dir, 'containerd.sock');
+  const root = join(dir, 'root');
+  const state = join(dir, 'state');
+  const config = join(dir, 'config.toml');
+  writeFileSync(
+    config,
+    [
+      'version = 2',
+      `root = "${root}"`,
+      `state = "${state}"`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      '[grpc]',
+      `  address = "${address}"`,
+      '[ttrpc]',
+      `  address = "${address}.ttrpc"`,
+      '[debug]',
+      '  address = ""',
+      '[metrics]',
+      '  address = ""',
+      '[plugins."io.containerd.internal.v1.opt"]',
+      `  path = "${join(dir, 'opt')}"`,
+      '',
+    ].join('\n'),
+  );
+  const log = join(dir, 'containerd.log');
+  const child: ChildProcess = spawn('containerd', ['--config', config], {
+    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+    detached: false,
+  });
+  const pid = child.pid!;
+  const client = new ContainerdClient(address, 'default');
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if (existsSync(address)) {
+        await client.version();
+        break;
+      }
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || child.exitCode !== null) {
+      client.close();
+      const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-20).join('\n') : '';
+      child.kill('SIGKILL');
+      throw new Error(`private containerd did not start:\n${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  client.close();
+  return {
+    address,
+    root,
+    state,
+    dir,
+    pid,
+    async stop() {
+      for (const shim of shimPids(address)) {
+        try {
+          process.kill(shim, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      if (alive(pid)) {
+        process.kill(pid, 'SIGTERM');
+        if (!(await waitGone(pid, 10_000))) process.kill(pid, 'SIGKILL');
+      }
+      unmountUnder(dir);
+      if (process.env.TSDOCK_TEST_CONTAINERD_LOG === '1') {
+        process.stderr.write(readFileSync(log, 'utf8'));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
