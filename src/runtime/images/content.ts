@@ -33,19 +33,18 @@ export function danglingName(target: Descriptor): string {
   return `${DANGLING_PREFIX}${target.digest}`;
 }
 
-function grpcCode(err: unknown): string | number | undefined {
-  const e = err as { code?: string | number; name?: string };
-  return e?.code;
+function grpcCode(err: unknown): number | undefined {
+  return (err as { grpcCode?: number } | undefined)?.grpcCode;
 }
 
 export function isNotFound(err: unknown): boolean {
   const c = grpcCode(err);
-  return err instanceof NotFoundError || c === 5 || c === 'NOT_FOUND' || /not found/i.test(String(err));
+  return err instanceof NotFoundError || c === 5;
 }
 
 export function isAlreadyExists(err: unknown): boolean {
   const c = grpcCode(err);
-  return c === 6 || c === 'ALREADY_EXISTS' || /already exists/i.test(String(err));
+  return c === 6;
 }
 
 export async function blobExists(client: ContainerdClient, digest: string): Promise<boolean> {

@@ -336,7 +336,8 @@ export async function listImages(ctx: RuntimeContext, opts: ListImagesOptions): 
       created,
       row: {
         Containers: 'N/A',
-        CreatedAt: goTimeString(created),
+        // docker/cli prints time.Unix(created, 0): whole seconds.
+        CreatedAt: goTimeString(new Date(Math.floor(created.getTime() / 1000) * 1000)),
         CreatedSince: `${humanDuration(Date.now() - created.getTime())} ago`,
         Digest: digest,
         ID: opts.noTrunc ? l.configDigest : shortImageId(l.configDigest),
@@ -422,10 +423,19 @@ export function dockerContainerConfig(c: ContainerConfig | undefined): Container
   return ordered;
 }
 
-function rfc3339Nano(iso: string | undefined): string {
+/** Go's RFC3339Nano of a parsed timestamp: fraction kept to the nanosecond, trailing zeros dropped, UTC as Z. */
+export function rfc3339Nano(iso: string | undefined): string {
   if (!iso) return '0001-01-01T00:00:00Z';
-  // Keep the image's own precision (Go prints trailing-zero-trimmed nanoseconds); only normalise to Z.
-  return iso.replace(/\+00:00$/, 'Z');
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i.exec(iso);
+  if (!m) return iso;
+  const frac = (m[2] ?? '').slice(0, 9).replace(/0+$/, '');
+  const zone = m[3] === '+00:00' || m[3] === '-00:00' || m[3]!.toUpperCase() === 'Z' ? 'Z' : m[3];
+  return `${m[1]}${frac ? `.${frac}` : ''}${zone}`;
+}
+
+/** Go's time.RFC3339 (seconds) in UTC, as `history -H=false` prints on a UTC host. */
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 export async function inspectImage(ctx: RuntimeContext, ref: string): Promise<Record<string, unknown>> {
@@ -540,23 +550,23 @@ export async function removeImage(
       `Error response from daemon: conflict: unable to delete ${id12} (cannot be forced) - image is being used by running container ${running.id.slice(0, 12)}`,
     );
   }
-  for (const n of names) {
-    await client.images.delete(n).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
-    out.write(`Untagged: ${familiar(n)}\n`);
-  }
+  const ignoreMissing = (err: unknown) => {
+    if (!isNotFound(err)) throw err;
+  };
   if (users.length) {
     // Forced while a stopped container uses it: Docker untags but keeps the image (as <none>).
+    // The dangling record comes first so the content is never unreferenced.
     await setImageName(client, `${DANGLING_PREFIX}${img.target.digest}`, img.target);
-    return;
   }
-  const dangling = img.records.filter((r) => isDanglingName(r.name));
-  for (const r of dangling) {
-    await client.images.delete(r.name).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
+  const dangling = users.length ? [] : img.records.filter((r) => isDanglingName(r.name)).map((r) => r.name);
+  const doomed = [...names, ...dangling];
+  for (const [i, n] of doomed.entries()) {
+    // The last record goes with a synchronous GC: content and snapshots are gone before we report.
+    const last = i === doomed.length - 1 && !users.length;
+    await client.images.delete(n, last).catch(ignoreMissing);
+    if (!isDanglingName(n)) out.write(`Untagged: ${familiar(n)}\n`);
   }
+  if (users.length) return;
   out.write(`Deleted: ${img.configDigest}\n`);
 }
 
@@ -636,17 +646,9 @@ export async function imageHistory(
       CreatedSince: created
         ? opts.human
           ? `${humanDuration(Date.now() - created.getTime())} ago`
-          : created
-              .toISOString()
-              .replace(/\.000Z$/, 'Z')
-              .replace(/Z$/, '+00:00')
+          : rfc3339(created)
         : 'N/A',
-      CreatedAt: created
-        ? created
-            .toISOString()
-            .replace(/\.\d+Z$/, 'Z')
-            .replace(/Z$/, '+00:00')
-        : '',
+      CreatedAt: created ? rfc3339(created) : '',
       CreatedBy: opts.noTrunc ? createdBy : ellipsis(createdBy, 45),
       Size: opts.human ? humanSize(size) : String(size),
       Comment: h.comment ?? '',
