@@ -13,3 +13,4 @@ if [ -f native/tsdock-mon.c ]; then
   cc -O2 -Wall -Wextra -o dist/tsdock-mon native/tsdock-mon.c
 fi
 node scripts/manifest.mjs
+node scripts/bundle.mjs

@@ -4,8 +4,8 @@
  * stderr and Docker's exit code. oclif's full runtime is loaded only to render help.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { installRoot } from './paths.js';
 import { RuntimeContext, defaultGlobals, type GlobalOptions } from './runtime/context.js';
 import { TsdockError, UsageError, exitCodeOf } from './runtime/errors.js';
 
@@ -15,26 +15,40 @@ interface ManifestCommand {
   relativePath?: string[];
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+type CommandModule = {
+  default: new (argv: string[], config: unknown) => import('./cli/base.js').TsdockCommand;
+};
+/** Set by the bundled entry: command id → its chunk. Unbundled, files are found by the manifest. */
+let loadCommand: ((id: string) => Promise<unknown> | undefined) | undefined;
+export function setCommandLoader(fn: (id: string) => Promise<unknown> | undefined): void {
+  loadCommand = fn;
+}
 
 function loadManifest(): Record<string, ManifestCommand> {
-  return (JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, ManifestCommand> })
-    .commands;
+  return (
+    JSON.parse(readFileSync(join(installRoot(), 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, ManifestCommand>;
+    }
+  ).commands;
 }
 
 /** Global flags come before the command, as with docker and nerdctl. */
-export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv): { globals: GlobalOptions; rest: string[] } {
+export function parseGlobals(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { globals: GlobalOptions; rest: string[] } {
   const globals = defaultGlobals(env);
   let i = 0;
   const takeValue = (flag: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
     const v = argv[++i];
-    if (v === undefined) throw new UsageError(`flag needs an argument: ${flag}`, { hint: "See 'tsdock --help'." });
+    if (v === undefined)
+      throw new UsageError(`flag needs an argument: ${flag}`, { hint: "See 'tsdock --help'." });
     return v;
   };
   for (; i < argv.length; i++) {
     const word = argv[i]!;
-    if (!word.startsWith('-') || word === '-' ) break;
+    if (!word.startsWith('-') || word === '-') break;
     const eq = word.indexOf('=');
     const key = eq >= 0 ? word.slice(0, eq) : word;
     const inline = eq >= 0 ? word.slice(eq + 1) : undefined;
@@ -88,7 +102,10 @@ export function findCommand(
 
 async function showHelp(argv: string[]): Promise<void> {
   const oclif = await import('@oclif/core');
-  await oclif.run([...argv.filter((a) => a !== '-h'), ...(argv.includes('--help') ? [] : ['--help'])], import.meta.url);
+  await oclif.run(
+    [...argv.filter((a) => a !== '-h'), ...(argv.includes('--help') ? [] : ['--help'])],
+    join(installRoot(), 'package.json'),
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -102,7 +119,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest[0] === '--version' || rest[0] === '-v') {
-      const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+      const pkg = JSON.parse(readFileSync(join(installRoot(), 'package.json'), 'utf8')) as {
+        version: string;
+      };
       process.stdout.write(`tsdock version ${pkg.version}\n`);
       return 0;
     }
@@ -111,12 +130,16 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown command: "${rest[0]}"`, { hint: "See 'tsdock --help'." });
     }
     const rel = found.cmd.relativePath ?? ['dist', 'commands', ...found.cmd.id.split(':')];
-    const mod = (await import(join(root, ...rel) + (rel[rel.length - 1]!.endsWith('.js') ? '' : '.js'))) as {
-      default: new (argv: string[], config: unknown) => import('./cli/base.js').TsdockCommand;
-    };
+    const mod = ((await loadCommand?.(found.cmd.id)) ??
+      (await import(
+        join(installRoot(), ...rel) + (rel[rel.length - 1]!.endsWith('.js') ? '' : '.js')
+      ))) as CommandModule;
     const cmdArgv = rest.slice(found.used);
     // oclif's Config is only needed for help; commands get a minimal stand-in.
-    const cmd = new mod.default(cmdArgv, { bin: 'tsdock', runHook: async () => ({ successes: [], failures: [] }) });
+    const cmd = new mod.default(cmdArgv, {
+      bin: 'tsdock',
+      runHook: async () => ({ successes: [], failures: [] }),
+    });
     ctx = new RuntimeContext(globals);
     cmd.ctx = ctx;
     cmd.commandPath = rest.slice(0, found.used).join(' ');

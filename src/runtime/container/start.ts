@@ -4,8 +4,7 @@
  * json-file log and, when the process tree is gone, runs `tsdock internal exited <id>` — so logs,
  * exit status and --rm do not depend on this client staying alive.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rootPath } from '../../paths.js';
 import type { RuntimeContext } from '../context.js';
 import {
   CannotInvokeError,
@@ -18,13 +17,11 @@ import { startMonitor, stopMonitor, monitorPath } from '../logs/monitor.js';
 import { finalizeExit } from './exit.js';
 import { getTask, type Found } from './store.js';
 
-const binPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'tsdock');
-
 export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
   const g = ctx.globals;
   return [
     process.execPath,
-    binPath,
+    rootPath('bin', 'tsdock'),
     '--address',
     g.address,
     '--namespace',

@@ -36,12 +36,6 @@ function ts(v: unknown): Date | undefined {
   return new Date((t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
 }
 
-function toTs(d: Date | undefined): Obj | undefined {
-  if (!d) return undefined;
-  const ms = d.getTime();
-  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
-}
-
 function anyJson(typeUrl: string, value: unknown): Obj {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return { type_url: typeUrl, value: Buffer.from(text) };

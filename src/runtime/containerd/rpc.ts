@@ -4,23 +4,16 @@
  * containerd's errors mapped to tsdock's error classes in one place.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs/light.js';
+import { rootPath } from '../../paths.js';
 import { ConflictError, DaemonError, NotFoundError, type TsdockError } from '../errors.js';
 
 let root: protobuf.Root | undefined;
 
 function descriptorPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/runtime/containerd/rpc.js → dist/protos.json; src/… under tsx → dist/protos.json of a build
-  for (const p of [
-    join(here, '..', '..', 'protos.json'),
-    join(here, '..', '..', '..', 'dist', 'protos.json'),
-  ]) {
-    if (existsSync(p)) return p;
-  }
+  const p = rootPath('dist', 'protos.json');
+  if (existsSync(p)) return p;
   throw new DaemonError('tsdock is not built: dist/protos.json is missing (run `npm run build`)');
 }
 

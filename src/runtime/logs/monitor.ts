@@ -5,11 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { SystemError } from '../errors.js';
+import { rootPath } from '../../paths.js';
 
 export interface MonitorOptions {
   monPath: string;
@@ -36,14 +35,9 @@ const READY_TIMEOUT_MS = 5000;
 /** An old run's marker may still be awaited by a `logs -f` that polls for it; leave it a while. */
 const STALE_MARKER_MS = 30_000;
 
-/** dist/tsdock-mon from the built JS (dist/runtime/logs/) or from src/ under tsx. */
+/** dist/tsdock-mon, built by scripts/build.sh. */
 export function monitorPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    join(here, '..', '..', 'tsdock-mon'),
-    join(here, '..', '..', '..', 'dist', 'tsdock-mon'),
-  ];
-  return candidates.find((p) => existsSync(p)) ?? candidates[0];
+  return rootPath('dist', 'tsdock-mon');
 }
 
 /**

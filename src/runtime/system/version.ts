@@ -1,8 +1,7 @@
 /** `version`: client facts, then the server side as containerd reports it (Docker's layout). */
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rootPath } from '../../paths.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RuntimeContext } from '../context.js';
@@ -11,8 +10,7 @@ import { compileTemplate } from '../format/template.js';
 const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' };
 
 export function clientVersion(): Record<string, string> {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(rootPath('package.json'), 'utf8')) as { version: string };
   return {
     Version: pkg.version,
     NodeVersion: process.version,
@@ -63,8 +61,16 @@ export async function showVersion(ctx: RuntimeContext, opts: { format?: string }
     );
     if (server) {
       const lines = ['', 'Server:'];
-      for (const comp of server.Components as { Name: string; Version: string; Details: { GitCommit: string } }[]) {
-        lines.push(` ${comp.Name}:`, `  Version:      ${comp.Version}`, `  GitCommit:    ${comp.Details.GitCommit}`);
+      for (const comp of server.Components as {
+        Name: string;
+        Version: string;
+        Details: { GitCommit: string };
+      }[]) {
+        lines.push(
+          ` ${comp.Name}:`,
+          `  Version:      ${comp.Version}`,
+          `  GitCommit:    ${comp.Details.GitCommit}`,
+        );
       }
       out.write(lines.join('\n') + '\n');
     }
