@@ -146,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       await cmd.run();
     } catch (err) {
-      if (err instanceof Error && err.constructor.name === 'HelpRequested') {
+      if ((err as { helpRequested?: boolean }).helpRequested) {
         await showHelp([...rest.slice(0, found.used), '--help']);
         return 0;
       }

@@ -7,7 +7,10 @@ import { Command } from '@oclif/core';
 import { parseArgv, type FlagDefs, type Parsed } from './argv.js';
 import { RuntimeContext, defaultGlobals } from '../runtime/context.js';
 
-export class HelpRequested extends Error {}
+/** Thrown for --help; main.ts renders oclif's help. A marker, not a class check: bundling renames classes. */
+export class HelpRequested extends Error {
+  readonly helpRequested = true;
+}
 
 export abstract class TsdockCommand extends Command {
   /** false for commands whose flags end at the first positional (run, create, exec). */
