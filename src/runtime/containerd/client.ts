@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
-import { Rpc, type CallOptions, decode, type } from './rpc.js';
+import protobuf from 'protobufjs/light.js';
+import { Rpc, type CallOptions, decode, protoRoot } from './rpc.js';
 import type {
   AnyValue,
   Container,
@@ -13,6 +14,7 @@ import type {
   Descriptor,
   Envelope,
   Image,
+  IngestStatus,
   Lease,
   Metric,
   Mount,
@@ -84,6 +86,9 @@ function containerOut(c: Obj): Container {
     snapshotKey: c.snapshot_key as string,
     createdAt: ts(c.created_at),
     updatedAt: ts(c.updated_at),
+    extensions: Object.fromEntries(
+      Object.entries((c.extensions as Record<string, unknown>) ?? {}).map(([k, v]) => [k, anyOf(v)]),
+    ),
   };
 }
 
@@ -103,6 +108,9 @@ function containerIn(c: Partial<Container> & { id: string }): Obj {
     spec: c.spec !== undefined ? anyJson(SPEC_URL, c.spec) : undefined,
     snapshotter: c.snapshotter ?? '',
     snapshot_key: c.snapshotKey ?? '',
+    extensions: Object.fromEntries(
+      Object.entries(c.extensions ?? {}).map(([k, v]) => [k, { type_url: v.typeUrl, value: v.value }]),
+    ),
   };
 }
 
@@ -152,6 +160,22 @@ const leaseOut = (l: Obj): Lease => ({
   createdAt: ts(l.created_at),
   labels: (l.labels as Record<string, string>) ?? {},
 });
+
+const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** An event payload as a plain object, if it is one of the containerd messages tsdock defines. */
+function decodeEvent(ev: AnyValue): Record<string, unknown> | undefined {
+  const t = protoRoot().lookup(ev.typeUrl.replace(/^.*\//, ''));
+  if (!(t instanceof protobuf.Type)) return undefined;
+  const raw = decode(t, ev.value);
+  const out: Record<string, unknown> = {};
+  for (const f of t.fieldsArray) {
+    f.resolve();
+    const v = raw[f.name];
+    out[camel(f.name)] = f.resolvedType?.fullName === '.google.protobuf.Timestamp' ? ts(v) : v;
+  }
+  return out;
+}
 
 async function* chunks(source: Buffer | AsyncIterable<Buffer>): AsyncIterable<Buffer> {
   if (Buffer.isBuffer(source)) {
@@ -417,6 +441,21 @@ export class ContainerdClient {
     delete: async (digest: string): Promise<void> => {
       await this.call(CONTENT, 'Delete', { digest });
     },
+    /** The state of an unfinished ingest, e.g. how far an interrupted write got. */
+    status: async (ref: string): Promise<IngestStatus> => {
+      const st = (await this.call(CONTENT, 'Status', { ref })).status as Obj;
+      return {
+        ref: st.ref as string,
+        offset: st.offset as number,
+        total: st.total as number,
+        expected: st.expected as string,
+        startedAt: ts(st.started_at),
+        updatedAt: ts(st.updated_at),
+      };
+    },
+    abort: async (ref: string): Promise<void> => {
+      await this.call(CONTENT, 'Abort', { ref });
+    },
     read: (
       digest: string,
       opts: { offset?: number; size?: number; signal?: AbortSignal } = {},
@@ -618,15 +657,7 @@ export class ContainerdClient {
       return (async function* () {
         for await (const e of stream) {
           const ev = anyOf(e.event);
-          let decoded: Record<string, unknown> | undefined;
-          const name = ev.typeUrl.replace(/^.*\//, '');
-          if (name.startsWith('containerd.events.')) {
-            try {
-              decoded = decode(type(name), ev.value);
-            } catch {
-              decoded = undefined; // an event type tsdock does not define
-            }
-          }
+          const decoded = decodeEvent(ev);
           yield {
             timestamp: ts(e.timestamp) ?? new Date(),
             namespace: e.namespace as string,
@@ -708,6 +739,8 @@ const NAMES: Record<string, [string, string]> = {
   'Content/Info': ['InfoRequest', 'InfoResponse'],
   'Content/Update': ['UpdateRequest', 'UpdateResponse'],
   'Content/Delete': ['DeleteContentRequest', 'google.protobuf.Empty'],
+  'Content/Status': ['StatusRequest', 'StatusResponse'],
+  'Content/Abort': ['AbortRequest', 'google.protobuf.Empty'],
   'Snapshots/Prepare': ['PrepareSnapshotRequest', 'PrepareSnapshotResponse'],
   'Snapshots/View': ['ViewSnapshotRequest', 'ViewSnapshotResponse'],
   'Snapshots/Mounts': ['MountsRequest', 'MountsResponse'],

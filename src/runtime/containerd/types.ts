@@ -25,6 +25,8 @@ export interface Container {
   snapshotKey: string;
   createdAt?: Date;
   updatedAt?: Date;
+  /** Opaque per-client data containerd stores with the container (Any values by name). */
+  extensions?: Record<string, AnyValue>;
 }
 
 export type TaskStatus = 'UNKNOWN' | 'CREATED' | 'RUNNING' | 'STOPPED' | 'PAUSED' | 'PAUSING';
@@ -56,6 +58,16 @@ export interface ContentInfo {
   createdAt?: Date;
   updatedAt?: Date;
   labels: Record<string, string>;
+}
+
+/** An unfinished content ingest (a Write that has not been committed yet). */
+export interface IngestStatus {
+  ref: string;
+  offset: number;
+  total: number;
+  expected: string;
+  startedAt?: Date;
+  updatedAt?: Date;
 }
 
 export interface SnapshotInfo {
@@ -92,6 +104,10 @@ export interface Envelope {
   timestamp: Date;
   namespace: string;
   topic: string;
+  /**
+   * decoded: the payload of the task/container/image events tsdock defines, with camelCase keys and
+   * Timestamps as Dates (e.g. TaskExit → {containerId, id, pid, exitStatus, exitedAt}).
+   */
   event: AnyValue & { decoded?: Record<string, unknown> };
 }
 
