@@ -10,6 +10,8 @@ import { rootPath } from '../../paths.js';
 import { ConflictError, DaemonError, NotFoundError, type TsdockError } from '../errors.js';
 
 let root: protobuf.Root | undefined;
+/** TSDOCK_TRACE=1 prints each call's latency on stderr (finding slow paths without a profiler). */
+const TRACE = process.env.TSDOCK_TRACE === '1';
 
 function descriptorPath(): string {
   const p = rootPath('dist', 'protos.json');
@@ -108,7 +110,8 @@ export class Rpc {
   ): Promise<Record<string, unknown>> {
     const rq = type(reqType);
     const rs = type(resType);
-    return new Promise((resolve, reject) => {
+    const t0 = TRACE ? performance.now() : 0;
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
       const call = this.client.makeUnaryRequest(
         path,
         (m: Record<string, unknown>) => encode(rq, m),
@@ -119,6 +122,8 @@ export class Rpc {
         (err, res) => (err ? reject(mapError(err, this.address)) : resolve(res!)),
       );
       opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    }).finally(() => {
+      if (TRACE) process.stderr.write(`rpc ${path} ${(performance.now() - t0).toFixed(1)}ms\n`);
     });
   }
 
