@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: side-by-side timings in one run, reported as medians and ratios (never a pass/fail).
+ * Starts a private containerd, loads the busybox test image into it for tsdock and ctr alike, then
+ * alternates the commands under comparison so both see the same machine state.
+ *
+ *   tsdock run --rm --network none IMG true   vs  ctr run --rm IMG id true        (goal ≤ 1.5×)
+ *   tsdock run --rm IMG true                  vs  docker run --rm IMG true        (when a Docker engine answers)
+ *   tsdock ps -a                              vs  node -e 0                       (goal ≤ 1.3×)
+ *   tsdock ps -a with 100 containers
+ *   peak RSS of a foreground `tsdock run`, and RSS per detached container (its tsdock-mon)
+ */
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startContainerd } from '../test/harness/containerd.js';
+import { buildBusyboxArchive } from '../test/harness/image.js';
+
+const N = Number(process.env.BENCH_RUNS ?? 15);
+const IMAGE = 'tsdock-test/busybox:latest';
+const root = join(import.meta.dirname, '..');
+
+function timed(cmd: string, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs a and b alternately N times; returns medians. */
+function compare(a: () => number, b: () => number): [number, number] {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  a();
+  b(); // warm caches for both
+  for (let i = 0; i < N; i++) {
+    ta.push(a());
+    tb.push(b());
+  }
+  return [median(ta), median(tb)];
+}
+
+function peakRss(cmd: string, args: string[]): number {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8' });
+  return Number(r.stderr.trim().split('\n').pop());
+}
+
+const rows: string[][] = [];
+const report = (what: string, ours: number, theirs: number | undefined, against: string, goal: string) =>
+  rows.push([
+    what,
+    `${ours.toFixed(0)} ms`,
+    theirs === undefined ? '—' : `${theirs.toFixed(0)} ms (${against})`,
+    theirs === undefined ? '—' : `${(ours / theirs).toFixed(2)}×`,
+    goal,
+  ]);
+
+const d = await startContainerd();
+const work = mkdtempSync('/tmp/tsdock-bench-');
+try {
+  const ns = 'bench';
+  const tsdock = [join(root, 'bin', 'tsdock'), '--address', d.address, '--namespace', ns, '--data-root', join(work, 'data')];
+  const ctr = ['--address', d.address, '--namespace', ns];
+  const archive = join(work, 'busybox.tar');
+  await buildBusyboxArchive(archive, { name: IMAGE });
+  execFileSync(process.execPath, [...tsdock, 'load', '-i', archive], { stdio: 'ignore' });
+
+  let i = 0;
+  const [runT, runC] = compare(
+    () => timed(process.execPath, [...tsdock, 'run', '--rm', '--network', 'none', IMAGE, 'true']),
+    () => timed('ctr', [...ctr, 'run', '--rm', `docker.io/${IMAGE}`, `bench-${process.pid}-${i++}`, 'true']),
+  );
+  report('run --rm IMG true (network none)', runT, runC, 'ctr run --rm', '≤ 1.5×');
+
+  const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
+  if (dockerUp) {
+    spawnSync('docker', ['load', '-i', archive], { stdio: 'ignore' });
+    const [a, b] = compare(
+      () => timed(process.execPath, [...tsdock, 'run', '--rm', '--network', 'none', IMAGE, 'true']),
+      () => timed('docker', ['run', '--rm', '--network', 'none', IMAGE, 'true']),
+    );
+    report('run --rm IMG true', a, b, 'docker run --rm', '≤ 0.6×');
+  } else {
+    report('run --rm IMG true', runT, undefined, 'docker', 'no Docker engine here');
+  }
+
+  const [psT, nodeT] = compare(
+    () => timed(process.execPath, [...tsdock, 'ps', '-a']),
+    () => timed(process.execPath, ['-e', '0']),
+  );
+  report('ps -a (empty)', psT, nodeT, 'node -e 0', '≤ 1.3×');
+
+  for (let k = 0; k < 100; k++) {
+    execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], { stdio: 'ignore' });
+  }
+  const [ps100, node100] = compare(
+    () => timed(process.execPath, [...tsdock, 'ps', '-a']),
+    () => timed(process.execPath, ['-e', '0']),
+  );
+  report('ps -a (100 containers)', ps100, node100, 'node -e 0', '—');
+  const ids = execFileSync(process.execPath, [...tsdock, 'ps', '-aq'], { encoding: 'utf8' }).trim().split('\n');
+  execFileSync(process.execPath, [...tsdock, 'rm', '-f', ...ids], { stdio: 'ignore' });
+
+  const rssRun = peakRss(process.execPath, [...tsdock, 'run', '--rm', '--network', 'none', IMAGE, 'true']);
+  const id = execFileSync(process.execPath, [...tsdock, 'run', '-d', '--network', 'none', IMAGE, 'sleep', '60'], {
+    encoding: 'utf8',
+  }).trim();
+  const state = JSON.parse(readFileSync(join(work, 'data', ns, 'containers', id, 'state.json'), 'utf8')) as {
+    monitorPid: number;
+  };
+  const monRss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${state.monitorPid}/status`, 'utf8'))![1]);
+  execFileSync(process.execPath, [...tsdock, 'rm', '-f', id], { stdio: 'ignore' });
+
+  const widths = [34, 10, 28, 7, 22];
+  const line = (cells: string[]) => cells.map((c, k) => c.padEnd(widths[k]!)).join(' ');
+  console.log(line(['benchmark', 'tsdock', 'reference', 'ratio', 'goal']));
+  for (const r of rows) console.log(line(r));
+  console.log(`peak RSS of a foreground tsdock run: ${(rssRun / 1024).toFixed(1)} MiB`);
+  console.log(`per detached container: tsdock-mon ${(monRss / 1024).toFixed(1)} MiB RSS (plus containerd's shim, as for ctr)`);
+  console.log(`medians of ${N} alternating runs each`);
+} finally {
+  await d.stop();
+  rmSync(work, { recursive: true, force: true });
+}
