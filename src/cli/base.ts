@@ -49,6 +49,8 @@ export function requireArgs(
   const plural = (n: number) => (n === 1 ? 'argument' : 'arguments');
   if (opts.exact !== undefined && args.length !== opts.exact)
     throw fail(`requires exactly ${opts.exact} ${plural(opts.exact)}`);
-  if (opts.min !== undefined && args.length < opts.min) throw fail(`requires at least ${opts.min} ${plural(opts.min)}`);
-  if (opts.max !== undefined && args.length > opts.max) throw fail(`accepts at most ${opts.max} ${plural(opts.max)}`);
+  if (opts.min !== undefined && args.length < opts.min)
+    throw fail(`requires at least ${opts.min} ${plural(opts.min)}`);
+  if (opts.max !== undefined && args.length > opts.max)
+    throw fail(`accepts at most ${opts.max} ${plural(opts.max)}`);
 }

@@ -5,7 +5,11 @@
 import { Flags } from '@oclif/core';
 import { int } from './flags.js';
 
-type Char = Parameters<typeof Flags.boolean>[0] extends infer O ? (O extends { char?: infer C } ? C : never) : never;
+type Char = Parameters<typeof Flags.boolean>[0] extends infer O
+  ? O extends { char?: infer C }
+    ? C
+    : never
+  : never;
 const str = (description: string, char?: Char) => Flags.string({ description, char });
 const many = (description: string, char?: Char) => Flags.string({ description, multiple: true, char });
 const bool = (description: string, char?: Char) => Flags.boolean({ description, char });
@@ -76,7 +80,10 @@ export const createFlags = {
   'device-read-iops': many('Limit read rate (IO per second) from a device'),
   'device-write-iops': many('Limit write rate (IO per second) to a device'),
   'cgroup-parent': str('Optional parent cgroup for the container'),
-  cgroupns: Flags.string({ description: 'Cgroup namespace to use (host|private)', options: ['host', 'private'] }),
+  cgroupns: Flags.string({
+    description: 'Cgroup namespace to use (host|private)',
+    options: ['host', 'private'],
+  }),
   platform: str('Set platform if server is multi-platform capable'),
   quiet: bool('Suppress the pull output', 'q'),
 };
@@ -91,7 +98,8 @@ export const runOnlyFlags = {
 /** oclif flag names (kebab-case) → the options parser's camelCase keys. */
 export function camelFlags(flags: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flags)) out[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  for (const [k, v] of Object.entries(flags))
+    out[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
   if (out.net !== undefined && out.network === undefined) out.network = out.net;
   delete out.net;
   return out;

@@ -10,8 +10,16 @@ export default class Create extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]', summary: Create.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+      summary: Create.description,
+    });
     const { createOnly } = await import('../runtime/container/run.js');
-    await createOnly(this.ctx, { image: args[0]!, command: args.slice(1), flags: camelFlags(flags) as unknown as RunFlags });
+    await createOnly(this.ctx, {
+      image: args[0]!,
+      command: args.slice(1),
+      flags: camelFlags(flags) as unknown as RunFlags,
+    });
   }
 }

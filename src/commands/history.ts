@@ -5,7 +5,11 @@ export default class History extends TsdockCommand {
   static override description = 'Show the history of an image';
   static override aliases = ['image:history'];
   static override flags = {
-    human: Flags.boolean({ char: 'H', description: 'Print sizes and dates in human readable format', default: true }),
+    human: Flags.boolean({
+      char: 'H',
+      description: 'Print sizes and dates in human readable format',
+      default: true,
+    }),
     quiet: Flags.boolean({ char: 'q', description: 'Only show image IDs' }),
     'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
     format: Flags.string({ description: 'Format output using a custom template' }),

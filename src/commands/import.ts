@@ -5,14 +5,23 @@ export default class Import extends TsdockCommand {
   static override description = 'Import the contents from a tarball to create a filesystem image';
   static override aliases = ['image:import'];
   static override flags = {
-    change: Flags.string({ char: 'c', description: 'Apply Dockerfile instruction to the created image', multiple: true }),
+    change: Flags.string({
+      char: 'c',
+      description: 'Apply Dockerfile instruction to the created image',
+      multiple: true,
+    }),
     message: Flags.string({ char: 'm', description: 'Set commit message for imported image' }),
     platform: Flags.string({ description: 'Set platform if server is multi-platform capable' }),
   };
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, max: 2, usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]', summary: Import.description });
+    requireArgs(this, args, {
+      min: 1,
+      max: 2,
+      usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
+      summary: Import.description,
+    });
     const { importCommand } = await import('../runtime/images/verbs.js');
     await importCommand(this.ctx, {
       source: args[0]!,

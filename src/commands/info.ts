@@ -4,7 +4,9 @@ import { TsdockCommand } from '../cli/base.js';
 export default class Info extends TsdockCommand {
   static override description = 'Display system-wide information';
   static override aliases = ['system:info'];
-  static override flags = { format: Flags.string({ char: 'f', description: 'Format output using a custom template' }) };
+  static override flags = {
+    format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
+  };
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();

@@ -5,13 +5,20 @@ export default class Inspect extends TsdockCommand {
   static override description = 'Return low-level information on Docker objects';
   static override flags = {
     format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
-    type: Flags.string({ description: 'Only inspect objects of the given type', options: ['container', 'image'] }),
+    type: Flags.string({
+      description: 'Only inspect objects of the given type',
+      options: ['container', 'image'],
+    }),
     size: Flags.boolean({ char: 's', description: 'Display total file sizes if the type is container' }),
   };
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] NAME|ID [NAME|ID...]', summary: Inspect.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] NAME|ID [NAME|ID...]',
+      summary: Inspect.description,
+    });
     const { inspectObjects } = await import('../runtime/inspect.js');
     await inspectObjects(this.ctx, args, {
       format: flags.format as string | undefined,

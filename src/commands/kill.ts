@@ -10,7 +10,11 @@ export default class Kill extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: Kill.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+      summary: Kill.description,
+    });
     const { killContainers } = await import('../runtime/container/verbs.js');
     await killContainers(this.ctx, args, { signal: flags.signal as string });
   }

@@ -6,9 +6,15 @@ export default class Logs extends TsdockCommand {
   static override aliases = ['container:logs'];
   static override flags = {
     follow: Flags.boolean({ char: 'f', description: 'Follow log output' }),
-    tail: Flags.string({ char: 'n', description: 'Number of lines to show from the end of the logs', default: 'all' }),
+    tail: Flags.string({
+      char: 'n',
+      description: 'Number of lines to show from the end of the logs',
+      default: 'all',
+    }),
     timestamps: Flags.boolean({ char: 't', description: 'Show timestamps' }),
-    since: Flags.string({ description: 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")' }),
+    since: Flags.string({
+      description: 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")',
+    }),
     until: Flags.string({ description: 'Show logs before a timestamp or relative time' }),
     details: Flags.boolean({ description: 'Show extra details provided to logs' }),
   };

@@ -13,7 +13,11 @@ export default class Restart extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: Restart.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+      summary: Restart.description,
+    });
     const { restartContainers } = await import('../runtime/container/verbs.js');
     await restartContainers(this.ctx, args, {
       timeout: flags.time as number | undefined,

@@ -5,8 +5,14 @@ export default class Rm extends TsdockCommand {
   static override description = 'Remove one or more containers';
   static override aliases = ['container:rm', 'container:remove'];
   static override flags = {
-    force: Flags.boolean({ char: 'f', description: 'Force the removal of a running container (uses SIGKILL)' }),
-    volumes: Flags.boolean({ char: 'v', description: 'Remove anonymous volumes associated with the container' }),
+    force: Flags.boolean({
+      char: 'f',
+      description: 'Force the removal of a running container (uses SIGKILL)',
+    }),
+    volumes: Flags.boolean({
+      char: 'v',
+      description: 'Remove anonymous volumes associated with the container',
+    }),
     link: Flags.boolean({ char: 'l', description: 'Remove the specified link', hidden: true }),
   };
 

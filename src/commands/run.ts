@@ -10,7 +10,11 @@ export default class Run extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]', summary: Run.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+      summary: Run.description,
+    });
     const { runContainer } = await import('../runtime/container/run.js');
     const all = camelFlags(flags);
     await runContainer(this.ctx, {

@@ -12,8 +12,15 @@ export default class Start extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: Start.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+      summary: Start.description,
+    });
     const { startContainers } = await import('../runtime/container/run.js');
-    await startContainers(this.ctx, args, { attach: flags.attach as boolean, interactive: flags.interactive as boolean });
+    await startContainers(this.ctx, args, {
+      attach: flags.attach as boolean,
+      interactive: flags.interactive as boolean,
+    });
   }
 }

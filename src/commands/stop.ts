@@ -13,7 +13,11 @@ export default class Stop extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: Stop.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+      summary: Stop.description,
+    });
     const { stopContainers } = await import('../runtime/container/verbs.js');
     await stopContainers(this.ctx, args, {
       timeout: flags.time as number | undefined,

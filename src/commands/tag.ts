@@ -7,7 +7,11 @@ export default class Tag extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    requireArgs(this, args, { exact: 2, usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', summary: Tag.description });
+    requireArgs(this, args, {
+      exact: 2,
+      usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+      summary: Tag.description,
+    });
     const { tagCommand } = await import('../runtime/images/verbs.js');
     await tagCommand(this.ctx, { source: args[0]!, target: args[1]! });
   }

@@ -3,7 +3,9 @@ import { TsdockCommand } from '../cli/base.js';
 
 export default class Version extends TsdockCommand {
   static override description = 'Show the tsdock version information';
-  static override flags = { format: Flags.string({ char: 'f', description: 'Format output using a custom template' }) };
+  static override flags = {
+    format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
+  };
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();

@@ -23,7 +23,11 @@ async function inspectOne(ctx: RuntimeContext, ref: string, type: InspectOptions
   return inspectImage(ctx, ref);
 }
 
-export async function inspectObjects(ctx: RuntimeContext, refs: string[], opts: InspectOptions): Promise<void> {
+export async function inspectObjects(
+  ctx: RuntimeContext,
+  refs: string[],
+  opts: InspectOptions,
+): Promise<void> {
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const ref of refs) {

@@ -37,11 +37,23 @@ function argvFor(args: string[]): [string, string[]] {
   const e = testEnv();
   return [
     process.execPath,
-    [join(repoRoot, 'bin', 'tsdock'), '--address', e.address, '--namespace', e.namespace, '--data-root', e.dataRoot, ...args],
+    [
+      join(repoRoot, 'bin', 'tsdock'),
+      '--address',
+      e.address,
+      '--namespace',
+      e.namespace,
+      '--data-root',
+      e.dataRoot,
+      ...args,
+    ],
   ];
 }
 
-export function cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Result {
+export function cli(
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Result {
   const [cmd, argv] = argvFor(args);
   const r = spawnSync(cmd, argv, {
     input: opts.input ?? '',

@@ -43,7 +43,7 @@ after(async function () {
     }
     const mounts = readFileSync('/proc/mounts', 'utf8')
       .split('\n')
-      .filter((l) => l.includes(daemon!.dir) && !l.includes('/io.containerd.grpc') );
+      .filter((l) => l.includes(daemon!.dir) && !l.includes('/io.containerd.grpc'));
     const taskMounts = mounts.filter((l) => l.includes('io.containerd.runtime.v2.task'));
     if (taskMounts.length) leftovers.push(`rootfs mounts left: ${taskMounts.length}`);
     await daemon.stop();

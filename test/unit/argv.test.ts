@@ -25,10 +25,14 @@ describe('argv: Docker grammar', () => {
   });
 
   it('keeps parsing after positionals for interspersed commands (rm a -f)', () => {
-    const p = parseArgv(['a', '-f', 'b'], { force: { type: 'boolean', char: 'f' } }, {
-      interspersed: true,
-      commandPath: 'rm',
-    });
+    const p = parseArgv(
+      ['a', '-f', 'b'],
+      { force: { type: 'boolean', char: 'f' } },
+      {
+        interspersed: true,
+        commandPath: 'rm',
+      },
+    );
     expect(p.flags.force).to.equal(true);
     expect(p.args).to.deep.equal(['a', 'b']);
   });
@@ -58,7 +62,10 @@ describe('argv: Docker grammar', () => {
 
   it('-- ends flags; a lone - is a positional', () => {
     expect(run(['--', '-d']).args).to.deep.equal(['-d']);
-    expect(parseArgv(['-', 'x'], {}, { interspersed: true, commandPath: 'load' }).args).to.deep.equal(['-', 'x']);
+    expect(parseArgv(['-', 'x'], {}, { interspersed: true, commandPath: 'load' }).args).to.deep.equal([
+      '-',
+      'x',
+    ]);
   });
 
   it('unknown flags get pflag messages, exit 125 with a hint', () => {

@@ -10,8 +10,16 @@ export default class ContainerInspect extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: ContainerInspect.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+      summary: ContainerInspect.description,
+    });
     const { inspectObjects } = await import('../../runtime/inspect.js');
-    await inspectObjects(this.ctx, args, { format: flags.format as string | undefined, type: 'container', size: flags.size as boolean });
+    await inspectObjects(this.ctx, args, {
+      format: flags.format as string | undefined,
+      type: 'container',
+      size: flags.size as boolean,
+    });
   }
 }

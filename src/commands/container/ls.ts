@@ -8,11 +8,22 @@ export default class ContainerLs extends TsdockCommand {
   static override flags = {
     all: Flags.boolean({ char: 'a', description: 'Show all containers (default shows just running)' }),
     quiet: Flags.boolean({ char: 'q', description: 'Only display container IDs' }),
-    last: int({ char: 'n', description: 'Show n last created containers (includes all states)', default: -1 }),
-    latest: Flags.boolean({ char: 'l', description: 'Show the latest created container (includes all states)' }),
+    last: int({
+      char: 'n',
+      description: 'Show n last created containers (includes all states)',
+      default: -1,
+    }),
+    latest: Flags.boolean({
+      char: 'l',
+      description: 'Show the latest created container (includes all states)',
+    }),
     size: Flags.boolean({ char: 's', description: 'Display total file sizes' }),
     'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
-    filter: Flags.string({ char: 'f', description: 'Filter output based on conditions provided', multiple: true }),
+    filter: Flags.string({
+      char: 'f',
+      description: 'Filter output based on conditions provided',
+      multiple: true,
+    }),
     format: Flags.string({ description: 'Format output using a custom template' }),
   };
 

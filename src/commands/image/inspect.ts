@@ -9,8 +9,16 @@ export default class ImageInspect extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]', summary: ImageInspect.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] IMAGE [IMAGE...]',
+      summary: ImageInspect.description,
+    });
     const { inspectObjects } = await import('../../runtime/inspect.js');
-    await inspectObjects(this.ctx, args, { format: flags.format as string | undefined, type: 'image', size: false });
+    await inspectObjects(this.ctx, args, {
+      format: flags.format as string | undefined,
+      type: 'image',
+      size: false,
+    });
   }
 }

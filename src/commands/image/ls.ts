@@ -9,7 +9,11 @@ export default class ImageLs extends TsdockCommand {
     quiet: Flags.boolean({ char: 'q', description: 'Only show image IDs' }),
     digests: Flags.boolean({ description: 'Show digests' }),
     'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
-    filter: Flags.string({ char: 'f', description: 'Filter output based on conditions provided', multiple: true }),
+    filter: Flags.string({
+      char: 'f',
+      description: 'Filter output based on conditions provided',
+      multiple: true,
+    }),
     format: Flags.string({ description: 'Format output using a custom template' }),
   };
 

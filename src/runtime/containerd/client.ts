@@ -231,6 +231,13 @@ export class ContainerdClient {
     return { version: r.version as string, revision: r.revision as string };
   }
 
+  /** A view of this client whose every call carries an existing lease (same channel, no new connection). */
+  usingLease(id: string): ContainerdClient {
+    const leased = new ContainerdClient(this.address, this.namespace, this.rpc);
+    leased.lease = id;
+    return leased;
+  }
+
   /** Runs fn with a client whose every call holds a lease, so containerd's GC keeps what fn writes. */
   async withLease<T>(
     fn: (c: ContainerdClient) => Promise<T>,
@@ -240,10 +247,8 @@ export class ContainerdClient {
     const lease = await this.leases.create({
       labels: { 'containerd.io/gc.expire': expire.toISOString().replace(/\.\d+Z$/, 'Z'), ...opts.labels },
     });
-    const leased = new ContainerdClient(this.address, this.namespace, this.rpc);
-    leased.lease = lease.id;
     try {
-      return await fn(leased);
+      return await fn(this.usingLease(lease.id));
     } finally {
       await this.leases.delete(lease.id, false).catch(() => undefined);
     }
