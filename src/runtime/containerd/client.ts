@@ -114,9 +114,10 @@ function containerIn(c: Partial<Container> & { id: string }): Obj {
   };
 }
 
-function processOut(p: Obj): Process {
+/** containerd leaves container_id empty in Get/List answers; the caller knows it (for List it is the id). */
+function processOut(p: Obj, containerId?: string): Process {
   return {
-    containerId: p.container_id as string,
+    containerId: (p.container_id as string) || (containerId ?? (p.id as string)),
     id: p.id as string,
     pid: p.pid as number,
     status: p.status as TaskStatus,
@@ -322,9 +323,10 @@ export class ContainerdClient {
     get: async (containerId: string, execId = ''): Promise<Process> =>
       processOut(
         (await this.call(TASKS, 'Get', { container_id: containerId, exec_id: execId })).process as Obj,
+        containerId,
       ),
     list: async (filter = ''): Promise<Process[]> =>
-      ((await this.call(TASKS, 'List', { filter })).tasks as Obj[]).map(processOut),
+      ((await this.call(TASKS, 'List', { filter })).tasks as Obj[]).map((p) => processOut(p)),
     kill: async (
       containerId: string,
       signal: number,
