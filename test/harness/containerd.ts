@@ -32,6 +32,51 @@ function shimPids(address: string): number[] {
   return pids;
 }
 
+/** Processes whose parent is one of pids (a shim's children are the containers' init processes). */
+function childrenOf(pids: number[]): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // the command name may hold spaces or parentheses: the ppid follows the last ')'
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (pids.includes(ppid)) out.push(Number(d));
+    } catch {
+      /* process gone */
+    }
+  }
+  return out;
+}
+
+/**
+ * Kills and deletes every task through containerd, so runc removes its cgroups and the shims
+ * unmount the rootfs; what a test left half-broken is killed by PID afterwards.
+ */
+async function deleteTasks(address: string): Promise<void> {
+  const admin = new ContainerdClient(address, 'default');
+  try {
+    for (const ns of await admin.namespaces.list()) {
+      const c = new ContainerdClient(address, ns.name);
+      try {
+        for (const t of await c.tasks.list()) {
+          await c.tasks.kill(t.id, 9, { all: true }).catch(() => undefined);
+          await Promise.race([c.tasks.wait(t.id), new Promise((r) => setTimeout(r, 5_000))]).catch(
+            () => undefined,
+          );
+          await c.tasks.delete(t.id).catch(() => undefined);
+        }
+      } finally {
+        c.close();
+      }
+    }
+  } catch {
+    /* the daemon is gone: the PID-based clean-up below still runs */
+  } finally {
+    admin.close();
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -125,9 +170,11 @@ export async function startContainerd(): Promise<PrivateContainerd> {
     dir,
     pid,
     async stop() {
-      for (const shim of shimPids(address)) {
+      if (alive(pid)) await deleteTasks(address);
+      const shims = shimPids(address);
+      for (const p of [...childrenOf(shims), ...shims]) {
         try {
-          process.kill(shim, 'SIGKILL');
+          process.kill(p, 'SIGKILL');
         } catch {
           /* gone */
         }

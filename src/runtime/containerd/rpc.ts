@@ -40,6 +40,10 @@ export function encode(t: protobuf.Type, obj: Record<string, unknown>): Buffer {
 
 export type GrpcError = TsdockError & { grpcCode?: number };
 
+/** grpc-js's own wording when the channel cannot reach (or loses) the socket. */
+const NO_CONNECTION =
+  /No connection established|connect E[A-Z]+|Connection dropped|Failed to connect|Connection refused/i;
+
 export function mapError(err: unknown, address: string): unknown {
   const e = err as grpc.ServiceError;
   if (typeof e?.code !== 'number') return err;
@@ -54,6 +58,12 @@ export function mapError(err: unknown, address: string): unknown {
       mapped = new ConflictError(msg, { cause: err });
       break;
     case grpc.status.UNAVAILABLE:
+      // containerd itself answers UNAVAILABLE too (e.g. "ttrpc: closed" from a dead shim): only a
+      // failure to reach the socket means containerd is not running.
+      if (!NO_CONNECTION.test(msg)) {
+        mapped = new DaemonError(msg, { cause: err });
+        break;
+      }
       mapped = new DaemonError(
         `Cannot connect to containerd at unix://${address}: is containerd running? ` +
           "Start it with 'containerd &' or 'systemctl start containerd'.",
@@ -185,8 +195,8 @@ export class Duplex {
       for (const w of this.waiting.splice(0)) w.reject(this.failed);
     });
     call.on('end', () => {
-      const e = this.failed ?? new DaemonError('containerd closed the stream');
-      for (const w of this.waiting.splice(0)) w.reject(e);
+      this.failed ??= new DaemonError('containerd closed the stream');
+      for (const w of this.waiting.splice(0)) w.reject(this.failed);
     });
   }
 
