@@ -29,7 +29,10 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   const since = nowNanos();
   let started;
   try {
-    started = await startContainer(ctx, found, { stdin: found.record.interactive && !req.detach });
+    started = await startContainer(ctx, found, {
+      stdin: found.record.interactive && !req.detach,
+      attach: !req.detach,
+    });
   } catch (err) {
     // Docker keeps the failed container (Created, ExitCode 126/127) unless --rm was given.
     if (found.record.autoRemove) await removeContainer(ctx, found, { force: true }).catch(() => undefined);
@@ -63,9 +66,13 @@ export async function startContainers(
   if (opts.attach || opts.interactive) {
     const found = await findContainer(ctx, refs[0]!);
     const since = nowNanos();
-    const started = await startContainer(ctx, found, { stdin: opts.interactive });
+    const started = await startContainer(ctx, found, { stdin: opts.interactive, attach: true });
     if (!started) return;
-    const code = await attachAndWait(ctx, found, started, { stdin: opts.interactive, sigProxy: true, sinceNanos: since });
+    const code = await attachAndWait(ctx, found, started, {
+      stdin: opts.interactive,
+      sigProxy: true,
+      sinceNanos: since,
+    });
     if (code !== 0) throw new ContainerExit(code);
     return;
   }

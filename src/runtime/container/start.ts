@@ -45,7 +45,10 @@ export function classifyStartError(message: string): TsdockError {
 
 export interface Started {
   pid: number;
-  /** Resolves with the exit status; set up before the task started, so a fast exit is never missed. */
+  /**
+   * With `attach`: resolves with the exit status; the Wait call is made before the task starts, so
+   * a fast exit is never missed. Without: never settles — an open Wait would keep the CLI alive.
+   */
   exited: Promise<{ exitStatus: number }>;
   stdinPath?: string;
   /** The monitor creates this after the last log line is written. */
@@ -55,7 +58,7 @@ export interface Started {
 export async function startContainer(
   ctx: RuntimeContext,
   found: Found,
-  opts: { stdin: boolean },
+  opts: { stdin: boolean; attach?: boolean },
 ): Promise<Started | undefined> {
   const client = await ctx.client();
   const existing = await getTask(client, found.id);
@@ -97,7 +100,9 @@ export async function startContainer(
     }
     throw failure;
   }
-  const exited = client.tasks.wait(found.id);
+  const exited: Promise<{ exitStatus: number }> = opts.attach
+    ? client.tasks.wait(found.id)
+    : new Promise<never>(() => undefined);
   exited.catch(() => undefined);
   state.status = 'running';
   state.pid = pid;
