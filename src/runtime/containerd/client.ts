@@ -523,8 +523,9 @@ export class ContainerdClient {
           labels: r.labels ?? {},
         });
       } catch (err) {
-        if ((err as { grpcCode?: number }).grpcCode === 6) return; // ALREADY_EXISTS: the blob is there
-        throw err;
+        if ((err as { grpcCode?: number }).grpcCode !== 6) throw err;
+        // ALREADY_EXISTS: the blob is there; a stream source not read yet must not stay open
+        (r.source as { destroy?: () => void }).destroy?.();
       } finally {
         d.close();
       }
