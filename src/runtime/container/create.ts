@@ -10,10 +10,16 @@ import { access, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { ImageNotFoundError, NotFoundError, UsageError } from '../errors.js';
-import { parseContainerOptions, hostConfigOf, configOf, type ContainerOptions, type RunFlags } from '../opts/container.js';
+import {
+  parseContainerOptions,
+  hostConfigOf,
+  configOf,
+  type ContainerOptions,
+  type RunFlags,
+} from '../opts/container.js';
 import { buildSpec } from '../spec/build.js';
 import { detectCgroupVersion } from '../cgroups/files.js';
-import { resolveImage, type ResolvedImage } from '../images/store.js';
+import { resolveImageForRun, type ResolvedImage } from '../images/store.js';
 import { familiar, normalize } from '../images/reference.js';
 import { ContainerFiles, initialState, type ContainerRecord } from '../state/records.js';
 import { writeJsonAtomic } from '../state/files.js';
@@ -32,7 +38,7 @@ export interface CreateRequest {
 
 async function ensureImage(ctx: RuntimeContext, ref: string, pull: string): Promise<ResolvedImage> {
   try {
-    if (pull !== 'always') return await resolveImage(ctx, ref);
+    if (pull !== 'always') return await resolveImageForRun(ctx, ref);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
@@ -121,7 +127,8 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         const mounts = await lc.snapshots.prepare(id, image.chainId, { [NAME_LABEL]: name! });
         const imgCfg = image.config.config ?? {};
         const user = await resolveUser(mounts, opts.user ?? imgCfg.User ?? '');
-        const hostname = opts.hostname ?? (opts.network === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
+        const hostname =
+          opts.hostname ?? (opts.network === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
         await writeFile(join(dir, 'hostname'), `${hostname}\n`);
         await writeFile(join(dir, 'hosts'), hostsFile(hostname));
         await writeFile(join(dir, 'resolv.conf'), await resolvConf());
@@ -132,7 +139,11 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           command: req.command,
           user,
           hostname,
-          etcFiles: { hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf'), hostname: join(dir, 'hostname') },
+          etcFiles: {
+            hosts: join(dir, 'hosts'),
+            resolvConf: join(dir, 'resolv.conf'),
+            hostname: join(dir, 'hostname'),
+          },
           cgroupsPath: `/tsdock/${id}`,
           cgroupVersion: detectCgroupVersion(),
         });
@@ -191,7 +202,9 @@ async function assertNoCidFile(path: string): Promise<void> {
   } catch {
     return;
   }
-  throw new UsageError(`Container ID file found, make sure the other container isn't running or delete ${path}`);
+  throw new UsageError(
+    `Container ID file found, make sure the other container isn't running or delete ${path}`,
+  );
 }
 
 async function writeCidFile(path: string, id: string): Promise<void> {
@@ -199,7 +212,9 @@ async function writeCidFile(path: string, id: string): Promise<void> {
     await writeFile(path, id, { flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new UsageError(`Container ID file found, make sure the other container isn't running or delete ${path}`);
+      throw new UsageError(
+        `Container ID file found, make sure the other container isn't running or delete ${path}`,
+      );
     }
     throw err;
   }

@@ -66,6 +66,32 @@ interface Loaded {
   configDigest: string;
 }
 
+/** One image record with its manifest and config; undefined when its content is gone. */
+async function loadTarget(
+  client: ContainerdClient,
+  record: Image,
+): Promise<Omit<Loaded, 'record'> | undefined> {
+  try {
+    const { manifest, descriptor } = await resolveManifest(client, record.target);
+    const config = await readJsonBlob<ImageConfig>(client, manifest.config.digest);
+    return {
+      manifest,
+      manifestDescriptor: {
+        mediaType: descriptor.mediaType,
+        digest: descriptor.digest,
+        size: descriptor.size,
+      },
+      manifestDigest: descriptor.digest,
+      config,
+      configDigest: manifest.config.digest,
+    };
+  } catch (err) {
+    // Records whose content is gone (or not for this platform) are not usable images.
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** Every image record with its manifest and config, reading each target once. */
 async function loadAll(client: ContainerdClient): Promise<Loaded[]> {
   const records = await client.images.list();
@@ -74,27 +100,7 @@ async function loadAll(client: ContainerdClient): Promise<Loaded[]> {
     records.map(async (record) => {
       let p = byTarget.get(record.target.digest);
       if (!p) {
-        p = (async () => {
-          try {
-            const { manifest, descriptor } = await resolveManifest(client, record.target);
-            const config = await readJsonBlob<ImageConfig>(client, manifest.config.digest);
-            return {
-              manifest,
-              manifestDescriptor: {
-                mediaType: descriptor.mediaType,
-                digest: descriptor.digest,
-                size: descriptor.size,
-              },
-              manifestDigest: descriptor.digest,
-              config,
-              configDigest: manifest.config.digest,
-            };
-          } catch (err) {
-            // Records whose content is gone (or not for this platform) are not usable images.
-            if (isNotFound(err)) return undefined;
-            throw err;
-          }
-        })();
+        p = loadTarget(client, record);
         byTarget.set(record.target.digest, p);
       }
       const l = await p;
@@ -136,6 +142,31 @@ export function noSuchImage(ref: string): NotFoundError {
  */
 export async function resolveImage(ctx: RuntimeContext, ref: string): Promise<ResolvedImage> {
   return resolveWith(await ctx.client(), ref);
+}
+
+/**
+ * For `run`/`create`: a name is looked up directly (one Get and two blob reads) instead of loading
+ * every image; ids, prefixes and digests fall back to the full lookup. `names` then lists only the
+ * matched name, which is all container creation needs.
+ */
+export async function resolveImageForRun(ctx: RuntimeContext, ref: string): Promise<ResolvedImage> {
+  const client = await ctx.client();
+  let parsed: ReturnType<typeof parseAnyReference> | undefined;
+  try {
+    parsed = parseAnyReference(ref);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && 'ref' in parsed && !parsed.ref.digest) {
+    try {
+      const record = await client.images.get(referenceString(withDefaultTag(parsed.ref)));
+      const one = await loadTarget(client, record);
+      if (one) return toResolved({ record, ...one }, [{ record, ...one }]);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  return resolveWith(client, ref);
 }
 
 export async function resolveWith(client: ContainerdClient, ref: string): Promise<ResolvedImage> {

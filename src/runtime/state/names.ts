@@ -90,14 +90,18 @@ export class NameStore {
     return held?.id || undefined;
   }
 
-  private async isStale(r: Reservation): Promise<boolean> {
+  private async isStale(r: Reservation, existing?: Set<string>): Promise<boolean> {
     if (r.pid !== process.pid && pidAlive(r.pid)) return false; // creation in flight elsewhere
     if (!r.id) return true;
+    if (existing) return !existing.has(r.id);
     return !(await this.containerExists(r.id));
   }
 
-  /** Drop reservations whose container is gone and whose creator is dead. */
-  async reconcile(): Promise<string[]> {
+  /**
+   * Drop reservations whose container is gone and whose creator is dead. `existing` (ids from one
+   * Containers/List) spares a lookup per name; the final check under the lock asks containerd.
+   */
+  async reconcile(existing?: Set<string>): Promise<string[]> {
     let names: string[];
     try {
       names = await readdir(this.paths.names);
@@ -108,7 +112,7 @@ export class NameStore {
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const r = await readReservation(this.file(name));
-      if (r && (await this.isStale(r))) {
+      if (r && (await this.isStale(r, existing))) {
         await withLock(this.paths.locks, async () => {
           const again = await readReservation(this.file(name));
           if (again && (await this.isStale(again))) {

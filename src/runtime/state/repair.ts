@@ -6,7 +6,6 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import type { ContainerdClient } from '../containerd/client.js';
-import { NotFoundError } from '../errors.js';
 import { pidAlive, readJson } from './files.js';
 import { NameStore } from './names.js';
 import type { StatePaths } from './paths.js';
@@ -16,7 +15,8 @@ export const LEASE_PID_LABEL = 'tsdock/pid';
 export const CREATING_FILE = 'creating.json';
 
 export async function repairState(client: ContainerdClient, paths: StatePaths, names: NameStore): Promise<void> {
-  const leases = await client.leases.list();
+  const [leases, containers] = await Promise.all([client.leases.list(), client.containers.list()]);
+  const existing = new Set(containers.map((c) => c.id));
   await Promise.all(
     leases
       .filter((l) => l.labels?.[LEASE_PID_LABEL] && !pidAlive(Number(l.labels[LEASE_PID_LABEL])))
@@ -31,13 +31,8 @@ export async function repairState(client: ContainerdClient, paths: StatePaths, n
   for (const id of dirs) {
     const creating = await readJson<{ pid: number }>(`${paths.container(id)}/${CREATING_FILE}`);
     if (!creating || pidAlive(creating.pid)) continue;
-    try {
-      await client.containers.get(id);
-      await rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-      await rm(paths.container(id), { recursive: true, force: true });
-    }
+    if (existing.has(id)) await rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
+    else await rm(paths.container(id), { recursive: true, force: true });
   }
-  await names.reconcile();
+  await names.reconcile(existing);
 }
