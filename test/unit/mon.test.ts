@@ -13,7 +13,9 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
 import { SystemError } from '../../src/runtime/errors.js';
+import { readLogs } from '../../src/runtime/logs/jsonfile.js';
 import {
   startMonitor,
   stopMonitor,
@@ -278,6 +280,35 @@ describe('tsdock-mon', function () {
       stdin: false,
     }).catch((e: unknown) => e);
     expect(missing).to.be.instanceOf(SystemError);
+  });
+
+  it('feeds a follower that sees every line across rotations (monitor + reader end to end)', async () => {
+    // Enough files that nothing is deleted while the follower catches up: a loss here is a bug.
+    const mon = await start({ maxSize: 2000, maxFile: 50 });
+    let text = '';
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    });
+    const stop = until(() => existsSync(mon.exitMarker), 'exit marker', 15000);
+    const follower = readLogs(mon.log, { timestamps: false, follow: true, stop }, { stdout, stderr: stdout });
+    const o = writer(mon.stdoutPath);
+    const e = writer(mon.stderrPath);
+    const expected: string[] = [];
+    for (let burst = 0; burst < 60; burst++) {
+      let chunk = '';
+      for (let i = 0; i < 5; i++) chunk += `burst ${burst} line ${i} ${'~'.repeat(20)}\n`;
+      expected.push(chunk);
+      o.write(chunk);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    o.close();
+    e.close();
+    await follower;
+    expect(existsSync(mon.log + '.5'), 'rotated several times').to.equal(true);
+    expect(text).to.equal(expected.join(''));
   });
 
   it('appends to an existing log (a restarted container keeps its history)', async () => {
