@@ -8,7 +8,8 @@
  *
  * Usage:
  *   tsdock-mon --stdout FIFO --stderr FIFO --log FILE [--stdin FIFO] [--max-size BYTES]
- *              [--max-file N] [--pidfile FILE] [--exit-marker FILE] [-- EXIT_CMD ARGS...]
+ *              [--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE]
+ *              [-- EXIT_CMD ARGS...]
  *
  * Readiness protocol: the parent reads our stdout; "ready\n" means the FIFOs exist and are open
  * for reading, anything else is an error message. After that stdio is /dev/null.
@@ -312,7 +313,7 @@ static int open_fifo(const char *path)
 static void usage(void)
 {
 	fail("usage: tsdock-mon --stdout FIFO --stderr FIFO --log FILE [--stdin FIFO] [--max-size BYTES] "
-	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [-- EXIT_CMD ARGS...]");
+	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE] [-- EXIT_CMD ARGS...]");
 }
 
 static long long parse_num(const char *flag, const char *v)
@@ -325,9 +326,31 @@ static long long parse_num(const char *flag, const char *v)
 	return n;
 }
 
+/*
+ * A foreground `tsdock run`/`start -a` records its pid here and records the exit itself; starting
+ * a second Node process for the exit hook would only compete with it. If that client is gone
+ * (killed), the hook runs as usual.
+ */
+static int attached_client_alive(const char *path)
+{
+	char buf[32];
+	if (!path)
+		return 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	long pid = strtol(buf, NULL, 10);
+	return pid > 0 && kill((pid_t)pid, 0) == 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *stdin_path = NULL, *pidfile = NULL, *exit_marker = NULL;
+	const char *stdin_path = NULL, *pidfile = NULL, *exit_marker = NULL, *attach_pidfile = NULL;
 	char **exit_cmd = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -356,6 +379,8 @@ int main(int argc, char **argv)
 			pidfile = v;
 		else if (strcmp(a, "--exit-marker") == 0)
 			exit_marker = v;
+		else if (strcmp(a, "--attach-pidfile") == 0)
+			attach_pidfile = v;
 		else
 			usage();
 	}
@@ -464,7 +489,7 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
-	if (!exit_cmd)
+	if (!exit_cmd || attached_client_alive(attach_pidfile))
 		return 0;
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);

@@ -4,14 +4,23 @@
  * stdin goes straight into the task's stdin FIFO; signals are proxied like Docker's --sig-proxy.
  */
 import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { RuntimeContext } from '../context.js';
 import { finalizeExit } from './exit.js';
 import { waitForFile } from './logs.js';
 import { removeContainer } from './remove.js';
-import type { Started } from './start.js';
+import { attachPidFile, type Started } from './start.js';
 import type { Found } from './store.js';
 
-const PROXIED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+const PROXIED: NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+];
 
 export interface AttachOptions {
   stdin: boolean;
@@ -74,5 +83,6 @@ export async function attachAndWait(
   const state = await finalizeExit(ctx, found);
   if (state.status === 'exited') code = state.exitCode;
   if (found.record.autoRemove) await removeContainer(ctx, found, { force: true }).catch(() => undefined);
+  else await rm(attachPidFile(found.files.dir), { force: true });
   return code;
 }

@@ -4,6 +4,8 @@
  * json-file log and, when the process tree is gone, runs `tsdock internal exited <id>` — so logs,
  * exit status and --rm do not depend on this client staying alive.
  */
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { rootPath } from '../../paths.js';
 import type { RuntimeContext } from '../context.js';
 import {
@@ -32,6 +34,10 @@ export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
     'exited',
     id,
   ];
+}
+
+export function attachPidFile(dir: string): string {
+  return join(dir, 'attach.pid');
 }
 
 /** Docker's classification of a failed start (moby: 127 not found, 126 cannot invoke). */
@@ -74,6 +80,7 @@ export async function startContainer(
     maxSize: record.logOpts.maxSize,
     maxFile: record.logOpts.maxFile,
     exitCmd: exitHookCommand(ctx, found.id),
+    attachPidFile: attachPidFile(found.files.dir),
   });
   const state = await found.files.readState();
   let pid: number;
@@ -100,6 +107,8 @@ export async function startContainer(
     }
     throw failure;
   }
+  if (opts.attach) await writeFile(attachPidFile(found.files.dir), String(process.pid));
+  else await rm(attachPidFile(found.files.dir), { force: true });
   const exited: Promise<{ exitStatus: number }> = opts.attach
     ? client.tasks.wait(found.id)
     : new Promise<never>(() => undefined);

@@ -20,6 +20,8 @@ export interface MonitorOptions {
   maxFile?: number;
   /** Run by the monitor (in its place) once stdout and stderr both ended. */
   exitCmd?: string[];
+  /** Where an attached client writes its pid: while it lives, it records the exit instead of the hook. */
+  attachPidFile?: string;
 }
 
 export interface Monitor {
@@ -91,6 +93,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   if (stdinPath) args.push('--stdin', stdinPath);
   if (opts.maxSize !== undefined) args.push('--max-size', String(opts.maxSize));
   if (opts.maxFile !== undefined) args.push('--max-file', String(opts.maxFile));
+  if (opts.attachPidFile) args.push('--attach-pidfile', opts.attachPidFile);
   if (opts.exitCmd?.length) args.push('--', ...opts.exitCmd);
 
   const child = spawn(opts.monPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
