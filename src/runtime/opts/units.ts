@@ -1,47 +1,12 @@
 /**
  * go-units `RAMInBytes` and `ParseUlimit`, byte for byte: Docker's size flags (--memory, --shm-size,
  * --device-read-bps …) and --ulimit go through these, so their accepted forms and error texts are
- * what scripts see. Errors are plain `Error`s: the caller wraps them the way pflag does.
+ * what scripts see.
  */
 
-const binary: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-
-/** Go's strconv.ParseFloat for the decimal forms a size can take; anything else is its syntax error. */
-export function goParseFloat(s: string): number {
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) {
-    throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(s)}: invalid syntax`);
-  }
-  return Number(s);
-}
-
-/** Binary units, case-insensitive, optional `b`/`ib`, one optional space before the unit; fractions truncated. */
-export function ramInBytes(size: string): number {
-  let sep = -1;
-  for (let i = size.length - 1; i >= 0; i--) {
-    if ('0123456789. '.includes(size[i]!)) {
-      sep = i;
-      break;
-    }
-  }
-  if (sep === -1) throw new Error(`invalid size: '${size}'`);
-  const num = size[sep] === ' ' ? size.slice(0, sep) : size.slice(0, sep + 1);
-  let sfx = size.slice(sep + 1);
-  let value = goParseFloat(num);
-  if (value < 0) throw new Error(`invalid size: '${size}'`);
-  if (sfx === '') return Math.trunc(value);
-  const bad = () => new Error(`invalid suffix: '${sfx}'`);
-  if (sfx.length > 3) throw bad();
-  sfx = sfx.toLowerCase();
-  if (sfx[0] === 'b') {
-    if (sfx.length > 1) throw bad();
-    return Math.trunc(value);
-  }
-  const mul = binary[sfx[0]!];
-  if (mul === undefined) throw bad();
-  value *= mul;
-  if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw bad();
-  return Math.trunc(value);
-}
+// One go-units parser serves the whole tool (src/runtime/format/units.ts); its UsageErrors carry
+// go-units' text, which callers here wrap the way pflag does.
+export { goParseFloat, ramInBytes } from '../format/units.js';
 
 export interface Ulimit {
   Name: string;
