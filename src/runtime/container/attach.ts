@@ -50,6 +50,9 @@ export async function attachAndWait(
   if (opts.stdin && started.stdinPath) {
     const fifo = createWriteStream(started.stdinPath);
     fifo.on('error', () => undefined);
+    // The shim keeps the stdin FIFO open itself, so closing our end is no EOF for the container:
+    // like Docker's CloseWrite, tell containerd to close the process's stdin once ours has ended.
+    fifo.on('finish', () => void client.tasks.closeIO(found.id).catch(() => undefined));
     ctx.stdio.stdin.pipe(fifo);
     started.exited.finally(() => {
       ctx.stdio.stdin.unpipe(fifo);
