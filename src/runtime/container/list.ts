@@ -1,9 +1,17 @@
 /** `ps` / `container ls`: rows with Docker's fields, filtered and ordered as Docker does. */
 import type { RuntimeContext } from '../context.js';
 import type { Process } from '../containerd/types.js';
-import { UsageError } from '../errors.js';
+import { NotFoundError, RequestError, UsageError } from '../errors.js';
 import { renderList } from '../format/output.js';
-import { formatLabels, formatPorts, goTime, psCommand, runningFor, shortId, statusString } from '../format/ps.js';
+import {
+  formatLabels,
+  formatPorts,
+  goTime,
+  psCommand,
+  runningFor,
+  shortId,
+  statusString,
+} from '../format/ps.js';
 import { ContainerFiles, type ContainerRecord, type ContainerRunState } from '../state/records.js';
 import { listOwn, liveState, statePaths } from './store.js';
 
@@ -24,19 +32,33 @@ export interface ContainerSummary {
   created: Date;
 }
 
-const FILTER_KEYS = new Set(['id', 'name', 'label', 'status', 'ancestor', 'exited', 'before', 'since', 'network']);
+const FILTER_KEYS = new Set([
+  'id',
+  'name',
+  'label',
+  'status',
+  'ancestor',
+  'exited',
+  'before',
+  'since',
+  'network',
+]);
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
 
 function parseFilters(raw: string[]): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const f of raw) {
     const eq = f.indexOf('=');
-    if (eq <= 0) throw new UsageError(`invalid argument "${f}" for "-f, --filter" flag: bad format of filter (expected name=value)`);
+    if (eq <= 0)
+      throw new UsageError(
+        `invalid argument "${f}" for "-f, --filter" flag: bad format of filter (expected name=value)`,
+      );
     const key = f.slice(0, eq).toLowerCase();
-    if (!FILTER_KEYS.has(key)) throw new UsageError(`Error response from daemon: invalid filter '${key}'`);
+    // The engine rejects unknown filters, so Docker's CLI exits 1 here (125 is for its own flag errors).
+    if (!FILTER_KEYS.has(key)) throw new RequestError(`Error response from daemon: invalid filter '${key}'`);
     const value = f.slice(eq + 1);
     if (key === 'status' && !STATUSES.has(value)) {
-      throw new UsageError(`Error response from daemon: invalid filter 'status=${value}'`);
+      throw new RequestError(`Error response from daemon: invalid filter 'status=${value}'`);
     }
     m.set(key, [...(m.get(key) ?? []), value]);
   }
@@ -77,7 +99,7 @@ export function applyFilters(rows: ContainerSummary[], opts: ListOptions): Conta
   if (opts.last !== undefined && opts.last > 0) all = true;
   const refTime = (ref: string): number => {
     const r = rows.find((x) => x.id.startsWith(ref) || x.record.name === ref);
-    if (!r) throw new UsageError(`Error response from daemon: No such container: ${ref}`);
+    if (!r) throw new NotFoundError(`Error response from daemon: No such container: ${ref}`);
     return r.created.getTime();
   };
   let out = rows.filter((r) => {
@@ -108,7 +130,9 @@ export function applyFilters(rows: ContainerSummary[], opts: ListOptions): Conta
           if (s !== 'exited' || !any((v) => Number(v) === r.state.exitCode)) return false;
           break;
         case 'ancestor':
-          if (!any((v) => v === r.record.imageRef || r.record.imageName === v || r.record.imageId.includes(v)))
+          if (
+            !any((v) => v === r.record.imageRef || r.record.imageName === v || r.record.imageId.includes(v))
+          )
             return false;
           break;
         case 'before':
@@ -129,7 +153,10 @@ export function applyFilters(rows: ContainerSummary[], opts: ListOptions): Conta
 }
 
 /** A ps row: keys in Docker's `{{json .}}` order (sorted), `.Label "k"` as a hidden method. */
-export function psRow(r: ContainerSummary, opts: { noTrunc: boolean; now: Date; size?: string }): Record<string, unknown> {
+export function psRow(
+  r: ContainerSummary,
+  opts: { noTrunc: boolean; now: Date; size?: string },
+): Record<string, unknown> {
   const labels = (r.record.config.Labels ?? {}) as Record<string, string>;
   const row: Record<string, unknown> = {
     Command: psCommand(r.record.path, r.record.args, opts.noTrunc),
@@ -162,7 +189,8 @@ export async function listContainers(ctx: RuntimeContext, opts: ListOptions): Pr
   const now = new Date();
   let sizes: (string | undefined)[] = [];
   if (opts.size && !opts.quiet) sizes = await containerSizes(ctx, rows);
-  let defaultTable = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+  let defaultTable =
+    'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
   if (opts.size) defaultTable += '\t{{.Size}}';
   const text = renderList({
     format: opts.format,
