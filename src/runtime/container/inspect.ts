@@ -8,7 +8,12 @@ function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<str
   if (!m) return {};
   if (m.type === 'bind') return { MergedDir: mergedDir, UpperDir: m.source, WorkDir: '' };
   const opt = (k: string) => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
-  return { LowerDir: opt('lowerdir'), MergedDir: mergedDir, UpperDir: opt('upperdir'), WorkDir: opt('workdir') };
+  return {
+    LowerDir: opt('lowerdir'),
+    MergedDir: mergedDir,
+    UpperDir: opt('upperdir'),
+    WorkDir: opt('workdir'),
+  };
 }
 
 export async function inspectContainer(ctx: RuntimeContext, found: Found): Promise<Record<string, unknown>> {
@@ -55,7 +60,10 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
     ExecIDs: null,
     HostConfig: hostConfig,
     GraphDriver: {
-      Data: overlayDirs(mounts, `/run/containerd/io.containerd.runtime.v2.task/${ctx.globals.namespace}/${found.id}/rootfs`),
+      Data: overlayDirs(
+        mounts,
+        `/run/containerd/io.containerd.runtime.v2.task/${ctx.globals.namespace}/${found.id}/rootfs`,
+      ),
       Name: 'overlayfs',
     },
     Mounts: [],

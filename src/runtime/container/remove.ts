@@ -10,7 +10,11 @@ const ignoreNotFound = (err: unknown): void => {
   if (!(err instanceof NotFoundError)) throw err;
 };
 
-export async function removeContainer(ctx: RuntimeContext, found: Found, opts: { force: boolean }): Promise<void> {
+export async function removeContainer(
+  ctx: RuntimeContext,
+  found: Found,
+  opts: { force: boolean },
+): Promise<void> {
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (task && task.status !== 'STOPPED') {

@@ -14,7 +14,9 @@ export async function renameContainer(ctx: RuntimeContext, found: Found, newName
   }
   const old = found.record.name;
   if (name === old) {
-    throw new UsageError('Error response from daemon: Renaming a container with the same name as its current name');
+    throw new UsageError(
+      'Error response from daemon: Renaming a container with the same name as its current name',
+    );
   }
   const client = await ctx.client();
   const names = nameStore(ctx, client);

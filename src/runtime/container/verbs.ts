@@ -21,16 +21,28 @@ export function stopContainers(ctx: RuntimeContext, refs: string[], opts: StopOp
   return forEachContainer(ctx, refs, (f) => stopContainer(ctx, f, opts), { parallel: true });
 }
 
-export function killContainers(ctx: RuntimeContext, refs: string[], opts: { signal?: string }): Promise<void> {
+export function killContainers(
+  ctx: RuntimeContext,
+  refs: string[],
+  opts: { signal?: string },
+): Promise<void> {
   return forEachContainer(ctx, refs, (f) => killContainer(ctx, f, opts), { parallel: true });
 }
 
-export function removeContainers(ctx: RuntimeContext, refs: string[], opts: { force: boolean }): Promise<void> {
+export function removeContainers(
+  ctx: RuntimeContext,
+  refs: string[],
+  opts: { force: boolean },
+): Promise<void> {
   // Docker: `rm -f missing` reports the error but succeeds.
   return forEachContainer(ctx, refs, (f) => removeContainer(ctx, f, opts), { ignoreMissing: opts.force });
 }
 
-export async function restartContainers(ctx: RuntimeContext, refs: string[], opts: StopOptions): Promise<void> {
+export async function restartContainers(
+  ctx: RuntimeContext,
+  refs: string[],
+  opts: StopOptions,
+): Promise<void> {
   const { startContainer } = await import('./start.js');
   return forEachContainer(ctx, refs, async (f) => {
     await stopContainer(ctx, f, opts);

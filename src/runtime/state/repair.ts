@@ -14,7 +14,11 @@ export const LEASE_PID_LABEL = 'tsdock/pid';
 /** Written in a container directory while its creation is in flight; holds the creator's pid. */
 export const CREATING_FILE = 'creating.json';
 
-export async function repairState(client: ContainerdClient, paths: StatePaths, names: NameStore): Promise<void> {
+export async function repairState(
+  client: ContainerdClient,
+  paths: StatePaths,
+  names: NameStore,
+): Promise<void> {
   const [leases, containers] = await Promise.all([client.leases.list(), client.containers.list()]);
   const existing = new Set(containers.map((c) => c.id));
   await Promise.all(
