@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { UsageError } from '../../src/runtime/errors.js';
+import { RequestError, UsageError } from '../../src/runtime/errors.js';
 import {
   decodeEntry,
   fixedTime,
@@ -319,7 +319,8 @@ describe('parseTimeArg', () => {
       try {
         parseTimeArg(v, name, now);
       } catch (e) {
-        expect(e).to.be.instanceOf(UsageError);
+        expect(e).to.be.instanceOf(RequestError);
+        expect((e as RequestError).exitCode).to.equal(1);
         return (e as Error).message;
       }
       throw new Error(`${v} parsed`);

@@ -4,7 +4,7 @@
  * `sec[.nanos]`. Go's own time.Parse is reproduced for the few layouts involved so that the error
  * text for a malformed date is the one Docker prints.
  */
-import { UsageError } from '../errors.js';
+import { RequestError } from '../errors.js';
 import { goQuote } from '../format/gofmt.js';
 
 const NS_PER_SEC = 1_000_000_000n;
@@ -301,10 +301,11 @@ export function parseTimeArg(value: string, name: 'since' | 'until', now: Date):
     return goParseTime(layout, value, localOffsetSec);
   } catch (err) {
     if (!(err instanceof GoParseError)) throw err;
-    if (value.includes('-')) throw new UsageError(`invalid value for "${name}": ${err.message}`);
+    // Docker's client library rejects the value, not its flag parser: status 1, not 125.
+    if (value.includes('-')) throw new RequestError(`invalid value for "${name}": ${err.message}`);
     const unix = parseUnix(value);
     if (unix === undefined) {
-      throw new UsageError(
+      throw new RequestError(
         `invalid value for "${name}": failed to parse value as time or duration: ${goQuote(value)}`,
       );
     }
