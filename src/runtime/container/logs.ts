@@ -1,7 +1,7 @@
 /** `logs`: reads the json-file log the monitor writes; `-f` follows until the container stops. */
 import { access } from 'node:fs/promises';
 import type { RuntimeContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { RequestError } from '../errors.js';
 import { findContainer, getTask } from './store.js';
 
 export interface LogsOptions {
@@ -29,7 +29,8 @@ export async function showLogs(ctx: RuntimeContext, ref: string, opts: LogsOptio
   const now = new Date();
   let tail: number | undefined;
   if (opts.tail !== undefined && opts.tail !== 'all') {
-    if (!/^-?\d+$/.test(opts.tail)) throw new UsageError(`invalid value for "tail": "${opts.tail}"`);
+    // Docker's client rejects this (not its flag parser): status 1.
+    if (!/^-?\d+$/.test(opts.tail)) throw new RequestError(`invalid value for "tail": "${opts.tail}"`);
     const n = Number(opts.tail);
     tail = n < 0 ? undefined : n;
   }

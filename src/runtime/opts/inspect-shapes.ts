@@ -121,7 +121,7 @@ export function mergeImageConfig(
     entrypoint = img.Entrypoint && img.Entrypoint.length > 0 ? [...img.Entrypoint] : null;
   }
   if (entrypoint && entrypoint.length === 0) entrypoint = null;
-  if (!entrypoint && !cmd) throw new UsageError('no command specified');
+  if (!entrypoint && !cmd) throw new UsageError('Error response from daemon: no command specified');
 
   const volumes: Record<string, object> = { ...splitVolumes(opts.volumes).anonymous };
   for (const k of Object.keys(img.Volumes ?? {})) volumes[k] = {};
