@@ -27,8 +27,10 @@ export type FlagDefs = Record<string, FlagDef>;
 export interface ParseOptions {
   /** false for run/create/exec: flags end at the first positional (pflag SetInterspersed(false)). */
   interspersed: boolean;
-  /** Used in error hints: "See 'tsdock run --help'." */
+  /** Used in error hints: "Run 'tsdock run --help' for more information". */
   commandPath: string;
+  /** The command's usage line ("[OPTIONS] IMAGE [COMMAND] [ARG...]"), shown under flag errors. */
+  usage?: string;
 }
 
 export interface Parsed {
@@ -38,8 +40,12 @@ export interface Parsed {
   given: Set<string>;
 }
 
-function usage(commandPath: string, message: string): UsageError {
-  return new UsageError(message, { hint: `See 'tsdock ${commandPath} --help'.` });
+function usage(commandPath: string, message: string, usageLine?: string): UsageError {
+  // docker/cli 28: the error, its Usage line, then where to get help.
+  const lines = usageLine ? [``, `Usage:  tsdock ${commandPath} ${usageLine}`] : [];
+  return new UsageError(message, {
+    hint: [...lines, '', `Run 'tsdock ${commandPath} --help' for more information`].join('\n'),
+  });
 }
 
 const TRUE_WORDS = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
@@ -54,6 +60,7 @@ export function parseArgv(argv: readonly string[], defs: FlagDefs, opts: ParseOp
     if (def.char) byShort.set(def.char, name);
   }
 
+  const fail = (message: string): UsageError => usage(opts.commandPath, message, opts.usage);
   const flags: Record<string, unknown> = {};
   const given = new Set<string>();
   const args: string[] = [];
@@ -68,15 +75,13 @@ export function parseArgv(argv: readonly string[], defs: FlagDefs, opts: ParseOp
     let value: unknown = raw;
     if (def.tsdockKind === 'int') {
       if (!/^[+-]?\d+$/.test(raw.trim())) {
-        throw usage(
-          opts.commandPath,
+        throw fail(
           `invalid argument "${raw}" for "${label(name)}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`,
         );
       }
       value = Number.parseInt(raw, 10);
     } else if (def.options && !def.options.includes(raw)) {
-      throw usage(
-        opts.commandPath,
+      throw fail(
         `invalid argument "${raw}" for "${label(name)}" flag: must be one of ${def.options.join(', ')}`,
       );
     }
@@ -96,8 +101,7 @@ export function parseArgv(argv: readonly string[], defs: FlagDefs, opts: ParseOp
       if (TRUE_WORDS.has(raw)) v = true;
       else if (FALSE_WORDS.has(raw)) v = false;
       else
-        throw usage(
-          opts.commandPath,
+        throw fail(
           `invalid argument "${raw}" for "${shown}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`,
         );
     }
@@ -123,14 +127,14 @@ export function parseArgv(argv: readonly string[], defs: FlagDefs, opts: ParseOp
       const eq = word.indexOf('=');
       const key = eq >= 0 ? word.slice(2, eq) : word.slice(2);
       const name = byLong.get(key);
-      if (!name) throw usage(opts.commandPath, `unknown flag: --${key}`);
+      if (!name) throw fail(`unknown flag: --${key}`);
       const def = defs[name]!;
       if (def.type === 'boolean') {
         setBool(name, eq >= 0 ? word.slice(eq + 1) : undefined, label(name));
       } else if (eq >= 0) {
         setValue(name, word.slice(eq + 1));
       } else {
-        if (i >= argv.length) throw usage(opts.commandPath, `flag needs an argument: --${key}`);
+        if (i >= argv.length) throw fail(`flag needs an argument: --${key}`);
         setValue(name, argv[i]!);
         i++;
       }
@@ -141,7 +145,7 @@ export function parseArgv(argv: readonly string[], defs: FlagDefs, opts: ParseOp
     for (let j = 0; j < body.length; j++) {
       const c = body[j]!;
       const name = byShort.get(c);
-      if (!name) throw usage(opts.commandPath, `unknown shorthand flag: '${c}' in ${word}`);
+      if (!name) throw fail(`unknown shorthand flag: '${c}' in ${word}`);
       const def = defs[name]!;
       if (def.type === 'boolean') {
         if (body[j + 1] === '=') {
@@ -156,7 +160,7 @@ export function parseArgv(argv: readonly string[], defs: FlagDefs, opts: ParseOp
       if (rest.length > 0) {
         setValue(name, rest);
       } else {
-        if (i >= argv.length) throw usage(opts.commandPath, `flag needs an argument: '${c}' in ${word}`);
+        if (i >= argv.length) throw fail(`flag needs an argument: '${c}' in ${word}`);
         setValue(name, argv[i]!);
         i++;
       }

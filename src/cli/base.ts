@@ -15,6 +15,8 @@ export class HelpRequested extends Error {
 export abstract class TsdockCommand extends Command {
   /** false for commands whose flags end at the first positional (run, create, exec). */
   static interspersed = true;
+  /** Docker's usage line after the command path, shown under flag errors. */
+  static argsUsage?: string;
   static override strict = false;
   /** Set by main.ts before run(). */
   ctx: RuntimeContext = new RuntimeContext(defaultGlobals());
@@ -27,6 +29,7 @@ export abstract class TsdockCommand extends Command {
     const parsed = parseArgv(this.argv, defs, {
       interspersed: ctor.interspersed,
       commandPath: this.commandPath || ctor.id || '',
+      usage: ctor.argsUsage,
     });
     if (parsed.flags.help) throw new HelpRequested();
     return parsed;
@@ -42,9 +45,10 @@ export function requireArgs(
   opts: { min?: number; max?: number; exact?: number; usage: string; summary: string },
 ): void {
   const path = cmd.commandPath || (cmd.constructor as typeof TsdockCommand).id;
+  // docker/cli 28: "docker: 'docker stop' requires at least 1 argument", Usage, where to get help.
   const fail = (what: string) =>
-    new ArgumentCountError(`"tsdock ${path}" ${what}.`, {
-      hint: `See 'tsdock ${path} --help'.\n\nUsage:  tsdock ${path} ${opts.usage}\n\n${opts.summary}`,
+    new ArgumentCountError(`tsdock: 'tsdock ${path}' ${what}`, {
+      hint: `\nUsage:  tsdock ${path} ${opts.usage}\n\nSee 'tsdock ${path} --help' for more information`,
     });
   const plural = (n: number) => (n === 1 ? 'argument' : 'arguments');
   if (opts.exact !== undefined && args.length !== opts.exact)

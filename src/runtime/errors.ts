@@ -9,6 +9,8 @@ export abstract class TsdockError extends Error {
   abstract readonly exitCode: number;
   /** Extra line printed after the message (e.g. "See 'tsdock run --help'."). */
   hint?: string;
+  /** Raised while reading flags: shown as pflag shows it, even inside `run`. */
+  flagError?: boolean;
   constructor(message: string, options?: { cause?: unknown; hint?: string }) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
@@ -97,17 +99,26 @@ export function exitCodeOf(err: unknown): number {
 
 /**
  * `run` reports every failure before the container's own process runs as 125 (Docker's
- * toStatusError), except the "cannot invoke"/"not found" cases that keep 126/127.
+ * toStatusError), except the "cannot invoke"/"not found" cases that keep 126/127, and prints it as
+ * docker/cli's reportError does: `docker: <message>`, a blank line, where to get help. Flag errors keep pflag's form.
  */
 export class RunFailure extends TsdockError {
-  readonly exitCode = 125;
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number, options?: { cause?: unknown; hint?: string }) {
+    super(message, options);
+    this.exitCode = exitCode;
+  }
 }
 
-export function asRunFailure(err: unknown): unknown {
-  if (!(err instanceof TsdockError)) return err;
-  if (err.exitCode === 125 || err.exitCode === 126 || err.exitCode === 127) return err;
-  if (err instanceof ContainerExit || err instanceof PartialFailureError) return err;
-  return new RunFailure(err.message, { cause: err, hint: err.hint });
+export function asRunFailure(err: unknown, command = 'run'): unknown {
+  if (!(err instanceof TsdockError) || err.flagError) return err;
+  if (err instanceof ContainerExit || err instanceof PartialFailureError || err instanceof RunFailure)
+    return err;
+  const code = err.exitCode === 126 || err.exitCode === 127 ? err.exitCode : 125;
+  return new RunFailure(`tsdock: ${err.message}`, code, {
+    cause: err,
+    hint: `\nRun 'tsdock ${command} --help' for more information`,
+  });
 }
 
 /** Wrong number of positional arguments: docker/cli's RequiresMinArgs errors exit 1, not 125. */

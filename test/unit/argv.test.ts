@@ -84,7 +84,7 @@ describe('argv: Docker grammar', () => {
         expect(err).to.be.instanceOf(UsageError);
         expect((err as UsageError).message).to.equal(msg);
         expect((err as UsageError).exitCode).to.equal(125);
-        expect((err as UsageError).hint).to.equal("See 'tsdock run --help'.");
+        expect((err as UsageError).hint).to.equal("\nRun 'tsdock run --help' for more information");
       }
     }
   });

@@ -9,7 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { access, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
-import { ImageNotFoundError, NotFoundError, UsageError } from '../errors.js';
+import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../errors.js';
 import {
   parseContainerOptions,
   hostConfigOf,
@@ -85,10 +85,14 @@ async function resolvConf(): Promise<string> {
 }
 
 export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Found> {
-  const opts: ContainerOptions = parseContainerOptions(req.flags, process.env, {
-    cpus: cpus().length,
-    memTotal: totalmem(),
-  });
+  let opts: ContainerOptions;
+  try {
+    opts = parseContainerOptions(req.flags, process.env, { cpus: cpus().length, memTotal: totalmem() });
+  } catch (err) {
+    // Flag-level errors are printed as pflag prints them, not as a failed run (see asRunFailure).
+    if (err instanceof TsdockError) err.flagError = true;
+    throw err;
+  }
   if (opts.network !== 'none' && opts.network !== 'host') {
     // The bridge network comes with the networking work; until then Docker's default is not available.
     if (req.flags.network !== undefined) {
@@ -203,7 +207,7 @@ async function assertNoCidFile(path: string): Promise<void> {
     return;
   }
   throw new UsageError(
-    `Container ID file found, make sure the other container isn't running or delete ${path}`,
+    `container ID file found, make sure the other container isn't running or delete ${path}`,
   );
 }
 
@@ -213,7 +217,7 @@ async function writeCidFile(path: string, id: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new UsageError(
-        `Container ID file found, make sure the other container isn't running or delete ${path}`,
+        `container ID file found, make sure the other container isn't running or delete ${path}`,
       );
     }
     throw err;

@@ -95,7 +95,8 @@ export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]
 
 export function applyFilters(rows: ContainerSummary[], opts: ListOptions): ContainerSummary[] {
   const filters = parseFilters(opts.filters);
-  let all = opts.all || filters.has('status') || filters.has('exited');
+  // Only a status filter implies -a (Docker: `--filter exited=3` alone lists running containers only).
+  let all = opts.all || filters.has('status');
   if (opts.last !== undefined && opts.last > 0) all = true;
   const refTime = (ref: string): number => {
     const r = rows.find((x) => x.id.startsWith(ref) || x.record.name === ref);
@@ -168,6 +169,8 @@ export function psRow(
     Mounts: '',
     Names: r.record.name,
     Networks: r.record.networkMode === 'none' ? 'none' : r.record.networkMode,
+    // docker/cli ≥ 26 has the image platform here; null when the engine does not report one.
+    Platform: null,
     Ports: formatPorts([]),
     RunningFor: runningFor(r.created, opts.now),
     Size: opts.size ?? '0B',

@@ -1,6 +1,6 @@
 /** `rename`: the new name is reserved first, so a failed rename leaves the old one intact. */
 import type { RuntimeContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { ConflictError, UsageError } from '../errors.js';
 import { nameStore, NAME_LABEL, type Found } from './store.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -20,7 +20,17 @@ export async function renameContainer(ctx: RuntimeContext, found: Found, newName
   }
   const client = await ctx.client();
   const names = nameStore(ctx, client);
-  await names.reserve(name, found.id);
+  try {
+    await names.reserve(name, found.id);
+  } catch (err) {
+    // moby wraps the name conflict: "Error when allocating new name: Conflict. …"
+    if (err instanceof ConflictError) {
+      throw new ConflictError(
+        err.message.replace(/^(Error response from daemon: )/, '$1Error when allocating new name: '),
+      );
+    }
+    throw err;
+  }
   try {
     const c = await client.containers.get(found.id);
     c.labels = { ...c.labels, [NAME_LABEL]: name };

@@ -110,8 +110,6 @@ export async function resolveUser(mounts: Mount[], spec: string): Promise<Resolv
       gid = g.gid;
     }
   }
-  const additionalGids = name
-    ? groups.filter((g) => g.members.includes(name) && g.gid !== gid).map((g) => g.gid)
-    : [];
+  const additionalGids = name ? groups.filter((g) => g.members.includes(name)).map((g) => g.gid) : [];
   return { uid, gid, additionalGids, home };
 }

@@ -19,7 +19,7 @@ interface Reservation {
 
 export function conflictMessage(name: string, id: string): string {
   return (
-    `Conflict. The container name "/${name}" is already in use by container "${id}". ` +
+    `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${id}". ` +
     'You have to remove (or rename) that container to be able to reuse that name.'
   );
 }
