@@ -133,7 +133,10 @@ export class Rpc {
       );
       opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
     }).finally(() => {
-      if (TRACE) process.stderr.write(`rpc ${path} ${(performance.now() - t0).toFixed(1)}ms\n`);
+      if (TRACE) {
+        const now = performance.now();
+        process.stderr.write(`rpc @${now.toFixed(0)}ms ${path} ${(now - t0).toFixed(1)}ms\n`);
+      }
     });
   }
 
