@@ -1,15 +1,12 @@
-import { Flags } from '@oclif/core';
 import { TsdockCommand, requireArgs } from '../cli/base.js';
-import { int } from '../cli/flags.js';
+import Stop from './stop.js';
 
 export default class Restart extends TsdockCommand {
   static override description = 'Restart one or more containers';
   static override aliases = ['container:restart'];
   static override usage = 'restart [OPTIONS] CONTAINER [CONTAINER...]';
-  static override flags = {
-    time: int({ char: 't', description: 'Seconds to wait before killing the container' }),
-    signal: Flags.string({ char: 's', description: 'Signal to send to the container' }),
-  };
+  // Docker's restart takes exactly stop's flags.
+  static override flags = Stop.flags;
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
