@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 import { buildBusyboxArchive, buildRootfsTarball } from '../harness/image.js';
@@ -195,6 +195,29 @@ describe('images', function () {
     expect(rows[1]).to.match(/^<missing>\|\/bin\/sh -c #\(nop\) ADD busybox rootfs in \/ \|\d+(\.\d+)?MB$/);
     const table = ok(['history', image]).split('\n');
     expect(table[0]).to.match(/^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/);
+  });
+
+  it('archives cross over: docker load takes tsdock save, tsdock load takes docker save', function () {
+    // Needs a Docker engine beside tsdock (Debian's docker.io); skipped where none answers.
+    if (target !== 'tsdock' || spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) this.skip();
+    const fromTsdock = `tsdock-it/xfer:${uniqueName('t').toLowerCase()}`;
+    const fromDocker = `tsdock-it/xfer:${uniqueName('d').toLowerCase()}`;
+    const a = join(work, 'from-tsdock.tar');
+    const b = join(work, 'from-docker.tar');
+    ok(['tag', testEnv().image, fromTsdock]);
+    ok(['save', '-o', a, fromTsdock]);
+    const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' });
+    try {
+      expect(docker('load', '-i', a)).to.equal(`Loaded image: ${fromTsdock}\n`);
+      expect(docker('run', '--rm', '--network', 'none', fromTsdock, 'echo', 'ok')).to.equal('ok\n');
+      docker('tag', fromTsdock, fromDocker);
+      docker('save', '-o', b, fromDocker);
+      expect(ok(['load', '-i', b])).to.equal(`Loaded image: ${fromDocker}\n`);
+      expect(ok(['run', '--rm', '--network', 'none', fromDocker, 'echo', 'ok'])).to.equal('ok\n');
+    } finally {
+      spawnSync('docker', ['rmi', fromTsdock, fromDocker], { stdio: 'ignore' });
+      cli(['rmi', fromTsdock, fromDocker]);
+    }
   });
 
   it('writes no partial file when save fails', () => {
