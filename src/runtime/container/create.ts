@@ -93,11 +93,10 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     if (err instanceof TsdockError) err.flagError = true;
     throw err;
   }
-  if (opts.network !== 'none' && opts.network !== 'host') {
-    // The bridge network comes with the networking work; until then Docker's default is not available.
-    if (req.flags.network !== undefined) {
-      throw new UsageError(`Error response from daemon: network ${opts.network} not found`);
-    }
+  // Until the bridge network lands, `bridge` (Docker's default, named or not) gives the container its own
+  // network namespace with loopback only; user-defined networks do not exist yet.
+  if (!['none', 'host', 'bridge', 'default'].includes(opts.network)) {
+    throw new UsageError(`Error response from daemon: network ${opts.network} not found`);
   }
   const logOpts = parseLogOpts(Object.entries(opts.log.opts).map(([k, v]) => `${k}=${v}`));
   if (opts.cidfile) await assertNoCidFile(opts.cidfile);
