@@ -29,6 +29,18 @@ function readHost(id: string, key: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8').trimEnd() : undefined;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface State {
+  Status: string;
+  ExitCode: number;
+  OOMKilled: boolean;
+}
+const state = (ref: string): State => (JSON.parse(ok(['inspect', ref])) as { State: State }[])[0]!.State;
+
+/** Doubles a shell variable until the memory cgroup's limit is hit and the OOM killer steps in. */
+const HOG = ['sh', '-c', 'x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done'];
+
 function allIds(): string[] {
   return ok(['ps', '-aq', '--no-trunc']).split('\n').filter(Boolean).sort();
 }
@@ -117,5 +129,30 @@ describe('cgroups', function () {
         expect(allIds()).to.deep.equal(before);
       });
     }
+  });
+
+  describe('OOM', function () {
+    it('a foreground container killed by the OOM killer exits 137 and inspect shows OOMKilled', function () {
+      const n = name('oom');
+      const r = cli(['run', ...NET, '--name', n, '--memory', '20m', img(), ...HOG]);
+      expect(r.code).to.equal(137);
+      expect(state(n)).to.include({ Status: 'exited', ExitCode: 137, OOMKilled: true });
+    });
+
+    it('a detached one too, recorded with no client around', async function () {
+      const n = name('oomd');
+      ok(['run', '-d', ...NET, '--name', n, '--memory', '20m', img(), ...HOG]);
+      const end = Date.now() + 30_000;
+      while (state(n).Status === 'running' && Date.now() < end) await sleep(200);
+      expect(state(n)).to.include({ Status: 'exited', ExitCode: 137, OOMKilled: true });
+    });
+
+    it('a container killed by a signal is not OOMKilled', function () {
+      const n = name('nooom');
+      ok(['run', '-d', ...NET, '--name', n, '--memory', '20m', img(), 'sleep', '30']);
+      ok(['kill', n]);
+      ok(['wait', n]);
+      expect(state(n)).to.include({ ExitCode: 137, OOMKilled: false });
+    });
   });
 });

@@ -5,6 +5,7 @@
  * and time land in state.json, and what the running container held is released.
  */
 import type { RuntimeContext } from '../context.js';
+import { wasOomKilled } from '../cgroups/oom.js';
 import { NotFoundError } from '../errors.js';
 import { withLock } from '../state/lock.js';
 import type { ContainerRunState } from '../state/records.js';
@@ -19,6 +20,8 @@ export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<C
     if (task) {
       let exitStatus = task.exitStatus;
       let exitedAt = task.exitedAt;
+      // Before the delete: runc removes the cgroup, and its OOM counter with it.
+      const oomKilled = wasOomKilled(`/tsdock/${found.id}`);
       try {
         const deleted = await client.tasks.delete(found.id);
         exitStatus = deleted.exitStatus;
@@ -30,6 +33,7 @@ export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<C
         state.status = 'exited';
         state.exitCode = exitStatus;
         state.finishedAt = (exitedAt ?? new Date()).toISOString();
+        state.oomKilled = oomKilled;
       }
     } else if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
       // Task vanished without a recorded exit (containerd restarted, shim killed): Docker shows 255.
