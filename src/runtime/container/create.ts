@@ -103,8 +103,11 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const client = await ctx.client();
   const paths = statePaths(ctx);
   const names = nameStore(ctx, client);
-  await repairState(client, paths, names);
-  const image = await ensureImage(ctx, req.image, opts.pull);
+  // Independent round trips: repairing a crashed tsdock's leftovers and finding the image.
+  const [, image] = await Promise.all([
+    repairState(client, paths, names),
+    ensureImage(ctx, req.image, opts.pull),
+  ]);
 
   const id = randomBytes(32).toString('hex');
   let name = opts.name;

@@ -67,7 +67,11 @@ export async function startContainer(
   opts: { stdin: boolean; attach?: boolean },
 ): Promise<Started | undefined> {
   const client = await ctx.client();
-  const existing = await getTask(client, found.id);
+  // The daemon does not mount a container's snapshot itself: the client hands the mounts over.
+  const [existing, rootfs] = await Promise.all([
+    getTask(client, found.id),
+    client.snapshots.mounts(found.container.snapshotKey || found.id),
+  ]);
   if (existing && existing.status !== 'STOPPED') return undefined; // already running: Docker is silent
   if (existing) await finalizeExit(ctx, found);
 
@@ -85,8 +89,6 @@ export async function startContainer(
   const state = await found.files.readState();
   let pid: number;
   try {
-    // The daemon does not mount a container's snapshot itself: the client hands the mounts over.
-    const rootfs = await client.snapshots.mounts(found.container.snapshotKey || found.id);
     const created = await client.tasks.create({
       containerId: found.id,
       rootfs,
