@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 import { detectCgroupVersion, expectedCgroupFiles } from '../../src/runtime/cgroups/files.js';
 import { linuxResources } from '../../src/runtime/cgroups/resources.js';
 import { parseContainerOptions, type RunFlags } from '../../src/runtime/opts/container.js';
@@ -153,6 +153,111 @@ describe('cgroups', function () {
       ok(['kill', n]);
       ok(['wait', n]);
       expect(state(n)).to.include({ ExitCode: 137, OOMKilled: false });
+    });
+  });
+
+  describe('stats', function () {
+    it('--no-stream: a row per container, `yes` under --cpus 0.25 at 25 % ± 5', function () {
+      if (target === 'docker') this.skip();
+      const busy = name('busy');
+      const idle = name('idle');
+      ok(['run', '-d', ...NET, '--name', busy, '--cpus', '0.25', img(), 'sh', '-c', 'yes > /dev/null']);
+      ok(['run', '-d', ...NET, '--name', idle, '--memory', '64m', img(), 'sleep', '30']);
+      const t0 = Date.now();
+      const r = cli(['stats', '--no-stream', busy, idle]);
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(0);
+      expect(Date.now() - t0).to.be.below(8000);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines[0]).to.match(
+        /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/,
+      );
+      expect(lines).to.have.length(3);
+      const cells = (l: string) => l.split(/ {2,}/);
+      const [b, i] = [cells(lines[1]!), cells(lines[2]!)];
+      expect(b[1]).to.equal(busy);
+      expect(i[1]).to.equal(idle);
+      const pct = (c: string) => Number(c.replace('%', ''));
+      // The quota caps `yes` at 25 % of one CPU; it reaches it unless the host is saturated.
+      expect(pct(b[2]!)).to.be.within(20, 30);
+      expect(pct(i[2]!)).to.be.below(5);
+      expect(i[3]).to.match(/^[\d.]+(B|KiB|MiB) \/ 64MiB$/);
+      expect(i[5]).to.equal('0B / 0B');
+      expect(i[7]).to.equal('1');
+      expect(b[7]).to.equal('1');
+    });
+
+    it('the host accounting agrees: cpuacct over 2 s is 25 % ± 5 of one CPU', async function () {
+      if (target === 'docker' || version !== 1) this.skip();
+      const n = name('acct');
+      const id = ok([
+        'run',
+        '-d',
+        ...NET,
+        '--name',
+        n,
+        '--cpus',
+        '0.25',
+        img(),
+        'sh',
+        '-c',
+        'yes > /dev/null',
+      ]).trim();
+      const usage = () => Number(readFileSync(join(hostCgroupDir(id, 'cpuacct'), 'cpuacct.usage'), 'utf8'));
+      await sleep(300);
+      const [u0, t0] = [usage(), process.hrtime.bigint()];
+      await sleep(2000);
+      const [u1, t1] = [usage(), process.hrtime.bigint()];
+      const pct = ((u1 - u0) / Number(t1 - t0)) * 100;
+      expect(pct).to.be.within(20, 30);
+    });
+
+    it('--format json and templates, -a shows stopped containers with zeros', function () {
+      if (target === 'docker') this.skip();
+      const n = name('fmt');
+      const id = ok(['create', ...NET, '--name', n, img(), 'true']).trim();
+      const r = cli(['stats', '--no-stream', '-a', '--no-trunc', '--format', 'json']);
+      expect(r.code).to.equal(0);
+      const rows = r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, string>);
+      const mine = rows.find((x) => x.Name === n);
+      expect(mine).to.deep.equal({
+        BlockIO: '0B / 0B',
+        CPUPerc: '0.00%',
+        Container: id,
+        ID: id,
+        MemPerc: '0.00%',
+        MemUsage: '0B / 0B',
+        Name: n,
+        NetIO: '0B / 0B',
+        PIDs: '0',
+      });
+      expect(ok(['stats', '--no-stream', '--format', '{{.Name}}:{{.ID}}', n])).to.equal(
+        `${n}:${id.slice(0, 12)}\n`,
+      );
+      // Without -a, stopped containers are not listed.
+      expect(ok(['stats', '--no-stream', '--format', '{{.Name}}'])).not.to.include(n);
+    });
+
+    it('streams successive tables when stdout is not a terminal and exits cleanly on SIGINT', async function () {
+      if (target === 'docker') this.skip();
+      const n = name('stream');
+      ok(['run', '-d', ...NET, '--name', n, img(), 'sleep', '30']);
+      const { child, done } = cliAsync(['stats', '--format', '{{.Name}}', n]);
+      await sleep(3500);
+      child.kill('SIGINT');
+      const r = await done;
+      expect(r.code).to.equal(0);
+      expect(r.stdout).not.to.include('\x1b[');
+      expect(r.stdout.split('\n').filter((l) => l === n).length).to.be.at.least(2);
+    });
+
+    it('an unknown container is an error', function () {
+      const r = cli(['stats', '--no-stream', 'tsdock-no-such-container']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.include('No such container: tsdock-no-such-container');
     });
   });
 });

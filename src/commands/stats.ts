@@ -1,0 +1,24 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand } from '../cli/base.js';
+
+export default class Stats extends TsdockCommand {
+  static override description = 'Display a live stream of container(s) resource usage statistics';
+  static override aliases = ['container:stats'];
+  static override flags = {
+    all: Flags.boolean({ char: 'a', description: 'Show all containers (default shows just running)' }),
+    format: Flags.string({ description: 'Format output using a custom template' }),
+    'no-stream': Flags.boolean({ description: 'Disable streaming stats and only pull the first result' }),
+    'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    const { containerStats } = await import('../runtime/container/stats.js');
+    await containerStats(this.ctx, args, {
+      all: flags.all as boolean,
+      format: flags.format as string | undefined,
+      noStream: flags['no-stream'] as boolean,
+      noTrunc: flags['no-trunc'] as boolean,
+    });
+  }
+}
