@@ -32,6 +32,7 @@ function readHost(id: string, key: string): string | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface State {
+  Pid: number;
   Status: string;
   ExitCode: number;
   OOMKilled: boolean;
@@ -258,6 +259,48 @@ describe('cgroups', function () {
       const r = cli(['stats', '--no-stream', 'tsdock-no-such-container']);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.include('No such container: tsdock-no-such-container');
+    });
+  });
+
+  describe('top', function () {
+    it("lists the container's processes with ps -ef's columns, and ps options after the name", function () {
+      const n = name('top');
+      ok(['run', '-d', ...NET, '--name', n, img(), 'sh', '-c', 'sleep 31 & sleep 32; true']);
+      const pid = state(n).Pid;
+      const lines = ok(['top', n]).trimEnd().split('\n');
+      expect(lines[0]!.split(/\s+/)).to.deep.equal([
+        'UID',
+        'PID',
+        'PPID',
+        'C',
+        'STIME',
+        'TTY',
+        'TIME',
+        'CMD',
+      ]);
+      const rows = lines.slice(1).map((l) => l.split(/ {2,}/));
+      expect(rows.map((r) => r.at(-1)).sort()).to.deep.equal([
+        'sh -c sleep 31 & sleep 32; true',
+        'sleep 31',
+        'sleep 32',
+      ]);
+      expect(rows.map((r) => Number(r[1]))).to.include(pid);
+      const custom = ok(['top', n, '-o', 'pid,comm']).trimEnd().split('\n');
+      expect(custom[0]!.split(/\s+/)).to.deep.equal(['PID', 'COMMAND']);
+      expect(
+        custom
+          .slice(1)
+          .map((l) => l.split(/\s+/)[1])
+          .sort(),
+      ).to.deep.equal(['sh', 'sleep', 'sleep']);
+    });
+
+    it('a stopped container is an error', function () {
+      const n = name('topx');
+      const id = ok(['create', ...NET, '--name', n, img(), 'true']).trim();
+      const r = cli(['top', n]);
+      expect(r.code).to.equal(1);
+      expect(r.stderr.split('\n')[0]).to.equal(`Error response from daemon: container ${id} is not running`);
     });
   });
 });

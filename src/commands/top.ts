@@ -1,0 +1,16 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Top extends TsdockCommand {
+  static override description = 'Display the running processes of a container';
+  static override aliases = ['container:top'];
+  static override argsUsage = 'CONTAINER [ps OPTIONS]';
+  // Everything after the container is for ps.
+  static override interspersed = false;
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: 'CONTAINER [ps OPTIONS]', summary: Top.description });
+    const { containerTop } = await import('../runtime/container/top.js');
+    await containerTop(this.ctx, args[0]!, args.slice(1));
+  }
+}
