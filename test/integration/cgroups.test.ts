@@ -303,4 +303,91 @@ describe('cgroups', function () {
       expect(r.stderr.split('\n')[0]).to.equal(`Error response from daemon: container ${id} is not running`);
     });
   });
+
+  describe('update', function () {
+    interface HostConfig {
+      Memory: number;
+      MemorySwap: number;
+      NanoCpus: number;
+      CpuShares: number;
+      PidsLimit: number | null;
+    }
+    const hostConfig = (ref: string): HostConfig =>
+      (JSON.parse(ok(['inspect', ref])) as { HostConfig: HostConfig }[])[0]!.HostConfig;
+
+    it('changes the cgroup files of a running container live and inspect shows the new values', function () {
+      if (target === 'docker') this.skip();
+      const n = name('upd');
+      const id = ok([
+        'run',
+        '-d',
+        ...NET,
+        '--name',
+        n,
+        '--memory',
+        '256m',
+        '--cpus',
+        '0.5',
+        img(),
+        'sleep',
+        '30',
+      ]).trim();
+      expect(
+        ok(['update', '--memory', '128m', '--cpus', '1.5', '--cpu-shares', '256', '--pids-limit', '20', n]),
+      ).to.equal(`${n}\n`);
+      if (version === 1) {
+        expect(readHost(id, 'memory/memory.limit_in_bytes')).to.equal('134217728');
+        expect(readHost(id, 'cpu/cpu.cfs_quota_us')).to.equal('150000');
+        expect(readHost(id, 'cpu/cpu.cfs_period_us')).to.equal('100000');
+        expect(readHost(id, 'cpu/cpu.shares')).to.equal('256');
+        expect(readHost(id, 'pids/pids.max')).to.equal('20');
+      } else {
+        expect(readHost(id, 'memory.max')).to.equal('134217728');
+        expect(readHost(id, 'cpu.max')).to.equal('150000 100000');
+        expect(readHost(id, 'pids.max')).to.equal('20');
+      }
+      expect(hostConfig(n)).to.include({
+        Memory: 134217728,
+        MemorySwap: 536870912,
+        NanoCpus: 1500000000,
+        CpuShares: 256,
+        PidsLimit: 20,
+      });
+      ok(['update', '--pids-limit', '-1', '--cpus', '0', n]);
+      expect(readHost(id, version === 1 ? 'pids/pids.max' : 'pids.max')).to.equal('max');
+      if (version === 1) expect(readHost(id, 'cpu/cpu.cfs_quota_us')).to.equal('-1');
+      expect(hostConfig(n)).to.include({ NanoCpus: 0, PidsLimit: null });
+    });
+
+    it('a stopped container keeps the new limits for its next start', function () {
+      if (target === 'docker') this.skip();
+      const n = name('upds');
+      ok([
+        'create',
+        ...NET,
+        '--name',
+        n,
+        '--memory',
+        '256m',
+        img(),
+        'cat',
+        '/sys/fs/cgroup/memory/memory.limit_in_bytes',
+      ]);
+      ok(['update', '--memory', '64m', n]);
+      expect(hostConfig(n).Memory).to.equal(67108864);
+      if (version === 1) expect(ok(['start', '-a', n]).trim()).to.equal('67108864');
+    });
+
+    it('bad values exit 125, a memory above the swap limit is refused', function () {
+      const n = name('updx');
+      ok(['create', ...NET, '--name', n, '--memory', '64m', img(), 'true']);
+      const bad = cli(['update', '--memory', '1k', n]);
+      expect(bad.code).to.equal(125);
+      expect(bad.stderr.split('\n')[0]).to.include('Minimum memory limit allowed is 6MB');
+      const conflict = cli(['update', '--memory', '256m', n]);
+      expect(conflict.code).to.equal(1);
+      expect(conflict.stderr).to.include('Memory limit should be smaller than already set memoryswap limit');
+      expect(hostConfig(n).Memory).to.equal(67108864);
+    });
+  });
 });

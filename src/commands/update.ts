@@ -1,0 +1,33 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Update extends TsdockCommand {
+  static override description = 'Update configuration of one or more containers';
+  static override aliases = ['container:update'];
+  static override flags = {
+    cpus: Flags.string({ description: 'Number of CPUs' }),
+    'cpu-shares': Flags.string({ char: 'c', description: 'CPU shares (relative weight)' }),
+    memory: Flags.string({ char: 'm', description: 'Memory limit' }),
+    'memory-swap': Flags.string({
+      description: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap',
+    }),
+    'pids-limit': Flags.string({ description: 'Tune container pids limit (set -1 for unlimited)' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+      summary: Update.description,
+    });
+    const { updateContainers } = await import('../runtime/container/update.js');
+    await updateContainers(this.ctx, args, {
+      cpus: flags.cpus as string | undefined,
+      cpuShares: flags['cpu-shares'] as string | undefined,
+      memory: flags.memory as string | undefined,
+      memorySwap: flags['memory-swap'] as string | undefined,
+      pidsLimit: flags['pids-limit'] as string | undefined,
+    });
+  }
+}
