@@ -11,6 +11,8 @@ import {
   parseSystemCpuNs,
   readCgroupSample,
 } from '../../src/runtime/cgroups/stats.js';
+import { filterPsOutput } from '../../src/runtime/container/top.js';
+import { applyUpdate, parseUpdateFlags } from '../../src/runtime/container/update.js';
 import { oomCounterFile, parseOomKillCount, wasOomKilled } from '../../src/runtime/cgroups/oom.js';
 
 describe('cgroups/oom', () => {
@@ -149,6 +151,67 @@ describe('cgroups/stats', () => {
       NetIO: '1.54kB / 0B',
       BlockIO: '4.1kB / 1MB',
       PIDs: '3',
+    });
+  });
+});
+
+describe('container/top: ps output filtered to the container', () => {
+  const ps =
+    'UID        PID  PPID  C STIME TTY          TIME CMD\n' +
+    'root         1     0  0 01:57 ?        00:00:25 /sbin/init\n' +
+    'root       420   400  0 03:41 ?        00:00:00 sh -c sleep 31 & sleep 32; true\n' +
+    'root       421   420  0 03:41 ?        00:00:00 sleep 31\n';
+
+  it('keeps the pids asked for, with the command and its spaces as the last column', () => {
+    expect(filterPsOutput(ps, [420, 421])).to.deep.equal({
+      titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+      processes: [
+        ['root', '420', '400', '0', '03:41', '?', '00:00:00', 'sh -c sleep 31 & sleep 32; true'],
+        ['root', '421', '420', '0', '03:41', '?', '00:00:00', 'sleep 31'],
+      ],
+    });
+  });
+
+  it('ps output without a PID column is an error', () => {
+    expect(() => filterPsOutput('COMMAND\nsh\n', [1])).to.throw("Couldn't find PID field in ps output");
+  });
+});
+
+describe('container/update', () => {
+  const hc = {
+    Memory: 268435456,
+    MemorySwap: 536870912,
+    NanoCpus: 5e8,
+    CpuShares: 0,
+    CpuPeriod: 0,
+    PidsLimit: 50,
+  };
+
+  it('parses the flags as run does, without doubling the swap', () => {
+    expect(parseUpdateFlags({ memory: '128m', cpus: '1.5', pidsLimit: '-1' })).to.deep.equal({
+      Memory: 134217728,
+      NanoCpus: 1.5e9,
+      PidsLimit: null,
+    });
+    expect(() => parseUpdateFlags({ memory: '1k' })).to.throw('Minimum memory limit allowed is 6MB');
+  });
+
+  it('merges into HostConfig and gives runc only what changes', () => {
+    expect(applyUpdate(hc, { Memory: 134217728, NanoCpus: 1.5e9 })).to.deep.equal({
+      hostConfig: { ...hc, Memory: 134217728, NanoCpus: 1.5e9 },
+      resources: { memory: { limit: 134217728, swap: 536870912 }, cpu: { period: 100000, quota: 150000 } },
+    });
+    expect(applyUpdate(hc, { NanoCpus: 0, PidsLimit: null }).resources).to.deep.equal({
+      cpu: { period: 100000, quota: -1 },
+      pids: { limit: -1 },
+    });
+  });
+
+  it('refuses a memory limit above the swap limit unless the swap changes too', () => {
+    expect(() => applyUpdate(hc, { Memory: 1 << 30 })).to.throw('Memory limit should be smaller');
+    expect(applyUpdate(hc, { Memory: 1 << 30, MemorySwap: -1 }).resources.memory).to.deep.equal({
+      limit: 1 << 30,
+      swap: -1,
     });
   });
 });
