@@ -188,6 +188,22 @@ describe('cgroups', function () {
       expect(b[7]).to.equal('1');
     });
 
+    it('--no-stream for eight containers takes about as long as for one', function () {
+      if (target === 'docker') this.skip();
+      const many = Array.from({ length: 8 }, () => name('many'));
+      for (const n of many) ok(['run', '-d', ...NET, '--name', n, img(), 'sleep', '30']);
+      const time = (refs: string[]) => {
+        const t0 = Date.now();
+        const out = ok(['stats', '--no-stream', '--format', '{{.Name}}', ...refs]);
+        return { ms: Date.now() - t0, names: out.trimEnd().split('\n') };
+      };
+      const one = time(many.slice(0, 1));
+      const all = time(many);
+      expect(all.names).to.deep.equal(many);
+      // Sequential sampling would add a second per container.
+      expect(all.ms).to.be.below(one.ms + 1500);
+    });
+
     it('the host accounting agrees: cpuacct over 2 s is 25 % ± 5 of one CPU', async function () {
       if (target === 'docker' || version !== 1) this.skip();
       const n = name('acct');
