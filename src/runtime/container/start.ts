@@ -121,6 +121,7 @@ export async function startContainer(
   state.finishedAt = state.finishedAt || '0001-01-01T00:00:00Z';
   state.error = '';
   state.exitCode = 0;
+  state.oomKilled = false; // Docker clears it when the container starts again
   state.monitorPid = mon.pid;
   state.exitMarker = mon.exitMarker;
   state.stoppedByUser = false;
