@@ -33,9 +33,13 @@ const oclifLite = {
     );
     // grpc-js requires proto-loader only to serve channelz/ORCA, which a client never does: without
     // this, ~200 kB (proto-loader + full protobufjs) would be parsed on every invocation.
-    b.onResolve({ filter: /^@grpc\/proto-loader$/ }, () => ({ path: 'proto-loader', namespace: 'tsdock-stub' }));
+    b.onResolve({ filter: /^@grpc\/proto-loader$/ }, () => ({
+      path: 'proto-loader',
+      namespace: 'tsdock-stub',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'tsdock-stub' }, () => ({
-      contents: "module.exports = { loadSync() { throw new Error('channelz is not available in tsdock'); } };",
+      contents:
+        "module.exports = { loadSync() { throw new Error('channelz is not available in tsdock'); } };",
       loader: 'js',
     }));
   },
@@ -53,7 +57,12 @@ await build({
   entryNames: 'tsdock',
   chunkNames: 'c-[hash]',
   plugins: [oclifLite],
-  banner: { js: "import{createRequire as __tsdockRequire}from'node:module';const require=__tsdockRequire(import.meta.url);" },
+  // ink and React draw only the live `stats` table; they stay in node_modules, loaded on that path alone.
+  external: ['ink', 'react', 'react/jsx-runtime'],
+  jsx: 'automatic',
+  banner: {
+    js: "import{createRequire as __tsdockRequire}from'node:module';const require=__tsdockRequire(import.meta.url);",
+  },
   logLevel: 'warning',
   legalComments: 'none',
 });

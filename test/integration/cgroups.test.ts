@@ -135,14 +135,14 @@ describe('cgroups', function () {
   describe('OOM', function () {
     it('a foreground container killed by the OOM killer exits 137 and inspect shows OOMKilled', function () {
       const n = name('oom');
-      const r = cli(['run', ...NET, '--name', n, '--memory', '20m', img(), ...HOG]);
+      const r = cli(['run', ...NET, '--name', n, '--memory', '200m', img(), ...HOG]);
       expect(r.code).to.equal(137);
       expect(state(n)).to.include({ Status: 'exited', ExitCode: 137, OOMKilled: true });
     });
 
     it('a detached one too, recorded with no client around', async function () {
       const n = name('oomd');
-      ok(['run', '-d', ...NET, '--name', n, '--memory', '20m', img(), ...HOG]);
+      ok(['run', '-d', ...NET, '--name', n, '--memory', '200m', img(), ...HOG]);
       const end = Date.now() + 30_000;
       while (state(n).Status === 'running' && Date.now() < end) await sleep(200);
       expect(state(n)).to.include({ Status: 'exited', ExitCode: 137, OOMKilled: true });

@@ -1,7 +1,7 @@
 /**
  * `docker stats`: every container's figures from two samples of its cgroup taken about a second
  * apart. All containers are read at the same two instants, so twenty take as long as one.
- * Streaming redraws the table every second until SIGINT (clearing the screen on a terminal,
+ * Streaming redraws the table every second until SIGINT (in place, through ink, on a terminal;
  * printing successive tables otherwise, as docker/cli does).
  */
 import { cpus } from 'node:os';
@@ -171,6 +171,8 @@ export async function containerStats(ctx: RuntimeContext, refs: string[], opts: 
     stopped = true;
   };
   process.once('SIGINT', onSigint);
+  // ink (and React) load only here: no other command pays for them.
+  const live = tty ? (await import('./stats-view.js')).liveTable(out as NodeJS.WriteStream) : undefined;
   try {
     const version = detectCgroupVersion();
     const hostMemory = readHostMemory();
@@ -187,9 +189,11 @@ export async function containerStats(ctx: RuntimeContext, refs: string[], opts: 
         row(t, prev.get(t.summary.id), cur.get(t.summary.id)!, hostMemory, opts.noTrunc),
       );
       prev = cur;
-      out.write((tty ? '\x1b[2J\x1b[H' : '') + render(rows, opts.format));
+      if (live) live.update(render(rows, opts.format));
+      else out.write(render(rows, opts.format));
     }
   } finally {
+    live?.stop();
     process.removeListener('SIGINT', onSigint);
   }
 }
