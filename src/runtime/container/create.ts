@@ -89,8 +89,11 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   try {
     opts = parseContainerOptions(req.flags, process.env, { cpus: cpus().length, memTotal: totalmem() });
   } catch (err) {
-    // Flag-level errors are printed as pflag prints them, not as a failed run (see asRunFailure).
-    if (err instanceof TsdockError) err.flagError = true;
+    // pflag's own errors ("invalid argument … flag") print bare; other checks are reported as a failed
+    // run (see asRunFailure), as docker/cli does.
+    if (err instanceof TsdockError && /^(invalid argument |flag needs an argument)/.test(err.message)) {
+      err.flagError = true;
+    }
     throw err;
   }
   // Until the bridge network lands, `bridge` (Docker's default, named or not) gives the container its own

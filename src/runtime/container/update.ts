@@ -7,7 +7,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { RuntimeContext } from '../context.js';
 import { CPU_PERIOD_US } from '../cgroups/resources.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, RequestError, UsageError } from '../errors.js';
 import { parseContainerOptions, type RunFlags } from '../opts/container.js';
 import type { LinuxResources, OciSpec } from '../spec/types.js';
 import { withLock } from '../state/lock.js';
@@ -40,7 +40,16 @@ export function parseUpdateFlags(flags: UpdateFlags): ResourceUpdate {
     cpuShares: flags.cpuShares,
     pidsLimit: flags.pidsLimit,
   };
-  const r = parseContainerOptions(run, {}, { cpus: cpus().length, memTotal: totalmem() }).resources;
+  let r;
+  try {
+    r = parseContainerOptions(run, {}, { cpus: cpus().length, memTotal: totalmem() }).resources;
+  } catch (err) {
+    // Value checks (minimum memory, CPU range…) are the engine's in Docker: status 1, not 125.
+    if (err instanceof UsageError && !/^invalid argument /.test(err.message)) {
+      throw new RequestError(`Error response from daemon: ${err.message}`);
+    }
+    throw err;
+  }
   const u: ResourceUpdate = {};
   if (flags.memory !== undefined) u.Memory = r.memory;
   // Unlike run, update does not default the swap to twice the memory: the old value stays.
