@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { access, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../errors.js';
 import {
@@ -126,6 +126,8 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       }
     }
   }
+  // Docker (cgroupfs driver): the parent, default ours, joined with the id.
+  const cgroupPath = posix.join(opts.cgroupParent || '/tsdock', id);
   const dir = paths.container(id);
   const files = new ContainerFiles(dir);
   try {
@@ -153,7 +155,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
             resolvConf: join(dir, 'resolv.conf'),
             hostname: join(dir, 'hostname'),
           },
-          cgroupsPath: `/tsdock/${id}`,
+          cgroupsPath: cgroupPath,
           cgroupVersion: detectCgroupVersion(),
         });
         const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
@@ -176,6 +178,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           tty: opts.tty,
           networkMode: opts.network,
           logOpts,
+          cgroupPath,
         };
         await files.writeRecord(record);
         await files.writeState(initialState());

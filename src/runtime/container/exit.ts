@@ -8,7 +8,7 @@ import type { RuntimeContext } from '../context.js';
 import { wasOomKilled } from '../cgroups/oom.js';
 import { NotFoundError } from '../errors.js';
 import { withLock } from '../state/lock.js';
-import type { ContainerRunState } from '../state/records.js';
+import { cgroupPathOf, type ContainerRunState } from '../state/records.js';
 import { getTask, type Found } from './store.js';
 
 export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<ContainerRunState> {
@@ -21,7 +21,7 @@ export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<C
       let exitStatus = task.exitStatus;
       let exitedAt = task.exitedAt;
       // Before the delete: runc removes the cgroup, and its OOM counter with it.
-      const oomKilled = wasOomKilled(`/tsdock/${found.id}`);
+      const oomKilled = wasOomKilled(cgroupPathOf(found.record));
       try {
         const deleted = await client.tasks.delete(found.id);
         exitStatus = deleted.exitStatus;

@@ -6,6 +6,7 @@
  */
 import { cpus } from 'node:os';
 import type { RuntimeContext } from '../context.js';
+import { cgroupPathOf } from '../state/records.js';
 import {
   cpuPercent,
   effectiveLimit,
@@ -88,7 +89,7 @@ async function targets(ctx: RuntimeContext, refs: string[], all: boolean): Promi
 function sample(t: Target, version: 1 | 2, systemNs: number): Sample {
   const running = t.summary.state.status === 'running' && t.summary.state.pid > 0;
   return {
-    cgroup: readCgroupSample(`/tsdock/${t.summary.id}`, version, undefined),
+    cgroup: readCgroupSample(cgroupPathOf(t.summary.record), version, undefined),
     systemNs,
     net: running ? readNetDev(t.summary.state.pid) : { rx: 0, tx: 0 },
     running,

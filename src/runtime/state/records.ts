@@ -28,6 +28,8 @@ export interface ContainerRecord {
   tty: boolean;
   networkMode: string;
   logOpts: { maxSize?: number; maxFile?: number };
+  /** The container's cgroup (`--cgroup-parent`, default /tsdock, joined with the id), as given to runc. */
+  cgroupPath?: string;
 }
 
 export interface ContainerRunState {
@@ -44,6 +46,11 @@ export interface ContainerRunState {
   exitMarker?: string;
   /** Set when the user stopped it (restart policies must not bring it back). */
   stoppedByUser?: boolean;
+}
+
+/** Records written before cgroupPath existed used the default parent. */
+export function cgroupPathOf(r: Pick<ContainerRecord, 'id' | 'cgroupPath'>): string {
+  return r.cgroupPath ?? `/tsdock/${r.id}`;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
