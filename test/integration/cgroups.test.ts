@@ -5,9 +5,10 @@
  * on a v2 host it reads the unified files instead.
  */
 import { existsSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { cli, cliAsync, ok, repoRoot, target, testEnv, uniqueName } from '../harness/cli.js';
 import { detectCgroupVersion, expectedCgroupFiles } from '../../src/runtime/cgroups/files.js';
 import { linuxResources } from '../../src/runtime/cgroups/resources.js';
 import { parseContainerOptions, type RunFlags } from '../../src/runtime/opts/container.js';
@@ -383,6 +384,35 @@ describe('cgroups', function () {
       expect(r.code).to.equal(0);
       expect(r.stdout).not.to.include('\x1b[');
       expect(r.stdout.split('\n').filter((l) => l === n).length).to.be.at.least(2);
+    });
+
+    it('on a terminal, ink redraws the table in place and Ctrl-C restores the cursor', function () {
+      if (target === 'docker') this.skip();
+      const n = name('tty');
+      ok(['run', '-d', ...NET, '--name', n, img(), 'sleep', '30']);
+      const e = testEnv();
+      const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+      const tsdock = [
+        process.execPath,
+        join(repoRoot, 'bin', 'tsdock'),
+        '--address',
+        e.address,
+        '--namespace',
+        e.namespace,
+        '--data-root',
+        e.dataRoot,
+      ]
+        .map(quote)
+        .join(' ');
+      // script(1) gives the command a real pseudo-terminal; timeout delivers Ctrl-C (SIGINT) to the process it started.
+      const shell = `stty cols 160 rows 40; timeout --preserve-status -s INT 3.5 ${tsdock} stats ${quote(n)}; echo EXIT=$?`;
+      const r = spawnSync('script', ['-qfec', shell, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
+      const out = r.stdout;
+      expect(out).to.include('CONTAINER ID   NAME');
+      expect(out).to.include(n);
+      expect(out).not.to.include('\x1b[2J'); // updated in place, never a cleared screen
+      expect(out.lastIndexOf('\x1b[?25h')).to.be.greaterThan(out.lastIndexOf(n)); // cursor shown again
+      expect(out).to.match(/EXIT=(0|130)/);
     });
 
     it('an unknown container is an error', function () {
