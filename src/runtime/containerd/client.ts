@@ -527,7 +527,7 @@ export class ContainerdClient {
         // ALREADY_EXISTS: the blob is there; a stream source not read yet must not stay open
         (r.source as { destroy?: () => void }).destroy?.();
       } finally {
-        d.close();
+        await d.close();
       }
     },
   };

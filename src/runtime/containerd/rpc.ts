@@ -201,7 +201,14 @@ export class Duplex {
       this.failed ??= new DaemonError('containerd closed the stream');
       for (const w of this.waiting.splice(0)) w.reject(this.failed);
     });
+    this.finished = new Promise<void>((resolve) => {
+      call.on('status', () => resolve());
+      call.on('error', () => resolve());
+    });
   }
+
+  /** Settles once the server has ended the call (its status arrived). */
+  private readonly finished: Promise<void>;
 
   send(m: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (this.failed) return Promise.reject(this.failed);
@@ -211,7 +218,14 @@ export class Duplex {
     });
   }
 
-  close(): void {
+  /**
+   * Half-closes and waits (bounded) for the server to end the call: containerd still holds an ingest
+   * until its Write handler returns, so a retry or Abort issued earlier can race it.
+   */
+  async close(): Promise<void> {
     this.call.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.finished, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
   }
 }
