@@ -3,7 +3,7 @@
  * the busybox test image built from Debian's busybox-static and loaded through `tsdock load`, and
  * at the end a check that the suite left nothing behind.
  */
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -47,6 +47,15 @@ after(async function () {
     const taskMounts = mounts.filter((l) => l.includes('io.containerd.runtime.v2.task'));
     if (taskMounts.length) leftovers.push(`rootfs mounts left: ${taskMounts.length}`);
     await daemon.stop();
+    // runc leaves the parent cgroup it created (Docker leaves /docker likewise); rmdir only succeeds
+    // when no container cgroup is left in it, so nothing in use is touched.
+    for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+      try {
+        rmdirSync(join('/sys/fs/cgroup', ctrl, 'tsdock'));
+      } catch {
+        /* absent, or still in use */
+      }
+    }
   }
   rmSync(work, { recursive: true, force: true });
   expect(leftovers, 'the suite must leave nothing behind').to.deep.equal([]);
