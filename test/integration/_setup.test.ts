@@ -38,7 +38,15 @@ after(async function () {
   if (target === 'tsdock' && daemon) {
     const ps = cli(['ps', '-aq']);
     if (ps.stdout.trim()) {
-      leftovers.push(`containers left: ${ps.stdout.trim().split('\n').join(' ')}`);
+      // Name, command and status say which test left it.
+      const detail = cli([
+        'ps',
+        '-a',
+        '--no-trunc',
+        '--format',
+        '{{.ID}} {{.Names}} {{.Command}} {{.Status}}',
+      ]);
+      leftovers.push(`containers left: ${detail.stdout.trim().split('\n').join(' | ')}`);
       cli(['rm', '-f', ...ps.stdout.trim().split('\n')]);
     }
     const mounts = readFileSync('/proc/mounts', 'utf8')

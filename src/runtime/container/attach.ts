@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import type { RuntimeContext } from '../context.js';
 import { finalizeExit } from './exit.js';
 import { waitForFile } from './logs.js';
-import { removeContainer } from './remove.js';
+import { autoRemove } from './remove.js';
 import { attachPidFile, type Started } from './start.js';
 import type { Found } from './store.js';
 
@@ -85,7 +85,7 @@ export async function attachAndWait(
   clearTimeout(guard);
   const state = await finalizeExit(ctx, found);
   if (state.status === 'exited') code = state.exitCode;
-  if (found.record.autoRemove) await removeContainer(ctx, found, { force: true }).catch(() => undefined);
+  if (found.record.autoRemove) await autoRemove(ctx, found);
   else await rm(attachPidFile(found.files.dir), { force: true });
   return code;
 }

@@ -44,3 +44,18 @@ export async function removeContainer(
   await rm(found.files.dir, { recursive: true, force: true });
   await nameStore(ctx, client).release(found.record.name, found.id);
 }
+
+/**
+ * `--rm`: a transient failure (a lock held by the exit hook, containerd busy) gets a second try
+ * instead of silently leaving the container behind; a lasting one is reported.
+ */
+export async function autoRemove(ctx: RuntimeContext, found: Found): Promise<void> {
+  try {
+    await removeContainer(ctx, found, { force: true });
+  } catch {
+    await new Promise((r) => setTimeout(r, 250));
+    await removeContainer(ctx, found, { force: true }).catch((err: unknown) => {
+      ctx.stdio.stderr.write(`Error response from daemon: removing ${found.id}: ${(err as Error).message}\n`);
+    });
+  }
+}

@@ -3,7 +3,7 @@ import type { RuntimeContext } from '../context.js';
 import { asRunFailure, ContainerExit, PartialFailureError, UsageError } from '../errors.js';
 import { attachAndWait } from './attach.js';
 import { createContainer, type CreateRequest } from './create.js';
-import { removeContainer } from './remove.js';
+import { autoRemove } from './remove.js';
 import { startContainer } from './start.js';
 import { findContainer } from './store.js';
 
@@ -35,7 +35,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     });
   } catch (err) {
     // Docker keeps the failed container (Created, ExitCode 126/127) unless --rm was given.
-    if (found.record.autoRemove) await removeContainer(ctx, found, { force: true }).catch(() => undefined);
+    if (found.record.autoRemove) await autoRemove(ctx, found);
     throw asRunFailure(err);
   }
   if (req.detach || !started) {

@@ -5,7 +5,7 @@
 import type { RuntimeContext } from '../context.js';
 import { ContainerExit } from '../errors.js';
 import { forEachContainer } from './batch.js';
-import { removeContainer } from './remove.js';
+import { autoRemove, removeContainer } from './remove.js';
 import { renameContainer } from './rename.js';
 import { stopContainer, killContainer } from './stop.js';
 import { waitContainer } from './wait.js';
@@ -78,6 +78,6 @@ export async function onContainerExited(ctx: RuntimeContext, id: string): Promis
   }
   const state = await finalizeExit(ctx, found);
   if (found.record.autoRemove && state.status === 'exited') {
-    await removeContainer(ctx, found, { force: true }).catch(() => undefined);
+    await autoRemove(ctx, found);
   }
 }
