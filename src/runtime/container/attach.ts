@@ -70,22 +70,26 @@ export async function attachAndWait(
       process.on(sig, h);
     }
   }
-  let code: number;
+  // Whatever fails after the container ran, --rm still removes it: no error path may leave it behind.
   try {
-    code = (await started.exited).exitStatus;
-  } catch {
-    // The exit hook may have deleted the task first; its record has the status.
-    code = (await finalizeExit(ctx, found)).exitCode;
+    let code: number;
+    try {
+      code = (await started.exited).exitStatus;
+    } catch {
+      // The exit hook may have deleted the task first; its record has the status.
+      code = (await finalizeExit(ctx, found)).exitCode;
+    } finally {
+      for (const [sig, h] of handlers) process.off(sig, h);
+    }
+    // The monitor writes the marker after the last line; don't wait forever on a monitor that died.
+    const guard = setTimeout(() => abort.abort(), 10_000);
+    await follower.catch(() => undefined);
+    clearTimeout(guard);
+    const state = await finalizeExit(ctx, found);
+    if (state.status === 'exited') code = state.exitCode;
+    return code;
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    if (found.record.autoRemove) await autoRemove(ctx, found);
+    else await rm(attachPidFile(found.files.dir), { force: true });
   }
-  // The monitor writes the marker after the last line; don't wait forever on a monitor that died.
-  const guard = setTimeout(() => abort.abort(), 10_000);
-  await follower.catch(() => undefined);
-  clearTimeout(guard);
-  const state = await finalizeExit(ctx, found);
-  if (state.status === 'exited') code = state.exitCode;
-  if (found.record.autoRemove) await autoRemove(ctx, found);
-  else await rm(attachPidFile(found.files.dir), { force: true });
-  return code;
 }
