@@ -2,6 +2,8 @@
 import type { RuntimeContext } from '../context.js';
 import type { Mount } from '../containerd/types.js';
 import { getTask, liveState, type Found } from './store.js';
+import { wasOomKilled } from '../cgroups/oom.js';
+import { cgroupPathOf } from '../state/records.js';
 
 function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<string, string> {
   const m = mounts?.[0];
@@ -24,6 +26,10 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
     client.snapshots.mounts(found.id).catch(() => undefined),
   ]);
   const s = liveState(recorded, task);
+  // Stopped but not yet recorded (the exit hook runs a moment later): the cgroup still says whether
+  // the OOM killer ended it, until the task is deleted.
+  if (task?.status === 'STOPPED' && recorded.status === 'running')
+    s.oomKilled = wasOomKilled(cgroupPathOf(found.record));
   const r = found.record;
   const dir = found.files.dir;
   const hostConfig = r.hostConfig;

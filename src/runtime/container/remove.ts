@@ -29,7 +29,12 @@ export async function removeContainer(
     if (task.status === 'PAUSED') await client.tasks.resume(found.id).catch(() => undefined);
     await waited;
   }
-  if (task) await client.tasks.delete(found.id).catch(ignoreNotFound);
+  if (task) {
+    // The monitor's exit hook may be deleting the same task right now: only a task still there is a failure.
+    await client.tasks.delete(found.id).catch(async (err: unknown) => {
+      if (await getTask(client, found.id)) throw err;
+    });
+  }
   const state = await found.files.readState();
   // The monitor ends by itself at EOF; one left waiting on a task that never started is ours to end.
   if (state.monitorPid && pidAlive(state.monitorPid)) {
