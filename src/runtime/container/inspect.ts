@@ -1,6 +1,7 @@
 /** Docker's container inspect document (moby api/types ContainerJSON), keys in Docker's order. */
 import type { RuntimeContext } from '../context.js';
 import type { Mount } from '../containerd/types.js';
+import { mountOption } from './rootfs.js';
 import { getTask, liveState, type Found } from './store.js';
 import { wasOomKilled } from '../cgroups/oom.js';
 import { cgroupPathOf } from '../state/records.js';
@@ -9,7 +10,7 @@ function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<str
   const m = mounts?.[0];
   if (!m) return {};
   if (m.type === 'bind') return { MergedDir: mergedDir, UpperDir: m.source, WorkDir: '' };
-  const opt = (k: string) => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
+  const opt = (k: string) => mountOption(m, k) ?? '';
   return {
     LowerDir: opt('lowerdir'),
     MergedDir: mergedDir,

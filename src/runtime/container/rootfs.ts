@@ -8,11 +8,16 @@ import { join } from 'node:path';
 import type { Mount } from '../containerd/types.js';
 import { UsageError } from '../errors.js';
 
+/** A `key=value` option of an overlay mount (lowerdir, upperdir, workdir). */
+export function mountOption(m: Mount, key: string): string | undefined {
+  return m.options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+}
+
 export function layerDirs(mounts: Mount[]): string[] {
   const m = mounts[0];
   if (!m) return [];
   if (m.type === 'bind') return [m.source];
-  const opt = (k: string) => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+  const opt = (k: string) => mountOption(m, k);
   const dirs: string[] = [];
   const upper = opt('upperdir');
   if (upper) dirs.push(upper);
