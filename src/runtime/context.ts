@@ -4,6 +4,7 @@
  * never talk to containerd (`--help`, `version` client part, pure parsing errors) stay fast.
  */
 import type { ContainerdClient } from './containerd/client.js';
+import { loadConfig, type TsdockConfig } from './config.js';
 
 export interface GlobalOptions {
   /** containerd socket path (`--address`, CONTAINERD_ADDRESS). */
@@ -32,6 +33,7 @@ export interface Stdio {
 
 export class RuntimeContext {
   private clientPromise?: Promise<ContainerdClient>;
+  private configCache?: TsdockConfig;
   constructor(
     readonly globals: GlobalOptions,
     readonly stdio: Stdio = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
@@ -42,6 +44,12 @@ export class RuntimeContext {
       (m) => new m.ContainerdClient(this.globals.address, this.globals.namespace),
     );
     return this.clientPromise;
+  }
+
+  /** tsdock's configuration file (see config.ts), read once per command. */
+  get config(): TsdockConfig {
+    this.configCache ??= loadConfig();
+    return this.configCache;
   }
 
   /** The data root for the current namespace: state of one namespace never mixes with another's. */
