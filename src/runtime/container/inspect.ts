@@ -3,6 +3,7 @@ import type { RuntimeContext } from '../context.js';
 import type { Mount } from '../containerd/types.js';
 import { mountOption } from './rootfs.js';
 import { getTask, liveState, type Found } from './store.js';
+import { withLock } from '../state/lock.js';
 import { wasOomKilled } from '../cgroups/oom.js';
 import { cgroupPathOf } from '../state/records.js';
 
@@ -21,11 +22,15 @@ function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<str
 
 export async function inspectContainer(ctx: RuntimeContext, found: Found): Promise<Record<string, unknown>> {
   const client = await ctx.client();
-  const [recorded, task, mounts] = await Promise.all([
+  const [first, task, mounts] = await Promise.all([
     found.files.readState(),
     getTask(client, found.id),
     client.snapshots.mounts(found.id).catch(() => undefined),
   ]);
+  // No task but a recorded run: finalizeExit deleted the task and is writing the exit under the
+  // container's lock right now. Waiting for that lock gives the real exit code instead of a guess.
+  const recording = !task && ['running', 'paused', 'restarting'].includes(first.status);
+  const recorded = recording ? await withLock(found.files.dir, () => found.files.readState()) : first;
   const s = liveState(recorded, task);
   // Stopped but not yet recorded (the exit hook runs a moment later): the cgroup still says whether
   // the OOM killer ended it, until the task is deleted.
