@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Build everything tsdock runs from: TypeScript → dist/, protobuf descriptor, the C monitor, and
+# Build everything tsdock runs from: TypeScript → dist/, static protobuf code, the C monitor, and
 # oclif's manifest (so dispatch reads one JSON file instead of requiring every command).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist
+# Static protobuf code (encoders/decoders as plain functions) rather than a descriptor that protobufjs
+# turns into code with new Function() on every run: plain code is what the V8 code cache can keep.
+npx pbjs -t static-module -w commonjs --keep-case --no-verify --no-delimited --no-beautify --no-comments \
+  --no-service --no-typeurl -p protos protos/*.proto -o src/runtime/containerd/protos.gen.cjs
 npx tsc -p tsconfig.json
-if compgen -G "protos/*.proto" >/dev/null; then
-  # A precompiled JSON descriptor: nothing parses .proto text when tsdock starts.
-  npx pbjs -t json --keep-case -p protos protos/*.proto -o dist/protos.json
-fi
+cp src/runtime/containerd/protos.gen.cjs dist/runtime/containerd/
 if [ -f native/tsdock-mon.c ]; then
   cc -O2 -Wall -Wextra -o dist/tsdock-mon native/tsdock-mon.c
 fi

@@ -1,9 +1,9 @@
-// Bundles tsdock for fast start-up: one small entry plus a chunk per command and per runtime area,
-// loaded on demand. Everything (grpc-js, protobufjs, tar-stream …) is inlined, so Node resolves no
+// Bundles tsdock for fast start-up into one script, dist/bundle/tsdock.cjs, that bin/tsdock runs
+// with a V8 code cache. Everything (grpc-js, protobufjs, tar-stream …) is inlined, so Node resolves no
 // packages at run time; `@oclif/core` in command files is swapped for src/cli/oclif-lite.ts (see
 // there why), while help keeps using the real oclif from node_modules.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +22,13 @@ ${loaders}
 setCommandLoader((id) => loaders[id]?.());
 export { main };
 `;
+
+const statsViewApart = {
+  name: 'stats-view-apart',
+  setup(b) {
+    b.onResolve({ filter: /stats-view\.js$/ }, () => ({ path: './stats-view.js', external: true }));
+  },
+};
 
 const oclifLite = {
   name: 'oclif-lite',
@@ -45,25 +52,39 @@ const oclifLite = {
   },
 };
 
-await build({
-  stdin: { contents: entry, resolveDir: root, sourcefile: 'entry.ts', loader: 'ts' },
+// One CommonJS file rather than ESM chunks: Node compiles an ES module eagerly and cannot use a V8
+// code cache for it, while a script run through vm.Script can (see bin/tsdock). Commands stay lazy:
+// esbuild turns each `import()` of a command into a function that initialises it on first call.
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: true,
-  outdir: join(root, 'dist', 'bundle'),
-  entryNames: 'tsdock',
-  chunkNames: 'c-[hash]',
-  plugins: [oclifLite],
-  // ink and React draw only the live `stats` table; they stay in node_modules, loaded on that path alone.
-  external: ['ink', 'react', 'react/jsx-runtime'],
-  jsx: 'automatic',
-  banner: {
-    js: "import{createRequire as __tsdockRequire}from'node:module';const require=__tsdockRequire(import.meta.url);",
-  },
   logLevel: 'warning',
   legalComments: 'none',
+  jsx: 'automatic',
+};
+const result = await build({
+  ...common,
+  stdin: { contents: entry, resolveDir: root, sourcefile: 'entry.ts', loader: 'ts' },
+  format: 'cjs',
+  outfile: join(root, 'dist', 'bundle', 'tsdock.cjs'),
+  plugins: [oclifLite, statsViewApart],
+  // import.meta does not exist in a script; the launcher passes the bundle's URL in its place.
+  define: { 'import.meta.url': '__tsdockUrl' },
+  // A script from a code cache has no dynamic-import callback (Node 20), so every import() of a
+  // builtin or of oclif (CommonJS) becomes require(); ES modules go through src/esm-import.ts.
+  supported: { 'dynamic-import': false },
+  metafile: !!process.env.BUNDLE_META,
 });
+// ink is ESM-only (a script cannot require it): the live stats view is its own ES module, imported
+// at run time next to the bundle, and ink and React stay in node_modules for that path alone.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/runtime/container/stats-view.tsx')],
+  format: 'esm',
+  outfile: join(root, 'dist', 'bundle', 'stats-view.js'),
+  external: ['ink', 'react', 'react/jsx-runtime'],
+});
+if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
 console.log('dist/bundle: built');

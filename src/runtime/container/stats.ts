@@ -22,6 +22,7 @@ import { detectCgroupVersion } from '../cgroups/files.js';
 import { renderList } from '../format/output.js';
 import { summaries, type ContainerSummary } from './list.js';
 import { findContainer } from './store.js';
+import { importEsm } from '../../esm-import.js';
 
 export interface StatsOptions {
   all: boolean;
@@ -173,7 +174,11 @@ export async function containerStats(ctx: RuntimeContext, refs: string[], opts: 
   };
   process.once('SIGINT', onSigint);
   // ink (and React) load only here: no other command pays for them.
-  const live = tty ? (await import('./stats-view.js')).liveTable(out as NodeJS.WriteStream) : undefined;
+  const live = tty
+    ? (
+        await importEsm<typeof import('./stats-view.js')>(new URL('./stats-view.js', import.meta.url).href)
+      ).liveTable(out as NodeJS.WriteStream)
+    : undefined;
   try {
     const version = detectCgroupVersion();
     const hostMemory = readHostMemory();

@@ -5,8 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
-import protobuf from 'protobufjs/light.js';
-import { Rpc, type CallOptions, decode, protoRoot } from './rpc.js';
+import { Rpc, type CallOptions, decode, lookupType } from './rpc.js';
 import type {
   AnyValue,
   Container,
@@ -164,17 +163,20 @@ const leaseOut = (l: Obj): Lease => ({
 
 const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** A google.protobuf.Timestamp as the codec gives it back. */
+function isTimestamp(v: unknown): v is { seconds: number; nanos: number } {
+  if (!v || typeof v !== 'object') return false;
+  const keys = Object.keys(v);
+  return keys.length === 2 && keys.includes('seconds') && keys.includes('nanos');
+}
+
 /** An event payload as a plain object, if it is one of the containerd messages tsdock defines. */
 function decodeEvent(ev: AnyValue): Record<string, unknown> | undefined {
-  const t = protoRoot().lookup(ev.typeUrl.replace(/^.*\//, ''));
-  if (!(t instanceof protobuf.Type)) return undefined;
+  const t = lookupType(ev.typeUrl.replace(/^.*\//, ''));
+  if (!t) return undefined;
   const raw = decode(t, ev.value);
   const out: Record<string, unknown> = {};
-  for (const f of t.fieldsArray) {
-    f.resolve();
-    const v = raw[f.name];
-    out[camel(f.name)] = f.resolvedType?.fullName === '.google.protobuf.Timestamp' ? ts(v) : v;
-  }
+  for (const [k, v] of Object.entries(raw)) out[camel(k)] = isTimestamp(v) ? ts(v) : v;
   return out;
 }
 

@@ -1,40 +1,51 @@
 /**
- * gRPC plumbing: one channel per socket, protobuf encode/decode from the precompiled descriptor
- * (dist/protos.json, made by `pbjs` at build time — nothing parses .proto text at run time), and
- * containerd's errors mapped to tsdock's error classes in one place.
+ * gRPC plumbing: one channel per socket, protobuf encode/decode with the static code generated from
+ * protos/ at build time (nothing parses .proto text or builds codecs at run time), and containerd's
+ * errors mapped to tsdock's error classes in one place.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs/light.js';
-import { rootPath } from '../../paths.js';
+import generated from './protos.gen.cjs';
 import { ConflictError, DaemonError, NotFoundError, type TsdockError } from '../errors.js';
 
-let root: protobuf.Root | undefined;
 /** TSDOCK_TRACE=1 prints each call's latency on stderr (finding slow paths without a profiler). */
 const TRACE = process.env.TSDOCK_TRACE === '1';
 
-function descriptorPath(): string {
-  const p = rootPath('dist', 'protos.json');
-  if (existsSync(p)) return p;
-  throw new DaemonError('tsdock is not built: dist/protos.json is missing (run `npm run build`)');
+/** What pbjs generates for every message: static codec functions on the message class. */
+export interface MessageType {
+  decode(buf: Uint8Array): object;
+  encode(msg: object): { finish(): Uint8Array };
+  fromObject(obj: Record<string, unknown>): object;
+  toObject(msg: object, opts: object): Record<string, unknown>;
 }
 
-export function protoRoot(): protobuf.Root {
-  root ??= protobuf.Root.fromJSON(JSON.parse(readFileSync(descriptorPath(), 'utf8')) as protobuf.INamespace);
-  return root;
+const types = new Map<string, MessageType | undefined>();
+
+/** A message type by full name (`containerd.services.tasks.v1.ListTasksRequest`), if protos/ has it. */
+export function lookupType(name: string): MessageType | undefined {
+  if (!types.has(name)) {
+    let node: unknown = generated;
+    for (const part of name.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+    types.set(
+      name,
+      typeof (node as MessageType | undefined)?.decode === 'function' ? (node as MessageType) : undefined,
+    );
+  }
+  return types.get(name);
 }
 
-export function type(name: string): protobuf.Type {
-  return protoRoot().lookupType(name);
+export function type(name: string): MessageType {
+  const t = lookupType(name);
+  if (!t) throw new Error(`protos/ defines no message ${name}`);
+  return t;
 }
 
-const CONVERT: protobuf.IConversionOptions = { longs: Number, enums: String, bytes: Buffer, defaults: true };
+const CONVERT = { longs: Number, enums: String, bytes: Buffer, defaults: true };
 
-export function decode(t: protobuf.Type, buf: Buffer): Record<string, unknown> {
+export function decode(t: MessageType, buf: Buffer): Record<string, unknown> {
   return t.toObject(t.decode(buf), CONVERT);
 }
 
-export function encode(t: protobuf.Type, obj: Record<string, unknown>): Buffer {
+export function encode(t: MessageType, obj: Record<string, unknown>): Buffer {
   return Buffer.from(t.encode(t.fromObject(obj)).finish());
 }
 
