@@ -133,3 +133,8 @@ export class ArgumentCountError extends TsdockError {
 export class RequestError extends TsdockError {
   readonly exitCode = 1;
 }
+
+/** The user typed the detach keys: the container keeps running, Docker's CLI reports it and exits 1. */
+export class DetachedError extends TsdockError {
+  readonly exitCode = 1;
+}

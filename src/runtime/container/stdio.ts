@@ -1,0 +1,69 @@
+/**
+ * Byte plumbing between this client and a container's process: FIFOs the shim writes to, the
+ * monitor's attach socket (Docker's stdcopy framing), and the stdin FIFO.
+ */
+import { execFile } from 'node:child_process';
+import { constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { connect, Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { SystemError } from '../errors.js';
+
+export async function makeFifos(paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  // Node has no mkfifo(3); coreutils' is everywhere containerd is.
+  try {
+    await promisify(execFile)('mkfifo', ['-m', '0600', ...paths]);
+  } catch (err) {
+    throw new SystemError(`mkfifo: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
+  }
+}
+
+/**
+ * A FIFO's read end as a stream. Opened non-blocking, so it does not wait for the shim; libuv then
+ * polls it like a pipe: no data until a writer comes, EOF once the last writer has gone.
+ */
+export function openFifoReader(path: string): Socket {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  return new Socket({ fd, readable: true, writable: false });
+}
+
+/** The write end; the shim holds the read end from the moment the process is created. */
+export function openFifoWriter(path: string): WriteStream {
+  const w = createWriteStream(path);
+  w.on('error', () => undefined);
+  return w;
+}
+
+export function connectAttach(name: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ path: `\0${name}` });
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Splits Docker's stdcopy frames (stream byte, 3 zero bytes, 32-bit big-endian length, payload). */
+export class FrameDecoder {
+  private pending = Buffer.alloc(0);
+  constructor(private readonly sink: (stream: 1 | 2, data: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    while (buf.length >= 8) {
+      const len = buf.readUInt32BE(4);
+      if (buf.length < 8 + len) break;
+      this.sink(buf[0] === 2 ? 2 : 1, buf.subarray(8, 8 + len));
+      buf = buf.subarray(8 + len);
+    }
+    this.pending = Buffer.from(buf);
+  }
+}
+
+/** Writes to a destination, resolving once it has taken the bytes (back-pressure for the reader). */
+export function writeOut(out: NodeJS.WritableStream, data: Buffer): Promise<void> | undefined {
+  if (out.write(data)) return undefined;
+  return new Promise((resolve) => out.once('drain', () => resolve()));
+}
