@@ -46,15 +46,17 @@ export function requireArgs(
 ): void {
   const path = cmd.commandPath || (cmd.constructor as typeof TsdockCommand).id;
   // docker/cli 28: "docker: 'docker stop' requires at least 1 argument", Usage, where to get help.
-  const fail = (what: string) =>
+  // cli.ExactArgs says "Run '… --help'", the other checks "See '… --help'".
+  const fail = (what: string, verb = 'See') =>
     new ArgumentCountError(`tsdock: 'tsdock ${path}' ${what}`, {
-      hint: `\nUsage:  tsdock ${path} ${opts.usage}\n\nSee 'tsdock ${path} --help' for more information`,
+      hint: `\nUsage:  tsdock ${path} ${opts.usage}\n\n${verb} 'tsdock ${path} --help' for more information`,
     });
   const plural = (n: number) => (n === 1 ? 'argument' : 'arguments');
   if (opts.exact !== undefined && args.length !== opts.exact)
-    throw fail(`requires exactly ${opts.exact} ${plural(opts.exact)}`);
+    throw fail(`requires ${opts.exact} ${plural(opts.exact)}`, 'Run');
   if (opts.min !== undefined && args.length < opts.min)
     throw fail(`requires at least ${opts.min} ${plural(opts.min)}`);
+  if (opts.max === 0 && args.length > 0) throw fail('accepts no arguments', 'Run');
   if (opts.max !== undefined && args.length > opts.max)
     throw fail(`accepts at most ${opts.max} ${plural(opts.max)}`);
 }

@@ -96,3 +96,11 @@ export function ok(args: string[], opts: { input?: string } = {}): string {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** cli() with binary stdin/stdout (tar streams). */
+export function cliRaw(args: string[], input?: Buffer): { stdout: Buffer; stderr: string; code: number } {
+  const [cmd, argv] = argvFor(args);
+  const r = spawnSync(cmd, argv, { input: input ?? Buffer.alloc(0), timeout: 60_000, maxBuffer: 1 << 30 });
+  if (r.error) throw r.error;
+  return { stdout: r.stdout, stderr: r.stderr.toString('utf8'), code: r.status ?? 128 + 9 };
+}

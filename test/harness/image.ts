@@ -14,7 +14,7 @@ const MTIME = new Date('2024-01-01T00:00:00Z');
 
 export interface ArchiveEntry {
   name: string;
-  type?: 'file' | 'directory' | 'symlink';
+  type?: 'file' | 'directory' | 'symlink' | 'link';
   mode?: number;
   uid?: number;
   gid?: number;

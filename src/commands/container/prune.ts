@@ -1,0 +1,21 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+
+export default class ContainerPrune extends TsdockCommand {
+  static override description = 'Remove all stopped containers';
+  static override usage = 'container prune [OPTIONS]';
+  static override flags = {
+    filter: Flags.string({ description: 'Provide filter values (e.g. "until=<timestamp>")', multiple: true }),
+    force: Flags.boolean({ char: 'f', description: 'Do not prompt for confirmation' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { max: 0, usage: '[OPTIONS]', summary: ContainerPrune.description });
+    const { pruneContainers } = await import('../../runtime/container/prune.js');
+    await pruneContainers(this.ctx, {
+      force: flags.force as boolean,
+      filters: (flags.filter as string[] | undefined) ?? [],
+    });
+  }
+}

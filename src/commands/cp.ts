@@ -1,0 +1,40 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand } from '../cli/base.js';
+import { ArgumentCountError } from '../runtime/errors.js';
+
+const USAGE =
+  'cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\ttsdock cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH';
+
+export default class Cp extends TsdockCommand {
+  static override description = 'Copy files/folders between a container and the local filesystem';
+  static override aliases = ['container:cp'];
+  static override usage = USAGE;
+  static override flags = {
+    archive: Flags.boolean({ char: 'a', description: 'Archive mode (copy all uid/gid information)' }),
+    'follow-link': Flags.boolean({ char: 'L', description: 'Always follow symbol link in SRC_PATH' }),
+    quiet: Flags.boolean({
+      char: 'q',
+      description:
+        'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args, given } = this.dockerParse();
+    if (args.length !== 2) {
+      // docker/cli's cli.ExactArgs(2) wording.
+      const path = this.commandPath || 'cp';
+      throw new ArgumentCountError(`tsdock: 'tsdock ${path}' requires 2 arguments`, {
+        hint: `\nUsage:  tsdock ${USAGE}\n\nRun 'tsdock ${path} --help' for more information`,
+      });
+    }
+    const { copyCommand } = await import('../runtime/container/cp.js');
+    await copyCommand(this.ctx, {
+      source: args[0]!,
+      destination: args[1]!,
+      followLink: flags['follow-link'] as boolean,
+      archive: flags.archive as boolean,
+      quiet: given.has('quiet') ? (flags.quiet as boolean) : undefined,
+    });
+  }
+}
