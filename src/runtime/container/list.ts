@@ -12,8 +12,18 @@ import {
   shortId,
   statusString,
 } from '../format/ps.js';
-import { ContainerFiles, type ContainerRecord, type ContainerRunState } from '../state/records.js';
-import { listOwn, liveState, statePaths } from './store.js';
+import { access, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { detectCgroupVersion } from '../cgroups/files.js';
+import { probeCgroup } from '../cgroups/probe.js';
+import { CREATING_FILE } from '../state/repair.js';
+import {
+  ContainerFiles,
+  cgroupPathOf,
+  type ContainerRecord,
+  type ContainerRunState,
+} from '../state/records.js';
+import { liveState, statePaths } from './store.js';
 
 export interface ListOptions {
   all: boolean;
@@ -73,21 +83,47 @@ function nameMatches(pattern: string, name: string): boolean {
   }
 }
 
-/** Every tsdock container in the namespace with its live state (shared by ps, stats, prune). */
+const LIVE = new Set(['running', 'paused', 'restarting']);
+
+/**
+ * Every tsdock container in the namespace with its live state (shared by ps, stats, prune), from
+ * tsdock's state files and the containers' cgroups. containerd is asked only about containers
+ * whose cgroup cannot tell (recorded as running, cgroup gone or empty: an exit being recorded).
+ */
 export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]> {
-  const client = await ctx.client();
-  const [containers, tasks] = await Promise.all([listOwn(client), client.tasks.list()]);
-  const byId = new Map<string, Process>(tasks.map((t) => [t.id, t]));
   const paths = statePaths(ctx);
+  const ids = await readdir(paths.containers).catch(() => [] as string[]);
+  const version = detectCgroupVersion();
+  const undecided: ContainerSummary[] = [];
   const rows = await Promise.all(
-    containers.map(async (c) => {
-      const files = new ContainerFiles(paths.container(c.id));
-      const [record, recorded] = await Promise.all([files.readRecord(), files.readState()]);
-      if (!record) return undefined;
-      const state = liveState(recorded, byId.get(c.id));
-      return { id: c.id, record, state, created: new Date(record.created) };
+    ids.map(async (id): Promise<ContainerSummary | undefined> => {
+      if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
+      const files = new ContainerFiles(paths.container(id));
+      const [record, recorded, creating] = await Promise.all([
+        files.readRecord(),
+        files.readState(),
+        access(join(files.dir, CREATING_FILE)).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      // A create in progress (or one that a killed tsdock left for repair) is not a container yet.
+      if (!record || creating) return undefined;
+      const row = { id, record, state: recorded, created: new Date(record.created) };
+      if (!LIVE.has(recorded.status)) return row;
+      const probe = probeCgroup(cgroupPathOf(record), version);
+      if (probe === 'running') {
+        row.state = { ...recorded, status: recorded.status === 'restarting' ? 'restarting' : 'running' };
+      } else if (probe === 'paused') row.state = { ...recorded, status: 'paused' };
+      else undecided.push(row);
+      return row;
     }),
   );
+  if (undecided.length) {
+    const client = await ctx.client();
+    const tasks = new Map<string, Process>((await client.tasks.list()).map((t) => [t.id, t]));
+    for (const row of undecided) row.state = liveState(row.state, tasks.get(row.id));
+  }
   return rows
     .filter((r): r is ContainerSummary => r !== undefined)
     .sort((a, b) => b.created.getTime() - a.created.getTime());

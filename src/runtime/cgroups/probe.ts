@@ -1,0 +1,38 @@
+/**
+ * Whether a container's processes run, read from its cgroup rather than asked of containerd: the
+ * cgroup exists from task create to task delete, holds the container's processes while they live,
+ * and its freezer says whether they are paused. `ps` answers from these files and the state files
+ * alone, so listing containers needs no gRPC connection (Docker's ps likewise answers from the
+ * daemon's memory, not from containerd).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { detectCgroupVersion } from './files.js';
+
+/** `gone`: no such cgroup (task deleted, or never created) — only containerd can say more. */
+export type CgroupProbe = 'running' | 'paused' | 'stopped' | 'gone';
+
+function read(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function probeCgroup(
+  cgroupPath: string,
+  version: 1 | 2 = detectCgroupVersion(),
+  root = '/sys/fs/cgroup',
+): CgroupProbe {
+  // v1: the freezer hierarchy has both the member list and the freeze state.
+  const dir = version === 1 ? join(root, 'freezer', cgroupPath) : join(root, cgroupPath);
+  const procs = read(join(dir, 'cgroup.procs'));
+  if (procs === undefined) return 'gone';
+  if (procs.trim() === '') return 'stopped';
+  const frozen =
+    version === 1
+      ? /^(FROZEN|FREEZING)/.test(read(join(dir, 'freezer.state')) ?? '')
+      : /^frozen 1$/m.test(read(join(dir, 'cgroup.events')) ?? '');
+  return frozen ? 'paused' : 'running';
+}
