@@ -37,7 +37,8 @@ export async function removeContainer(
   }
   const state = await found.files.readState();
   // The monitor ends by itself at EOF; one left waiting on a task that never started is ours to end.
-  if (state.monitorPid && pidAlive(state.monitorPid)) {
+  // The exit hook runs in the monitor's process (exec), so there the monitor's pid is our own.
+  if (state.monitorPid && state.monitorPid !== process.pid && pidAlive(state.monitorPid)) {
     try {
       process.kill(state.monitorPid, 'SIGTERM');
     } catch {
