@@ -23,10 +23,14 @@ setCommandLoader((id) => loaders[id]?.());
 export { main };
 `;
 
+// The ink views (stats table, pull/push progress) are ES modules of their own, see below.
 const statsViewApart = {
   name: 'stats-view-apart',
   setup(b) {
-    b.onResolve({ filter: /stats-view\.js$/ }, () => ({ path: './stats-view.js', external: true }));
+    b.onResolve({ filter: /(stats|progress)-view\.js$/ }, (args) => ({
+      path: `./${args.path.split('/').pop()}`,
+      external: true,
+    }));
   },
 };
 
@@ -85,6 +89,13 @@ await build({
   format: 'esm',
   outfile: join(root, 'dist', 'bundle', 'stats-view.js'),
   external: ['ink', 'react', 'react/jsx-runtime'],
+});
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/runtime/registry/progress-view.tsx')],
+  format: 'esm',
+  outfile: join(root, 'dist', 'bundle', 'progress-view.js'),
+  external: ['ink', 'ink-spinner', 'react', 'react/jsx-runtime'],
 });
 if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
 console.log('dist/bundle: built');

@@ -138,3 +138,11 @@ export class RequestError extends TsdockError {
 export class DetachedError extends TsdockError {
   readonly exitCode = 1;
 }
+
+/**
+ * A registry refused or could not serve a request (unknown manifest, authentication, unreachable):
+ * `pull`/`push`/`login` exit 1 as Docker's CLI does; `run` turns it into 125 (asRunFailure).
+ */
+export class RegistryError extends TsdockError {
+  readonly exitCode = 1;
+}

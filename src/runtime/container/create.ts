@@ -36,9 +36,13 @@ export interface CreateRequest {
   flags: RunFlags;
 }
 
-async function ensureImage(ctx: RuntimeContext, ref: string, pull: string): Promise<ResolvedImage> {
+async function ensureImage(
+  ctx: RuntimeContext,
+  ref: string,
+  opts: Pick<ContainerOptions, 'pull' | 'platform' | 'quiet'>,
+): Promise<ResolvedImage> {
   try {
-    if (pull !== 'always') return await resolveImageForRun(ctx, ref);
+    if (opts.pull !== 'always') return await resolveImageForRun(ctx, ref);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
@@ -48,13 +52,13 @@ async function ensureImage(ctx: RuntimeContext, ref: string, pull: string): Prom
   } catch {
     /* resolveImage reported a bad reference already */
   }
-  if (pull === 'never') throw new ImageNotFoundError(`Error response from daemon: No such image: ${shown}`);
-  ctx.stdio.stderr.write(`Unable to find image '${shown}' locally\n`);
-  // Registry pulls come with the registry work; until then only loaded images can run.
-  throw new ImageNotFoundError(
-    `Error response from daemon: pull access denied for ${shown.replace(/:[^:/]*$/, '')}: ` +
-      "image not present locally and pulling is not available (load it with 'tsdock load')",
-  );
+  if (opts.pull === 'never')
+    throw new ImageNotFoundError(`Error response from daemon: No such image: ${shown}`);
+  if (opts.pull !== 'always') ctx.stdio.stderr.write(`Unable to find image '${shown}' locally\n`);
+  // As docker/cli's run: the pull's progress goes to stderr, so stdout carries only the container's output.
+  const { pullForRun } = await import('../registry/verbs.js');
+  await pullForRun(ctx, ref, { quiet: opts.quiet, ...(opts.platform ? { platform: opts.platform } : {}) });
+  return resolveImageForRun(ctx, ref);
 }
 
 /** /etc/hosts for a container without a bridge network (none/host modes add their own lines later). */
@@ -107,10 +111,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const paths = statePaths(ctx);
   const names = nameStore(ctx, client);
   // Independent round trips: repairing a crashed tsdock's leftovers and finding the image.
-  const [, image] = await Promise.all([
-    repairState(client, paths, names),
-    ensureImage(ctx, req.image, opts.pull),
-  ]);
+  const [, image] = await Promise.all([repairState(client, paths, names), ensureImage(ctx, req.image, opts)]);
 
   const id = randomBytes(32).toString('hex');
   let name = opts.name;

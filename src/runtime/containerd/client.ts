@@ -494,8 +494,13 @@ export class ContainerdClient {
       );
       try {
         const stat = await d.send({ action: 'STAT', ref: r.ref, total: r.total, expected: r.expected });
-        let skip = (stat.offset as number) ?? 0;
-        let offset = 0;
+        let offset = r.sourceOffset ?? 0;
+        let skip = ((stat.offset as number) ?? 0) - offset;
+        if (skip < 0) {
+          throw new Error(
+            `ingest ${r.ref} holds ${stat.offset as number} bytes, the source starts at ${offset}`,
+          );
+        }
         for await (const chunk of chunks(r.source)) {
           let c = chunk;
           if (skip > 0) {

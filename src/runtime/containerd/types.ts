@@ -123,4 +123,6 @@ export interface WriteRequest {
   total: number;
   labels?: Record<string, string>;
   source: Buffer | AsyncIterable<Buffer>;
+  /** Where `source` starts in the blob (a resumed download fetched with an HTTP Range); default 0. */
+  sourceOffset?: number;
 }

@@ -128,33 +128,44 @@ export interface LayerToApply {
 export async function unpackLayers(client: ContainerdClient, layers: LayerToApply[]): Promise<string[]> {
   const chain = chainIds(layers.map((l) => l.diffId));
   for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i]!;
-    const id = chain[i]!;
-    if (await snapshotExists(client, id)) continue;
-    const parent = i > 0 ? chain[i - 1]! : '';
-    const key = `extract-${process.hrtime.bigint() % 1_000_000_000n}-${randomBytes(3).toString('base64url')} ${id}`;
-    const mounts = await client.snapshots.prepare(key, parent, { [Label.snapshotRef]: id });
-    try {
-      const applied = await client.diff.apply(layer.blob, mounts);
-      if (applied.digest !== layer.diffId) {
-        throw new DaemonError(`wrong diff id calculated on extraction "${applied.digest}"`);
-      }
-      try {
-        await client.snapshots.commit(id, key);
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
-        await client.snapshots.remove(key);
-      }
-    } catch (err) {
-      await client.snapshots.remove(key).catch(() => undefined);
-      throw err;
-    }
-    if (layer.blob.digest !== layer.diffId) {
-      // As containerd's unpacker: record the uncompressed digest once apply has verified it.
-      await setBlobLabels(client, layer.blob.digest, { [Label.uncompressed]: layer.diffId });
-    }
+    await applyLayer(client, layers[i]!, chain[i]!, i > 0 ? chain[i - 1]! : '');
   }
   return chain;
+}
+
+/**
+ * One step of unpackLayers: the layer becomes the committed snapshot `chainId` on top of `parent`.
+ * Returns false when that snapshot existed already (nothing applied).
+ */
+export async function applyLayer(
+  client: ContainerdClient,
+  layer: LayerToApply,
+  id: string,
+  parent: string,
+): Promise<boolean> {
+  if (await snapshotExists(client, id)) return false;
+  const key = `extract-${process.hrtime.bigint() % 1_000_000_000n}-${randomBytes(3).toString('base64url')} ${id}`;
+  const mounts = await client.snapshots.prepare(key, parent, { [Label.snapshotRef]: id });
+  try {
+    const applied = await client.diff.apply(layer.blob, mounts);
+    if (applied.digest !== layer.diffId) {
+      throw new DaemonError(`wrong diff id calculated on extraction "${applied.digest}"`);
+    }
+    try {
+      await client.snapshots.commit(id, key);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      await client.snapshots.remove(key);
+    }
+  } catch (err) {
+    await client.snapshots.remove(key).catch(() => undefined);
+    throw err;
+  }
+  if (layer.blob.digest !== layer.diffId) {
+    // As containerd's unpacker: record the uncompressed digest once apply has verified it.
+    await setBlobLabels(client, layer.blob.digest, { [Label.uncompressed]: layer.diffId });
+  }
+  return true;
 }
 
 export async function snapshotExists(client: ContainerdClient, key: string): Promise<boolean> {

@@ -1,0 +1,25 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Login extends TsdockCommand {
+  static override description = 'Authenticate to a registry';
+  static override flags = {
+    username: Flags.string({ char: 'u', description: 'Username' }),
+    password: Flags.string({ char: 'p', description: 'Password or Personal Access Token (PAT)' }),
+    'password-stdin': Flags.boolean({
+      description: 'Take the Password or Personal Access Token (PAT) from stdin',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { max: 1, usage: '[OPTIONS] [SERVER]', summary: Login.description });
+    const { loginCommand } = await import('../runtime/registry/verbs.js');
+    await loginCommand(this.ctx, {
+      server: args[0],
+      username: flags.username as string | undefined,
+      password: flags.password as string | undefined,
+      passwordStdin: flags['password-stdin'] as boolean,
+    });
+  }
+}

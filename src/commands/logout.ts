@@ -1,0 +1,13 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Logout extends TsdockCommand {
+  static override description = 'Log out from a registry';
+  static override flags = {};
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, { max: 1, usage: '[SERVER]', summary: Logout.description });
+    const { logoutCommand } = await import('../runtime/registry/verbs.js');
+    await logoutCommand(this.ctx, args[0]);
+  }
+}

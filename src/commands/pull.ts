@@ -1,0 +1,22 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Pull extends TsdockCommand {
+  static override description = 'Download an image from a registry';
+  static override aliases = ['image:pull'];
+  static override flags = {
+    quiet: Flags.boolean({ char: 'q', description: 'Suppress verbose output' }),
+    platform: Flags.string({ description: 'Set platform if server is multi-platform capable' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NAME[:TAG|@DIGEST]', summary: Pull.description });
+    const { pullCommand } = await import('../runtime/registry/verbs.js');
+    await pullCommand(this.ctx, {
+      image: args[0]!,
+      quiet: flags.quiet as boolean,
+      platform: (flags.platform as string | undefined) ?? process.env.DOCKER_DEFAULT_PLATFORM,
+    });
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Where a reference's registry is and how to talk to it, with Docker's rules: docker.io is served by
+ * registry-1.docker.io, loopback registries and those listed as insecure speak plain HTTP, everything
+ * else HTTPS with the system CAs plus a per-registry directory laid out as /etc/docker/certs.d
+ * (`<host:port>/*.crt` extra CAs, `*.cert` + `*.key` client certificate pairs).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import type { TsdockConfig } from '../config.js';
+import { DEFAULT_DOMAIN } from '../images/reference.js';
+
+export interface Endpoint {
+  /** The registry name as written in references and config.json (`docker.io`, `127.0.0.1:5000`). */
+  name: string;
+  /** Base URL of the API, without `/v2/`. */
+  url: string;
+  tls?: { ca?: Buffer[]; cert?: Buffer; key?: Buffer };
+}
+
+export const DOCKER_HUB_API = 'registry-1.docker.io';
+/** Docker keeps Hub credentials under this key in config.json. */
+export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+
+function hostOnly(name: string): string {
+  if (name.startsWith('[')) return name.slice(1, name.indexOf(']'));
+  const colon = name.lastIndexOf(':');
+  return colon > 0 && !name.slice(0, colon).includes(':') ? name.slice(0, colon) : name;
+}
+
+export function isLoopback(name: string): boolean {
+  const host = hostOnly(name);
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return isIP(host) === 6 && (host === '::1' || host === '0:0:0:0:0:0:0:1');
+}
+
+function ipv4ToInt(a: string): number {
+  return a.split('.').reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+/** An "insecure-registries" entry matches by name or, as Docker's, by CIDR for IP registries. */
+export function isInsecure(name: string, insecure: string[]): boolean {
+  if (isLoopback(name)) return true;
+  const host = hostOnly(name);
+  for (const entry of insecure) {
+    if (entry === name || entry === host) return true;
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(entry);
+    if (m && isIP(host) === 4) {
+      const bits = Number(m[2]);
+      const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+      if ((ipv4ToInt(host) & mask) >>> 0 === (ipv4ToInt(m[1]!) & mask) >>> 0) return true;
+    }
+  }
+  return false;
+}
+
+function readCertsDir(dir: string): Endpoint['tls'] | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const tls: NonNullable<Endpoint['tls']> = {};
+  for (const f of files.sort()) {
+    if (f.endsWith('.crt')) (tls.ca ??= []).push(readFileSync(join(dir, f)));
+    else if (f.endsWith('.cert')) {
+      const key = f.replace(/\.cert$/, '.key');
+      if (!files.includes(key)) throw new Error(`missing key ${key} for client certificate ${f}`);
+      tls.cert = readFileSync(join(dir, f));
+      tls.key = readFileSync(join(dir, key));
+    }
+  }
+  return tls;
+}
+
+export function endpointFor(
+  domain: string,
+  config: Pick<TsdockConfig, 'insecureRegistries' | 'certsDir'>,
+): Endpoint {
+  const name = domain === 'index.docker.io' ? DEFAULT_DOMAIN : domain;
+  const apiHost = name === DEFAULT_DOMAIN ? DOCKER_HUB_API : name;
+  if (isInsecure(name, config.insecureRegistries)) return { name, url: `http://${apiHost}` };
+  const tls = readCertsDir(join(config.certsDir, name));
+  return { name, url: `https://${apiHost}`, ...(tls ? { tls } : {}) };
+}
+
+/** The key config.json uses for a registry's credentials (Docker Hub's historical URL). */
+export function authKey(name: string): string {
+  return name === DEFAULT_DOMAIN ? DOCKER_HUB_AUTH_KEY : name;
+}

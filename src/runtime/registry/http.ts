@@ -1,0 +1,101 @@
+/**
+ * HTTP for the registry client, on node:http/https rather than fetch: per-registry TLS material
+ * (certs.d CAs and client certificates) goes straight into an https.Agent, bodies stream both ways
+ * without buffering, and keep-alive agents reuse connections across the many small requests of
+ * a pull.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import tls from 'node:tls';
+import type { Endpoint } from './endpoint.js';
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: http.IncomingMessage;
+  url: string;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: Buffer | Readable;
+  signal?: AbortSignal;
+}
+
+const agents = new Map<string, http.Agent>();
+
+function agentFor(url: URL, ep?: Endpoint): http.Agent {
+  const material = url.protocol === 'https:' && ep && url.host === new URL(ep.url).host ? ep.tls : undefined;
+  const key = `${url.protocol}//${url.host}${material ? '+tls' : ''}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent =
+      url.protocol === 'https:'
+        ? new https.Agent({
+            keepAlive: true,
+            ...(material?.ca ? { ca: withSystemCas(material.ca) } : {}),
+            ...(material?.cert ? { cert: material.cert, key: material.key } : {}),
+          })
+        : new http.Agent({ keepAlive: true });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+/** certs.d CAs are added to the system's, not instead of them (Docker's behaviour). */
+function withSystemCas(extra: Buffer[]): (string | Buffer)[] {
+  return [...tls.rootCertificates, ...extra];
+}
+
+/** Closes idle keep-alive sockets so the process can exit promptly. */
+export function closeAgents(): void {
+  for (const a of agents.values()) a.destroy();
+  agents.clear();
+}
+
+export function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> {
+  const url = new URL(req.url);
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const r = mod.request(
+      url,
+      {
+        method: req.method,
+        headers: { 'User-Agent': 'tsdock/0.1', ...req.headers },
+        agent: agentFor(url, ep),
+        signal: req.signal,
+      },
+      (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: url.href }),
+    );
+    r.on('error', reject);
+    if (!req.body) r.end();
+    else if (Buffer.isBuffer(req.body)) r.end(req.body);
+    else {
+      req.body.on('error', (err) => r.destroy(err));
+      req.body.pipe(r);
+    }
+  });
+}
+
+/** Reads a (small) response body: manifests, tokens, error documents. */
+export async function readBody(res: HttpResponse, limit = 16 << 20): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of res.body) {
+    n += (c as Buffer).length;
+    if (n > limit) {
+      res.body.destroy();
+      throw new Error(`response from ${res.url} is larger than ${limit} bytes`);
+    }
+    parts.push(c as Buffer);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Drains and discards a body we do not need, so the connection goes back to the pool. */
+export function discard(res: HttpResponse): void {
+  res.body.resume();
+}
