@@ -12,6 +12,7 @@ export default class Update extends TsdockCommand {
       description: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap',
     }),
     'pids-limit': Flags.string({ description: 'Tune container pids limit (set -1 for unlimited)' }),
+    restart: Flags.string({ description: 'Restart policy to apply when a container exits' }),
   };
 
   async run(): Promise<void> {
@@ -28,6 +29,7 @@ export default class Update extends TsdockCommand {
       memory: flags.memory as string | undefined,
       memorySwap: flags['memory-swap'] as string | undefined,
       pidsLimit: flags['pids-limit'] as string | undefined,
+      restart: flags.restart as string | undefined,
     });
   }
 }

@@ -16,6 +16,12 @@ export interface PrivateContainerd {
   dir: string;
   pid: number;
   stop(): Promise<void>;
+  /**
+   * Restarts the daemon on the same socket and directories. killShims: a crash that takes the
+   * shims and their containers with it (as a host or cgroup OOM would); otherwise the shims and
+   * their tasks outlive containerd, as on `systemctl restart containerd`.
+   */
+  restart(opts: { killShims: boolean }): Promise<void>;
 }
 
 function shimPids(address: string): number[] {
@@ -111,6 +117,36 @@ export function unmountUnder(dir: string): void {
   }
 }
 
+/** Starts containerd with this config and waits until it answers; returns its pid. */
+async function launch(config: string, address: string, log: string): Promise<number> {
+  const child: ChildProcess = spawn('containerd', ['--config', config], {
+    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+    detached: false,
+  });
+  const client = new ContainerdClient(address, 'default');
+  const deadline = Date.now() + 20_000;
+  try {
+    for (;;) {
+      try {
+        if (existsSync(address)) {
+          await client.version();
+          return child.pid!;
+        }
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > deadline || child.exitCode !== null) {
+        const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-20).join('\n') : '';
+        child.kill('SIGKILL');
+        throw new Error(`private containerd did not start:\n${tail}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    client.close();
+  }
+}
+
 export async function startContainerd(): Promise<PrivateContainerd> {
   const dir = mkdtempSync('/tmp/tsdock-test-');
   const address = join(dir, 'containerd.sock');
@@ -138,37 +174,30 @@ export async function startContainerd(): Promise<PrivateContainerd> {
     ].join('\n'),
   );
   const log = join(dir, 'containerd.log');
-  const child: ChildProcess = spawn('containerd', ['--config', config], {
-    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
-    detached: false,
-  });
-  const pid = child.pid!;
-  const client = new ContainerdClient(address, 'default');
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if (existsSync(address)) {
-        await client.version();
-        break;
-      }
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      client.close();
-      const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-20).join('\n') : '';
-      child.kill('SIGKILL');
-      throw new Error(`private containerd did not start:\n${tail}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  client.close();
+  let pid = await launch(config, address, log);
   return {
     address,
     root,
     state,
     dir,
-    pid,
+    get pid() {
+      return pid;
+    },
+    async restart(opts: { killShims: boolean }) {
+      if (opts.killShims) {
+        const shims = shimPids(address);
+        for (const p of [...childrenOf(shims), ...shims]) {
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      }
+      process.kill(pid, opts.killShims ? 'SIGKILL' : 'SIGTERM');
+      if (!(await waitGone(pid, 10_000))) process.kill(pid, 'SIGKILL');
+      pid = await launch(config, address, log);
+    },
     async stop() {
       if (alive(pid)) await deleteTasks(address);
       const shims = shimPids(address);

@@ -14,6 +14,11 @@ import { cli, ok, setEnv, target } from '../harness/cli.js';
 export const TEST_IMAGE = 'tsdock-test/busybox:latest';
 
 let daemon: PrivateContainerd | undefined;
+
+/** The suite's private containerd (undefined when running against Docker). */
+export function containerdDaemon(): PrivateContainerd | undefined {
+  return daemon;
+}
 let dataRoot = '';
 let work = '';
 

@@ -4,7 +4,8 @@ import { asRunFailure, ContainerExit, PartialFailureError, UsageError } from '..
 import { attachAndWait } from './attach.js';
 import { createContainer, type CreateRequest } from './create.js';
 import { autoRemove } from './remove.js';
-import { startContainer } from './start.js';
+import { exitHookCommand, startContainer } from './start.js';
+import { handOverRestart } from './restart-policy.js';
 import { findContainer } from './store.js';
 
 export interface RunRequest extends CreateRequest {
@@ -47,6 +48,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     sigProxy: req.sigProxy,
     sinceNanos: since,
   });
+  await handOverRestart(ctx, found, exitHookCommand(ctx, found.id));
   if (code !== 0) throw new ContainerExit(code);
 }
 
@@ -73,6 +75,7 @@ export async function startContainers(
       sigProxy: true,
       sinceNanos: since,
     });
+    await handOverRestart(ctx, found, exitHookCommand(ctx, found.id));
     if (code !== 0) throw new ContainerExit(code);
     return;
   }

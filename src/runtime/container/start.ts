@@ -64,7 +64,8 @@ export interface Started {
 export async function startContainer(
   ctx: RuntimeContext,
   found: Found,
-  opts: { stdin: boolean; attach?: boolean },
+  /** restart: started by the restart policy (the count goes on); otherwise a user's start resets it, as Docker's. */
+  opts: { stdin: boolean; attach?: boolean; restart?: boolean },
 ): Promise<Started | undefined> {
   const client = await ctx.client();
   // The daemon does not mount a container's snapshot itself: the client hands the mounts over.
@@ -125,6 +126,10 @@ export async function startContainer(
   state.monitorPid = mon.pid;
   state.exitMarker = mon.exitMarker;
   state.stoppedByUser = false;
+  if (!opts.restart) {
+    state.restartCount = 0;
+    state.restartTimeoutMs = 0;
+  }
   await found.files.writeState(state);
   try {
     await client.tasks.start(found.id);

@@ -13,6 +13,13 @@ export async function stopContainer(
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (!task || task.status === 'STOPPED') {
+    const waiting = await found.files.readState();
+    if (waiting.status === 'restarting') {
+      // Waiting out the restart back-off: a stop cancels the restart (the hook checks before starting).
+      waiting.stoppedByUser = true;
+      waiting.status = 'exited';
+      await found.files.writeState(waiting);
+    }
     await finalizeExit(ctx, found);
     return;
   }

@@ -8,7 +8,8 @@ import { cpus, totalmem } from 'node:os';
 import type { RuntimeContext } from '../context.js';
 import { CPU_PERIOD_US } from '../cgroups/resources.js';
 import { ConflictError, RequestError, UsageError } from '../errors.js';
-import { parseContainerOptions, type RunFlags } from '../opts/container.js';
+import { parseContainerOptions, parseRestartPolicy, type RunFlags } from '../opts/container.js';
+import type { RestartPolicy } from './restart-policy.js';
 import type { LinuxResources, OciSpec } from '../spec/types.js';
 import { withLock } from '../state/lock.js';
 import { forEachContainer } from './batch.js';
@@ -20,6 +21,7 @@ export interface UpdateFlags {
   memorySwap?: string;
   cpuShares?: string;
   pidsLimit?: string;
+  restart?: string;
 }
 
 /** What changes, in HostConfig's names and units; absent keys stay as they are. */
@@ -110,18 +112,43 @@ function mergeResources(into: LinuxResources, from: LinuxResources): LinuxResour
   };
 }
 
-async function updateOne(ctx: RuntimeContext, found: Found, u: ResourceUpdate): Promise<void> {
+/** `--restart` for update: Docker's parsing; refused for --rm containers as the engine does. */
+export function parseUpdateRestart(v: string | undefined): RestartPolicy | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseRestartPolicy(v);
+  } catch (err) {
+    throw new RequestError(`Error response from daemon: ${(err as Error).message}`);
+  }
+}
+
+async function updateOne(
+  ctx: RuntimeContext,
+  found: Found,
+  u: ResourceUpdate,
+  restart: RestartPolicy | undefined,
+): Promise<void> {
   const client = await ctx.client();
   await withLock(found.files.dir, async () => {
     const record = (await found.files.readRecord()) ?? found.record;
-    const { hostConfig, resources } = applyUpdate(record.hostConfig, u);
-    const task = await getTask(client, found.id);
-    if (task && task.status !== 'STOPPED') await client.tasks.update(found.id, resources);
-    const spec = found.container.spec as OciSpec | undefined;
-    if (spec?.linux) {
-      spec.linux.resources = mergeResources(spec.linux.resources ?? {}, resources);
-      await client.containers.update({ id: found.id, spec }, ['spec']);
+    if (restart && record.autoRemove && restart.name !== 'no') {
+      throw new ConflictError(
+        `Error response from daemon: Cannot update container ${found.id}: Restart policy cannot be updated because AutoRemove is enabled for the container`,
+      );
     }
+    const { hostConfig, resources } = applyUpdate(record.hostConfig, u);
+    if (Object.keys(u).length) {
+      const task = await getTask(client, found.id);
+      if (task && task.status !== 'STOPPED') await client.tasks.update(found.id, resources);
+      const spec = found.container.spec as OciSpec | undefined;
+      if (spec?.linux) {
+        spec.linux.resources = mergeResources(spec.linux.resources ?? {}, resources);
+        await client.containers.update({ id: found.id, spec }, ['spec']);
+      }
+    }
+    // The exit hook reads the policy from container.json at each exit: the change applies from the next exit.
+    if (restart)
+      hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };
     record.hostConfig = hostConfig;
     await found.files.writeRecord(record);
   });
@@ -133,5 +160,6 @@ export async function updateContainers(
   flags: UpdateFlags,
 ): Promise<void> {
   const u = parseUpdateFlags(flags);
-  await forEachContainer(ctx, refs, (found) => updateOne(ctx, found, u));
+  const restart = parseUpdateRestart(flags.restart);
+  await forEachContainer(ctx, refs, (found) => updateOne(ctx, found, u, restart));
 }

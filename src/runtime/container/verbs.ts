@@ -5,12 +5,11 @@
 import type { RuntimeContext } from '../context.js';
 import { ContainerExit } from '../errors.js';
 import { forEachContainer } from './batch.js';
-import { autoRemove, removeContainer } from './remove.js';
+import { removeContainer } from './remove.js';
 import { renameContainer } from './rename.js';
 import { stopContainer, killContainer } from './stop.js';
 import { waitContainer } from './wait.js';
 import { findContainer } from './store.js';
-import { finalizeExit } from './exit.js';
 
 export interface StopOptions {
   timeout?: number;
@@ -70,14 +69,6 @@ export async function renameOne(ctx: RuntimeContext, ref: string, newName: strin
 
 /** `tsdock internal exited ID`: run by the monitor when a container's output ends. */
 export async function onContainerExited(ctx: RuntimeContext, id: string): Promise<void> {
-  let found;
-  try {
-    found = await findContainer(ctx, id);
-  } catch {
-    return; // removed meanwhile (rm -f, run --rm in the foreground)
-  }
-  const state = await finalizeExit(ctx, found);
-  if (found.record.autoRemove && state.status === 'exited') {
-    await autoRemove(ctx, found);
-  }
+  const { onContainerExited: exited } = await import('./restart-policy.js');
+  await exited(ctx, id);
 }

@@ -46,6 +46,8 @@ export interface ContainerRunState {
   exitMarker?: string;
   /** Set when the user stopped it (restart policies must not bring it back). */
   stoppedByUser?: boolean;
+  /** The restart back-off after the last exit (moby's restartmanager timeout), 0 after a user start. */
+  restartTimeoutMs?: number;
 }
 
 /** Records written before cgroupPath existed used the default parent. */
