@@ -133,6 +133,19 @@ describe('restart policies', function () {
     );
     expect(ps[0]).to.match(/^Restarting \(1\) /);
     expect(state(name).RestartCount).to.be.greaterThan(1);
+    // (retried: between two back-offs the container may be running for a moment)
+    const rm = await until(
+      () => {
+        const r = cli(['rm', name]);
+        return r.stderr.includes('restarting') ? r : undefined;
+      },
+      20_000,
+      'rm refused while restarting',
+    );
+    expect(rm.code).to.equal(1);
+    expect(rm.stderr.trim()).to.match(
+      /^Error response from daemon: You cannot remove a restarting container [0-9a-f]{64}\. Stop the container before attempting removal or force remove$/,
+    );
     ok(['stop', '-t', '1', name]);
     await sleep(1500);
     expect(state(name).State.Status).to.equal('exited');

@@ -16,6 +16,12 @@ export async function removeContainer(
   opts: { force: boolean },
 ): Promise<void> {
   const client = await ctx.client();
+  if (!opts.force && (await found.files.readState()).status === 'restarting') {
+    throw new ConflictError(
+      `Error response from daemon: You cannot remove a restarting container ${found.id}. ` +
+        'Stop the container before attempting removal or force remove',
+    );
+  }
   const task = await getTask(client, found.id);
   if (task && task.status !== 'STOPPED') {
     if (!opts.force) {

@@ -63,6 +63,14 @@ export async function killContainer(
   const signal = parseSignal(opts.signal ?? 'KILL');
   const task = await getTask(client, found.id);
   if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) {
+    const waiting = await found.files.readState();
+    if (waiting.status === 'restarting') {
+      // Docker: killing a container in its restart back-off cancels the restart.
+      waiting.stoppedByUser = true;
+      waiting.status = 'exited';
+      await found.files.writeState(waiting);
+      return;
+    }
     throw new ConflictError(
       `Error response from daemon: cannot kill container: ${found.record.name}: container ${found.id} is not running`,
     );
