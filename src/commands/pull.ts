@@ -5,6 +5,7 @@ export default class Pull extends TsdockCommand {
   static override description = 'Download an image from a registry';
   static override aliases = ['image:pull'];
   static override flags = {
+    'all-tags': Flags.boolean({ char: 'a', description: 'Download all tagged images in the repository' }),
     quiet: Flags.boolean({ char: 'q', description: 'Suppress verbose output' }),
     platform: Flags.string({ description: 'Set platform if server is multi-platform capable' }),
   };
@@ -16,6 +17,7 @@ export default class Pull extends TsdockCommand {
     await pullCommand(this.ctx, {
       image: args[0]!,
       quiet: flags.quiet as boolean,
+      allTags: flags['all-tags'] as boolean,
       platform: (flags.platform as string | undefined) ?? process.env.DOCKER_DEFAULT_PLATFORM,
     });
   }

@@ -327,6 +327,22 @@ describe('registry: pull, push, login, logout', function () {
     );
   });
 
+  it('pull -a fetches every tag of a repository', () => {
+    const repo = `${reg.host}/tsdock-it/alltags`;
+    for (const t of ['one', 'two']) pushAndForget(`${repo}:${t}`);
+    const r = must(['pull', '-a', repo]);
+    expect(r.stdout).to.match(/^one: Pulling from tsdock-it\/alltags$/m);
+    expect(r.stdout).to.match(/^two: Pulling from tsdock-it\/alltags$/m);
+    expect(r.stdout.trim().split('\n').at(-1)).to.equal(repo);
+    for (const t of ['one', 'two']) {
+      names.add(`${repo}:${t}`);
+      expect(idOf(`${repo}:${t}`)).to.equal(imageId);
+    }
+    const bad = run(['pull', '-a', `${repo}:one`]);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.equal("tag can't be used with --all-tags/-a\n");
+  });
+
   it('push mounts a blob from another repository of the same registry', async () => {
     const a = `${reg.host}/tsdock-it/mount-a:v1`;
     const b = `${reg.host}/tsdock-it/mount-b:v1`;

@@ -5,7 +5,7 @@
  * in order by containerd's diff service as soon as each one and those below it are there. The
  * image record is written last, everything under one lease.
  */
-import { DaemonError, RegistryError } from '../errors.js';
+import { DaemonError, RegistryError, RequestError } from '../errors.js';
 import type { RuntimeContext } from '../context.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import {
@@ -34,7 +34,13 @@ import {
   manifestGcLabels,
   sha256,
 } from '../images/oci.js';
-import { type Reference, familiar, parseNormalizedNamed, referenceString } from '../images/reference.js';
+import {
+  type Reference,
+  familiar,
+  parseNormalizedNamed,
+  referenceString,
+  repositoryName,
+} from '../images/reference.js';
 import { RegistryClient, RegistryFailure } from './client.js';
 import { endpointFor } from './endpoint.js';
 import { readBody } from './http.js';
@@ -413,4 +419,17 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
       : `Status: Downloaded newer image for ${familiar(name)}`,
   );
   return { name, digest: topDesc.digest, upToDate: result.upToDate };
+}
+
+/** `pull -a`: the repository's tags (`GET /v2/<name>/tags/list`), for a reference without tag or digest. */
+export async function listTags(
+  ctx: RuntimeContext,
+  text: string,
+): Promise<{ repository: string; tags: string[] }> {
+  const ref = parseNormalizedNamed(text);
+  if (ref.tag || ref.digest) throw new RequestError("tag can't be used with --all-tags/-a");
+  const reg = new RegistryClient(endpointFor(ref.domain, ctx.config), ref.path, 'pull');
+  const res = await reg.send({ method: 'GET', path: `/v2/${ref.path}/tags/list`, ok: [200] });
+  const doc = parseJson<{ tags?: string[] | null }>(await readBody(res), 'tag list');
+  return { repository: repositoryName(ref), tags: [...(doc.tags ?? [])].sort() };
 }

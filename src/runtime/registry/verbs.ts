@@ -11,6 +11,8 @@ export interface PullCommandOptions {
   image: string;
   quiet: boolean;
   platform?: string;
+  /** -a: every tag of the repository. */
+  allTags?: boolean;
 }
 
 /** Registry failures read `Error response from daemon: …` in Docker, whose daemon did the talking. */
@@ -22,14 +24,19 @@ export function asDaemonResponse(err: unknown): unknown {
 }
 
 export async function pullCommand(ctx: RuntimeContext, opts: PullCommandOptions): Promise<void> {
-  const { pullImage } = await import('./pull.js');
+  const { pullImage, listTags } = await import('./pull.js');
   const progress = await progressFor(ctx.stdio.stdout, opts.quiet);
+  const platform = opts.platform ? { platform: opts.platform } : {};
   try {
-    const r = await pullImage(ctx, opts.image, {
-      progress,
-      announceDefaultTag: true,
-      ...(opts.platform ? { platform: opts.platform } : {}),
-    });
+    if (opts.allTags) {
+      // Every tag of the repository, one after the other; the repository name last, as Docker prints it.
+      const { repository, tags } = await listTags(ctx, opts.image);
+      for (const tag of tags) await pullImage(ctx, `${repository}:${tag}`, { progress, ...platform });
+      await progress.close();
+      ctx.stdio.stdout.write(`${repository}\n`);
+      return;
+    }
+    const r = await pullImage(ctx, opts.image, { progress, announceDefaultTag: true, ...platform });
     await progress.close();
     ctx.stdio.stdout.write(`${r.name}\n`);
   } catch (err) {
