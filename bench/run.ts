@@ -64,7 +64,15 @@ const d = await startContainerd();
 const work = mkdtempSync('/tmp/tsdock-bench-');
 try {
   const ns = 'bench';
-  const tsdock = [join(root, 'bin', 'tsdock'), '--address', d.address, '--namespace', ns, '--data-root', join(work, 'data')];
+  const tsdock = [
+    join(root, 'bin', 'tsdock'),
+    '--address',
+    d.address,
+    '--namespace',
+    ns,
+    '--data-root',
+    join(work, 'data'),
+  ];
   const ctr = ['--address', d.address, '--namespace', ns];
   const archive = join(work, 'busybox.tar');
   await buildBusyboxArchive(archive, { name: IMAGE });
@@ -96,20 +104,28 @@ try {
   report('ps -a (empty)', psT, nodeT, 'node -e 0', '≤ 1.3×');
 
   for (let k = 0; k < 100; k++) {
-    execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], { stdio: 'ignore' });
+    execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], {
+      stdio: 'ignore',
+    });
   }
   const [ps100, node100] = compare(
     () => timed(process.execPath, [...tsdock, 'ps', '-a']),
     () => timed(process.execPath, ['-e', '0']),
   );
   report('ps -a (100 containers)', ps100, node100, 'node -e 0', '—');
-  const ids = execFileSync(process.execPath, [...tsdock, 'ps', '-aq'], { encoding: 'utf8' }).trim().split('\n');
+  const ids = execFileSync(process.execPath, [...tsdock, 'ps', '-aq'], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   execFileSync(process.execPath, [...tsdock, 'rm', '-f', ...ids], { stdio: 'ignore' });
 
   const rssRun = peakRss(process.execPath, [...tsdock, 'run', '--rm', '--network', 'none', IMAGE, 'true']);
-  const id = execFileSync(process.execPath, [...tsdock, 'run', '-d', '--network', 'none', IMAGE, 'sleep', '60'], {
-    encoding: 'utf8',
-  }).trim();
+  const id = execFileSync(
+    process.execPath,
+    [...tsdock, 'run', '-d', '--network', 'none', IMAGE, 'sleep', '60'],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
   const state = JSON.parse(readFileSync(join(work, 'data', ns, 'containers', id, 'state.json'), 'utf8')) as {
     monitorPid: number;
   };
@@ -121,7 +137,9 @@ try {
   console.log(line(['benchmark', 'tsdock', 'reference', 'ratio', 'goal']));
   for (const r of rows) console.log(line(r));
   console.log(`peak RSS of a foreground tsdock run: ${(rssRun / 1024).toFixed(1)} MiB`);
-  console.log(`per detached container: tsdock-mon ${(monRss / 1024).toFixed(1)} MiB RSS (plus containerd's shim, as for ctr)`);
+  console.log(
+    `per detached container: tsdock-mon ${(monRss / 1024).toFixed(1)} MiB RSS (plus containerd's shim, as for ctr)`,
+  );
   console.log(`medians of ${N} alternating runs each`);
 } finally {
   await d.stop();

@@ -131,9 +131,11 @@ async function* coalesce(
       received += c.length;
       onBytes(c.length);
       if (n >= WRITE_CHUNK) {
-        yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
-        parts = [];
-        n = 0;
+        // Exactly WRITE_CHUNK per message: a larger one would be split again into a full and a tiny one.
+        const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+        yield all.subarray(0, WRITE_CHUNK);
+        parts = n > WRITE_CHUNK ? [all.subarray(WRITE_CHUNK)] : [];
+        n -= WRITE_CHUNK;
       }
     }
     if (received < expected) {
