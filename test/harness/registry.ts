@@ -206,11 +206,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
 
 /**
  * A proxy in front of a registry that cuts the first download of any blob larger than `minSize`
- * after `cutAt` bytes, and records the Range header of every blob request.
+ * after `cutAt` bytes (or, with `stall`, keeps the connection open and sends nothing more, for a
+ * client to be killed in the middle), and records the Range header of every blob request.
  */
 export async function startCuttingProxy(
   target: string,
-  opts: { cutAt: number; minSize: number },
+  opts: { cutAt: number; minSize: number; stall?: boolean },
 ): Promise<{ host: string; ranges: (string | undefined)[]; cuts: number; close(): Promise<void> }> {
   const state = { ranges: [] as (string | undefined)[], cuts: 0 };
   const cut = new Set<string>();
@@ -234,6 +235,7 @@ export async function startCuttingProxy(
             res.write(part);
             if (sent >= opts.cutAt) {
               ur.destroy();
+              if (opts.stall) return;
               // Let the bytes reach the client, then break the connection mid-body.
               setTimeout(() => res.socket?.destroy(), 200);
             }

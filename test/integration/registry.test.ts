@@ -309,6 +309,11 @@ describe('registry: pull, push, login, logout', function () {
       HOST_ARCH,
     );
     expect(idOf(name)).to.equal(imageId);
+    // An image whose record is the list itself works with the other image commands.
+    expect(must(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n')).to.include(name);
+    expect(must(['history', '-q', name]).stdout).to.match(/^[0-9a-f]{12}\n/);
+    must(['save', '-o', join(work, 'multi.tar'), name]);
+    expect(statSync(join(work, 'multi.tar')).size).to.be.greaterThan(3_000_000);
 
     const other = `${reg.host}/${repo}:multi-other`;
     await raw('PUT', `http://${reg.host}/v2/${repo}/manifests/multi-other`, list, {
@@ -381,6 +386,48 @@ describe('registry: pull, push, login, logout', function () {
       expect(must(['run', '--rm', '--network', 'none', via, 'cat', '/marker']).stdout).to.equal(
         'registry-ok\n',
       );
+      must(['tag', via, local]);
+      names.add(local);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('resumes, in a new pull, a download whose tsdock was killed in the middle', async () => {
+    const name = `${reg.host}/tsdock-it/killed:v1`;
+    pushAndForget(name);
+    forgetAll();
+    const proxy = await startCuttingProxy(reg.host, { cutAt: 1_500_000, minSize: 2_000_000, stall: true });
+    try {
+      const via = `${proxy.host}/tsdock-it/killed:v1`;
+      names.add(via);
+      const e = testEnv();
+      const child = spawn(
+        process.execPath,
+        [
+          join(repoRoot, 'bin', 'tsdock'),
+          '--address',
+          e.address,
+          '--namespace',
+          e.namespace,
+          '--data-root',
+          e.dataRoot,
+          'pull',
+          via,
+        ],
+        { env: { ...process.env, ...env() }, stdio: 'ignore' },
+      );
+      const exited = new Promise((r) => child.on('exit', r));
+      // The proxy has sent 1.5 MB and stalls: the first MiB is in containerd's ingest by now.
+      await eventually(() => expect(proxy.cuts).to.equal(1), 20_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      child.kill('SIGKILL');
+      await exited;
+      const r = await mustAsync(['pull', via]);
+      expect(r.stdout).to.match(/^[0-9a-f]{12}: Pull complete$/m);
+      const resumed = proxy.ranges.filter((x): x is string => !!x);
+      expect(resumed, JSON.stringify(proxy.ranges)).to.deep.equal([`bytes=${1 << 20}-`]);
+      expect(idOf(via)).to.equal(imageId);
       must(['tag', via, local]);
       names.add(local);
     } finally {

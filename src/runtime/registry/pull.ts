@@ -151,6 +151,8 @@ async function* coalesce(
 function isTransient(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   const msg = (err as Error).message ?? '';
+  // containerd holds an ingest's lock until the Write call of a killed client has wound down.
+  if ((err as { grpcCode?: number }).grpcCode === 14 && /locked/.test(msg)) return true;
   return (
     code === 'ECONNRESET' ||
     code === 'EPIPE' ||
