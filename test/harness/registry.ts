@@ -39,11 +39,79 @@ export interface Registry {
   dir: string;
   log(): string;
   token?: TokenServer;
+  tls?: TlsFiles;
   stop(): Promise<void>;
 }
 
 export interface RegistryOptions {
   auth?: { kind: 'htpasswd' | 'token'; user: string; password: string };
+  /** HTTPS with a certificate from a test CA, clients required to present a certificate from it too. */
+  mutualTls?: boolean;
+}
+
+export interface TlsFiles {
+  ca: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
+function makeTlsFiles(dir: string): TlsFiles & { serverCert: string; serverKey: string } {
+  const f = (n: string) => join(dir, n);
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=tsdock-test-ca',
+  );
+  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  for (const who of ['server', 'client']) {
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      f(`${who}.key`),
+      '-out',
+      f(`${who}.csr`),
+      '-subj',
+      `/CN=tsdock-test-${who}`,
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${who}.csr`),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${who}.crt`),
+      '-days',
+      '1',
+      ...(who === 'server' ? ['-extfile', f('san.ext')] : []),
+    );
+  }
+  return {
+    ca: f('ca.crt'),
+    serverCert: f('server.crt'),
+    serverKey: f('server.key'),
+    clientCert: f('client.crt'),
+    clientKey: f('client.key'),
+  };
 }
 
 function b64url(b: Buffer | string): string {
@@ -153,12 +221,19 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       `auth:\n  token:\n    realm: ${t.server.url}\n    service: ${t.service}\n` +
       `    issuer: ${t.issuer}\n    rootcertbundle: ${t.certPath}\n`;
   }
+  let tls: ReturnType<typeof makeTlsFiles> | undefined;
+  let httpTls = '';
+  if (opts.mutualTls) {
+    tls = makeTlsFiles(dir);
+    httpTls = `  tls:\n    certificate: ${tls.serverCert}\n    key: ${tls.serverKey}\n    clientcas:\n      - ${tls.ca}\n`;
+  }
   const config = join(dir, 'config.yml');
   writeFileSync(
     config,
     `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n` +
       `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
       `http:\n  addr: 127.0.0.1:${port}\n  secret: ${randomBytes(8).toString('hex')}\n` +
+      httpTls +
       auth,
   );
   let log = '';
@@ -170,6 +245,15 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   const deadline = Date.now() + 15_000;
   for (;;) {
     const up = await new Promise<boolean>((resolve) => {
+      if (tls) {
+        // With client certificates required, a connection accepted is as far as a bare probe gets.
+        const sock = net.connect(port, '127.0.0.1', () => {
+          sock.destroy();
+          resolve(true);
+        });
+        sock.on('error', () => resolve(false));
+        return;
+      }
       const req = http.get(`http://${host}/v2/`, (res) => {
         res.resume();
         resolve(true);
@@ -190,6 +274,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     dir,
     log: () => log,
     ...(token ? { token } : {}),
+    ...(tls ? { tls: { ca: tls.ca, clientCert: tls.clientCert, clientKey: tls.clientKey } } : {}),
     async stop() {
       const running = () => child.exitCode === null && child.signalCode === null;
       if (running()) {

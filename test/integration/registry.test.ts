@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,10 +70,10 @@ describe('registry: pull, push, login, logout', function () {
   let local = '';
   let imageId = '';
   const env = () => ({ DOCKER_CONFIG: dockerConfig });
-  const run = (args: string[], input?: string) =>
-    cli(args, { env: env(), ...(input !== undefined ? { input } : {}) });
-  const must = (args: string[], input?: string) => {
-    const r = run(args, input);
+  const run = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) =>
+    cli(args, { env: { ...env(), ...extra }, ...(input !== undefined ? { input } : {}) });
+  const must = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => {
+    const r = run(args, input, extra);
     if (r.code !== 0) throw new Error(`tsdock ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     return r;
   };
@@ -484,6 +484,49 @@ describe('registry: pull, push, login, logout', function () {
     const plain = must(['pull', name]);
     expect(plain.stdout).to.not.include('\u001b');
     expect(plain.stdout).to.match(/^[0-9a-f]{12}: Already exists$/m);
+  });
+
+  describe('over HTTPS with a client certificate (certs.d)', () => {
+    let sec: Registry;
+    before(async () => (sec = await startRegistry({ mutualTls: true })));
+    after(async () => {
+      await sec?.stop();
+    });
+
+    it('presents certs.d/<host:port>/client.cert and client.key, and is refused without them', () => {
+      const certsDir = join(work, 'certs.d');
+      const cfgFile = join(work, 'tsdock-config.json');
+      // tsdock's config of this run (if any) plus our certs-dir.
+      let base: Record<string, unknown> = {};
+      try {
+        base = JSON.parse(readFileSync(process.env.TSDOCK_CONFIG ?? '/nonexistent', 'utf8')) as typeof base;
+      } catch {
+        /* no config file: defaults */
+      }
+      writeFileSync(cfgFile, JSON.stringify({ ...base, 'certs-dir': certsDir }));
+      const extra = { TSDOCK_CONFIG: cfgFile };
+      const name = `${sec.host}/tsdock-it/tls:v1`;
+      must(['tag', local, name]);
+      names.add(name);
+
+      const refused = run(['push', name], undefined, extra);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr.trim().split('\n')).to.have.length(1);
+
+      const dir = join(certsDir, sec.host);
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(sec.tls!.ca, join(dir, 'ca.crt'));
+      copyFileSync(sec.tls!.clientCert, join(dir, 'client.cert'));
+      copyFileSync(sec.tls!.clientKey, join(dir, 'client.key'));
+      expect(must(['push', name], undefined, extra).stdout).to.match(
+        /^[0-9a-f]{12}: (Pushed|Layer already exists)$/m,
+      );
+      rmi(name);
+      expect(must(['pull', name], undefined, extra).stdout).to.contain(
+        `Status: Downloaded newer image for ${name}\n`,
+      );
+      expect(idOf(name)).to.equal(imageId);
+    });
   });
 
   describe('with basic auth (htpasswd)', () => {

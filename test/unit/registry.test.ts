@@ -71,13 +71,13 @@ describe('registry: WWW-Authenticate', () => {
 
 describe('registry: endpoints', () => {
   const cfg = { insecureRegistries: ['myreg:5000', '10.1.0.0/16'], certsDir: '/nonexistent' };
-  it('maps docker.io to registry-1.docker.io over HTTPS and loopback/insecure to HTTP', () => {
+  it('maps docker.io to registry-1.docker.io, HTTPS everywhere, a plain-HTTP fallback for loopback/insecure ones', () => {
     expect(endpointFor('docker.io', cfg).url).to.equal('https://registry-1.docker.io');
-    expect(endpointFor('127.0.0.1:5000', cfg).url).to.equal('http://127.0.0.1:5000');
-    expect(endpointFor('localhost:5000', cfg).url).to.equal('http://localhost:5000');
-    expect(endpointFor('[::1]:5000', cfg).url).to.equal('http://[::1]:5000');
-    expect(endpointFor('myreg:5000', cfg).url).to.equal('http://myreg:5000');
-    expect(endpointFor('quay.io', cfg).url).to.equal('https://quay.io');
+    // Insecure ones: HTTPS first, plain HTTP when that fails (Docker's behaviour).
+    for (const host of ['127.0.0.1:5000', 'localhost:5000', '[::1]:5000', 'myreg:5000']) {
+      expect(endpointFor(host, cfg)).to.deep.include({ url: `https://${host}`, fallback: `http://${host}` });
+    }
+    expect(endpointFor('quay.io', cfg)).to.deep.equal({ name: 'quay.io', url: 'https://quay.io' });
     expect(isInsecure('10.1.2.3:5000', cfg.insecureRegistries)).to.equal(true);
     expect(isInsecure('10.2.2.3:5000', cfg.insecureRegistries)).to.equal(false);
     expect(authKey('docker.io')).to.equal('https://index.docker.io/v1/');

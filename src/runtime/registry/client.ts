@@ -57,6 +57,18 @@ function unreachable(method: string, url: string, err: unknown): RegistryError {
   return new RegistryError(`${verb} "${url}": ${why}`, { cause: err });
 }
 
+/**
+ * An insecure registry that failed over HTTPS: from now on the endpoint is its plain-HTTP URL.
+ * Returns `url` rewritten, or undefined when there is nothing to fall back to.
+ */
+export function fallBack(ep: Endpoint, url: string): string | undefined {
+  if (!ep.fallback || !url.startsWith(ep.url)) return undefined;
+  const plain = ep.fallback + url.slice(ep.url.length);
+  ep.url = ep.fallback;
+  delete ep.fallback;
+  return plain;
+}
+
 export class RegistryClient {
   readonly auth: Authorizer;
 
@@ -82,7 +94,7 @@ export class RegistryClient {
   /** One request with authorisation; the caller consumes or discards the body. */
   async send(req: RegistryRequest): Promise<HttpResponse> {
     const scopes = this.scopes(req.extraScopes);
-    const url = this.url(req.path);
+    let url = this.url(req.path);
     for (let attempt = 0; ; attempt++) {
       const authz = await this.auth.header(scopes);
       const body = typeof req.body === 'function' ? req.body() : req.body;
@@ -100,6 +112,13 @@ export class RegistryClient {
         );
       } catch (err) {
         if ((err as Error).name === 'AbortError') throw err;
+        if (body && !Buffer.isBuffer(body)) body.destroy();
+        const plain = fallBack(this.endpoint, url);
+        if (plain) {
+          url = plain;
+          attempt--;
+          continue;
+        }
         throw unreachable(req.method, url, err);
       }
       if (res.status === 401 && attempt === 0) {
@@ -112,6 +131,8 @@ export class RegistryClient {
           continue;
         }
       }
+      // HTTPS worked: this registry stays on it.
+      if (url.startsWith('https:')) delete this.endpoint.fallback;
       if (req.ok.includes(res.status)) return res;
       const text = registryErrorText(
         req.method === 'HEAD'

@@ -16,6 +16,11 @@ export interface Endpoint {
   /** Base URL of the API, without `/v2/`. */
   url: string;
   tls?: { ca?: Buffer[]; cert?: Buffer; key?: Buffer };
+  /**
+   * Insecure registries (loopback ones and those configured): HTTPS is tried first without verifying
+   * the server's certificate, and this plain-HTTP URL is used when HTTPS fails — Docker's behaviour.
+   */
+  fallback?: string;
 }
 
 export const DOCKER_HUB_API = 'registry-1.docker.io';
@@ -81,9 +86,13 @@ export function endpointFor(
 ): Endpoint {
   const name = domain === 'index.docker.io' ? DEFAULT_DOMAIN : domain;
   const apiHost = name === DEFAULT_DOMAIN ? DOCKER_HUB_API : name;
-  if (isInsecure(name, config.insecureRegistries)) return { name, url: `http://${apiHost}` };
   const tls = readCertsDir(join(config.certsDir, name));
-  return { name, url: `https://${apiHost}`, ...(tls ? { tls } : {}) };
+  return {
+    name,
+    url: `https://${apiHost}`,
+    ...(tls ? { tls } : {}),
+    ...(isInsecure(name, config.insecureRegistries) ? { fallback: `http://${apiHost}` } : {}),
+  };
 }
 
 /** The key config.json uses for a registry's credentials (Docker Hub's historical URL). */

@@ -28,14 +28,18 @@ export interface HttpRequest {
 const agents = new Map<string, http.Agent>();
 
 function agentFor(url: URL, ep?: Endpoint): http.Agent {
-  const material = url.protocol === 'https:' && ep && url.host === new URL(ep.url).host ? ep.tls : undefined;
-  const key = `${url.protocol}//${url.host}${material ? '+tls' : ''}`;
+  const own = !!ep && url.host === new URL(ep.url).host;
+  const material = url.protocol === 'https:' && own ? ep.tls : undefined;
+  // An insecure registry's certificate is not verified (Docker's InsecureSkipVerify for them).
+  const verify = !(own && ep.fallback);
+  const key = `${url.protocol}//${url.host}${material ? '+tls' : ''}${verify ? '' : '+noverify'}`;
   let agent = agents.get(key);
   if (!agent) {
     agent =
       url.protocol === 'https:'
         ? new https.Agent({
             keepAlive: true,
+            rejectUnauthorized: verify,
             ...(material?.ca ? { ca: withSystemCas(material.ca) } : {}),
             ...(material?.cert ? { cert: material.cert, key: material.key } : {}),
           })

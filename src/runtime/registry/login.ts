@@ -6,7 +6,7 @@ import { RegistryError, UsageError } from '../errors.js';
 import type { RuntimeContext } from '../context.js';
 import { DEFAULT_DOMAIN } from '../images/reference.js';
 import { Authorizer, registryErrorText } from './auth.js';
-import { RegistryFailure } from './client.js';
+import { RegistryFailure, fallBack } from './client.js';
 import { authKey, endpointFor } from './endpoint.js';
 import { configFile, eraseCredentials, getCredentials, storeCredentials } from './credentials.js';
 import { discard, readBody, request } from './http.js';
@@ -68,13 +68,19 @@ async function prompt(ctx: RuntimeContext, label: string, secret: boolean): Prom
 async function verify(ctx: RuntimeContext, name: string, username: string, password: string): Promise<void> {
   const ep = endpointFor(name, ctx.config);
   const auth = new Authorizer(ep, async () => ({ username, password }));
-  const url = `${ep.url}/v2/`;
+  let url = `${ep.url}/v2/`;
   for (let attempt = 0; attempt < 2; attempt++) {
     const authz = await auth.header([]);
     let res;
     try {
       res = await request({ method: 'GET', url, headers: authz ? { Authorization: authz } : {} }, ep);
     } catch (err) {
+      const plain = fallBack(ep, url);
+      if (plain) {
+        url = plain;
+        attempt--;
+        continue;
+      }
       const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
       const why =
         e.code === 'ECONNREFUSED'
@@ -101,6 +107,11 @@ async function verify(ctx: RuntimeContext, name: string, username: string, passw
       `Error response from daemon: Get "${url}": ${registryErrorText(body, res.status)}`,
     );
   }
+}
+
+/** The URL an error names: an insecure registry's plain-HTTP one (what its last attempt used). */
+function plainOrTls(ep: { url: string; fallback?: string }): string {
+  return ep.fallback ?? ep.url;
 }
 
 export async function login(ctx: RuntimeContext, opts: LoginOptions): Promise<void> {
@@ -135,7 +146,7 @@ export async function login(ctx: RuntimeContext, opts: LoginOptions): Promise<vo
     if (e instanceof RegistryFailure) throw new RegistryError(`Error response from daemon: ${e.message}`);
     if (e instanceof RegistryError && !e.message.startsWith('Error response from daemon')) {
       throw new RegistryError(
-        `Error response from daemon: Get "${endpointFor(name, ctx.config).url}/v2/": ${e.message}`,
+        `Error response from daemon: Get "${plainOrTls(endpointFor(name, ctx.config))}/v2/": ${e.message}`,
       );
     }
     throw e;
