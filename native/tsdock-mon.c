@@ -7,9 +7,19 @@
  * process tree is gone and the shim closed its write ends) runs tsdock's exit hook in its place.
  *
  * Usage:
- *   tsdock-mon --stdout FIFO --stderr FIFO --log FILE [--stdin FIFO] [--max-size BYTES]
+ *   tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES]
  *              [--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE]
- *              [-- EXIT_CMD ARGS...]
+ *              [--attach-socket NAME] [-- EXIT_CMD ARGS...]
+ *
+ * Without --stderr only stdout is read: a container with a terminal has one stream, the pty.
+ *
+ * --attach-socket: an abstract unix socket (Linux, named NAME) from which clients of the same uid
+ * (`run -t`, `attach`) receive the raw output as it is read, before any line splitting, framed as
+ * Docker's stdcopy does (1 byte stream: 1 stdout, 2 stderr; 3 zero bytes; 4 bytes big-endian
+ * length). A terminal's prompt has no newline, so the log alone could not serve an interactive
+ * session. When the streams end, the clients' sockets are closed after the last byte: EOF there
+ * means all output was delivered. Abstract, because a path under a data root can exceed the 108
+ * bytes of sun_path; SO_PEERCRED keeps other users out.
  *
  * Readiness protocol: the parent reads our stdout; "ready\n" means the FIFOs exist and are open
  * for reading, anything else is an error message. After that stdio is /dev/null.
@@ -23,8 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +65,13 @@ static long long max_size = -1;
 static int max_file = 1;
 static char entry[ENTRY_BUF];
 static volatile sig_atomic_t terminating;
+
+#define MAX_CLIENTS 16
+/* How long a client that does not read may hold the container's output back before it is dropped. */
+#define CLIENT_STALL_MS 5000
+static int listen_fd = -1;
+static int clients[MAX_CLIENTS];
+static int nclients;
 
 static void fail(const char *fmt, ...)
 {
@@ -276,12 +295,102 @@ static void finish_stream(struct stream *s)
 	s->eof = 1;
 }
 
+static void drop_client(int i)
+{
+	close(clients[i]);
+	clients[i] = clients[--nclients];
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd pw = {.fd = fd, .events = POLLOUT};
+			if (poll(&pw, 1, CLIENT_STALL_MS) > 0 && !(pw.revents & (POLLERR | POLLHUP)))
+				continue;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static void broadcast(const struct stream *s, const char *data, size_t n)
+{
+	unsigned char hdr[8] = {s == &err_s ? 2 : 1, 0, 0, 0};
+	hdr[4] = (unsigned char)(n >> 24);
+	hdr[5] = (unsigned char)(n >> 16);
+	hdr[6] = (unsigned char)(n >> 8);
+	hdr[7] = (unsigned char)n;
+	for (int i = 0; i < nclients;) {
+		if (send_all(clients[i], (const char *)hdr, sizeof hdr) < 0 || send_all(clients[i], data, n) < 0)
+			drop_client(i);
+		else
+			i++;
+	}
+}
+
+static void accept_clients(void)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		struct ucred cred;
+		socklen_t len = sizeof cred;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid() ||
+		    nclients == MAX_CLIENTS) {
+			close(fd);
+			continue;
+		}
+		shutdown(fd, SHUT_RD);
+		clients[nclients++] = fd;
+	}
+}
+
+static void open_attach_socket(const char *name)
+{
+	struct sockaddr_un addr;
+	memset(&addr, 0, sizeof addr);
+	addr.sun_family = AF_UNIX;
+	size_t len = strlen(name);
+	if (len + 1 > sizeof addr.sun_path)
+		fail("attach socket name too long: %s", name);
+	memcpy(addr.sun_path + 1, name, len); /* sun_path[0] == 0: the abstract namespace */
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		fail("socket: %s", strerror(errno));
+	/* The whole NUL-padded sun_path is the name: that is how Node (libuv) connects to one. */
+	if (bind(listen_fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+		fail("bind attach socket %s: %s", name, strerror(errno));
+	if (listen(listen_fd, 8) < 0)
+		fail("listen: %s", strerror(errno));
+}
+
+static void close_attach(void)
+{
+	while (nclients > 0)
+		drop_client(0);
+	if (listen_fd >= 0)
+		close(listen_fd);
+	listen_fd = -1;
+}
+
 /* One read per wakeup keeps a chatty stream from starving the other. Returns 0 when drained. */
 static int pump(struct stream *s)
 {
 	for (;;) {
 		ssize_t r = read(s->fd, s->buf + s->n, LINE_BUF - s->n);
 		if (r > 0) {
+			if (nclients > 0)
+				broadcast(s, s->buf + s->n, (size_t)r);
 			s->n += (size_t)r;
 			split_lines(s);
 			return 1;
@@ -312,8 +421,9 @@ static int open_fifo(const char *path)
 
 static void usage(void)
 {
-	fail("usage: tsdock-mon --stdout FIFO --stderr FIFO --log FILE [--stdin FIFO] [--max-size BYTES] "
-	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE] [-- EXIT_CMD ARGS...]");
+	fail("usage: tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES] "
+	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE] "
+	     "[--attach-socket NAME] [-- EXIT_CMD ARGS...]");
 }
 
 static long long parse_num(const char *flag, const char *v)
@@ -351,6 +461,7 @@ static int attached_client_alive(const char *path)
 int main(int argc, char **argv)
 {
 	const char *stdin_path = NULL, *pidfile = NULL, *exit_marker = NULL, *attach_pidfile = NULL;
+	const char *attach_socket = NULL;
 	char **exit_cmd = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -381,10 +492,12 @@ int main(int argc, char **argv)
 			exit_marker = v;
 		else if (strcmp(a, "--attach-pidfile") == 0)
 			attach_pidfile = v;
+		else if (strcmp(a, "--attach-socket") == 0)
+			attach_socket = v;
 		else
 			usage();
 	}
-	if (!out_s.path || !err_s.path || !log_path)
+	if (!out_s.path || !log_path)
 		usage();
 	if (max_file < 1)
 		max_file = 1;
@@ -413,7 +526,12 @@ int main(int argc, char **argv)
 	if (stdin_path && mkfifo(stdin_path, 0600) < 0 && errno != EEXIST)
 		fail("mkfifo %s: %s", stdin_path, strerror(errno));
 	out_s.fd = open_fifo(out_s.path);
-	err_s.fd = open_fifo(err_s.path);
+	if (err_s.path)
+		err_s.fd = open_fifo(err_s.path);
+	else
+		err_s.eof = 1;
+	if (attach_socket)
+		open_attach_socket(attach_socket);
 	log_fd = open_log(0);
 	if (log_fd < 0)
 		fail("open %s: %s", log_path, strerror(errno));
@@ -439,7 +557,7 @@ int main(int argc, char **argv)
 
 	struct stream *streams[2] = {&out_s, &err_s};
 	while (!(out_s.eof && err_s.eof) && !terminating) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3 + MAX_CLIENTS];
 		struct stream *which[2];
 		nfds_t k = 0;
 		for (int i = 0; i < 2; i++) {
@@ -450,13 +568,31 @@ int main(int argc, char **argv)
 			pfd[k].revents = 0;
 			which[k++] = streams[i];
 		}
+		nfds_t nstreams = k;
+		if (listen_fd >= 0) {
+			pfd[k].fd = listen_fd;
+			pfd[k].events = POLLIN;
+			pfd[k++].revents = 0;
+		}
+		/* Clients only receive; polling them notices the ones that went away. */
+		nfds_t first_client = k;
+		for (int i = 0; i < nclients; i++) {
+			pfd[k].fd = clients[i];
+			pfd[k].events = 0;
+			pfd[k++].revents = 0;
+		}
 		int r = ppoll(pfd, k, NULL, &waitmask);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		for (nfds_t i = 0; i < k; i++)
+		for (nfds_t i = k; i-- > first_client;)
+			if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+				drop_client((int)(i - first_client));
+		if (listen_fd >= 0 && (pfd[nstreams].revents & POLLIN))
+			accept_clients();
+		for (nfds_t i = 0; i < nstreams; i++)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
 				pump(which[i]);
 	}
@@ -476,9 +612,11 @@ int main(int argc, char **argv)
 
 	if (log_fd >= 0)
 		close(log_fd);
+	close_attach();
 	/* The FIFOs were per start; nothing opens them again. */
 	unlink(out_s.path);
-	unlink(err_s.path);
+	if (err_s.path)
+		unlink(err_s.path);
 	if (stdin_path)
 		unlink(stdin_path);
 	if (terminating)

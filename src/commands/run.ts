@@ -24,6 +24,7 @@ export default class Run extends TsdockCommand {
       flags: all as unknown as RunFlags,
       detach: all.detach as boolean,
       sigProxy: all.sigProxy as boolean,
+      detachKeys: all.detachKeys as string | undefined,
     });
   }
 }

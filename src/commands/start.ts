@@ -21,6 +21,7 @@ export default class Start extends TsdockCommand {
     await startContainers(this.ctx, args, {
       attach: flags.attach as boolean,
       interactive: flags.interactive as boolean,
+      detachKeys: flags['detach-keys'] as string | undefined,
     });
   }
 }

@@ -146,3 +146,8 @@ export class DetachedError extends TsdockError {
 export class RegistryError extends TsdockError {
   readonly exitCode = 1;
 }
+
+/** `-it` without a terminal to read from (docker/cli CheckTty). */
+export class NotATerminalError extends TsdockError {
+  readonly exitCode = 1;
+}

@@ -32,7 +32,7 @@ export interface Result {
   code: number;
 }
 
-function argvFor(args: string[]): [string, string[]] {
+export function argvFor(args: string[]): [string, string[]] {
   if (target === 'docker') return ['docker', args];
   const e = testEnv();
   return [

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { SystemError } from '../../src/runtime/errors.js';
 import { readLogs } from '../../src/runtime/logs/jsonfile.js';
+import { connectAttach, FrameDecoder } from '../../src/runtime/container/stdio.js';
 import {
   startMonitor,
   stopMonitor,
@@ -125,6 +126,28 @@ describe('tsdock-mon', function () {
     expect(again.exitMarker).to.not.equal(mon.exitMarker);
     await finish(mon);
     await finish(again);
+  });
+
+  it('serves the raw output on its attach socket as it comes, EOF after the last byte (stdout only)', async () => {
+    const mon = await start({ stderr: false, attachSocket: true });
+    expect(mon.stderrPath).to.equal('');
+    const sock = await connectAttach(mon.attachSocket!);
+    const frames: [number, string][] = [];
+    const decoder = new FrameDecoder((s, d) => frames.push([s, d.toString()]));
+    sock.on('data', (d: Buffer) => decoder.push(d));
+    const ended = new Promise((r) => sock.once('end', r));
+    const o = writer(mon.stdoutPath);
+    // A prompt has no newline: the socket gets it at once, the log only with the line's end.
+    o.write('/ # ');
+    await until(() => frames.length === 1, 'the prompt on the socket');
+    expect(frames).to.deep.equal([[1, '/ # ']]);
+    expect(readFileSync(mon.log, 'utf8')).to.equal('');
+    o.write('ls\r\n');
+    o.close();
+    await ended;
+    await until(() => existsSync(mon.exitMarker), 'exit marker');
+    expect(frames.map((f) => f[1]).join('')).to.equal('/ # ls\r\n');
+    expect(entries(mon.log).map((e) => [e.stream, e.log])).to.deep.equal([['stdout', '/ # ls\r\n']]);
   });
 
   it('writes one json-file entry per line, keeping stdout and stderr apart', async () => {

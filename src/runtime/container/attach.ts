@@ -5,12 +5,19 @@
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { constants } from 'node:os';
+import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import { finalizeExit } from './exit.js';
 import { waitForFile } from './logs.js';
 import { autoRemove } from './remove.js';
 import { attachPidFile, type Started } from './start.js';
-import type { Found } from './store.js';
+import { findContainer, getTask, type Found } from './store.js';
+import { runSession } from './session.js';
+import { connectAttach, FrameDecoder } from './stdio.js';
+import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys } from './tty.js';
+import { ConflictError, ContainerExit, DetachedError } from '../errors.js';
 
 const PROXIED: NodeJS.Signals[] = [
   'SIGINT',
@@ -22,19 +29,100 @@ const PROXIED: NodeJS.Signals[] = [
   'SIGWINCH',
 ];
 
+/** Docker's --sig-proxy: what this client receives goes to the container's process. Returns the undo. */
+export function proxySignals(client: ContainerdClient, id: string): () => void {
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  for (const sig of PROXIED) {
+    const h = () => void client.tasks.kill(id, constants.signals[sig]).catch(() => undefined);
+    handlers.set(sig, h);
+    process.on(sig, h);
+  }
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+}
+
 export interface AttachOptions {
   stdin: boolean;
   sigProxy: boolean;
   /** Only log entries from this run (unix nanos): earlier runs of a restarted container are history. */
   sinceNanos: bigint;
+  /** Parsed --detach-keys (only typed keys at a terminal detach). */
+  detachKeys?: Buffer;
 }
 
+/** Copies the attach socket's frames to stdout/stderr; settles at the socket's EOF. */
+export function pipeFrames(
+  socket: Socket,
+  out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<void> {
+  const decoder = new FrameDecoder((stream, data) => {
+    const to = stream === 2 ? out.stderr : out.stdout;
+    if (!to.write(data)) {
+      socket.pause();
+      to.once('drain', () => socket.resume());
+    }
+  });
+  return new Promise<void>((resolve) => {
+    socket.on('data', (d: Buffer) => decoder.push(d));
+    socket.once('end', resolve);
+    socket.once('close', () => resolve());
+    socket.once('error', () => resolve());
+  });
+}
+
+/** The sessions whose output comes from the monitor's socket (a terminal): run -t, start -a on -t. */
+async function attachSessionAndWait(
+  ctx: RuntimeContext,
+  found: Found,
+  started: Started & { output: Socket },
+  opts: AttachOptions,
+): Promise<number | 'detached'> {
+  const client = await ctx.client();
+  const outputDone = pipeFrames(started.output, { stdout: ctx.stdio.stdout, stderr: ctx.stdio.stderr });
+  const end = await runSession(ctx, {
+    tty: found.record.tty,
+    stdinPath: opts.stdin ? started.stdinPath : undefined,
+    closeStdin: () => client.tasks.closeIO(found.id),
+    detachKeys: opts.detachKeys ?? parseDetachKeys(DEFAULT_DETACH_KEYS),
+    resize: (s) => client.tasks.resizePty(found.id, s.width, s.height),
+    outputDone,
+  });
+  if (end === 'detached') {
+    started.output.destroy();
+    return 'detached';
+  }
+  try {
+    return (await started.exited).exitStatus;
+  } catch {
+    return (await finalizeExit(ctx, found)).exitCode;
+  }
+}
+
+/** The container's exit status, or 'detached' when the user typed the detach keys. */
 export async function attachAndWait(
   ctx: RuntimeContext,
   found: Found,
   started: Started,
   opts: AttachOptions,
-): Promise<number> {
+): Promise<number | 'detached'> {
+  if (started.output) {
+    const output = started.output;
+    let detached = false;
+    try {
+      const result = await attachSessionAndWait(ctx, found, { ...started, output }, opts);
+      if (result === 'detached') {
+        detached = true;
+        return result;
+      }
+      const state = await finalizeExit(ctx, found);
+      return state.status === 'exited' ? state.exitCode : result;
+    } finally {
+      // Detached: the container lives on, and its exit hook (this client is going away) records the exit.
+      if (!detached && found.record.autoRemove) await autoRemove(ctx, found);
+      else await rm(attachPidFile(found.files.dir), { force: true });
+    }
+  }
   const client = await ctx.client();
   const { readLogs } = await import('../logs/jsonfile.js');
   const abort = new AbortController();
@@ -61,15 +149,7 @@ export async function attachAndWait(
     });
   }
 
-  const handlers = new Map<NodeJS.Signals, () => void>();
-  if (opts.sigProxy) {
-    const { constants } = await import('node:os');
-    for (const sig of PROXIED) {
-      const h = () => void client.tasks.kill(found.id, constants.signals[sig]).catch(() => undefined);
-      handlers.set(sig, h);
-      process.on(sig, h);
-    }
-  }
+  const unproxy = opts.sigProxy ? proxySignals(client, found.id) : () => undefined;
   // Whatever fails after the container ran, --rm still removes it: no error path may leave it behind.
   try {
     let code: number;
@@ -79,7 +159,7 @@ export async function attachAndWait(
       // The exit hook may have deleted the task first; its record has the status.
       code = (await finalizeExit(ctx, found)).exitCode;
     } finally {
-      for (const [sig, h] of handlers) process.off(sig, h);
+      unproxy();
     }
     // The monitor writes the marker after the last line; don't wait forever on a monitor that died.
     const guard = setTimeout(() => abort.abort(), 10_000);
@@ -92,4 +172,60 @@ export async function attachAndWait(
     if (found.record.autoRemove) await autoRemove(ctx, found);
     else await rm(attachPidFile(found.files.dir), { force: true });
   }
+}
+
+/**
+ * `attach`: this terminal to a running container's stdio, through the monitor's socket (output as
+ * it is produced, no history) and the stdin FIFO of containers created with -i.
+ */
+export async function attachToContainer(
+  ctx: RuntimeContext,
+  ref: string,
+  opts: { noStdin: boolean; sigProxy: boolean; detachKeys?: string },
+): Promise<void> {
+  const keys = parseDetachKeys(opts.detachKeys || DEFAULT_DETACH_KEYS);
+  const found = await findContainer(ctx, ref);
+  const client = await ctx.client();
+  const task = await getTask(client, found.id);
+  if (task?.status === 'PAUSED' || task?.status === 'PAUSING')
+    throw new ConflictError('You cannot attach to a paused container, unpause it first');
+  if (task?.status !== 'RUNNING')
+    throw new ConflictError('You cannot attach to a stopped container, start it first');
+  const state = await found.files.readState();
+  if (!state.attachSocket)
+    throw new ConflictError(
+      `Error response from daemon: container ${found.id} was started by an older tsdock without an attach socket: restart it to attach`,
+    );
+  const withStdin = !opts.noStdin && found.record.interactive;
+  checkTty(ctx.stdio.stdin, withStdin, found.record.tty);
+  const socket = await connectAttach(state.attachSocket).catch(() => {
+    throw new ConflictError('You cannot attach to a stopped container, start it first');
+  });
+  const waited = client.tasks.wait(found.id);
+  waited.catch(() => undefined);
+  const unproxy = opts.sigProxy && !found.record.tty ? proxySignals(client, found.id) : () => undefined;
+  let end;
+  try {
+    end = await runSession(ctx, {
+      tty: found.record.tty,
+      // A container's stdin outlives one attached client (Docker's StdinOnce is false here).
+      stdinPath: withStdin ? state.stdinPath : undefined,
+      detachKeys: keys,
+      resize: (s) => client.tasks.resizePty(found.id, s.width, s.height),
+      outputDone: pipeFrames(socket, { stdout: ctx.stdio.stdout, stderr: ctx.stdio.stderr }),
+    });
+  } finally {
+    unproxy();
+  }
+  if (end === 'detached') {
+    socket.destroy();
+    throw new DetachedError('read escape sequence');
+  }
+  let code: number;
+  try {
+    code = (await waited).exitStatus;
+  } catch {
+    code = (await finalizeExit(ctx, found)).exitCode;
+  }
+  if (code !== 0) throw new ContainerExit(code);
 }

@@ -24,7 +24,7 @@ import { resolveUser } from './rootfs.js';
 import { runSession } from './session.js';
 import { makeFifos, openFifoReader } from './stdio.js';
 import { findContainer, getTask } from './store.js';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys, type TerminalSize } from './tty.js';
+import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys, type TerminalSize } from './tty.js';
 
 export interface ExecRequest {
   container: string;
@@ -130,6 +130,7 @@ export function classifyExecError(message: string): TsdockError {
 
 export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Promise<void> {
   const detachKeys = parseDetachKeys(req.detachKeys || DEFAULT_DETACH_KEYS);
+  if (!req.detach) checkTty(ctx.stdio.stdin, req.interactive, req.tty);
   const extraEnv = execEnv(req, process.env);
   const found = await findContainer(ctx, req.container);
   const client = await ctx.client();

@@ -7,10 +7,17 @@ import { autoRemove } from './remove.js';
 import { exitHookCommand, startContainer } from './start.js';
 import { handOverRestart } from './restart-policy.js';
 import { findContainer } from './store.js';
+import { checkTty, parseDetachKeys } from './tty.js';
 
 export interface RunRequest extends CreateRequest {
   detach: boolean;
   sigProxy: boolean;
+  detachKeys?: string;
+}
+
+function localSize(ctx: RuntimeContext): { width: number; height: number } | undefined {
+  const out = ctx.stdio.stdout as NodeJS.WriteStream;
+  return out.isTTY && out.columns && out.rows ? { width: out.columns, height: out.rows } : undefined;
 }
 
 function nowNanos(): bigint {
@@ -21,6 +28,8 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   if (req.detach && req.flags.attach && req.flags.attach.length > 0) {
     throw new UsageError('Conflicting options: -a and -d');
   }
+  const keys = req.detachKeys ? parseDetachKeys(req.detachKeys) : undefined;
+  if (!req.detach) checkTty(ctx.stdio.stdin, Boolean(req.flags.interactive), Boolean(req.flags.tty));
   let found;
   try {
     found = await createContainer(ctx, req);
@@ -33,6 +42,8 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     started = await startContainer(ctx, found, {
       stdin: found.record.interactive && !req.detach,
       attach: !req.detach,
+      attachOutput: found.record.tty && !req.detach,
+      consoleSize: localSize(ctx),
     });
   } catch (err) {
     // Docker keeps the failed container (Created, ExitCode 126/127) unless --rm was given.
@@ -47,7 +58,11 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     stdin: found.record.interactive,
     sigProxy: req.sigProxy,
     sinceNanos: since,
+    detachKeys: keys,
   });
+  // Docker's run says nothing on detach and exits 0; the container keeps running (and its exit
+  // hook, with this client gone, records the exit and applies the restart policy).
+  if (code === 'detached') return;
   await handOverRestart(ctx, found, exitHookCommand(ctx, found.id));
   if (code !== 0) throw new ContainerExit(code);
 }
@@ -60,21 +75,32 @@ export async function createOnly(ctx: RuntimeContext, req: CreateRequest): Promi
 export async function startContainers(
   ctx: RuntimeContext,
   refs: string[],
-  opts: { attach: boolean; interactive: boolean },
+  opts: { attach: boolean; interactive: boolean; detachKeys?: string },
 ): Promise<void> {
   if ((opts.attach || opts.interactive) && refs.length > 1) {
     throw new UsageError('you cannot start and attach multiple containers at once');
   }
   if (opts.attach || opts.interactive) {
+    const keys = opts.detachKeys ? parseDetachKeys(opts.detachKeys) : undefined;
     const found = await findContainer(ctx, refs[0]!);
+    checkTty(ctx.stdio.stdin, opts.interactive, found.record.tty);
     const since = nowNanos();
-    const started = await startContainer(ctx, found, { stdin: opts.interactive, attach: true });
+    const started = await startContainer(ctx, found, {
+      stdin: opts.interactive,
+      attach: true,
+      attachOutput: found.record.tty,
+      consoleSize: localSize(ctx),
+    });
     if (!started) return;
     const code = await attachAndWait(ctx, found, started, {
       stdin: opts.interactive,
       sigProxy: true,
       sinceNanos: since,
+      detachKeys: keys,
     });
+    // Docker's run says nothing on detach and exits 0; the container keeps running (and its exit
+    // hook, with this client gone, records the exit and applies the restart policy).
+    if (code === 'detached') return;
     await handOverRestart(ctx, found, exitHookCommand(ctx, found.id));
     if (code !== 0) throw new ContainerExit(code);
     return;

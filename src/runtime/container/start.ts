@@ -17,6 +17,7 @@ import {
 } from '../errors.js';
 import { startMonitor, stopMonitor, monitorPath } from '../logs/monitor.js';
 import { finalizeExit } from './exit.js';
+import { connectAttach } from './stdio.js';
 import { getTask, type Found } from './store.js';
 
 export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
@@ -59,13 +60,26 @@ export interface Started {
   stdinPath?: string;
   /** The monitor creates this after the last log line is written. */
   exitMarker: string;
+  /**
+   * With `attachOutput`: connected to the monitor's attach socket before the process started, so
+   * it carries all of the raw output (stdcopy frames); EOF after the last byte.
+   */
+  output?: import('node:net').Socket;
 }
 
 export async function startContainer(
   ctx: RuntimeContext,
   found: Found,
-  /** restart: started by the restart policy (the count goes on); otherwise a user's start resets it, as Docker's. */
-  opts: { stdin: boolean; attach?: boolean; restart?: boolean },
+  opts: {
+    stdin: boolean;
+    attach?: boolean;
+    /** Started by the restart policy (the count goes on); otherwise a user's start resets it, as Docker's. */
+    restart?: boolean;
+    /** Read the output from the monitor's socket (interactive sessions) rather than the log. */
+    attachOutput?: boolean;
+    /** The pty's size, set between create and start so the process never sees 0x0. */
+    consoleSize?: { width: number; height: number };
+  },
 ): Promise<Started | undefined> {
   const client = await ctx.client();
   // The daemon does not mount a container's snapshot itself: the client hands the mounts over.
@@ -81,15 +95,22 @@ export async function startContainer(
     monPath: monitorPath(),
     dir: found.files.dir,
     logPath: record.logPath,
-    stdin: opts.stdin,
+    // Docker's OpenStdin: a -i container's stdin stays open for whoever attaches, even when
+    // started detached.
+    stdin: opts.stdin || record.interactive,
+    // With a terminal the pty is the only stream: the shim never opens a stderr FIFO.
+    stderr: !record.tty,
+    attachSocket: true,
     maxSize: record.logOpts.maxSize,
     maxFile: record.logOpts.maxFile,
     exitCmd: exitHookCommand(ctx, found.id),
     attachPidFile: attachPidFile(found.files.dir),
   });
   const state = await found.files.readState();
+  let output: Started['output'];
   let pid: number;
   try {
+    if (opts.attachOutput && mon.attachSocket) output = await connectAttach(mon.attachSocket);
     const created = await client.tasks.create({
       containerId: found.id,
       rootfs,
@@ -100,6 +121,7 @@ export async function startContainer(
     });
     pid = created.pid;
   } catch (err) {
+    output?.destroy();
     stopMonitor(mon.pid);
     const failure =
       err instanceof TsdockError && !(err instanceof NotFoundError) ? classifyStartError(err.message) : err;
@@ -125,6 +147,8 @@ export async function startContainer(
   state.oomKilled = false; // Docker clears it when the container starts again
   state.monitorPid = mon.pid;
   state.exitMarker = mon.exitMarker;
+  state.attachSocket = mon.attachSocket;
+  state.stdinPath = mon.stdinPath;
   state.stoppedByUser = false;
   if (!opts.restart) {
     state.restartCount = 0;
@@ -132,8 +156,13 @@ export async function startContainer(
   }
   await found.files.writeState(state);
   try {
+    if (record.tty && opts.consoleSize) {
+      const { width, height } = opts.consoleSize;
+      await client.tasks.resizePty(found.id, width, height).catch(() => undefined);
+    }
     await client.tasks.start(found.id);
   } catch (err) {
+    output?.destroy();
     await client.tasks.delete(found.id).catch(() => undefined);
     stopMonitor(mon.pid);
     state.status = 'created';
@@ -141,5 +170,5 @@ export async function startContainer(
     await found.files.writeState(state);
     throw err instanceof TsdockError ? classifyStartError(err.message) : err;
   }
-  return { pid, exited, stdinPath: mon.stdinPath, exitMarker: mon.exitMarker };
+  return { pid, exited, stdinPath: mon.stdinPath, exitMarker: mon.exitMarker, output };
 }

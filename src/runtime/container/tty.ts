@@ -2,7 +2,7 @@
  * The local side of an interactive session: Docker's detach-key syntax and matcher (pure), and the
  * terminal itself — raw mode restored on every way out, and the window size followed.
  */
-import { UsageError } from '../errors.js';
+import { NotATerminalError, UsageError } from '../errors.js';
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
@@ -66,6 +66,12 @@ export class DetachMatcher {
     }
     return { forward: Buffer.from(out), detach: false };
   }
+}
+
+/** docker/cli's CheckTty: -it needs a terminal to read keys from. */
+export function checkTty(stdin: NodeJS.ReadableStream, attachStdin: boolean, tty: boolean): void {
+  if (attachStdin && tty && !(stdin as NodeJS.ReadStream).isTTY)
+    throw new NotATerminalError('the input device is not a TTY');
 }
 
 export interface TerminalSize {

@@ -16,6 +16,10 @@ export interface MonitorOptions {
   dir: string;
   logPath: string;
   stdin: boolean;
+  /** false with a terminal: the pty is one stream, the shim never opens a stderr FIFO. */
+  stderr?: boolean;
+  /** Serve the raw output on an abstract unix socket (see tsdock-mon.c) for interactive clients. */
+  attachSocket?: boolean;
   maxSize?: number;
   maxFile?: number;
   /** Run by the monitor (in its place) once stdout and stderr both ended. */
@@ -28,7 +32,10 @@ export interface Monitor {
   pid: number;
   stdinPath?: string;
   stdoutPath: string;
+  /** Empty when the monitor reads stdout only. */
   stderrPath: string;
+  /** The abstract socket's name (without the leading NUL). */
+  attachSocket?: string;
   /** Created by the monitor after the last log line of this run is written. */
   exitMarker: string;
 }
@@ -76,15 +83,17 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   // Unique per start: a restarted container must not reuse FIFOs a previous shim may still hold.
   const tag = randomBytes(4).toString('hex');
   const stdoutPath = join(ioDir, `stdout-${tag}`);
-  const stderrPath = join(ioDir, `stderr-${tag}`);
+  const stderrPath = opts.stderr === false ? '' : join(ioDir, `stderr-${tag}`);
   const stdinPath = opts.stdin ? join(ioDir, `stdin-${tag}`) : undefined;
   const exitMarker = join(ioDir, `exited-${tag}`);
+  const attachSocket = opts.attachSocket
+    ? `tsdock-attach/${tag}${randomBytes(8).toString('hex')}`
+    : undefined;
 
   const args = [
     '--stdout',
     stdoutPath,
-    '--stderr',
-    stderrPath,
+    ...(stderrPath ? ['--stderr', stderrPath] : []),
     '--log',
     opts.logPath,
     '--exit-marker',
@@ -94,6 +103,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   if (opts.maxSize !== undefined) args.push('--max-size', String(opts.maxSize));
   if (opts.maxFile !== undefined) args.push('--max-file', String(opts.maxFile));
   if (opts.attachPidFile) args.push('--attach-pidfile', opts.attachPidFile);
+  if (attachSocket) args.push('--attach-socket', attachSocket);
   if (opts.exitCmd?.length) args.push('--', ...opts.exitCmd);
 
   const child = spawn(opts.monPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -136,7 +146,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
     });
   });
   child.unref();
-  return { pid, stdinPath, stdoutPath, stderrPath, exitMarker };
+  return { pid, stdinPath, stdoutPath, stderrPath, exitMarker, attachSocket };
 }
 
 /** For failure paths before the task runs: the monitor flushes what it has and exits. */

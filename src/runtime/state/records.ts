@@ -44,6 +44,10 @@ export interface ContainerRunState {
   monitorPid?: number;
   /** Created by the monitor once the last log line of the current run is written. */
   exitMarker?: string;
+  /** The monitor's abstract attach socket for this run (`attach`, interactive sessions). */
+  attachSocket?: string;
+  /** The stdin FIFO of this run, when the container was created with -i. */
+  stdinPath?: string;
   /** Set when the user stopped it (restart policies must not bring it back). */
   stoppedByUser?: boolean;
   /** The restart back-off after the last exit (moby's restartmanager timeout), 0 after a user start. */

@@ -1,0 +1,24 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Attach extends TsdockCommand {
+  static override description =
+    'Attach local standard input, output, and error streams to a running container';
+  static override aliases = ['container:attach'];
+  static override flags = {
+    'detach-keys': Flags.string({ description: 'Override the key sequence for detaching a container' }),
+    'no-stdin': Flags.boolean({ description: 'Do not attach STDIN' }),
+    'sig-proxy': Flags.boolean({ description: 'Proxy all received signals to the process', default: true }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER', summary: Attach.description });
+    const { attachToContainer } = await import('../runtime/container/attach.js');
+    await attachToContainer(this.ctx, args[0]!, {
+      noStdin: flags['no-stdin'] as boolean,
+      sigProxy: flags['sig-proxy'] as boolean,
+      detachKeys: flags['detach-keys'] as string | undefined,
+    });
+  }
+}
