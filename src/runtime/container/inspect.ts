@@ -31,11 +31,18 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
   // container's lock right now. Waiting for that lock gives the real exit code instead of a guess.
   const recording = !task && ['running', 'paused', 'restarting'].includes(first.status);
   const recorded = recording ? await withLock(found.files.dir, () => found.files.readState()) : first;
-  const s = liveState(recorded, task);
+  let s = liveState(recorded, task);
   // Stopped but not yet recorded (the exit hook runs a moment later): the cgroup still says whether
   // the OOM killer ended it, until the task is deleted.
-  if (task?.status === 'STOPPED' && recorded.status === 'running')
+  if (task?.status === 'STOPPED' && recorded.status === 'running') {
     s.oomKilled = wasOomKilled(cgroupPathOf(found.record));
+    // No count may mean the cgroup is already gone: finalizeExit deleted the task (under the lock)
+    // after our Get, and its record, written under that lock, has the status read before the delete.
+    if (!s.oomKilled) {
+      const now = await withLock(found.files.dir, () => found.files.readState());
+      if (now.status !== 'running') s = liveState(now, undefined);
+    }
+  }
   const r = found.record;
   const dir = found.files.dir;
   const hostConfig = r.hostConfig;
