@@ -80,4 +80,7 @@ export async function killContainer(
   state.stoppedByUser = true;
   await found.files.writeState(state);
   await client.tasks.kill(found.id, signal, { all: signal === SIGKILL });
+  // A frozen process gets its signal only when thawed (moby resumes after a kill, too).
+  if (task.status === 'PAUSED' && signal === SIGKILL)
+    await client.tasks.resume(found.id).catch(() => undefined);
 }

@@ -1,0 +1,14 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Pause extends TsdockCommand {
+  static override description = 'Pause all processes within one or more containers';
+  static override aliases = ['container:pause'];
+  static override usage = 'pause CONTAINER [CONTAINER...]';
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]', summary: Pause.description });
+    const { pauseContainers } = await import('../runtime/container/pause.js');
+    await pauseContainers(this.ctx, args);
+  }
+}

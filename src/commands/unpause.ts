@@ -1,0 +1,14 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Unpause extends TsdockCommand {
+  static override description = 'Unpause all processes within one or more containers';
+  static override aliases = ['container:unpause'];
+  static override usage = 'unpause CONTAINER [CONTAINER...]';
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]', summary: Unpause.description });
+    const { unpauseContainers } = await import('../runtime/container/pause.js');
+    await unpauseContainers(this.ctx, args);
+  }
+}

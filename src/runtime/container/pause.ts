@@ -1,0 +1,34 @@
+/**
+ * `pause`/`unpause`: containerd's task Pause/Resume, i.e. the cgroup freezer. Nothing is recorded:
+ * ps and inspect read the task's PAUSED status from containerd (liveState).
+ */
+import type { RuntimeContext } from '../context.js';
+import { ConflictError } from '../errors.js';
+import { forEachContainer } from './batch.js';
+import { getTask, type Found } from './store.js';
+
+async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
+  const client = await ctx.client();
+  const task = await getTask(client, found.id);
+  if (task?.status === 'PAUSED' || task?.status === 'PAUSING')
+    throw new ConflictError(`Error response from daemon: Container ${found.id} is already paused`);
+  if (!task || task.status !== 'RUNNING')
+    throw new ConflictError(`Error response from daemon: Container ${found.id} is not running`);
+  await client.tasks.pause(found.id);
+}
+
+async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
+  const client = await ctx.client();
+  const task = await getTask(client, found.id);
+  if (task?.status !== 'PAUSED' && task?.status !== 'PAUSING')
+    throw new ConflictError(`Error response from daemon: Container ${found.id} is not paused`);
+  await client.tasks.resume(found.id);
+}
+
+export function pauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
+  return forEachContainer(ctx, refs, (f) => pauseOne(ctx, f));
+}
+
+export function unpauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
+  return forEachContainer(ctx, refs, (f) => unpauseOne(ctx, f));
+}
