@@ -25,6 +25,7 @@ import { ContainerFiles, initialState, type ContainerRecord } from '../state/rec
 import { writeJsonAtomic } from '../state/files.js';
 import { CREATING_FILE, LEASE_PID_LABEL, repairState } from '../state/repair.js';
 import { randomName } from './namesgen.js';
+import { findInitBinary } from './init.js';
 import { resolveUser } from './rootfs.js';
 import { nameStore, statePaths, NAME_LABEL, type Found } from './store.js';
 import { signalName, parseSignal } from './signals.js';
@@ -158,6 +159,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           },
           cgroupsPath: cgroupPath,
           cgroupVersion: detectCgroupVersion(),
+          initBinary: opts.init ? findInitBinary() : undefined,
         });
         const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
         const record: ContainerRecord = {

@@ -1,0 +1,29 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Events extends TsdockCommand {
+  static override description = 'Get real time events from the server';
+  static override aliases = ['system:events'];
+  static override flags = {
+    filter: Flags.string({
+      char: 'f',
+      multiple: true,
+      description: 'Filter output based on conditions provided',
+    }),
+    format: Flags.string({ description: 'Format output using a custom template' }),
+    since: Flags.string({ description: 'Show all events created since timestamp' }),
+    until: Flags.string({ description: 'Stream events until this timestamp' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { exact: 0, usage: '[OPTIONS]', summary: Events.description });
+    const { streamEvents } = await import('../runtime/events/stream.js');
+    await streamEvents(this.ctx, {
+      filters: (flags.filter as string[] | undefined) ?? [],
+      format: flags.format as string | undefined,
+      since: flags.since as string | undefined,
+      until: flags.until as string | undefined,
+    });
+  }
+}

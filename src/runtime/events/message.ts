@@ -1,0 +1,202 @@
+/**
+ * containerd's events as Docker's events.Message (pure): which topics Docker reports, under which
+ * action, with which attributes; Docker's filters; the CLI's one-line rendering.
+ */
+import { RequestError, UsageError } from '../errors.js';
+
+export interface ContainerInfo {
+  name: string;
+  /** The image as the user gave it (Config.Image). */
+  image: string;
+  labels: Record<string, string>;
+}
+
+export interface EventMessage {
+  Status: string;
+  ID: string;
+  From: string;
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  Scope: string;
+  Time: number;
+  TimeNano: bigint;
+}
+
+export interface RawEvent {
+  topic: string;
+  timestamp: Date;
+  /** Nanoseconds within the timestamp's second when known (containerd's Timestamp.nanos). */
+  nanos?: number;
+  decoded?: Record<string, unknown>;
+}
+
+/** The container id an event is about, or undefined for events Docker does not report. */
+export function eventContainerId(e: RawEvent): string | undefined {
+  const d = e.decoded ?? {};
+  if (e.topic.startsWith('/containers/')) return (d.id as string | undefined) || undefined;
+  if (e.topic.startsWith('/tasks/')) return (d.containerId as string | undefined) || undefined;
+  return undefined;
+}
+
+function action(e: RawEvent, id: string): { action: string; extra?: Record<string, string> } | undefined {
+  const d = e.decoded ?? {};
+  switch (e.topic) {
+    case '/containers/create':
+      return { action: 'create' };
+    case '/containers/delete':
+      return { action: 'destroy' };
+    case '/tasks/start':
+      return { action: 'start' };
+    case '/tasks/exit': {
+      const exitCode = String((d.exitStatus as number | undefined) ?? 0);
+      // The init process's id is the container's; anything else is an exec.
+      if (!d.id || d.id === id) return { action: 'die', extra: { exitCode } };
+      return { action: 'exec_die', extra: { execID: String(d.id), exitCode } };
+    }
+    case '/tasks/paused':
+      return { action: 'pause' };
+    case '/tasks/resumed':
+      return { action: 'unpause' };
+    case '/tasks/oom':
+      return { action: 'oom' };
+    default:
+      return undefined;
+  }
+}
+
+/** A value that prints as Docker's message in {{json .}} (json tags), with Go field names for templates. */
+export function toMessage(e: RawEvent, info: ContainerInfo): EventMessage | undefined {
+  const id = eventContainerId(e);
+  if (!id) return undefined;
+  const a = action(e, id);
+  if (!a) return undefined;
+  const seconds = Math.floor(e.timestamp.getTime() / 1000);
+  const nanos = e.nanos ?? (e.timestamp.getTime() % 1000) * 1_000_000;
+  const msg: EventMessage = {
+    Status: a.action,
+    ID: id,
+    From: info.image,
+    Type: 'container',
+    Action: a.action,
+    Actor: { ID: id, Attributes: { ...info.labels, ...a.extra, image: info.image, name: info.name } },
+    Scope: 'local',
+    Time: seconds,
+    TimeNano: BigInt(seconds) * 1_000_000_000n + BigInt(nanos),
+  };
+  Object.defineProperty(msg, 'toJSON', {
+    enumerable: false,
+    value: () => ({
+      status: msg.Status,
+      id: msg.ID,
+      from: msg.From,
+      Type: msg.Type,
+      Action: msg.Action,
+      Actor: msg.Actor,
+      scope: msg.Scope,
+      time: msg.Time,
+      timeNano: msg.TimeNano,
+    }),
+  });
+  return msg;
+}
+
+/** RFC3339NanoFixed in the local time zone, as the CLI prints it. */
+export function formatEventTime(timeNano: bigint, tzOffsetMinutes = new Date().getTimezoneOffset()): string {
+  const ms = Number(timeNano / 1_000_000n);
+  const local = new Date(ms - tzOffsetMinutes * 60_000);
+  const base = local.toISOString().slice(0, 19);
+  const frac = (timeNano % 1_000_000_000n).toString().padStart(9, '0');
+  let zone = 'Z';
+  if (tzOffsetMinutes !== 0) {
+    const east = -tzOffsetMinutes;
+    const abs = Math.abs(east);
+    zone = `${east >= 0 ? '+' : '-'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  }
+  return `${base}.${frac}${zone}`;
+}
+
+/** docker/cli's printOutput: time, type, action, actor, then the attributes sorted by key. */
+export function formatEventLine(m: EventMessage, tzOffsetMinutes?: number): string {
+  const attrs = Object.keys(m.Actor.Attributes)
+    .sort()
+    .map((k) => `${k}=${m.Actor.Attributes[k]}`);
+  const tail = attrs.length ? ` (${attrs.join(', ')})` : '';
+  return `${formatEventTime(m.TimeNano, tzOffsetMinutes)} ${m.Type} ${m.Action} ${m.Actor.ID}${tail}\n`;
+}
+
+export type EventFilters = Map<string, string[]>;
+
+const FILTER_KEYS = new Set(['container', 'event', 'type', 'label', 'image']);
+const UNSUPPORTED = new Set([
+  'config',
+  'daemon',
+  'network',
+  'node',
+  'plugin',
+  'scope',
+  'secret',
+  'service',
+  'volume',
+]);
+
+/** `--filter key=value`, repeatable; the same key twice is an OR, different keys AND (moby's filters). */
+export function parseEventFilters(raw: string[]): EventFilters {
+  const out: EventFilters = new Map();
+  for (const f of raw) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new UsageError(`bad format of filter (expected name=value)`);
+    const key = f.slice(0, eq).toLowerCase();
+    if (!FILTER_KEYS.has(key) && !UNSUPPORTED.has(key))
+      throw new RequestError(`Error response from daemon: Invalid filter '${key}'`);
+    out.set(key, [...(out.get(key) ?? []), f.slice(eq + 1)]);
+  }
+  return out;
+}
+
+/** Repository and tag of an image reference, for Docker's image filter (a bare name means :latest). */
+function imageKey(ref: string): string {
+  const at = ref.indexOf('@');
+  const base = at >= 0 ? ref.slice(0, at) : ref;
+  const slash = base.lastIndexOf('/');
+  const colon = base.lastIndexOf(':');
+  const withTag = colon > slash ? base : `${base}:latest`;
+  return withTag.replace(/^docker\.io\/(library\/)?/, '');
+}
+
+export function matchesFilters(m: EventMessage, filters: EventFilters): boolean {
+  for (const [key, values] of filters) {
+    const any = (pred: (v: string) => boolean) => values.some(pred);
+    const a = m.Actor.Attributes;
+    switch (key) {
+      case 'type':
+        if (!any((v) => v === m.Type)) return false;
+        break;
+      case 'event':
+        if (!any((v) => v === m.Action || m.Action.split(':')[0] === v)) return false;
+        break;
+      case 'container':
+        // moby's FuzzyMatch: exact or prefix, of the id or the name.
+        if (!any((v) => m.Actor.ID.startsWith(v) || (a.name !== undefined && a.name.startsWith(v))))
+          return false;
+        break;
+      case 'image':
+        if (!any((v) => a.image !== undefined && imageKey(a.image) === imageKey(v))) return false;
+        break;
+      case 'label':
+        // Every label filter must match (moby's MatchKVList).
+        if (
+          !values.every((v) => {
+            const eq = v.indexOf('=');
+            return eq < 0 ? a[v] !== undefined : a[v.slice(0, eq)] === v.slice(eq + 1);
+          })
+        )
+          return false;
+        break;
+      default:
+        // Object types tsdock has no events for: nothing matches.
+        return false;
+    }
+  }
+  return true;
+}
