@@ -192,6 +192,18 @@ describe('tty and attach', function () {
       });
     }
 
+    it('run -t proxies signals too (the container has a terminal, this client has none)', async () => {
+      const n = name();
+      const fg = cliAsync(['run', ...NET, '--name', n, '-t', img(), ...trap]);
+      let out = '';
+      fg.child.stdout!.on('data', (d) => (out += d));
+      await until(() => out.includes('ready'), 15_000, 'ready');
+      fg.child.kill('SIGTERM');
+      const r = await fg.done;
+      expect(r.stdout).to.equal('ready\r\ngot-TERM\r\n');
+      expect(r.code).to.equal(3);
+    });
+
     it('--sig-proxy=false: the client dies of the signal, the container keeps running', async () => {
       const n = name();
       const fg = cliAsync(['run', ...NET, '--name', n, '--sig-proxy=false', img(), ...trap]);

@@ -80,14 +80,17 @@ async function attachSessionAndWait(
 ): Promise<number | 'detached'> {
   const client = await ctx.client();
   const outputDone = pipeFrames(started.output, { stdout: ctx.stdio.stdout, stderr: ctx.stdio.stderr });
+  // docker/cli's run proxies signals with a terminal too (attach does not).
+  const unproxy = opts.sigProxy ? proxySignals(client, found.id) : () => undefined;
   const end = await runSession(ctx, {
+    proxiesSignals: opts.sigProxy,
     tty: found.record.tty,
     stdinPath: opts.stdin ? started.stdinPath : undefined,
     closeStdin: () => client.tasks.closeIO(found.id),
     detachKeys: opts.detachKeys ?? parseDetachKeys(DEFAULT_DETACH_KEYS),
     resize: (s) => client.tasks.resizePty(found.id, s.width, s.height),
     outputDone,
-  });
+  }).finally(unproxy);
   if (end === 'detached') {
     started.output.destroy();
     return 'detached';

@@ -18,6 +18,8 @@ export interface SessionSpec {
   resize?: (size: TerminalSize) => Promise<void>;
   /** Settles when all of the process's output has been written out. */
   outputDone: Promise<unknown>;
+  /** Signals are proxied to the container: they must not end this client. */
+  proxiesSignals?: boolean;
 }
 
 export type SessionEnd = 'done' | 'detached';
@@ -35,7 +37,7 @@ export async function runSession(ctx: RuntimeContext, spec: SessionSpec): Promis
   try {
     if (spec.tty && term.isTTY) {
       term.makeRaw();
-      for (const sig of FATAL) {
+      for (const sig of spec.proxiesSignals ? [] : FATAL) {
         const h = () => {
           term.restore();
           process.exit(128 + constants.signals[sig]);
