@@ -22,7 +22,7 @@ async function until(fn: () => boolean, ms = 10_000, what = 'condition'): Promis
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 /** The line printed after the CLI exited: its status, then the terminal's mode. */
-const AFTER = /RC=(\d+)\n(.*)\n/;
+const AFTER = /RC=(\d+)\n(\S[^\n]*)\n/;
 
 /** Waits for the CLI to end; checks the terminal is cooked again (canonical, echo, signals); the status. */
 async function exited(t: TmuxSession): Promise<number> {
