@@ -96,10 +96,15 @@ describe('exec', function () {
     expect(ok(['exec', '-u', '1234:4321', ctr, 'sh', '-c', 'id -u; id -g'])).to.equal('1234\n4321\n');
     const bad = cli(['exec', '-u', 'nosuchuser', ctr, 'true']);
     expect(bad.code).to.not.equal(0);
-    expect(bad.stderr).to.match(/unable to find user nosuchuser: no matching entries in passwd file/);
+    // docker/cli prints exec start failures on stdout (they come in the attach stream); tsdock: stderr.
+    expect(target === 'docker' ? bad.stdout : bad.stderr).to.match(
+      /unable to find user nosuchuser: no matching entries in passwd file/,
+    );
   });
 
-  it('--privileged gives the process every capability', () => {
+  it('--privileged gives the process every capability', function () {
+    // This host's root lacks a capability in its bounding set: dockerd asks runc for all and fails.
+    if (target === 'docker') this.skip();
     const capEff = (args: string[]) =>
       /CapEff:\s*([0-9a-f]+)/.exec(ok(['exec', ...args, ctr, 'cat', '/proc/self/status']))![1]!;
     const plain = BigInt(`0x${capEff([])}`);
@@ -142,12 +147,13 @@ describe('exec', function () {
 
   it('127 for a missing command, 126 for one that cannot be run', () => {
     const missing = cli(['exec', ctr, 'nosuchcommand']);
-    expect(missing.stdout).to.equal('');
-    expect(missing.stderr).to.match(/executable file not found in \$PATH/);
+    expect(target === 'docker' ? missing.stdout : missing.stderr).to.match(
+      /executable file not found in \$PATH/,
+    );
     if (target === 'tsdock') expect(missing.code).to.equal(127); // dockerd 20.10 says 126, newer ones 127
     const notExec = cli(['exec', ctr, '/etc']);
     expect(notExec.code).to.equal(126);
-    expect(notExec.stderr).to.match(/permission denied/);
+    expect(target === 'docker' ? notExec.stdout : notExec.stderr).to.match(/permission denied/);
   });
 
   it('a stopped container: "is not running", exit 1; an unknown one: No such container', () => {
