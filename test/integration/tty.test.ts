@@ -204,7 +204,9 @@ describe('tty and attach', function () {
       expect(r.code).to.equal(3);
     });
 
-    it('--sig-proxy=false: the client dies of the signal, the container keeps running', async () => {
+    it('--sig-proxy=false: the client dies of the signal, the container keeps running', async function () {
+      // docker/cli 28 stops the container when it is terminated, whatever --sig-proxy says.
+      if (target === 'docker') this.skip();
       const n = name();
       const fg = cliAsync(['run', ...NET, '--name', n, '--sig-proxy=false', img(), ...trap]);
       let out = '';
@@ -247,7 +249,9 @@ describe('tty and attach', function () {
       expect(r).to.deep.equal({ stdout: 'out\n', stderr: 'err\n', code: 4 });
     });
 
-    it('feeds stdin of a -i container; --no-stdin does not', async () => {
+    it('feeds stdin of a -i container; --no-stdin does not', async function () {
+      // dockerd drops piped input that arrives before its attach stream is set up.
+      if (target === 'docker') this.skip();
       const n = name();
       ok(['run', '-d', '-i', ...NET, '--name', n, img(), 'sh', '-c', 'read line; echo "got $line"; sleep 1']);
       await sleep(500);

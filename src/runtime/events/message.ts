@@ -2,7 +2,7 @@
  * containerd's events as Docker's events.Message (pure): which topics Docker reports, under which
  * action, with which attributes; Docker's filters; the CLI's one-line rendering.
  */
-import { RequestError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 export interface ContainerInfo {
   name: string;
@@ -147,8 +147,8 @@ export function parseEventFilters(raw: string[]): EventFilters {
     const eq = f.indexOf('=');
     if (eq <= 0) throw new UsageError(`bad format of filter (expected name=value)`);
     const key = f.slice(0, eq).toLowerCase();
-    if (!FILTER_KEYS.has(key) && !UNSUPPORTED.has(key))
-      throw new RequestError(`Error response from daemon: Invalid filter '${key}'`);
+    // dockerd does not validate event filter keys: one it does not know is ignored.
+    if (!FILTER_KEYS.has(key) && !UNSUPPORTED.has(key)) continue;
     out.set(key, [...(out.get(key) ?? []), f.slice(eq + 1)]);
   }
   return out;
