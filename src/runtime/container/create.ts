@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { access, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../errors.js';
@@ -30,6 +30,25 @@ import { resolveUser } from './rootfs.js';
 import { nameStore, statePaths, NAME_LABEL, type Found } from './store.js';
 import { signalName, parseSignal } from './signals.js';
 import { parseLogOpts } from '../logs/jsonfile.js';
+import { netnsName, notRunningTarget, planNetwork } from '../network/container.js';
+import { hostsFile, resolvConf } from '../network/hosts.js';
+import { netnsPath } from '../network/links.js';
+import { findContainer } from './store.js';
+
+/** --network container:NAME: the target's namespace and its hosts/resolv.conf/hostname files. */
+async function joinedNamespace(
+  ctx: RuntimeContext,
+  ref: string,
+): Promise<{ netnsPath: string; dir: string; hostname: string }> {
+  const target = await findContainer(ctx, ref);
+  const dir = target.files.dir;
+  const hostname = String(target.record.config.Hostname ?? '');
+  if (target.record.netns) return { netnsPath: netnsPath(target.record.netns), dir, hostname };
+  if (target.record.networkMode === 'host') return { netnsPath: '/proc/1/ns/net', dir, hostname };
+  const state = await target.files.readState();
+  if (state.status !== 'running' || !state.pid) throw notRunningTarget(target.id);
+  return { netnsPath: `/proc/${state.pid}/ns/net`, dir, hostname };
+}
 
 export interface CreateRequest {
   image: string;
@@ -62,33 +81,6 @@ async function ensureImage(
   return resolveImageForRun(ctx, ref);
 }
 
-/** /etc/hosts for a container without a bridge network (none/host modes add their own lines later). */
-function hostsFile(hostname: string): string {
-  return [
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-    'fe00::0\tip6-localnet',
-    'ff00::0\tip6-mcastprefix',
-    'ff02::1\tip6-allnodes',
-    'ff02::2\tip6-allrouters',
-    `127.0.0.1\t${hostname}`,
-    '',
-  ].join('\n');
-}
-
-/** The host's resolv.conf minus loopback resolvers (they mean nothing inside another netns). */
-async function resolvConf(): Promise<string> {
-  let text = '';
-  try {
-    text = await readFile('/etc/resolv.conf', 'utf8');
-  } catch {
-    /* no resolver configured */
-  }
-  const lines = text.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
-  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
-  return lines.join('\n').trimEnd() + '\n';
-}
-
 export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Found> {
   let opts: ContainerOptions;
   try {
@@ -101,18 +93,18 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     }
     throw err;
   }
-  // Until the bridge network lands, `bridge` (Docker's default, named or not) gives the container its own
-  // network namespace with loopback only; user-defined networks do not exist yet.
-  if (!['none', 'host', 'bridge', 'default'].includes(opts.network)) {
-    throw new UsageError(`Error response from daemon: network ${opts.network} not found`);
-  }
+  const plan = await planNetwork(ctx, opts);
   const logOpts = parseLogOpts(Object.entries(opts.log.opts).map(([k, v]) => `${k}=${v}`));
   if (opts.cidfile) await assertNoCidFile(opts.cidfile);
   const client = await ctx.client();
   const paths = statePaths(ctx);
   const names = nameStore(ctx, client);
   // Independent round trips: repairing a crashed tsdock's leftovers and finding the image.
-  const [, image] = await Promise.all([repairState(client, paths, names), ensureImage(ctx, req.image, opts)]);
+  const [, image, joined] = await Promise.all([
+    repairState(client, paths, names),
+    ensureImage(ctx, req.image, opts),
+    plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
+  ]);
 
   const id = randomBytes(32).toString('hex');
   let name = opts.name;
@@ -132,6 +124,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const cgroupPath = posix.join(opts.cgroupParent || '/tsdock', id);
   const dir = paths.container(id);
   const files = new ContainerFiles(dir);
+  const netns = plan.kind === 'bridge' ? netnsName(ctx, id) : undefined;
   try {
     await mkdir(dir, { recursive: true, mode: 0o711 });
     await writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid });
@@ -141,10 +134,17 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         const imgCfg = image.config.config ?? {};
         const user = await resolveUser(mounts, opts.user ?? imgCfg.User ?? '');
         const hostname =
-          opts.hostname ?? (opts.network === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
-        await writeFile(join(dir, 'hostname'), `${hostname}\n`);
-        await writeFile(join(dir, 'hosts'), hostsFile(hostname));
-        await writeFile(join(dir, 'resolv.conf'), await resolvConf());
+          joined?.hostname ??
+          opts.hostname ??
+          (plan.kind === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
+        const etcDir = joined?.dir ?? dir;
+        if (!joined) {
+          await Promise.all([
+            writeFile(join(dir, 'hostname'), `${hostname}\n`),
+            writeFile(join(dir, 'hosts'), hostsFile({ hostname, extraHosts: opts.extraHosts })),
+            resolvConf(opts).then((text) => writeFile(join(dir, 'resolv.conf'), text)),
+          ]);
+        }
         const spec = buildSpec({
           id,
           opts,
@@ -153,10 +153,11 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           user,
           hostname,
           etcFiles: {
-            hosts: join(dir, 'hosts'),
-            resolvConf: join(dir, 'resolv.conf'),
-            hostname: join(dir, 'hostname'),
+            hosts: join(etcDir, 'hosts'),
+            resolvConf: join(etcDir, 'resolv.conf'),
+            hostname: join(etcDir, 'hostname'),
           },
+          ...(netns ? { netnsPath: netnsPath(netns) } : joined ? { netnsPath: joined.netnsPath } : {}),
           cgroupsPath: cgroupPath,
           cgroupVersion: detectCgroupVersion(),
           initBinary: opts.init ? findInitBinary() : undefined,
@@ -172,14 +173,18 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           path: spec.process.args[0] ?? '',
           args: spec.process.args.slice(1),
           config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command }),
-          hostConfig: hostConfigOf(opts),
+          hostConfig: hostConfigOf(opts, { portBindings: plan.portBindings }),
           logPath: join(dir, `${id}-json.log`),
           stopSignal,
           stopTimeout: opts.stopTimeout ?? 10,
           autoRemove: opts.rm,
           interactive: opts.interactive,
           tty: opts.tty,
-          networkMode: opts.network,
+          networkMode: plan.mode,
+          ...(netns ? { netns } : {}),
+          ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
+          ...(opts.ip ? { ipv4: opts.ip } : {}),
+          ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
           logOpts,
           cgroupPath,
         };

@@ -43,6 +43,11 @@ export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<C
     }
     state.pid = 0;
     await found.files.writeState(state);
+    // Docker frees published ports and the address when the container stops, not at rm.
+    if (found.record.netns) {
+      const { teardownEndpoint } = await import('../network/endpoint.js');
+      await teardownEndpoint(ctx, found.id);
+    }
     return state;
   });
 }

@@ -51,6 +51,10 @@ export async function removeContainer(
       /* already gone */
     }
   }
+  if (found.record.netns) {
+    const { teardownEndpoint } = await import('../network/endpoint.js');
+    await teardownEndpoint(ctx, found.id);
+  }
   await client.containers.delete(found.id).catch(ignoreNotFound);
   await client.snapshots.remove(found.id).catch(ignoreNotFound);
   await rm(found.files.dir, { recursive: true, force: true });

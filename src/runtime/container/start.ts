@@ -20,6 +20,13 @@ import { finalizeExit } from './exit.js';
 import { connectAttach } from './stdio.js';
 import { getTask, type Found } from './store.js';
 
+/** Releases the container's network (nothing to do without a namespace of its own). */
+export async function disconnect(ctx: RuntimeContext, found: Found): Promise<void> {
+  if (!found.record.netns) return;
+  const { teardownEndpoint } = await import('../network/endpoint.js');
+  await teardownEndpoint(ctx, found.id);
+}
+
 export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
   const g = ctx.globals;
   return [
@@ -91,21 +98,37 @@ export async function startContainer(
   if (existing) await finalizeExit(ctx, found);
 
   const { record } = found;
-  const mon = await startMonitor({
-    monPath: monitorPath(),
-    dir: found.files.dir,
-    logPath: record.logPath,
-    // Docker's OpenStdin: a -i container's stdin stays open for whoever attaches, even when
-    // started detached.
-    stdin: opts.stdin || record.interactive,
-    // With a terminal the pty is the only stream: the shim never opens a stderr FIFO.
-    stderr: !record.tty,
-    attachSocket: true,
-    maxSize: record.logOpts.maxSize,
-    maxFile: record.logOpts.maxFile,
-    exitCmd: exitHookCommand(ctx, found.id),
-    attachPidFile: attachPidFile(found.files.dir),
-  });
+  // Independent: the monitor process and the network (namespace, veth, address, ports).
+  const [monitored, network] = await Promise.allSettled([
+    startMonitor({
+      monPath: monitorPath(),
+      dir: found.files.dir,
+      logPath: record.logPath,
+      // Docker's OpenStdin: a -i container's stdin stays open for whoever attaches, even when
+      // started detached.
+      stdin: opts.stdin || record.interactive,
+      // With a terminal the pty is the only stream: the shim never opens a stderr FIFO.
+      stderr: !record.tty,
+      attachSocket: true,
+      maxSize: record.logOpts.maxSize,
+      maxFile: record.logOpts.maxFile,
+      exitCmd: exitHookCommand(ctx, found.id),
+      attachPidFile: attachPidFile(found.files.dir),
+    }),
+    record.netns
+      ? import('../network/container.js').then((m) =>
+          m.connectContainer(ctx, { id: found.id, dir: found.files.dir, record }),
+        )
+      : undefined,
+  ]);
+  if (monitored.status === 'rejected' || network.status === 'rejected') {
+    if (monitored.status === 'fulfilled') stopMonitor(monitored.value.pid);
+    if (network.status === 'fulfilled') await disconnect(ctx, found);
+    throw monitored.status === 'rejected'
+      ? monitored.reason
+      : (network as PromiseRejectedResult).reason;
+  }
+  const mon = monitored.value;
   const state = await found.files.readState();
   let output: Started['output'];
   let pid: number;
@@ -123,6 +146,7 @@ export async function startContainer(
   } catch (err) {
     output?.destroy();
     stopMonitor(mon.pid);
+    await disconnect(ctx, found);
     const failure =
       err instanceof TsdockError && !(err instanceof NotFoundError) ? classifyStartError(err.message) : err;
     if (failure instanceof TsdockError) {
@@ -165,6 +189,7 @@ export async function startContainer(
     output?.destroy();
     await client.tasks.delete(found.id).catch(() => undefined);
     stopMonitor(mon.pid);
+    await disconnect(ctx, found);
     state.status = 'created';
     state.pid = 0;
     await found.files.writeState(state);

@@ -30,6 +30,12 @@ export interface ContainerRecord {
   logOpts: { maxSize?: number; maxFile?: number };
   /** The container's cgroup (`--cgroup-parent`, default /tsdock, joined with the id), as given to runc. */
   cgroupPath?: string;
+  /** Name of the container's network namespace file under /run/netns (bridge-type networks). */
+  netns?: string;
+  networkAliases?: string[];
+  /** --ip / --mac-address as requested. */
+  ipv4?: string;
+  macAddress?: string;
 }
 
 export interface ContainerRunState {

@@ -1,0 +1,315 @@
+/**
+ * A container's attachment to a bridge network, from allocation to teardown. The endpoint file
+ * (<data-root>/network/endpoints/<id>.json) is written before any kernel work and names everything
+ * that work creates (namespace, veth, rules, lease, ports), so teardown is exact and a tsdock killed
+ * half-way leaves a record the next command can undo. Teardown first renames that file away: of
+ * several processes tearing the same endpoint down (exit hook, rm, reconcile), one does it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RuntimeContext } from '../context.js';
+import { ConflictError, TsdockError } from '../errors.js';
+import { pidAlive, readJson, writeJsonAtomic } from '../state/files.js';
+import { withLock } from '../state/lock.js';
+import { formatCidr, macForIp } from './addr.js';
+import { hostsFile, rewrite } from './hosts.js';
+import { Ipam, readOwner } from './ipam.js';
+import {
+  chainsFor,
+  deleteRules,
+  ensureRules,
+  iptablesRestore,
+  networkRules,
+  portRules,
+  restoreText,
+  type Rule,
+} from './iptables.js';
+import { createBridge, hostIfName, linkExists, plugContainer, unplugContainer } from './links.js';
+import { bridgeOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
+import type { PortBindings, PublishedPort } from './ports.js';
+
+export interface EndpointRecord {
+  containerId: string;
+  containerName: string;
+  /** The container's state directory: gone means the container is gone. */
+  containerDir: string;
+  /** The tsdock process that set it up (alive = still starting). */
+  pid: number;
+  endpointId: string;
+  network: { id: string; name: string; bridge: string; subnet: string; gateway: string; internal: boolean };
+  ip: string;
+  prefix: number;
+  mac: string;
+  netns: string;
+  hostIf: string;
+  ports: PublishedPort[];
+  rules: Rule[];
+  /** Names the other members of a user-defined network resolve this container by. */
+  dnsNames: string[];
+  hostsPath: string;
+  hostname: string;
+  extraHosts: string[];
+}
+
+export function endpointDir(ctx: RuntimeContext): string {
+  return join(networkRoot(ctx), 'endpoints');
+}
+
+export function readEndpoint(ctx: RuntimeContext, id: string): Promise<EndpointRecord | undefined> {
+  return readJson<EndpointRecord>(join(endpointDir(ctx), `${id}.json`));
+}
+
+async function listEndpoints(dir: string): Promise<{ file: string; ep: EndpointRecord }[]> {
+  let files: string[] = [];
+  try {
+    files = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out = await Promise.all(
+    files
+      .filter((f) => f.endsWith('.json'))
+      .map(async (f) => ({ file: f, ep: await readJson<EndpointRecord>(join(dir, f)).catch(() => undefined) })),
+  );
+  return out.filter((x): x is { file: string; ep: EndpointRecord } => !!x.ep);
+}
+
+export async function allEndpoints(ctx: RuntimeContext): Promise<EndpointRecord[]> {
+  return (await listEndpoints(endpointDir(ctx))).map((x) => x.ep);
+}
+
+/** Bridge, address, rules of a network: made once, by whoever needs them first. */
+export async function ensureNetworkUp(ctx: RuntimeContext, net: NetworkRecord): Promise<void> {
+  const bridge = bridgeOf(net);
+  if (linkExists(bridge)) return;
+  await withLock(join(networkRoot(ctx), 'locks', net.Id), async () => {
+    if (linkExists(bridge)) return;
+    const { subnet, gateway } = subnetOf(net);
+    await ensureRules(chainsFor(ctx.config.bridge), networkRules(chainsFor(ctx.config.bridge), {
+      bridge,
+      subnet: formatCidr(subnet),
+      internal: net.Internal,
+    }));
+    await createBridge({ bridge, gateway, prefix: subnet.prefix });
+  });
+}
+
+async function containerAlive(ep: EndpointRecord): Promise<boolean> {
+  if (ep.pid === process.pid || pidAlive(ep.pid)) return true;
+  const state = await readJson<{ status: string; monitorPid?: number }>(join(ep.containerDir, 'state.json')).catch(
+    () => undefined,
+  );
+  if (!state) return false;
+  return ['running', 'paused', 'restarting'].includes(state.status) && pidAlive(state.monitorPid);
+}
+
+/**
+ * Lazy crash repair, run before allocating: endpoints of containers that are gone or no longer
+ * running are torn down, and leases or ports claimed by a tsdock that died before writing its
+ * endpoint are released.
+ */
+export async function reconcileNetwork(ctx: RuntimeContext): Promise<number> {
+  const dir = endpointDir(ctx);
+  const eps = await listEndpoints(dir);
+  let cleaned = 0;
+  const known = new Set<string>();
+  await Promise.all(
+    eps.map(async ({ file, ep }) => {
+      known.add(ep.containerId);
+      if (file.includes('.removing.')) {
+        const pid = Number(file.split('.removing.')[1]!.replace(/\.json$/, ''));
+        if (pidAlive(pid)) return;
+      } else if (await containerAlive(ep)) return;
+      if (await teardownFile(ctx, join(dir, file), ep)) cleaned++;
+    }),
+  );
+  const ipam = new Ipam(networkRoot(ctx));
+  const orphan = async (path: string) => {
+    const owner = await readOwner(path);
+    if (owner && (known.has(owner.id) || pidAlive(owner.pid))) return;
+    await rm(path, { force: true });
+    cleaned++;
+  };
+  const sweep = async (d: string) => {
+    const names = await readdir(d).catch(() => [] as string[]);
+    await Promise.all(names.map((n) => orphan(join(d, n))));
+  };
+  const nets = await readdir(join(ipam.root, 'leases')).catch(() => [] as string[]);
+  await Promise.all([sweep(ipam.portDir), ...nets.map((n) => sweep(ipam.leaseDir(n)))]);
+  return cleaned;
+}
+
+export interface SetupInput {
+  id: string;
+  name: string;
+  containerDir: string;
+  net: NetworkRecord;
+  netns: string;
+  hostname: string;
+  aliases: string[];
+  ip?: string;
+  mac?: string;
+  bindings: PortBindings;
+  extraHosts: string[];
+  hostsPath: string;
+}
+
+/** Everything a container on a bridge network needs before its task is created. */
+export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise<EndpointRecord> {
+  const root = networkRoot(ctx);
+  const dir = endpointDir(ctx);
+  const stale = await readEndpoint(ctx, s.id);
+  await Promise.all([
+    mkdir(dir, { recursive: true }),
+    reconcileNetwork(ctx),
+    stale ? teardownFile(ctx, join(dir, `${s.id}.json`), stale) : undefined,
+    ensureNetworkUp(ctx, s.net),
+  ]);
+  const ipam = new Ipam(root);
+  const owner = { id: s.id, pid: process.pid };
+  const { subnet, gateway, range } = subnetOf(s.net);
+  const endpointId = randomBytes(32).toString('hex');
+  const ip = await ipam.allocateIp({ id: s.net.Id, name: s.net.Name, subnet, gateway, ...(range ? { range } : {}) }, owner, s.ip);
+  let ports: PublishedPort[];
+  try {
+    ports = await ipam.allocatePorts(s.bindings, owner);
+  } catch (err) {
+    await ipam.releaseIp(s.net.Id, ip);
+    if (err instanceof ConflictError && err.message.startsWith('Bind for')) {
+      throw new ConflictError(
+        `Error response from daemon: driver failed programming external connectivity on endpoint ${s.name} ` +
+          `(${endpointId}): ${err.message}`,
+      );
+    }
+    throw err;
+  }
+  const chains = chainsFor(ctx.config.bridge);
+  const ep: EndpointRecord = {
+    containerId: s.id,
+    containerName: s.name,
+    containerDir: s.containerDir,
+    pid: process.pid,
+    endpointId,
+    network: {
+      id: s.net.Id,
+      name: s.net.Name,
+      bridge: bridgeOf(s.net),
+      subnet: formatCidr(subnet),
+      gateway,
+      internal: s.net.Internal,
+    },
+    ip,
+    prefix: subnet.prefix,
+    mac: s.mac ?? macForIp(ip),
+    netns: s.netns,
+    hostIf: hostIfName(s.id),
+    ports,
+    rules: portRules(chains, s.id, ip, ports),
+    dnsNames: [...new Set([s.name, ...s.aliases, s.hostname, s.id.slice(0, 12)])],
+    hostsPath: s.hostsPath,
+    hostname: s.hostname,
+    extraHosts: s.extraHosts.map((h) => h.replace(/:host-gateway$/, `:${gateway}`)),
+  };
+  const file = join(dir, `${s.id}.json`);
+  await writeJsonAtomic(file, ep);
+  try {
+    await Promise.all([
+      plugContainer({
+        netns: ep.netns,
+        hostIf: ep.hostIf,
+        bridge: ep.network.bridge,
+        mac: ep.mac,
+        ip,
+        prefix: ep.prefix,
+        ...(s.net.Internal ? {} : { gateway }),
+        alias: `tsdock:${s.id.slice(0, 12)}`,
+      }),
+      addPortRules(ctx, s.net, ep.rules),
+      updateHosts(ctx, ep, 'join'),
+    ]);
+  } catch (err) {
+    await teardownFile(ctx, file, ep);
+    throw err;
+  }
+  return ep;
+}
+
+async function addPortRules(ctx: RuntimeContext, net: NetworkRecord, rules: Rule[]): Promise<void> {
+  if (rules.length === 0) return;
+  const text = restoreText(rules, '-A');
+  try {
+    await iptablesRestore(text);
+  } catch (err) {
+    // Our chains were flushed or deleted behind our back: put them back once and retry.
+    if (!(err instanceof TsdockError)) throw err;
+    const chains = chainsFor(ctx.config.bridge);
+    const { subnet } = subnetOf(net);
+    await ensureRules(chains, networkRules(chains, { bridge: bridgeOf(net), subnet: formatCidr(subnet), internal: net.Internal }));
+    await iptablesRestore(text);
+  }
+}
+
+/** Tears down the container's endpoint, if any (exit, stop, rm). */
+export async function teardownEndpoint(ctx: RuntimeContext, id: string): Promise<void> {
+  const file = join(endpointDir(ctx), `${id}.json`);
+  const ep = await readJson<EndpointRecord>(file).catch(() => undefined);
+  if (ep) await teardownFile(ctx, file, ep);
+}
+
+async function teardownFile(ctx: RuntimeContext, file: string, ep: EndpointRecord): Promise<boolean> {
+  const claimed = file.includes('.removing.')
+    ? file
+    : join(endpointDir(ctx), `${ep.containerId}.removing.${process.pid}.json`);
+  if (claimed !== file) {
+    try {
+      await rename(file, claimed);
+    } catch {
+      return false; // someone else is on it
+    }
+  }
+  const ipam = new Ipam(networkRoot(ctx));
+  await Promise.all([deleteRules(ep.rules), unplugContainer(ep.netns, ep.hostIf)]);
+  const leasePath = join(ipam.leaseDir(ep.network.id), ep.ip);
+  const mine = async (path: string) => (await readOwner(path))?.id === ep.containerId;
+  await Promise.all([
+    (async () => {
+      if (await mine(leasePath)) await rm(leasePath, { force: true });
+    })(),
+    ...ep.ports.map(async (p) => {
+      if (await mine(ipam.portFile(p))) await rm(ipam.portFile(p), { force: true });
+    }),
+    updateHosts(ctx, ep, 'leave').catch(() => undefined),
+  ]);
+  await rm(claimed, { force: true });
+  return true;
+}
+
+/**
+ * Name resolution on a user-defined network: every member's /etc/hosts lists the others (the
+ * default bridge resolves no names, as Docker's). Rewritten under the network's lock.
+ */
+async function updateHosts(ctx: RuntimeContext, ep: EndpointRecord, how: 'join' | 'leave'): Promise<void> {
+  const own = (e: EndpointRecord, peers: EndpointRecord[]) =>
+    hostsFile({
+      hostname: e.hostname,
+      ip: e.ip,
+      extraHosts: e.extraHosts,
+      peers: peers.map((p) => ({ ip: p.ip, names: p.dnsNames })),
+    });
+  if (ep.network.name === 'bridge') {
+    if (how === 'join') await rewrite(ep.hostsPath, own(ep, []));
+    return;
+  }
+  await withLock(join(networkRoot(ctx), 'locks', `hosts-${ep.network.id}`), async () => {
+    const members = (await allEndpoints(ctx)).filter(
+      (e) => e.network.id === ep.network.id && e.containerId !== ep.containerId,
+    );
+    const all = how === 'join' ? [...members, ep] : members;
+    await Promise.all(
+      all.map((m) =>
+        rewrite(m.hostsPath, own(m, all.filter((o) => o.containerId !== m.containerId))).catch(() => undefined),
+      ),
+    );
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Bridges, network namespaces and veth pairs through `ip -batch` (one process for the host side,
+ * one inside the namespace). A container's namespace is a bind-mounted file made by `ip netns add`
+ * (/run/netns/<name>), so runc joins it by path and it outlives any one task.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { SystemError } from '../errors.js';
+import { exec, firstLine } from './exec.js';
+
+export const NETNS_DIR = '/run/netns';
+
+export function netnsPath(name: string): string {
+  return `${NETNS_DIR}/${name}`;
+}
+
+export function linkExists(name: string): boolean {
+  return existsSync(`/sys/class/net/${name}`);
+}
+
+async function ipBatch(lines: string[], opts: { netns?: string; force?: boolean } = {}): Promise<void> {
+  const args = [...(opts.netns ? ['-n', opts.netns] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
+  const r = await exec('ip', args, lines.join('\n') + '\n');
+  if (r.code !== 0 && !opts.force) throw new SystemError(`ip: ${firstLine(r)}`);
+}
+
+export interface BridgeInput {
+  bridge: string;
+  gateway: string;
+  prefix: number;
+}
+
+export async function createBridge(b: BridgeInput): Promise<void> {
+  await ipBatch([
+    `link add name ${b.bridge} type bridge`,
+    `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`,
+    `link set ${b.bridge} up`,
+  ]);
+  // 127.0.0.1:port published ports are DNAT'd onto this bridge; the kernel drops such packets otherwise.
+  await Promise.all([
+    writeFile(`/proc/sys/net/ipv4/conf/${b.bridge}/route_localnet`, '1'),
+    writeFile('/proc/sys/net/ipv4/ip_forward', '1'),
+  ]);
+}
+
+export async function deleteLink(name: string): Promise<void> {
+  await ipBatch([`link del ${name}`], { force: true });
+}
+
+export interface VethInput {
+  netns: string;
+  hostIf: string;
+  bridge: string;
+  mac: string;
+  ip: string;
+  prefix: number;
+  /** No default route on an internal network. */
+  gateway?: string;
+  /** Shown by `ip link` so an interface can be traced to its container. */
+  alias: string;
+}
+
+/** Namespace, veth pair with eth0 inside, addresses and routes: two ip processes. */
+export async function plugContainer(v: VethInput): Promise<void> {
+  await ipBatch([
+    `netns add ${v.netns}`,
+    `link add name ${v.hostIf} type veth peer name eth0 netns ${v.netns} address ${v.mac}`,
+    `link set ${v.hostIf} alias ${v.alias}`,
+    `link set ${v.hostIf} master ${v.bridge} up`,
+  ]);
+  await ipBatch(
+    [
+      'link set lo up',
+      `addr add ${v.ip}/${v.prefix} dev eth0`,
+      'link set eth0 up',
+      ...(v.gateway ? [`route add default via ${v.gateway}`] : []),
+    ],
+    { netns: v.netns },
+  );
+}
+
+/** Removes the veth (its peer goes with it) and the namespace file; missing parts are fine. */
+export async function unplugContainer(netns: string, hostIf: string): Promise<void> {
+  await ipBatch([`link del ${hostIf}`, `netns del ${netns}`], { force: true });
+}
+
+/** Host-side interface name: 15 characters at most. */
+export function hostIfName(id: string): string {
+  return `veth${id.slice(0, 11)}`;
+}

@@ -1,0 +1,197 @@
+/**
+ * Network records (Docker's `network inspect` shape), one JSON file each under
+ * <data-root>/network/networks. The predefined `bridge`, `host` and `none` networks are written on
+ * first use; `bridge`'s subnet comes from the config (`bip`) or is the first 10.4.N.0/24 that no
+ * route of the host overlaps, and is then fixed in its record.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RuntimeContext } from '../context.js';
+import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { readJson, writeJsonAtomic } from '../state/files.js';
+import { withLock } from '../state/lock.js';
+import { formatCidr, intToIp, overlaps, parseCidr, parseProcRoutes, type Subnet } from './addr.js';
+
+export interface IpamConfig {
+  Subnet: string;
+  Gateway: string;
+  IPRange?: string;
+}
+
+export interface NetworkRecord {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: 'local';
+  Driver: 'bridge' | 'host' | 'null';
+  EnableIPv6: boolean;
+  IPAM: { Driver: 'default'; Options: Record<string, string> | null; Config: IpamConfig[] };
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom: { Network: string };
+  ConfigOnly: boolean;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+export const PREDEFINED = ['bridge', 'host', 'none'];
+
+export function networkRoot(ctx: RuntimeContext): string {
+  return join(ctx.globals.dataRoot, 'network');
+}
+
+export function bridgeOf(n: NetworkRecord): string {
+  return n.Options[BRIDGE_NAME_OPTION] ?? `br-${n.Id.slice(0, 12)}`;
+}
+
+export function subnetOf(n: NetworkRecord): { subnet: Subnet; gateway: string; range?: Subnet } {
+  const c = n.IPAM.Config[0]!;
+  return { subnet: parseCidr(c.Subnet), gateway: c.Gateway, ...(c.IPRange ? { range: parseCidr(c.IPRange) } : {}) };
+}
+
+async function hostRoutes(exceptIface?: string): Promise<Subnet[]> {
+  try {
+    const text = await readFile('/proc/net/route', 'utf8');
+    const lines = text.split('\n');
+    const kept = [lines[0]!, ...lines.slice(1).filter((l) => l.split(/\s+/)[0] !== exceptIface)];
+    return parseProcRoutes(kept.join('\n'));
+  } catch {
+    return [];
+  }
+}
+
+export class NetworkStore {
+  readonly dir: string;
+  constructor(private readonly ctx: RuntimeContext) {
+    this.dir = join(networkRoot(ctx), 'networks');
+  }
+
+  private async readAll(): Promise<NetworkRecord[]> {
+    let files: string[] = [];
+    try {
+      files = await readdir(this.dir);
+    } catch {
+      /* none yet */
+    }
+    const recs = await Promise.all(
+      files.filter((f) => f.endsWith('.json')).map((f) => readJson<NetworkRecord>(join(this.dir, f))),
+    );
+    return recs.filter((r): r is NetworkRecord => !!r);
+  }
+
+  /** Every network, the predefined ones created on first use; sorted by name. */
+  async list(): Promise<NetworkRecord[]> {
+    let all = await this.readAll();
+    if (!PREDEFINED.every((n) => all.some((r) => r.Name === n))) {
+      all = await withLock(this.dir, async () => {
+        const now = await this.readAll();
+        for (const name of PREDEFINED) {
+          if (!now.some((r) => r.Name === name)) now.push(await this.writePredefined(name, now));
+        }
+        return now;
+      });
+    }
+    return all.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  }
+
+  private async writePredefined(name: string, existing: NetworkRecord[]): Promise<NetworkRecord> {
+    const rec = base(name, name === 'bridge' ? 'bridge' : name === 'host' ? 'host' : 'null');
+    if (name === 'bridge') {
+      const bridge = this.ctx.config.bridge;
+      let subnet: Subnet;
+      let gateway: string;
+      if (this.ctx.config.bip) {
+        subnet = parseCidr(this.ctx.config.bip);
+        gateway = this.ctx.config.bip.split('/')[0]!;
+      } else {
+        subnet = await this.freeSubnet(existing, 0x0a040000, bridge);
+        gateway = intToIp(subnet.base + 1);
+      }
+      rec.IPAM.Options = null;
+      rec.IPAM.Config = [{ Subnet: formatCidr(subnet), Gateway: gateway }];
+      rec.Options = {
+        'com.docker.network.bridge.default_bridge': 'true',
+        'com.docker.network.bridge.enable_icc': 'true',
+        'com.docker.network.bridge.enable_ip_masquerade': 'true',
+        'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+        [BRIDGE_NAME_OPTION]: bridge,
+        'com.docker.network.driver.mtu': '1500',
+      };
+    }
+    await writeJsonAtomic(join(this.dir, `${rec.Id}.json`), rec);
+    return rec;
+  }
+
+  /** The first /24 from `start` on that overlaps no host route and no other network of ours. */
+  async freeSubnet(existing: NetworkRecord[], start: number, ownBridge?: string): Promise<Subnet> {
+    const taken = [
+      ...(await hostRoutes(ownBridge)),
+      ...existing.filter((n) => n.IPAM.Config[0]).map((n) => parseCidr(n.IPAM.Config[0]!.Subnet)),
+    ];
+    for (let i = 0; i < 256 * 16; i++) {
+      const cand = { base: (start + i * 256) >>> 0, prefix: 24 };
+      if (!taken.some((t) => overlaps(t, cand))) return cand;
+    }
+    throw new ConflictError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+  }
+
+  /** Docker's lookup: full id, exact name, then a unique id prefix. */
+  async find(ref: string): Promise<NetworkRecord> {
+    const all = await this.list();
+    const hit =
+      all.find((n) => n.Id === ref) ??
+      all.find((n) => n.Name === ref) ??
+      (() => {
+        const byPrefix = all.filter((n) => n.Id.startsWith(ref));
+        return byPrefix.length === 1 ? byPrefix[0] : undefined;
+      })();
+    if (!hit) throw new NotFoundError(`Error response from daemon: network ${ref} not found`);
+    return hit;
+  }
+
+  /** Creates a record under the store lock (names are unique, subnets do not overlap). */
+  async create(
+    build: (existing: NetworkRecord[]) => Promise<NetworkRecord> | NetworkRecord,
+  ): Promise<NetworkRecord> {
+    await this.list();
+    return withLock(this.dir, async () => {
+      const existing = await this.readAll();
+      const rec = await build(existing);
+      if (existing.some((n) => n.Name === rec.Name)) {
+        throw new ConflictError(`Error response from daemon: network with name ${rec.Name} already exists`);
+      }
+      const mine = parseCidr(rec.IPAM.Config[0]!.Subnet);
+      if (existing.some((n) => n.IPAM.Config[0] && overlaps(parseCidr(n.IPAM.Config[0].Subnet), mine))) {
+        throw new UsageError('Error response from daemon: Pool overlaps with other one on this address space');
+      }
+      await writeJsonAtomic(join(this.dir, `${rec.Id}.json`), rec);
+      return rec;
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(join(this.dir, `${id}.json`), { force: true });
+  }
+}
+
+export function base(name: string, driver: NetworkRecord['Driver']): NetworkRecord {
+  return {
+    Name: name,
+    Id: randomBytes(32).toString('hex'),
+    Created: new Date().toISOString(),
+    Scope: 'local',
+    Driver: driver,
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: driver === 'bridge' ? {} : null, Config: [] },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Options: {},
+    Labels: {},
+  };
+}
