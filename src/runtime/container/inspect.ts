@@ -5,7 +5,11 @@ import { mountOption } from './rootfs.js';
 import { getTask, liveState, type Found } from './store.js';
 import { withLock } from '../state/lock.js';
 import { wasOomKilled } from '../cgroups/oom.js';
-import { cgroupPathOf } from '../state/records.js';
+import { cgroupPathOf, type ContainerRecord } from '../state/records.js';
+import { createHash } from 'node:crypto';
+import { readEndpoint, type EndpointRecord } from '../network/endpoint.js';
+import { netnsPath } from '../network/links.js';
+import { networkPorts } from '../network/ports.js';
 
 function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<string, string> {
   const m = mounts?.[0];
@@ -22,10 +26,11 @@ function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<str
 
 export async function inspectContainer(ctx: RuntimeContext, found: Found): Promise<Record<string, unknown>> {
   const client = await ctx.client();
-  const [first, task, mounts] = await Promise.all([
+  const [first, task, mounts, ep] = await Promise.all([
     found.files.readState(),
     getTask(client, found.id),
     client.snapshots.mounts(found.id).catch(() => undefined),
+    found.record.netns ? readEndpoint(ctx, found.id).catch(() => undefined) : undefined,
   ]);
   // No task but a recorded run: finalizeExit deleted the task and is writing the exit under the
   // container's lock right now. Waiting for that lock gives the real exit code instead of a guess.
@@ -87,45 +92,50 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
     },
     Mounts: [],
     Config: r.config,
-    NetworkSettings: networkSettings(r.networkMode),
+    NetworkSettings: networkSettings(r, s.status === 'running' || s.status === 'paused' ? ep : undefined),
   };
 }
 
-function networkSettings(mode: string): Record<string, unknown> {
+/** moby's NetworkSettings: the top-level address fields describe the default bridge only. */
+function networkSettings(r: ContainerRecord, ep: EndpointRecord | undefined): Record<string, unknown> {
+  const mode = r.networkMode;
+  const exposed = Object.keys((r.config.ExposedPorts ?? {}) as Record<string, object>);
+  const user = mode !== 'bridge' && ep !== undefined;
   const networks: Record<string, unknown> = {};
   networks[mode] = {
-    IPAMConfig: null,
+    IPAMConfig: r.ipv4 ? { IPv4Address: r.ipv4 } : null,
     Links: null,
-    Aliases: null,
-    MacAddress: '',
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
+    Aliases: user ? [r.id.slice(0, 12), ...(r.networkAliases ?? [])] : null,
+    MacAddress: ep?.mac ?? '',
+    NetworkID: ep?.network.id ?? '',
+    EndpointID: ep?.endpointId ?? '',
+    Gateway: ep && !ep.network.internal ? ep.network.gateway : '',
+    IPAddress: ep?.ip ?? '',
+    IPPrefixLen: ep?.prefix ?? 0,
     IPv6Gateway: '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
+    DNSNames: user ? ep.dnsNames : null,
   };
+  const top = mode === 'bridge' ? ep : undefined;
   return {
     Bridge: '',
-    SandboxID: '',
-    SandboxKey: '',
-    Ports: {},
+    SandboxID: ep ? createHash('sha256').update(ep.netns).digest('hex') : '',
+    SandboxKey: ep ? netnsPath(ep.netns) : '',
+    Ports: ep ? networkPorts(exposed, ep.ports) : {},
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: '',
-    Gateway: '',
+    EndpointID: top?.endpointId ?? '',
+    Gateway: top?.network.gateway ?? '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    IPAddress: '',
-    IPPrefixLen: 0,
+    IPAddress: top?.ip ?? '',
+    IPPrefixLen: top?.prefix ?? 0,
     IPv6Gateway: '',
-    MacAddress: '',
+    MacAddress: top?.mac ?? '',
     Networks: networks,
   };
 }

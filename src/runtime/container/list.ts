@@ -6,6 +6,7 @@ import { renderList } from '../format/output.js';
 import {
   formatLabels,
   formatPorts,
+  type PortSummary,
   goTime,
   psCommand,
   runningFor,
@@ -24,6 +25,30 @@ import {
   type ContainerRunState,
 } from '../state/records.js';
 import { liveState, statePaths } from './store.js';
+import { readEndpoint, type EndpointRecord } from '../network/endpoint.js';
+import { bindAddress, splitPortKey } from '../network/ports.js';
+
+/** Docker lists a running container's published ports, and its exposed ones without a host side. */
+function portSummary(record: ContainerRecord, state: ContainerRunState, ep?: EndpointRecord): PortSummary[] {
+  if (state.status !== 'running' && state.status !== 'paused') return [];
+  const out: PortSummary[] = [];
+  const published = new Set<string>();
+  for (const p of ep?.ports ?? []) {
+    published.add(`${p.containerPort}/${p.proto}`);
+    out.push({
+      IP: bindAddress(p.hostIp),
+      PrivatePort: p.containerPort,
+      PublicPort: p.hostPort,
+      Type: p.proto,
+    });
+  }
+  for (const key of Object.keys((record.config.ExposedPorts ?? {}) as Record<string, object>)) {
+    if (published.has(key)) continue;
+    const { port, proto } = splitPortKey(key);
+    out.push({ PrivatePort: port, Type: proto });
+  }
+  return out;
+}
 
 export interface ListOptions {
   all: boolean;
@@ -40,6 +65,8 @@ export interface ContainerSummary {
   record: ContainerRecord;
   state: ContainerRunState;
   created: Date;
+  /** Its network endpoint, if it has one (ps PORTS). */
+  endpoint?: EndpointRecord;
 }
 
 const FILTER_KEYS = new Set([
@@ -99,17 +126,18 @@ export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]
     ids.map(async (id): Promise<ContainerSummary | undefined> => {
       if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
       const files = new ContainerFiles(paths.container(id));
-      const [record, recorded, creating] = await Promise.all([
+      const [record, recorded, creating, endpoint] = await Promise.all([
         files.readRecord(),
         files.readState(),
         access(join(files.dir, CREATING_FILE)).then(
           () => true,
           () => false,
         ),
+        readEndpoint(ctx, id).catch(() => undefined),
       ]);
       // A create in progress (or one that a killed tsdock left for repair) is not a container yet.
       if (!record || creating) return undefined;
-      const row = { id, record, state: recorded, created: new Date(record.created) };
+      const row = { id, record, state: recorded, created: new Date(record.created), endpoint };
       if (!LIVE.has(recorded.status)) return row;
       const probe = probeCgroup(cgroupPathOf(record), version);
       if (probe === 'running') {
@@ -207,7 +235,7 @@ export function psRow(
     Networks: r.record.networkMode === 'none' ? 'none' : r.record.networkMode,
     // docker/cli ≥ 26 has the image platform here; null when the engine does not report one.
     Platform: null,
-    Ports: formatPorts([]),
+    Ports: formatPorts(portSummary(r.record, r.state, r.endpoint)),
     RunningFor: runningFor(r.created, opts.now),
     Size: opts.size ?? '0B',
     State: r.state.status,

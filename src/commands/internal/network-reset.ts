@@ -1,0 +1,14 @@
+import { TsdockCommand } from '../../cli/base.js';
+
+/** Removes this instance's default bridge, rules and chains when nothing uses them (test cleanup). */
+export default class InternalNetworkReset extends TsdockCommand {
+  static override hidden = true;
+  static override description = "Remove the default bridge network's kernel state";
+  static override flags = {};
+
+  async run(): Promise<void> {
+    this.dockerParse();
+    const { networkReset } = await import('../../runtime/network/verbs.js');
+    await networkReset(this.ctx);
+  }
+}

@@ -1,0 +1,38 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+
+const many = (description: string, char?: 'o') =>
+  Flags.string({ description, multiple: true, ...(char ? { char } : {}) });
+
+export default class NetworkCreate extends TsdockCommand {
+  static override description = 'Create a network';
+  static override usage = 'network create [OPTIONS] NETWORK';
+  static override flags = {
+    driver: Flags.string({ char: 'd', description: 'Driver to manage the Network', default: 'bridge' }),
+    subnet: many('Subnet in CIDR format that represents a network segment'),
+    gateway: many('IPv4 or IPv6 Gateway for the master subnet'),
+    'ip-range': many('Allocate container ip from a sub-range'),
+    internal: Flags.boolean({ description: 'Restrict external access to the network' }),
+    label: many('Set metadata on a network'),
+    opt: many('Set driver specific options', 'o'),
+    ipv6: Flags.boolean({ description: 'Enable or disable IPv6 networking' }),
+    attachable: Flags.boolean({ description: 'Enable manual container attachment' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NETWORK', summary: NetworkCreate.description });
+    const { networkCreate } = await import('../../runtime/network/verbs.js');
+    await networkCreate(this.ctx, {
+      name: args[0]!,
+      driver: flags.driver as string,
+      subnet: (flags.subnet as string[] | undefined) ?? [],
+      gateway: (flags.gateway as string[] | undefined) ?? [],
+      ipRange: (flags['ip-range'] as string[] | undefined) ?? [],
+      internal: flags.internal as boolean,
+      labels: (flags.label as string[] | undefined) ?? [],
+      options: (flags.opt as string[] | undefined) ?? [],
+      ipv6: flags.ipv6 as boolean,
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand } from '../../cli/base.js';
+
+export default class NetworkLs extends TsdockCommand {
+  static override description = 'List networks';
+  static override aliases = ['network:list'];
+  static override flags = {
+    quiet: Flags.boolean({ char: 'q', description: 'Only display network IDs' }),
+    'no-trunc': Flags.boolean({ description: 'Do not truncate the output' }),
+    format: Flags.string({ description: 'Format output using a custom template' }),
+    filter: Flags.string({ char: 'f', description: "Provide filter values (e.g. 'driver=bridge')", multiple: true }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = this.dockerParse();
+    const { networkList } = await import('../../runtime/network/verbs.js');
+    await networkList(this.ctx, {
+      quiet: flags.quiet as boolean,
+      noTrunc: flags['no-trunc'] as boolean,
+      format: flags.format as string | undefined,
+      filters: (flags.filter as string[] | undefined) ?? [],
+    });
+  }
+}

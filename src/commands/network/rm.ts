@@ -1,0 +1,17 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+
+export default class NetworkRm extends TsdockCommand {
+  static override description = 'Remove one or more networks';
+  static override aliases = ['network:remove'];
+  static override flags = {
+    force: Flags.boolean({ char: 'f', description: 'Do not error if the network does not exist' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { min: 1, usage: 'NETWORK [NETWORK...]', summary: NetworkRm.description });
+    const { networkRemove } = await import('../../runtime/network/verbs.js');
+    await networkRemove(this.ctx, args, flags.force as boolean);
+  }
+}

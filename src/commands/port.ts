@@ -1,0 +1,20 @@
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+export default class Port extends TsdockCommand {
+  static override description = 'List port mappings or a specific mapping for the container';
+  static override aliases = ['container:port'];
+  static override usage = 'port CONTAINER [PRIVATE_PORT[/PROTO]]';
+  static override flags = {};
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, {
+      min: 1,
+      max: 2,
+      usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
+      summary: Port.description,
+    });
+    const { portCommand } = await import('../runtime/network/verbs.js');
+    await portCommand(this.ctx, args[0]!, args[1]);
+  }
+}
