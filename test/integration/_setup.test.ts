@@ -3,15 +3,60 @@
  * the busybox test image built from Debian's busybox-static and loaded through `tsdock load`, and
  * at the end a check that the suite left nothing behind.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startContainerd, type PrivateContainerd } from '../harness/containerd.js';
 import { buildBusyboxArchive } from '../harness/image.js';
 import { cli, ok, setEnv, target } from '../harness/cli.js';
+import { freeSubnet24 } from '../harness/net.js';
 
 export const TEST_IMAGE = 'tsdock-test/busybox:latest';
+
+/**
+ * This run's own default bridge and subnet (several suites may run at once on one machine), in a
+ * config file every tsdock the suite starts reads. Set before any test runs.
+ */
+export const RUN_BRIDGE = `tsdt${Math.floor(Math.random() * 0x10000)
+  .toString(16)
+  .padStart(4, '0')}`;
+export const RUN_SUBNET = freeSubnet24();
+const configDir = mkdtempSync(join(tmpdir(), 'tsdock-cfg-'));
+if (target === 'tsdock') {
+  writeFileSync(
+    join(configDir, 'config.json'),
+    JSON.stringify({ bridge: RUN_BRIDGE, bip: `${RUN_SUBNET.replace(/\.0\/24$/, '.1')}/24` }),
+  );
+  process.env.TSDOCK_CONFIG = join(configDir, 'config.json');
+}
+
+/** What this run left in the kernel: namespaces, links, rules named after its bridge. */
+export function networkLeftovers(): string[] {
+  const out: string[] = [];
+  const netns = existsSync('/run/netns')
+    ? readdirSync('/run/netns').filter((n) => n.startsWith(`${RUN_BRIDGE}-`))
+    : [];
+  if (netns.length) out.push(`netns left: ${netns.join(' ')}`);
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`master ${RUN_BRIDGE} `));
+  if (links.length) out.push(`veths left on ${RUN_BRIDGE}: ${links.length}`);
+  const rules = execFileSync('iptables-save', [], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`TSDOCK-${RUN_BRIDGE}-`) || l.includes(`tsdock:net:${RUN_BRIDGE}"`));
+  if (rules.length) out.push(`iptables lines left: ${rules.join(' | ')}`);
+  return out;
+}
 
 let daemon: PrivateContainerd | undefined;
 
@@ -54,6 +99,17 @@ after(async function () {
       leftovers.push(`containers left: ${detail.stdout.trim().split('\n').join(' | ')}`);
       cli(['rm', '-f', ...ps.stdout.trim().split('\n')]);
     }
+    const reset = cli(['internal', 'network-reset']);
+    if (reset.code !== 0) leftovers.push(`network reset failed: ${reset.stderr.trim()}`);
+    for (const sub of ['leases', 'ports']) {
+      const dir = join(dataRoot, 'network', sub);
+      const files = existsSync(dir)
+        ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+        : [];
+      if (files.length) leftovers.push(`${sub} left: ${files.map((f) => f.name).join(' ')}`);
+    }
+    leftovers.push(...networkLeftovers());
+    if (existsSync(`/sys/class/net/${RUN_BRIDGE}`)) leftovers.push(`bridge ${RUN_BRIDGE} left`);
     const mounts = readFileSync('/proc/mounts', 'utf8')
       .split('\n')
       .filter((l) => l.includes(daemon!.dir) && !l.includes('/io.containerd.grpc'));
@@ -71,5 +127,6 @@ after(async function () {
     }
   }
   rmSync(work, { recursive: true, force: true });
+  rmSync(configDir, { recursive: true, force: true });
   expect(leftovers, 'the suite must leave nothing behind').to.deep.equal([]);
 });

@@ -10,7 +10,11 @@ export default class NetworkInspect extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] NETWORK [NETWORK...]', summary: NetworkInspect.description });
+    requireArgs(this, args, {
+      min: 1,
+      usage: '[OPTIONS] NETWORK [NETWORK...]',
+      summary: NetworkInspect.description,
+    });
     const { networkInspect } = await import('../../runtime/network/verbs.js');
     await networkInspect(this.ctx, args, flags.format as string | undefined);
   }

@@ -8,7 +8,11 @@ export default class NetworkLs extends TsdockCommand {
     quiet: Flags.boolean({ char: 'q', description: 'Only display network IDs' }),
     'no-trunc': Flags.boolean({ description: 'Do not truncate the output' }),
     format: Flags.string({ description: 'Format output using a custom template' }),
-    filter: Flags.string({ char: 'f', description: "Provide filter values (e.g. 'driver=bridge')", multiple: true }),
+    filter: Flags.string({
+      char: 'f',
+      description: "Provide filter values (e.g. 'driver=bridge')",
+      multiple: true,
+    }),
   };
 
   async run(): Promise<void> {

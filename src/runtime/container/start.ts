@@ -124,9 +124,7 @@ export async function startContainer(
   if (monitored.status === 'rejected' || network.status === 'rejected') {
     if (monitored.status === 'fulfilled') stopMonitor(monitored.value.pid);
     if (network.status === 'fulfilled') await disconnect(ctx, found);
-    throw monitored.status === 'rejected'
-      ? monitored.reason
-      : (network as PromiseRejectedResult).reason;
+    throw monitored.status === 'rejected' ? monitored.reason : (network as PromiseRejectedResult).reason;
   }
   const mon = monitored.value;
   const state = await found.files.readState();

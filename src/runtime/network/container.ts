@@ -56,7 +56,8 @@ export async function planNetwork(ctx: RuntimeContext, opts: ContainerOptions): 
     return { kind, mode, portBindings: {}, joinTarget: target };
   }
   if (kind === 'host') {
-    if (opts.publish.length > 0) ctx.stdio.stderr.write('WARNING: Published ports are discarded when using host network mode\n');
+    if (opts.publish.length > 0)
+      ctx.stdio.stderr.write('WARNING: Published ports are discarded when using host network mode\n');
     return { kind, mode, portBindings };
   }
   if (kind === 'none') return { kind, mode, portBindings };
@@ -120,5 +121,7 @@ export function specNetnsPath(name: string): string {
 }
 
 export function notRunningTarget(id: string): ConflictError {
-  return new ConflictError(`Error response from daemon: cannot join network of a non running container: ${id}`);
+  return new ConflictError(
+    `Error response from daemon: cannot join network of a non running container: ${id}`,
+  );
 }

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { ConflictError, TsdockError } from '../errors.js';
 import { pidAlive, readJson, writeJsonAtomic } from '../state/files.js';
@@ -70,7 +70,10 @@ async function listEndpoints(dir: string): Promise<{ file: string; ep: EndpointR
   const out = await Promise.all(
     files
       .filter((f) => f.endsWith('.json'))
-      .map(async (f) => ({ file: f, ep: await readJson<EndpointRecord>(join(dir, f)).catch(() => undefined) })),
+      .map(async (f) => ({
+        file: f,
+        ep: await readJson<EndpointRecord>(join(dir, f)).catch(() => undefined),
+      })),
   );
   return out.filter((x): x is { file: string; ep: EndpointRecord } => !!x.ep);
 }
@@ -86,20 +89,23 @@ export async function ensureNetworkUp(ctx: RuntimeContext, net: NetworkRecord): 
   await withLock(join(networkRoot(ctx), 'locks', net.Id), async () => {
     if (linkExists(bridge)) return;
     const { subnet, gateway } = subnetOf(net);
-    await ensureRules(chainsFor(ctx.config.bridge), networkRules(chainsFor(ctx.config.bridge), {
-      bridge,
-      subnet: formatCidr(subnet),
-      internal: net.Internal,
-    }));
+    await ensureRules(
+      chainsFor(ctx.config.bridge),
+      networkRules(chainsFor(ctx.config.bridge), {
+        bridge,
+        subnet: formatCidr(subnet),
+        internal: net.Internal,
+      }),
+    );
     await createBridge({ bridge, gateway, prefix: subnet.prefix });
   });
 }
 
 async function containerAlive(ep: EndpointRecord): Promise<boolean> {
   if (ep.pid === process.pid || pidAlive(ep.pid)) return true;
-  const state = await readJson<{ status: string; monitorPid?: number }>(join(ep.containerDir, 'state.json')).catch(
-    () => undefined,
-  );
+  const state = await readJson<{ status: string; monitorPid?: number }>(
+    join(ep.containerDir, 'state.json'),
+  ).catch(() => undefined);
   if (!state) return false;
   return ['running', 'paused', 'restarting'].includes(state.status) && pidAlive(state.monitorPid);
 }
@@ -126,6 +132,11 @@ export async function reconcileNetwork(ctx: RuntimeContext): Promise<number> {
   );
   const ipam = new Ipam(networkRoot(ctx));
   const orphan = async (path: string) => {
+    const tmp = /^\.\S+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(basename(path));
+    if (tmp) {
+      if (!pidAlive(Number(tmp[1]))) await rm(path, { force: true });
+      return;
+    }
     const owner = await readOwner(path);
     if (owner && (known.has(owner.id) || pidAlive(owner.pid))) return;
     await rm(path, { force: true });
@@ -170,7 +181,11 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
   const owner = { id: s.id, pid: process.pid };
   const { subnet, gateway, range } = subnetOf(s.net);
   const endpointId = randomBytes(32).toString('hex');
-  const ip = await ipam.allocateIp({ id: s.net.Id, name: s.net.Name, subnet, gateway, ...(range ? { range } : {}) }, owner, s.ip);
+  const ip = await ipam.allocateIp(
+    { id: s.net.Id, name: s.net.Name, subnet, gateway, ...(range ? { range } : {}) },
+    owner,
+    s.ip,
+  );
   let ports: PublishedPort[];
   try {
     ports = await ipam.allocatePorts(s.bindings, owner);
@@ -245,7 +260,10 @@ async function addPortRules(ctx: RuntimeContext, net: NetworkRecord, rules: Rule
     if (!(err instanceof TsdockError)) throw err;
     const chains = chainsFor(ctx.config.bridge);
     const { subnet } = subnetOf(net);
-    await ensureRules(chains, networkRules(chains, { bridge: bridgeOf(net), subnet: formatCidr(subnet), internal: net.Internal }));
+    await ensureRules(
+      chains,
+      networkRules(chains, { bridge: bridgeOf(net), subnet: formatCidr(subnet), internal: net.Internal }),
+    );
     await iptablesRestore(text);
   }
 }
@@ -308,7 +326,13 @@ async function updateHosts(ctx: RuntimeContext, ep: EndpointRecord, how: 'join' 
     const all = how === 'join' ? [...members, ep] : members;
     await Promise.all(
       all.map((m) =>
-        rewrite(m.hostsPath, own(m, all.filter((o) => o.containerId !== m.containerId))).catch(() => undefined),
+        rewrite(
+          m.hostsPath,
+          own(
+            m,
+            all.filter((o) => o.containerId !== m.containerId),
+          ),
+        ).catch(() => undefined),
       ),
     );
   });

@@ -55,7 +55,9 @@ export function validateExtraHost(v: string): void {
 
 export function validateDns(v: string): void {
   if (isIP(v) === 0) {
-    const err = new UsageError(`invalid argument "${v}" for "--dns" flag: IP address is not correctly formatted: ${v}`);
+    const err = new UsageError(
+      `invalid argument "${v}" for "--dns" flag: IP address is not correctly formatted: ${v}`,
+    );
     err.flagError = true;
     throw err;
   }
@@ -93,8 +95,10 @@ export function buildResolvConf(hostText: string, d: DnsInput): string {
     if (!kept.some((l) => /^\s*nameserver\s/.test(l))) kept.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
     return kept.join('\n').trimEnd() + '\n';
   }
-  const search = d.dnsSearch.length > 0 ? d.dnsSearch : field('search').flatMap((l) => l.trim().split(/\s+/).slice(1));
-  const options = d.dnsOptions.length > 0 ? d.dnsOptions : field('options').flatMap((l) => l.trim().split(/\s+/).slice(1));
+  const search =
+    d.dnsSearch.length > 0 ? d.dnsSearch : field('search').flatMap((l) => l.trim().split(/\s+/).slice(1));
+  const options =
+    d.dnsOptions.length > 0 ? d.dnsOptions : field('options').flatMap((l) => l.trim().split(/\s+/).slice(1));
   let out = '';
   for (const n of d.dns.length > 0 ? d.dns : ns) out += `nameserver ${n}\n`;
   if (search.length > 0 && search.join(' ').trim() !== '.') out += `search ${search.join(' ')}\n`;

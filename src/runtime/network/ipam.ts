@@ -5,7 +5,8 @@
  * reclaimed by the reconcile pass (endpoint.ts).
  */
 import { createSocket } from 'node:dgram';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { createExclusive } from '../state/files.js';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConflictError, SystemError, UsageError } from '../errors.js';
@@ -17,14 +18,8 @@ export interface Owner {
   pid: number;
 }
 
-async function claim(path: string, owner: Owner): Promise<boolean> {
-  try {
-    await writeFile(path, JSON.stringify(owner), { flag: 'wx' });
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
+function claim(path: string, owner: Owner): Promise<boolean> {
+  return createExclusive(path, JSON.stringify(owner));
 }
 
 export async function readOwner(path: string): Promise<Owner | undefined> {
@@ -65,7 +60,7 @@ export class Ipam {
       return requested;
     }
     const { first, last } = hostRange(net.range ?? net.subnet);
-    const taken = new Set(await readdir(dir));
+    const taken = new Set((await readdir(dir)).filter((f) => !f.startsWith('.')));
     const gw = ipToInt(net.gateway);
     for (let n = first; n <= last; n++) {
       const ip = intToIp(n);
@@ -133,7 +128,8 @@ export class Ipam {
       const port = lo + ((start + i) % size);
       if (await tryPort(port)) return port;
     }
-    if (spec === '') throw new SystemError('Error response from daemon: no free host port in the ephemeral range');
+    if (spec === '')
+      throw new SystemError('Error response from daemon: no free host port in the ephemeral range');
     throw new ConflictError(`Bind for ${bindAddress(hostIp)}:${spec} failed: port is already allocated`);
   }
 
@@ -144,7 +140,10 @@ export class Ipam {
 
 async function ephemeralRange(): Promise<[number, number]> {
   try {
-    const [lo, hi] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
+    const [lo, hi] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'))
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (lo && hi && lo <= hi) return [lo, hi];
   } catch {
     /* fall back to the kernel's default */

@@ -84,7 +84,11 @@ export function portRules(c: Chains, id: string, ip: string, ports: PublishedPor
 }
 
 /** iptables-restore input appending (`-A`), inserting first (`-I`) or deleting (`-D`) rules. */
-export function restoreText(rules: Rule[], op: '-A' | '-D' | '-I', declare: { table: string; chain: string }[] = []): string {
+export function restoreText(
+  rules: Rule[],
+  op: '-A' | '-D' | '-I',
+  declare: { table: string; chain: string }[] = [],
+): string {
   let out = '';
   for (const table of ['nat', 'filter'] as const) {
     const mine = rules.filter((r) => r.table === table);

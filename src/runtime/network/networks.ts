@@ -49,7 +49,11 @@ export function bridgeOf(n: NetworkRecord): string {
 
 export function subnetOf(n: NetworkRecord): { subnet: Subnet; gateway: string; range?: Subnet } {
   const c = n.IPAM.Config[0]!;
-  return { subnet: parseCidr(c.Subnet), gateway: c.Gateway, ...(c.IPRange ? { range: parseCidr(c.IPRange) } : {}) };
+  return {
+    subnet: parseCidr(c.Subnet),
+    gateway: c.Gateway,
+    ...(c.IPRange ? { range: parseCidr(c.IPRange) } : {}),
+  };
 }
 
 async function hostRoutes(exceptIface?: string): Promise<Subnet[]> {
@@ -135,7 +139,9 @@ export class NetworkStore {
       const cand = { base: (start + i * 256) >>> 0, prefix: 24 };
       if (!taken.some((t) => overlaps(t, cand))) return cand;
     }
-    throw new ConflictError('Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    throw new ConflictError(
+      'Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network',
+    );
   }
 
   /** Docker's lookup: full id, exact name, then a unique id prefix. */
@@ -165,7 +171,9 @@ export class NetworkStore {
       }
       const mine = parseCidr(rec.IPAM.Config[0]!.Subnet);
       if (existing.some((n) => n.IPAM.Config[0] && overlaps(parseCidr(n.IPAM.Config[0].Subnet), mine))) {
-        throw new UsageError('Error response from daemon: Pool overlaps with other one on this address space');
+        throw new UsageError(
+          'Error response from daemon: Pool overlaps with other one on this address space',
+        );
       }
       await writeJsonAtomic(join(this.dir, `${rec.Id}.json`), rec);
       return rec;

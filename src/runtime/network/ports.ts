@@ -85,7 +85,10 @@ export interface PortMapping {
 /** nat.ParsePortSpec with Docker's error wording. */
 export function parsePortSpec(rawPort: string): PortMapping[] {
   const raw = standardNotation(rawPort);
-  let [ip, hostPort, containerPort] = splitParts(raw);
+  const parts = splitParts(raw);
+  let ip = parts[0];
+  const hostPort = parts[1];
+  let containerPort = parts[2];
   const sp = splitProtoPort(containerPort);
   const proto = sp.proto;
   containerPort = sp.port;
@@ -129,7 +132,8 @@ export function parsePortSpec(rawPort: string): PortMapping[] {
 export function parsePublish(specs: string[]): PortBindings {
   const bindings: PortBindings = {};
   for (const raw of specs) {
-    for (const m of parsePortSpec(raw)) (bindings[m.port] ??= []).push({ HostIp: m.hostIp, HostPort: m.hostPort });
+    for (const m of parsePortSpec(raw))
+      (bindings[m.port] ??= []).push({ HostIp: m.hostIp, HostPort: m.hostPort });
   }
   return bindings;
 }

@@ -1,13 +1,33 @@
 /** The runtime side of `network …`, `port` and `system prune`; each command calls one of these. */
 import type { RuntimeContext } from '../context.js';
-import { ConflictError, NotFoundError, PartialFailureError, RequestError, TsdockError, UsageError } from '../errors.js';
+import {
+  ConflictError,
+  NotFoundError,
+  PartialFailureError,
+  RequestError,
+  TsdockError,
+  UsageError,
+} from '../errors.js';
 import { renderInspect, renderList } from '../format/output.js';
 import { goTime } from '../format/ps.js';
 import { formatCidr, intToIp, ipToInt, contains, parseCidr } from './addr.js';
-import { allEndpoints, ensureNetworkUp, readEndpoint, reconcileNetwork, type EndpointRecord } from './endpoint.js';
+import {
+  allEndpoints,
+  ensureNetworkUp,
+  readEndpoint,
+  reconcileNetwork,
+  type EndpointRecord,
+} from './endpoint.js';
 import { chainsFor, deleteRules, networkRules, removeChains } from './iptables.js';
 import { deleteLink, linkExists } from './links.js';
-import { base, BRIDGE_NAME_OPTION, bridgeOf, NetworkStore, PREDEFINED, type NetworkRecord } from './networks.js';
+import {
+  base,
+  BRIDGE_NAME_OPTION,
+  bridgeOf,
+  NetworkStore,
+  PREDEFINED,
+  type NetworkRecord,
+} from './networks.js';
 import { portLines } from './ports.js';
 
 export async function portCommand(ctx: RuntimeContext, ref: string, port?: string): Promise<void> {
@@ -18,7 +38,9 @@ export async function portCommand(ctx: RuntimeContext, ref: string, port?: strin
   if (port !== undefined) {
     const num = port.split('/')[0]!;
     if (!/^\d+$/.test(num) || Number(num) > 65535) {
-      throw new RequestError(`Error: invalid port (${num}): strconv.ParseUint: parsing "${num}": invalid syntax`);
+      throw new RequestError(
+        `Error: invalid port (${num}): strconv.ParseUint: parsing "${num}": invalid syntax`,
+      );
     }
   }
   const lines = portLines(running ? (ep?.ports ?? []) : [], port);
@@ -55,17 +77,23 @@ export async function networkCreate(ctx: RuntimeContext, o: NetworkCreateOptions
   if (o.subnet.length > 1 || o.gateway.length > 1 || o.ipRange.length > 1) {
     throw new RequestError('tsdock: only one subnet, gateway and ip-range per network are supported');
   }
-  if (o.driver !== 'bridge') throw new RequestError(`Error response from daemon: plugin "${o.driver}" not found`);
+  if (o.driver !== 'bridge')
+    throw new RequestError(`Error response from daemon: plugin "${o.driver}" not found`);
   if (o.ipv6) throw new RequestError('Error response from daemon: tsdock: IPv6 networks are not supported');
   if (PREDEFINED.includes(o.name)) {
-    throw new RequestError(`Error response from daemon: operation is not permitted on predefined ${o.name} network `);
+    throw new RequestError(
+      `Error response from daemon: operation is not permitted on predefined ${o.name} network `,
+    );
   }
   const rec = base(o.name, 'bridge');
   rec.Internal = o.internal;
   rec.Labels = kv(o.labels);
   rec.Options = kv(o.options);
   const bridgeName = rec.Options[BRIDGE_NAME_OPTION];
-  if (bridgeName !== undefined && (bridgeName.length === 0 || bridgeName.length > 15 || /[\s/]/.test(bridgeName))) {
+  if (
+    bridgeName !== undefined &&
+    (bridgeName.length === 0 || bridgeName.length > 15 || /[\s/]/.test(bridgeName))
+  ) {
     throw new RequestError(`Error response from daemon: invalid bridge name: ${bridgeName}`);
   }
   let subnet: ReturnType<typeof parseCidr> | undefined;
@@ -73,7 +101,9 @@ export async function networkCreate(ctx: RuntimeContext, o: NetworkCreateOptions
     try {
       subnet = parseCidr(o.subnet[0]);
     } catch {
-      throw new RequestError(`Error response from daemon: Invalid subnet ${o.subnet[0]} : invalid CIDR address: ${o.subnet[0]}`);
+      throw new RequestError(
+        `Error response from daemon: Invalid subnet ${o.subnet[0]} : invalid CIDR address: ${o.subnet[0]}`,
+      );
     }
   }
   const store = new NetworkStore(ctx);
@@ -91,9 +121,7 @@ export async function networkCreate(ctx: RuntimeContext, o: NetworkCreateOptions
         throw new RequestError(`Error response from daemon: invalid gateway address ${o.gateway[0]}`);
       }
       if (!contains(s, g)) {
-        throw new RequestError(
-          `Error response from daemon: no matching subnet for gateway ${o.gateway[0]}`,
-        );
+        throw new RequestError(`Error response from daemon: no matching subnet for gateway ${o.gateway[0]}`);
       }
       gateway = o.gateway[0];
     }
@@ -103,7 +131,9 @@ export async function networkCreate(ctx: RuntimeContext, o: NetworkCreateOptions
       try {
         r = parseCidr(o.ipRange[0]);
       } catch {
-        throw new RequestError(`Error response from daemon: Invalid subnet ${o.ipRange[0]} : invalid CIDR address: ${o.ipRange[0]}`);
+        throw new RequestError(
+          `Error response from daemon: Invalid subnet ${o.ipRange[0]} : invalid CIDR address: ${o.ipRange[0]}`,
+        );
       }
       if (!contains(s, r.base) || r.prefix < s.prefix) {
         throw new RequestError(`Error response from daemon: no matching subnet for range ${o.ipRange[0]}`);
@@ -138,7 +168,9 @@ export async function networkList(ctx: RuntimeContext, o: NetworkListOptions): P
   for (const f of o.filters) {
     const eq = f.indexOf('=');
     if (eq <= 0) {
-      throw new UsageError(`invalid argument "${f}" for "-f, --filter" flag: bad format of filter (expected name=value)`);
+      throw new UsageError(
+        `invalid argument "${f}" for "-f, --filter" flag: bad format of filter (expected name=value)`,
+      );
     }
     const k = f.slice(0, eq).toLowerCase();
     if (!LS_FILTERS.has(k)) throw new RequestError(`Error response from daemon: invalid filter '${k}'`);
@@ -152,7 +184,11 @@ export async function networkList(ctx: RuntimeContext, o: NetworkListOptions): P
       if (k === 'name' && !any((v) => n.Name.includes(v))) return false;
       if (k === 'scope' && !any((v) => v === 'local')) return false;
       if (k === 'type' && !any((v) => (v === 'builtin') === PREDEFINED.includes(n.Name))) return false;
-      if (k === 'dangling' && !any((v) => (v === 'true' || v === '1') === (!used.has(n.Id) && !PREDEFINED.includes(n.Name)))) return false;
+      if (
+        k === 'dangling' &&
+        !any((v) => (v === 'true' || v === '1') === (!used.has(n.Id) && !PREDEFINED.includes(n.Name)))
+      )
+        return false;
       if (k === 'label') {
         for (const v of vals) {
           const eq = v.indexOf('=');
@@ -194,7 +230,9 @@ async function usedNetworks(ctx: RuntimeContext): Promise<Set<string>> {
 
 function inspectShape(n: NetworkRecord, eps: EndpointRecord[]): Record<string, unknown> {
   const containers: Record<string, unknown> = {};
-  for (const e of eps.filter((x) => x.network.id === n.Id).sort((a, b) => (a.containerId < b.containerId ? -1 : 1))) {
+  for (const e of eps
+    .filter((x) => x.network.id === n.Id)
+    .sort((a, b) => (a.containerId < b.containerId ? -1 : 1))) {
     containers[e.containerId] = {
       Name: e.containerName,
       EndpointID: e.endpointId,
@@ -246,7 +284,8 @@ export async function networkInspect(ctx: RuntimeContext, refs: string[], format
 async function destroyNetwork(ctx: RuntimeContext, n: NetworkRecord): Promise<void> {
   const chains = chainsFor(ctx.config.bridge);
   const c = n.IPAM.Config[0];
-  if (c) await deleteRules(networkRules(chains, { bridge: bridgeOf(n), subnet: c.Subnet, internal: n.Internal }));
+  if (c)
+    await deleteRules(networkRules(chains, { bridge: bridgeOf(n), subnet: c.Subnet, internal: n.Internal }));
   if (linkExists(bridgeOf(n))) await deleteLink(bridgeOf(n));
   await new NetworkStore(ctx).remove(n.Id);
 }
@@ -254,7 +293,9 @@ async function destroyNetwork(ctx: RuntimeContext, n: NetworkRecord): Promise<vo
 async function removeOne(ctx: RuntimeContext, store: NetworkStore, ref: string): Promise<void> {
   const n = await store.find(ref);
   if (PREDEFINED.includes(n.Name)) {
-    throw new ConflictError(`Error response from daemon: ${n.Name} is a pre-defined network and cannot be removed`);
+    throw new ConflictError(
+      `Error response from daemon: ${n.Name} is a pre-defined network and cannot be removed`,
+    );
   }
   await reconcileNetwork(ctx);
   if ((await usedNetworks(ctx)).has(n.Id)) {
@@ -317,7 +358,10 @@ async function pruneNetworks(ctx: RuntimeContext): Promise<string[]> {
 }
 
 export async function networkPrune(ctx: RuntimeContext, force: boolean): Promise<void> {
-  if (!force && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) {
+  if (
+    !force &&
+    !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))
+  ) {
     return;
   }
   const removed = await pruneNetworks(ctx);
@@ -336,7 +380,9 @@ export async function systemPrune(ctx: RuntimeContext, force: boolean): Promise<
   const { summaries } = await import('../container/list.js');
   const { removeContainer } = await import('../container/remove.js');
   const { findContainer } = await import('../container/store.js');
-  const stopped = (await summaries(ctx)).filter((r) => ['exited', 'created', 'dead'].includes(r.state.status));
+  const stopped = (await summaries(ctx)).filter((r) =>
+    ['exited', 'created', 'dead'].includes(r.state.status),
+  );
   const deleted: string[] = [];
   for (const r of stopped) {
     try {
@@ -366,7 +412,13 @@ export async function networkReset(ctx: RuntimeContext): Promise<void> {
   const bridge = (await store.list()).find((n) => n.Name === 'bridge');
   if (bridge) {
     const c = bridge.IPAM.Config[0]!;
-    await deleteRules(networkRules(chainsFor(ctx.config.bridge), { bridge: bridgeOf(bridge), subnet: c.Subnet, internal: false }));
+    await deleteRules(
+      networkRules(chainsFor(ctx.config.bridge), {
+        bridge: bridgeOf(bridge),
+        subnet: c.Subnet,
+        internal: false,
+      }),
+    );
     if (linkExists(bridgeOf(bridge))) await deleteLink(bridgeOf(bridge));
   }
   await removeChains(chainsFor(ctx.config.bridge));

@@ -1,7 +1,7 @@
 /** Small file helpers for tsdock's own state: every write is atomic (temp file + rename). */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -27,5 +27,26 @@ export function pidAlive(pid: number | undefined): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Creates `path` with its content in one step, failing (false) if it exists: the content goes to a
+ * temp file that is then hard-linked into place, so no reader ever sees the file empty or half
+ * written (an O_EXCL open followed by a write has that window, and a concurrent reclaimer would take
+ * the empty file for a crash leftover).
+ */
+export async function createExclusive(path: string, content: string): Promise<boolean> {
+  // Dot-named, so directory scans (names, leases) skip it.
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(tmp, content, { mode: 0o600 });
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
   }
 }

@@ -5,10 +5,10 @@
  * (pid gone, no container) is recognised as stale and reclaimed — under a lock, because two
  * reclaimers must not delete each other's fresh reservation.
  */
-import { open, readFile, unlink, mkdir, readdir } from 'node:fs/promises';
+import { readFile, unlink, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError } from '../errors.js';
-import { pidAlive } from './files.js';
+import { createExclusive, pidAlive } from './files.js';
 import { withLock } from './lock.js';
 import type { StatePaths } from './paths.js';
 
@@ -35,19 +35,8 @@ async function readReservation(file: string): Promise<Reservation | undefined> {
   }
 }
 
-async function tryCreate(file: string, r: Reservation): Promise<boolean> {
-  try {
-    const fh = await open(file, 'wx', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(r));
-    } finally {
-      await fh.close();
-    }
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
+function tryCreate(file: string, r: Reservation): Promise<boolean> {
+  return createExclusive(file, JSON.stringify(r));
 }
 
 export class NameStore {
