@@ -91,7 +91,10 @@ export function buildResolvConf(hostText: string, d: DnsInput): string {
     .filter((a) => !/^(127\.|::1$)/.test(a));
   if (ns.length === 0) ns = ['8.8.8.8', '8.8.4.4'];
   if (d.dns.length === 0 && d.dnsSearch.length === 0 && d.dnsOptions.length === 0) {
-    const kept = lines.filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
+    const kept = hostText
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l !== '' && !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
     if (!kept.some((l) => /^\s*nameserver\s/.test(l))) kept.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
     return kept.join('\n').trimEnd() + '\n';
   }
