@@ -5,12 +5,14 @@
  * suite's after() checks the kernel for anything left with this run's names.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { cli, cliAsync, ok, target, testEnv, uniqueName, type Result } from '../harness/cli.js';
 import { curl, freePort, freeSubnet24, RemoteHost } from '../harness/net.js';
+import { buildBusyboxArchive } from '../harness/image.js';
 import { networkLeftovers, RUN_BRIDGE, RUN_SUBNET } from './_setup.test.js';
 
 const img = (): string => testEnv().image;
@@ -648,5 +650,99 @@ describe('network: parallel runs and crashes', function () {
         (l) => /^-A (PREROUTING|OUTPUT|POSTROUTING|FORWARD) .*-j TSDOCK-/.test(l) && l.includes(RUN_BRIDGE),
       );
     expect(jumps).to.have.length(4);
+  });
+});
+
+describe('network: -P publishes the image EXPOSE', function () {
+  this.timeout(60_000);
+  const image = 'tsdock-test/exposed:latest';
+  before(async function () {
+    if (target !== 'tsdock') this.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'tsdock-expose-'));
+    try {
+      await buildBusyboxArchive(join(dir, 'img.tar'), {
+        name: image,
+        extraFiles: { 'www/index.html': 'exposed\n' },
+        config: { ExposedPorts: { '80/tcp': {} }, Cmd: ['httpd', '-f', '-p', '80', '-h', '/www'] },
+      });
+      ok(['load', '-i', join(dir, 'img.tar')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  after(function () {
+    if (target === 'tsdock') cli(['rmi', image]);
+  });
+
+  it('a random host port for 80/tcp serves; without -P the port is only listed as exposed', async function () {
+    const name = uniqueName('pub-all');
+    ok(['run', '-d', '--name', name, '-P', image]);
+    try {
+      const line = ok(['port', name]).trim();
+      const m = /^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(line);
+      expect(m, line).to.not.equal(null);
+      const body = await until(() => curl(`http://127.0.0.1:${m![1]}/`), 10_000, 'HTTP on the random port');
+      expect(body).to.equal('exposed\n');
+    } finally {
+      ok(['rm', '-f', name]);
+    }
+    const plain = uniqueName('exposed-only');
+    ok(['run', '-d', '--name', plain, image]);
+    try {
+      expect(ok(['ps', '--filter', `name=${plain}`, '--format', '{{.Ports}}'])).to.equal('80/tcp\n');
+      expect(ok(['port', plain])).to.equal('');
+      expect(JSON.parse(ok(['inspect', '--format', '{{json .NetworkSettings.Ports}}', plain]))).to.deep.equal(
+        {
+          '80/tcp': null,
+        },
+      );
+    } finally {
+      ok(['rm', '-f', plain]);
+    }
+  });
+});
+
+describe('network: connect and disconnect', function () {
+  this.timeout(120_000);
+  before(function () {
+    if (target !== 'tsdock') this.skip();
+  });
+
+  it('a running container joins a second network (eth1, resolvable there by alias), keeps it across restart, leaves it', async function () {
+    const a = uniqueName('neta');
+    const b = uniqueName('netb');
+    ok(['network', 'create', '--subnet', freeSubnet24(), a]);
+    ok(['network', 'create', '--subnet', freeSubnet24(), b]);
+    const web = uniqueName('web');
+    const peer = uniqueName('peer');
+    try {
+      ok(['run', '-d', '--name', web, '--network', a, img(), ...httpd]);
+      ok(['run', '-d', '--name', peer, '--network', b, img(), 'sleep', '60']);
+      const before = cli(['run', '--rm', '--network', b, img(), 'wget', '-qO-', `http://${web}/hostname`]);
+      expect(before.code).to.not.equal(0);
+      ok(['network', 'connect', '--alias', 'site', b, web]);
+      const dup = cli(['network', 'connect', b, web]);
+      expect(dup.code).to.equal(1);
+      expect(dup.stderr).to.include(`endpoint with name ${web} already exists in network ${b}`);
+      const hostname = inspect(web).Config.Hostname;
+      for (const host of [web, 'site']) {
+        const r = cli(['run', '--rm', '--network', b, img(), 'wget', '-qO-', `http://${host}/hostname`]);
+        expect(r.stdout.trim(), `${host}: ${r.stderr}`).to.equal(hostname);
+      }
+      expect(ok(['ps', '--filter', `name=${web}`, '--format', '{{.Networks}}'])).to.equal(`${a},${b}\n`);
+      expect(Object.keys(inspect(web).NetworkSettings.Networks)).to.deep.equal([a, b]);
+      ok(['restart', '-t', '1', web]);
+      const ifs = ok(['exec', web, 'ip', '-o', '-4', 'addr']);
+      expect(ifs).to.match(/eth0 .*inet /);
+      expect(ifs).to.match(/eth1 .*inet /);
+      expect(ok(['network', 'disconnect', b, web])).to.equal('');
+      expect(ok(['exec', web, 'ip', '-o', 'link'])).to.not.include('eth1');
+      const gone = cli(['network', 'disconnect', b, web]);
+      expect(gone.code).to.equal(1);
+      expect(gone.stderr).to.include(`is not connected to network ${b}`);
+    } finally {
+      cli(['rm', '-f', web, peer]);
+      cli(['network', 'rm', a, b]);
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../errors.js';
@@ -34,6 +34,14 @@ import { netnsName, notRunningTarget, planNetwork } from '../network/container.j
 import { hostsFile, resolvConf } from '../network/hosts.js';
 import { netnsPath } from '../network/links.js';
 import { findContainer } from './store.js';
+
+/** With the host's network the container sees the host's /etc/hosts (as Docker copies it), plus --add-host. */
+async function containerHosts(kind: string, hostname: string, extraHosts: string[]): Promise<string> {
+  if (kind !== 'host') return hostsFile({ hostname, extraHosts });
+  const host = await readFile('/etc/hosts', 'utf8').catch(() => '');
+  const extra = extraHosts.map((e) => `${e.slice(e.indexOf(':') + 1)}\t${e.slice(0, e.indexOf(':'))}\n`);
+  return host + (host.endsWith('\n') || !host ? '' : '\n') + extra.join('');
+}
 
 /** --network container:NAME: the target's namespace and its hosts/resolv.conf/hostname files. */
 async function joinedNamespace(
@@ -141,7 +149,9 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         if (!joined) {
           await Promise.all([
             writeFile(join(dir, 'hostname'), `${hostname}\n`),
-            writeFile(join(dir, 'hosts'), hostsFile({ hostname, extraHosts: opts.extraHosts })),
+            containerHosts(plan.kind, hostname, opts.extraHosts).then((text) =>
+              writeFile(join(dir, 'hosts'), text),
+            ),
             resolvConf(opts).then((text) => writeFile(join(dir, 'resolv.conf'), text)),
           ]);
         }

@@ -17,7 +17,11 @@ export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<C
     const state = await found.files.readState();
     const task = await getTask(client, found.id);
     if (task && task.status !== 'STOPPED') return state;
+    // Only an exit recorded here releases the network: a late exit hook of the previous run must not
+    // undo what a new start (restart, restart policy) is setting up before its task exists.
+    let ended = false;
     if (task) {
+      ended = true;
       let exitStatus = task.exitStatus;
       let exitedAt = task.exitedAt;
       // Before the delete: runc removes the cgroup, and its OOM counter with it.
@@ -37,6 +41,7 @@ export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<C
       }
     } else if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
       // Task vanished without a recorded exit (containerd restarted, shim killed): Docker shows 255.
+      ended = true;
       state.status = 'exited';
       state.exitCode = state.exitCode || 255;
       state.finishedAt = new Date().toISOString();
@@ -44,7 +49,7 @@ export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<C
     state.pid = 0;
     await found.files.writeState(state);
     // Docker frees published ports and the address when the container stops, not at rm.
-    if (found.record.netns) {
+    if (ended && found.record.netns) {
       const { teardownEndpoint } = await import('../network/endpoint.js');
       await teardownEndpoint(ctx, found.id);
     }

@@ -7,7 +7,7 @@ import { withLock } from '../state/lock.js';
 import { wasOomKilled } from '../cgroups/oom.js';
 import { cgroupPathOf, type ContainerRecord } from '../state/records.js';
 import { createHash } from 'node:crypto';
-import { readEndpoint, type EndpointRecord } from '../network/endpoint.js';
+import { containerEndpoints, type EndpointRecord } from '../network/endpoint.js';
 import { netnsPath } from '../network/links.js';
 import { networkPorts } from '../network/ports.js';
 
@@ -26,11 +26,11 @@ function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<str
 
 export async function inspectContainer(ctx: RuntimeContext, found: Found): Promise<Record<string, unknown>> {
   const client = await ctx.client();
-  const [first, task, mounts, ep] = await Promise.all([
+  const [first, task, mounts, eps] = await Promise.all([
     found.files.readState(),
     getTask(client, found.id),
     client.snapshots.mounts(found.id).catch(() => undefined),
-    found.record.netns ? readEndpoint(ctx, found.id).catch(() => undefined) : undefined,
+    found.record.netns ? containerEndpoints(ctx, found.id).catch(() => []) : [],
   ]);
   // No task but a recorded run: finalizeExit deleted the task and is writing the exit under the
   // container's lock right now. Waiting for that lock gives the real exit code instead of a guess.
@@ -92,31 +92,26 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
     },
     Mounts: [],
     Config: r.config,
-    NetworkSettings: networkSettings(r, s.status === 'running' || s.status === 'paused' ? ep : undefined),
+    NetworkSettings: networkSettings(r, s.status === 'running' || s.status === 'paused' ? eps : []),
   };
 }
 
 /** moby's NetworkSettings: the top-level address fields describe the default bridge only. */
-function networkSettings(r: ContainerRecord, ep: EndpointRecord | undefined): Record<string, unknown> {
+function networkSettings(r: ContainerRecord, eps: EndpointRecord[]): Record<string, unknown> {
   const mode = r.networkMode;
   const exposed = Object.keys((r.config.ExposedPorts ?? {}) as Record<string, object>);
-  const user = mode !== 'bridge' && ep !== undefined;
+  const ep = eps.find((e) => !e.extra);
   const networks: Record<string, unknown> = {};
-  networks[mode] = {
-    IPAMConfig: r.ipv4 ? { IPv4Address: r.ipv4 } : null,
-    Links: null,
-    Aliases: user ? [r.id.slice(0, 12), ...(r.networkAliases ?? [])] : null,
-    MacAddress: ep?.mac ?? '',
-    NetworkID: ep?.network.id ?? '',
-    EndpointID: ep?.endpointId ?? '',
-    Gateway: ep && !ep.network.internal ? ep.network.gateway : '',
-    IPAddress: ep?.ip ?? '',
-    IPPrefixLen: ep?.prefix ?? 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: user ? ep.dnsNames : null,
-  };
+  networks[mode] = endpointSettings(mode, ep, r.ipv4, r.networkAliases ?? [], r.id);
+  for (const x of r.extraNetworks ?? []) {
+    networks[x.name] = endpointSettings(
+      x.name,
+      eps.find((e) => e.extra && e.network.name === x.name),
+      x.ip,
+      x.aliases,
+      r.id,
+    );
+  }
   const top = mode === 'bridge' ? ep : undefined;
   return {
     Bridge: '',
@@ -137,5 +132,30 @@ function networkSettings(r: ContainerRecord, ep: EndpointRecord | undefined): Re
     IPv6Gateway: '',
     MacAddress: top?.mac ?? '',
     Networks: networks,
+  };
+}
+
+function endpointSettings(
+  name: string,
+  ep: EndpointRecord | undefined,
+  ip: string | undefined,
+  aliases: string[],
+  id: string,
+): Record<string, unknown> {
+  const user = name !== 'bridge' && ep !== undefined;
+  return {
+    IPAMConfig: ip ? { IPv4Address: ip } : null,
+    Links: null,
+    Aliases: user ? [id.slice(0, 12), ...aliases] : null,
+    MacAddress: ep?.mac ?? '',
+    NetworkID: ep?.network.id ?? '',
+    EndpointID: ep?.endpointId ?? '',
+    Gateway: ep && !ep.network.internal ? ep.network.gateway : '',
+    IPAddress: ep?.ip ?? '',
+    IPPrefixLen: ep?.prefix ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: user ? ep.dnsNames : null,
   };
 }

@@ -232,7 +232,7 @@ export function psRow(
     LocalVolumes: '0',
     Mounts: '',
     Names: r.record.name,
-    Networks: r.record.networkMode === 'none' ? 'none' : r.record.networkMode,
+    Networks: [r.record.networkMode, ...(r.record.extraNetworks ?? []).map((n) => n.name)].join(','),
     // docker/cli ≥ 26 has the image platform here; null when the engine does not report one.
     Platform: null,
     Ports: formatPorts(portSummary(r.record, r.state, r.endpoint)),

@@ -9,7 +9,7 @@ import { ConflictError, UsageError } from '../errors.js';
 import type { ContainerOptions } from '../opts/container.js';
 import type { ContainerRecord } from '../state/records.js';
 import { isIPv4, isMac } from './addr.js';
-import { setupEndpoint, type EndpointRecord } from './endpoint.js';
+import { containerEndpoints, setupEndpoint, teardownEndpoint, type EndpointRecord } from './endpoint.js';
 import { validateDns, validateExtraHost } from './hosts.js';
 import { netnsPath } from './links.js';
 import { NetworkStore, type NetworkRecord } from './networks.js';
@@ -100,7 +100,7 @@ export async function connectContainer(
     const exposed = (r.config.ExposedPorts ?? {}) as Record<string, object>;
     for (const key of Object.keys(exposed)) bindings[key] ??= [{ HostIp: '', HostPort: '' }];
   }
-  return setupEndpoint(ctx, {
+  const ep = await setupEndpoint(ctx, {
     id: c.id,
     name: r.name,
     containerDir: c.dir,
@@ -113,6 +113,41 @@ export async function connectContainer(
     bindings,
     extraHosts: hc.ExtraHosts ?? [],
     hostsPath: `${c.dir}/hosts`,
+  });
+  try {
+    const extras = r.extraNetworks ?? [];
+    for (let i = 0; i < extras.length; i++) await connectExtra(ctx, c, extras[i]!);
+  } catch (err) {
+    await teardownEndpoint(ctx, c.id);
+    throw err;
+  }
+  return ep;
+}
+
+/** One further network (`network connect`) of a container whose first network is set up. */
+export async function connectExtra(
+  ctx: RuntimeContext,
+  c: { id: string; dir: string; record: ContainerRecord },
+  n: { name: string; aliases: string[]; ip?: string },
+): Promise<EndpointRecord> {
+  const r = c.record;
+  const [net, eps] = await Promise.all([new NetworkStore(ctx).find(n.name), containerEndpoints(ctx, c.id)]);
+  const used = new Set(eps.map((e) => e.ifName ?? 'eth0'));
+  let index = 1;
+  while (used.has(`eth${index}`)) index++;
+  return setupEndpoint(ctx, {
+    id: c.id,
+    name: r.name,
+    containerDir: c.dir,
+    net,
+    netns: r.netns!,
+    hostname: String(r.config.Hostname ?? c.id.slice(0, 12)),
+    aliases: n.aliases,
+    ...(n.ip ? { ip: n.ip } : {}),
+    bindings: {},
+    extraHosts: [],
+    hostsPath: `${c.dir}/hosts`,
+    extra: { ifName: `eth${index}` },
   });
 }
 

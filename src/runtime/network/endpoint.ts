@@ -5,7 +5,7 @@
  * half-way leaves a record the next command can undo. Teardown first renames that file away: of
  * several processes tearing the same endpoint down (exit hook, rm, reconcile), one does it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
@@ -50,6 +50,15 @@ export interface EndpointRecord {
   hostsPath: string;
   hostname: string;
   extraHosts: string[];
+  /** eth0 for the container's first network; eth1… for ones joined by `network connect`. */
+  ifName?: string;
+  /** Joined by `network connect`: shares the first network's namespace, no default route. */
+  extra?: boolean;
+}
+
+/** File of an endpoint: `<id>.json` for the first network, `<id>@<network id>.json` for others. */
+export function endpointKey(containerId: string, extraNetId?: string): string {
+  return extraNetId ? `${containerId}@${extraNetId.slice(0, 12)}` : containerId;
 }
 
 export function endpointDir(ctx: RuntimeContext): string {
@@ -79,7 +88,26 @@ async function listEndpoints(dir: string): Promise<{ file: string; ep: EndpointR
 }
 
 export async function allEndpoints(ctx: RuntimeContext): Promise<EndpointRecord[]> {
-  return (await listEndpoints(endpointDir(ctx))).map((x) => x.ep);
+  return (await listEndpoints(endpointDir(ctx)))
+    .filter((x) => !x.file.includes('.removing.'))
+    .map((x) => x.ep);
+}
+
+/** A container's endpoints, its first network first. */
+export async function containerEndpoints(ctx: RuntimeContext, id: string): Promise<EndpointRecord[]> {
+  const dir = endpointDir(ctx);
+  let files: string[] = [];
+  try {
+    files = (await readdir(dir)).filter(
+      (f) => f === `${id}.json` || (f.startsWith(`${id}@`) && f.endsWith('.json')),
+    );
+  } catch {
+    return [];
+  }
+  const eps = await Promise.all(
+    files.map((f) => readJson<EndpointRecord>(join(dir, f)).catch(() => undefined)),
+  );
+  return eps.filter((e): e is EndpointRecord => !!e).sort((a, b) => Number(!!a.extra) - Number(!!b.extra));
 }
 
 /** Bridge, address, rules of a network: made once, by whoever needs them first. */
@@ -164,17 +192,20 @@ export interface SetupInput {
   bindings: PortBindings;
   extraHosts: string[];
   hostsPath: string;
+  /** A further network of a container already attached to its first one (`network connect`). */
+  extra?: { ifName: string };
 }
 
 /** Everything a container on a bridge network needs before its task is created. */
 export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise<EndpointRecord> {
   const root = networkRoot(ctx);
   const dir = endpointDir(ctx);
-  const stale = await readEndpoint(ctx, s.id);
+  const key = endpointKey(s.id, s.extra ? s.net.Id : undefined);
+  const stale = await readJson<EndpointRecord>(join(dir, `${key}.json`)).catch(() => undefined);
   await Promise.all([
     mkdir(dir, { recursive: true }),
     reconcileNetwork(ctx),
-    stale ? teardownFile(ctx, join(dir, `${s.id}.json`), stale) : undefined,
+    stale ? teardownFile(ctx, join(dir, `${key}.json`), stale) : undefined,
     ensureNetworkUp(ctx, s.net),
   ]);
   const ipam = new Ipam(root);
@@ -218,15 +249,17 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
     prefix: subnet.prefix,
     mac: s.mac ?? macForIp(ip),
     netns: s.netns,
-    hostIf: hostIfName(s.id),
+    hostIf: s.extra ? hostIfName(createHash('sha256').update(key).digest('hex')) : hostIfName(s.id),
     ports,
     rules: portRules(chains, s.id, ip, ports),
     dnsNames: [...new Set([s.name, ...s.aliases, s.hostname, s.id.slice(0, 12)])],
     hostsPath: s.hostsPath,
     hostname: s.hostname,
     extraHosts: s.extraHosts.map((h) => h.replace(/:host-gateway$/, `:${gateway}`)),
+    ifName: s.extra?.ifName ?? 'eth0',
+    ...(s.extra ? { extra: true } : {}),
   };
-  const file = join(dir, `${s.id}.json`);
+  const file = join(dir, `${key}.json`);
   await writeJsonAtomic(file, ep);
   try {
     await Promise.all([
@@ -237,8 +270,10 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
         mac: ep.mac,
         ip,
         prefix: ep.prefix,
-        ...(s.net.Internal ? {} : { gateway }),
+        ...(s.net.Internal || s.extra ? {} : { gateway }),
         alias: `tsdock:${s.id.slice(0, 12)}`,
+        ifName: ep.ifName!,
+        newNetns: !s.extra,
       }),
       addPortRules(ctx, s.net, ep.rules),
       updateHosts(ctx, ep, 'join'),
@@ -268,17 +303,26 @@ async function addPortRules(ctx: RuntimeContext, net: NetworkRecord, rules: Rule
   }
 }
 
-/** Tears down the container's endpoint, if any (exit, stop, rm). */
+/** Tears down the container's endpoints, further networks first (exit, stop, rm). */
 export async function teardownEndpoint(ctx: RuntimeContext, id: string): Promise<void> {
-  const file = join(endpointDir(ctx), `${id}.json`);
+  const eps = await containerEndpoints(ctx, id);
+  for (const ep of eps.reverse()) {
+    const key = endpointKey(id, ep.extra ? ep.network.id : undefined);
+    await teardownFile(ctx, join(endpointDir(ctx), `${key}.json`), ep);
+  }
+}
+
+/** `network disconnect`: one further network of a container. */
+export async function teardownExtra(ctx: RuntimeContext, id: string, netId: string): Promise<boolean> {
+  const file = join(endpointDir(ctx), `${endpointKey(id, netId)}.json`);
   const ep = await readJson<EndpointRecord>(file).catch(() => undefined);
-  if (ep) await teardownFile(ctx, file, ep);
+  return ep ? teardownFile(ctx, file, ep) : false;
 }
 
 async function teardownFile(ctx: RuntimeContext, file: string, ep: EndpointRecord): Promise<boolean> {
   const claimed = file.includes('.removing.')
     ? file
-    : join(endpointDir(ctx), `${ep.containerId}.removing.${process.pid}.json`);
+    : join(endpointDir(ctx), `${basename(file, '.json')}.removing.${process.pid}.json`);
   if (claimed !== file) {
     try {
       await rename(file, claimed);
@@ -287,7 +331,7 @@ async function teardownFile(ctx: RuntimeContext, file: string, ep: EndpointRecor
     }
   }
   const ipam = new Ipam(networkRoot(ctx));
-  await Promise.all([deleteRules(ep.rules), unplugContainer(ep.netns, ep.hostIf)]);
+  await Promise.all([deleteRules(ep.rules), unplugContainer(ep.extra ? undefined : ep.netns, ep.hostIf)]);
   const leasePath = join(ipam.leaseDir(ep.network.id), ep.ip);
   const mine = async (path: string) => (await readOwner(path))?.id === ep.containerId;
   await Promise.all([
@@ -304,36 +348,37 @@ async function teardownFile(ctx: RuntimeContext, file: string, ep: EndpointRecor
 }
 
 /**
- * Name resolution on a user-defined network: every member's /etc/hosts lists the others (the
- * default bridge resolves no names, as Docker's). Rewritten under the network's lock.
+ * Name resolution on user-defined networks: a container's /etc/hosts lists the members of every
+ * user network it is on (the default bridge resolves no names, as Docker's). Rewritten, for every
+ * container sharing the changed network, under one lock.
  */
 async function updateHosts(ctx: RuntimeContext, ep: EndpointRecord, how: 'join' | 'leave'): Promise<void> {
-  const own = (e: EndpointRecord, peers: EndpointRecord[]) =>
+  const render = (own: EndpointRecord, peers: EndpointRecord[]) =>
     hostsFile({
-      hostname: e.hostname,
-      ip: e.ip,
-      extraHosts: e.extraHosts,
+      hostname: own.hostname,
+      ip: own.ip,
+      extraHosts: own.extraHosts,
       peers: peers.map((p) => ({ ip: p.ip, names: p.dnsNames })),
     });
-  if (ep.network.name === 'bridge') {
-    if (how === 'join') await rewrite(ep.hostsPath, own(ep, []));
+  if (ep.network.name === 'bridge' && !ep.extra) {
+    if (how === 'join') await rewrite(ep.hostsPath, render(ep, []));
     return;
   }
-  await withLock(join(networkRoot(ctx), 'locks', `hosts-${ep.network.id}`), async () => {
-    const members = (await allEndpoints(ctx)).filter(
-      (e) => e.network.id === ep.network.id && e.containerId !== ep.containerId,
-    );
-    const all = how === 'join' ? [...members, ep] : members;
+  await withLock(join(networkRoot(ctx), 'locks', 'hosts'), async () => {
+    const same = (e: EndpointRecord) => e.containerId === ep.containerId && e.network.id === ep.network.id;
+    const all = (await allEndpoints(ctx)).filter((e) => !same(e));
+    if (how === 'join') all.push(ep);
+    const affected = new Set(all.filter((e) => e.network.id === ep.network.id).map((e) => e.containerId));
+    affected.add(ep.containerId);
     await Promise.all(
-      all.map((m) =>
-        rewrite(
-          m.hostsPath,
-          own(
-            m,
-            all.filter((o) => o.containerId !== m.containerId),
-          ),
-        ).catch(() => undefined),
-      ),
+      [...affected].map(async (cid) => {
+        const mine = all.filter((e) => e.containerId === cid);
+        const own = mine.find((e) => !e.extra);
+        if (!own) return;
+        const nets = new Set(mine.filter((e) => e.network.name !== 'bridge').map((e) => e.network.id));
+        const peers = all.filter((e) => e.containerId !== cid && nets.has(e.network.id));
+        await rewrite(own.hostsPath, render(own, peers)).catch(() => undefined);
+      }),
     );
   });
 }

@@ -58,30 +58,34 @@ export interface VethInput {
   gateway?: string;
   /** Shown by `ip link` so an interface can be traced to its container. */
   alias: string;
+  /** eth0, or eth1… for a further network. */
+  ifName: string;
+  /** False when joining a further network: the namespace exists already. */
+  newNetns: boolean;
 }
 
 /** Namespace, veth pair with eth0 inside, addresses and routes: two ip processes. */
 export async function plugContainer(v: VethInput): Promise<void> {
   await ipBatch([
-    `netns add ${v.netns}`,
-    `link add name ${v.hostIf} type veth peer name eth0 netns ${v.netns} address ${v.mac}`,
+    ...(v.newNetns ? [`netns add ${v.netns}`] : []),
+    `link add name ${v.hostIf} type veth peer name ${v.ifName} netns ${v.netns} address ${v.mac}`,
     `link set ${v.hostIf} alias ${v.alias}`,
     `link set ${v.hostIf} master ${v.bridge} up`,
   ]);
   await ipBatch(
     [
-      'link set lo up',
-      `addr add ${v.ip}/${v.prefix} dev eth0`,
-      'link set eth0 up',
+      ...(v.newNetns ? ['link set lo up'] : []),
+      `addr add ${v.ip}/${v.prefix} dev ${v.ifName}`,
+      `link set ${v.ifName} up`,
       ...(v.gateway ? [`route add default via ${v.gateway}`] : []),
     ],
     { netns: v.netns },
   );
 }
 
-/** Removes the veth (its peer goes with it) and the namespace file; missing parts are fine. */
-export async function unplugContainer(netns: string, hostIf: string): Promise<void> {
-  await ipBatch([`link del ${hostIf}`, `netns del ${netns}`], { force: true });
+/** Removes the veth (its peer goes with it) and the namespace file if given; missing parts are fine. */
+export async function unplugContainer(netns: string | undefined, hostIf: string): Promise<void> {
+  await ipBatch([`link del ${hostIf}`, ...(netns ? [`netns del ${netns}`] : [])], { force: true });
 }
 
 /** Host-side interface name: 15 characters at most. */

@@ -10,12 +10,13 @@ import {
 } from '../errors.js';
 import { renderInspect, renderList } from '../format/output.js';
 import { goTime } from '../format/ps.js';
-import { formatCidr, intToIp, ipToInt, contains, parseCidr } from './addr.js';
+import { formatCidr, intToIp, ipToInt, contains, isIPv4, parseCidr } from './addr.js';
 import {
   allEndpoints,
   ensureNetworkUp,
   readEndpoint,
   reconcileNetwork,
+  teardownExtra,
   type EndpointRecord,
 } from './endpoint.js';
 import { chainsFor, deleteRules, networkRules, removeChains } from './iptables.js';
@@ -422,4 +423,85 @@ export async function networkReset(ctx: RuntimeContext): Promise<void> {
     if (linkExists(bridgeOf(bridge))) await deleteLink(bridgeOf(bridge));
   }
   await removeChains(chainsFor(ctx.config.bridge));
+}
+
+export interface ConnectOptions {
+  aliases: string[];
+  ip?: string;
+}
+
+const cannotJoin = () =>
+  new ConflictError(
+    'Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network',
+  );
+
+/** `network connect`: recorded for every later start, and set up now if the container runs. */
+export async function networkConnect(
+  ctx: RuntimeContext,
+  netRef: string,
+  ctrRef: string,
+  o: ConnectOptions,
+): Promise<void> {
+  const { findContainer } = await import('../container/store.js');
+  const { connectExtra } = await import('./container.js');
+  const { withLock } = await import('../state/lock.js');
+  const found = await findContainer(ctx, ctrRef);
+  const net = await new NetworkStore(ctx).find(netRef);
+  if (!found.record.netns || net.Driver !== 'bridge') throw cannotJoin();
+  if (o.ip && !isIPv4(o.ip)) throw new RequestError(`invalid IPv4 address: ${o.ip}`);
+  if (o.ip && net.Name === 'bridge') {
+    throw new RequestError(
+      'Error response from daemon: user specified IP address is supported on user defined networks only',
+    );
+  }
+  const entry = { name: net.Name, aliases: o.aliases, ...(o.ip ? { ip: o.ip } : {}) };
+  const record = await withLock(found.files.dir, async () => {
+    const r = (await found.files.readRecord()) ?? found.record;
+    const extras = r.extraNetworks ?? [];
+    if (r.networkMode === net.Name || extras.some((e) => e.name === net.Name)) {
+      throw new ConflictError(
+        `Error response from daemon: endpoint with name ${r.name} already exists in network ${net.Name}`,
+      );
+    }
+    r.extraNetworks = [...extras, entry];
+    await found.files.writeRecord(r);
+    return r;
+  });
+  const state = await found.files.readState();
+  if (state.status !== 'running' && state.status !== 'paused') return;
+  try {
+    await connectExtra(ctx, { id: found.id, dir: found.files.dir, record }, entry);
+  } catch (err) {
+    await withLock(found.files.dir, async () => {
+      const r = (await found.files.readRecord()) ?? record;
+      r.extraNetworks = (r.extraNetworks ?? []).filter((e) => e.name !== net.Name);
+      await found.files.writeRecord(r);
+    });
+    throw err;
+  }
+}
+
+/** `network disconnect`: a network joined by `network connect`. */
+export async function networkDisconnect(ctx: RuntimeContext, netRef: string, ctrRef: string): Promise<void> {
+  const { findContainer } = await import('../container/store.js');
+  const { withLock } = await import('../state/lock.js');
+  const found = await findContainer(ctx, ctrRef);
+  const net = await new NetworkStore(ctx).find(netRef);
+  await withLock(found.files.dir, async () => {
+    const r = (await found.files.readRecord()) ?? found.record;
+    const extras = r.extraNetworks ?? [];
+    if (!extras.some((e) => e.name === net.Name)) {
+      if (r.networkMode === net.Name) {
+        throw new RequestError(
+          "tsdock: disconnecting a container from the network it was created on is not supported (only networks joined with 'network connect')",
+        );
+      }
+      throw new ConflictError(
+        `Error response from daemon: container ${found.id} is not connected to network ${net.Name}`,
+      );
+    }
+    r.extraNetworks = extras.filter((e) => e.name !== net.Name);
+    await found.files.writeRecord(r);
+  });
+  await teardownExtra(ctx, found.id, net.Id);
 }

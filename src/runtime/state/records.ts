@@ -36,6 +36,8 @@ export interface ContainerRecord {
   /** --ip / --mac-address as requested. */
   ipv4?: string;
   macAddress?: string;
+  /** Networks joined by `network connect`, set up at every start after the first one. */
+  extraNetworks?: { name: string; aliases: string[]; ip?: string }[];
 }
 
 export interface ContainerRunState {

@@ -1,0 +1,25 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+
+export default class NetworkConnect extends TsdockCommand {
+  static override description = 'Connect a container to a network';
+  static override usage = 'network connect [OPTIONS] NETWORK CONTAINER';
+  static override flags = {
+    alias: Flags.string({ description: 'Add network-scoped alias for the container', multiple: true }),
+    ip: Flags.string({ description: 'IPv4 address (e.g., "172.30.100.104")' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, {
+      exact: 2,
+      usage: '[OPTIONS] NETWORK CONTAINER',
+      summary: NetworkConnect.description,
+    });
+    const { networkConnect } = await import('../../runtime/network/verbs.js');
+    await networkConnect(this.ctx, args[0]!, args[1]!, {
+      aliases: (flags.alias as string[] | undefined) ?? [],
+      ...(flags.ip ? { ip: flags.ip as string } : {}),
+    });
+  }
+}

@@ -1,0 +1,21 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+
+export default class NetworkDisconnect extends TsdockCommand {
+  static override description = 'Disconnect a container from a network';
+  static override usage = 'network disconnect [OPTIONS] NETWORK CONTAINER';
+  static override flags = {
+    force: Flags.boolean({ char: 'f', description: 'Force the container to disconnect from a network' }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = this.dockerParse();
+    requireArgs(this, args, {
+      exact: 2,
+      usage: '[OPTIONS] NETWORK CONTAINER',
+      summary: NetworkDisconnect.description,
+    });
+    const { networkDisconnect } = await import('../../runtime/network/verbs.js');
+    await networkDisconnect(this.ctx, args[0]!, args[1]!);
+  }
+}
