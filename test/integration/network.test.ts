@@ -392,6 +392,8 @@ describe('network: seen from another host and from the containers (FORWARD polic
     expect(other.stdout.trim(), other.stderr).to.equal(id.slice(0, 12));
     const viaGw = cli(['run', '--rm', img(), 'wget', '-qO-', `http://${GW}:${port}/hostname`]);
     expect(viaGw.stdout.trim(), viaGw.stderr).to.equal(id.slice(0, 12));
+    const self = ok(['exec', name, 'wget', '-qO-', `http://${GW}:${port}/hostname`]);
+    expect(self.trim()).to.equal(id.slice(0, 12));
   });
 });
 

@@ -71,6 +71,8 @@ export async function plugContainer(v: VethInput): Promise<void> {
     `link add name ${v.hostIf} type veth peer name ${v.ifName} netns ${v.netns} address ${v.mac}`,
     `link set ${v.hostIf} alias ${v.alias}`,
     `link set ${v.hostIf} master ${v.bridge} up`,
+    // A container reaching its own published port: br_netfilter DNATs it back out of the port it came in.
+    `link set ${v.hostIf} type bridge_slave hairpin on`,
   ]);
   await ipBatch(
     [
