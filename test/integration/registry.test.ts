@@ -231,6 +231,8 @@ describe('registry: pull, push, login, logout', function () {
     expect(pull.stderr).to.equal(
       `Error response from daemon: manifest for ${repo}:nope not found: manifest unknown: manifest unknown\n`,
     );
+    // As Docker: no progress line for an image that is not there.
+    expect(pull.stdout).to.equal('');
   });
 
   it('reports an unreachable registry in one line (pull 1, run 125)', async () => {

@@ -280,7 +280,6 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
   const reg = new RegistryClient(ep, ref.path, 'pull');
   const client = await ctx.client();
 
-  p.status(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
   let top;
   try {
     // Docker's ping: learns the auth challenge, and an unreachable registry is reported for /v2/.
@@ -289,6 +288,8 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
   } catch (err) {
     throw manifestError(err, ref);
   }
+  // Only once the manifest is there, as Docker: a missing image or registry prints no progress at all.
+  p.status(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
   const topDesc: Descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.data.length };
 
   let manifestData = top.data;
