@@ -137,7 +137,8 @@ describe('cp', function () {
     ];
     for (const [args, message] of cases) {
       const r = cli(['cp', ...args]);
-      expect(r.stderr.trim(), args.join(' ')).to.equal(message);
+      // (Docker's CLI sometimes logs `level=error` lines from its tar writer first: compare the last line.)
+      expect(r.stderr.trim().split('\n').at(-1), args.join(' ')).to.equal(message);
       expect(r.code, args.join(' ')).to.equal(1);
     }
     const usage = cli(['cp', f]);
@@ -176,6 +177,9 @@ describe('cp', function () {
   });
 
   it('-a gives copied files the container user as owner', async function () {
+    // Docker resolves Config.User against the daemon HOST's passwd here (idtools.LookupUser), a known
+    // quirk; tsdock resolves it in the container's /etc/passwd. So this one is tsdock only.
+    if (target !== 'tsdock') this.skip();
     const c = await startedWith('true', ['--user', '1234:2345']);
     made.push(c);
     ok(['cp', '-a', join(host, 'f'), `${c}:/tmp/owned`]);
