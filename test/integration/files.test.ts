@@ -102,6 +102,11 @@ describe('cp', function () {
     expect(readFileSync(join(out, 'd', 'sub', 'b'), 'utf8')).to.equal('B\n');
     expect(readdirSync(join(out, 'contents')).sort()).to.deep.equal(['a', 'sub']);
     expect(readFileSync(join(out, 'g'), 'utf8')).to.equal('hello\n');
+    // files the runtime bind-mounts (hostname, hosts) are read as the container sees them
+    expect(catIn(c, '/etc/hostname')).to.equal(
+      `${ok(['inspect', '-f', '{{.Config.Hostname}}', c]).trim()}\n`,
+    );
+    expect(catIn(c, '/etc/hosts')).to.contain('localhost');
     // relative container paths are relative to /
     ok(['container', 'cp', `${c}:data/f`, join(out, 'rel')]);
     expect(readFileSync(join(out, 'rel'), 'utf8')).to.equal('hello\n');

@@ -128,7 +128,8 @@ async function copyFromContainer(
   const dstAbs = dstPath === '-' ? '-' : localAbs(dstPath);
   if (dstAbs !== '-') await validateOutputPath(dstAbs);
   const abs = containerAbs(srcPath);
-  await withContainerRoot(ctx, found, async ({ root }) => {
+  await withContainerRoot(ctx, found, async (access) => {
+    let root = access.root;
     const { dir, base } = splitPathDirEntry(abs);
     const parent = await resolveInRoot(root, dir);
     let inRoot = base === '.' || base === '/' ? parent : posix.join(parent, base);
@@ -155,6 +156,13 @@ async function copyFromContainer(
     }
     if (assertsDirectory(abs) && !st.isDirectory()) throw daemonError(`lstat ${shown}/: not a directory`);
     const name = base === '/' ? '.' : base;
+    // /etc/hosts, /etc/resolv.conf, /etc/hostname are files bind-mounted over the rootfs: the
+    // container sees the mounted file, so cp reads that (its source is tsdock's own file).
+    const bound = boundFileSource(found, inRoot);
+    if (bound) {
+      root = '/';
+      inRoot = bound;
+    }
     if (dstAbs === '-') {
       await packTree({ root, path: inRoot, name }, ctx.stdio.stdout as Writable).catch((err: unknown) => {
         throw err instanceof BrokenPipeError ? new RequestError(err.message) : err;
@@ -184,6 +192,16 @@ async function copyFromContainer(
     }
     summary(ctx, opts.quiet, await packing, dstAbs);
   });
+}
+
+/** The host file bind-mounted at this in-container path (the /etc files tsdock writes), if any. */
+function boundFileSource(found: Found, inRoot: string): string | undefined {
+  const mounts = (
+    found.container.spec as { mounts?: { destination: string; type?: string; source?: string }[] }
+  )?.mounts;
+  const m = mounts?.find((x) => x.type === 'bind' && x.destination === inRoot);
+  if (!m?.source || !m.source.startsWith(`${found.files.dir}/`)) return undefined;
+  return m.source;
 }
 
 async function containerDestInfo(root: string, abs: string, shownRef: string): Promise<CopyInfo> {
