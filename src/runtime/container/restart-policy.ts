@@ -120,12 +120,16 @@ export async function applyRestartPolicy(ctx: RuntimeContext, found: Found): Pro
   });
   if (!decided) return false;
   await sleep(decided.delayMs);
-  const now = await found.files.readState().catch(() => undefined);
-  if (!now || now.status !== 'restarting' || now.stoppedByUser) return false;
   const { startContainer } = await import('./start.js');
   try {
-    await startContainer(ctx, found, { stdin: false, restart: true });
-    return true;
+    // Under the container's lock, as a stop in the back-off takes it: either the stop is seen here
+    // and nothing starts, or the stop finds the task running and stops it.
+    return await withLock(found.files.dir, async () => {
+      const now = await found.files.readState().catch(() => undefined);
+      if (!now || now.status !== 'restarting' || now.stoppedByUser) return false;
+      await startContainer(ctx, found, { stdin: false, restart: true });
+      return true;
+    });
   } catch (err) {
     // Docker leaves it exited with the start error recorded (startContainer wrote it).
     await withLock(found.files.dir, async () => {

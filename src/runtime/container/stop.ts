@@ -2,6 +2,7 @@
 import type { RuntimeContext } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { finalizeExit } from './exit.js';
+import { withLock } from '../state/lock.js';
 import { parseSignal, SIGKILL } from './signals.js';
 import { getTask, type Found } from './store.js';
 
@@ -13,15 +14,24 @@ export async function stopContainer(
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (!task || task.status === 'STOPPED') {
-    const waiting = await found.files.readState();
-    if (waiting.status === 'restarting') {
-      // Waiting out the restart back-off: a stop cancels the restart (the hook checks before starting).
+    // Waiting out the restart back-off: a stop cancels the restart. The hook restarts under the same
+    // lock, so either it sees this or the task is running by now and is stopped below.
+    const cancelled = await withLock(found.files.dir, async () => {
+      const waiting = await found.files.readState();
+      if (waiting.status !== 'restarting') {
+        const now = await getTask(client, found.id);
+        return !now || now.status === 'STOPPED';
+      }
       waiting.stoppedByUser = true;
       waiting.status = 'exited';
       await found.files.writeState(waiting);
+      return true;
+    });
+    if (cancelled) {
+      await finalizeExit(ctx, found);
+      return;
     }
-    await finalizeExit(ctx, found);
-    return;
+    return stopContainer(ctx, found, opts);
   }
   const state = await found.files.readState();
   state.stoppedByUser = true;
