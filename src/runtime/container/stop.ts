@@ -33,9 +33,13 @@ export async function stopContainer(
     }
     return stopContainer(ctx, found, opts);
   }
-  const state = await found.files.readState();
-  state.stoppedByUser = true;
-  await found.files.writeState(state);
+  // Under the lock: a restart-policy start in progress holds it and writes stoppedByUser=false; this
+  // write must come after it, or the container would be restarted once more after this stop.
+  await withLock(found.files.dir, async () => {
+    const state = await found.files.readState();
+    state.stoppedByUser = true;
+    await found.files.writeState(state);
+  });
 
   const signal = parseSignal(opts.signal ?? found.record.stopSignal ?? 'SIGTERM');
   const timeout = opts.timeout ?? found.record.stopTimeout ?? 10;
