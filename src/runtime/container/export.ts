@@ -3,11 +3,12 @@
  * (`bin/`, `etc/passwd`), running or stopped. `-o` writes next to the target and renames, so a
  * failed export leaves no partial file.
  */
-import { open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { RuntimeContext } from '../context.js';
 import { RequestError } from '../errors.js';
+import { writeStreamAtomic } from '../state/files.js';
 import { withContainerRoot } from './rootfs-mount.js';
 import { findContainer } from './store.js';
 import { BrokenPipeError, packTree } from './tarfs.js';
@@ -39,16 +40,8 @@ export async function exportContainer(ctx: RuntimeContext, opts: ExportOptions):
       });
       return;
     }
-    const tmp = join(dirname(opts.output), `.${basename(opts.output)}.${process.pid}.tmp`);
-    const fh = await open(tmp, 'w', 0o644);
-    try {
-      await packTree({ root, path: '/', name: '' }, fh.createWriteStream({ autoClose: false }));
-      await rename(tmp, opts.output);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    } finally {
-      await fh.close().catch(() => undefined);
-    }
+    await writeStreamAtomic(opts.output, 0o644, async (out) => {
+      await packTree({ root, path: '/', name: '' }, out);
+    });
   });
 }

@@ -3,12 +3,12 @@
  * the image runtime (load, import, save, store). Commands call these with plain option objects.
  */
 import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { RuntimeContext } from '../context.js';
 import { PartialFailureError, RequestError } from '../errors.js';
 import { renderList } from '../format/output.js';
+import { writeStreamAtomic } from '../state/files.js';
 import { importImage } from './import.js';
 import { loadImages } from './load.js';
 import { saveImages } from './save.js';
@@ -57,18 +57,7 @@ export async function saveCommand(ctx: RuntimeContext, opts: SaveCommandOptions)
     await saveImages(ctx, opts.images, ctx.stdio.stdout as Writable);
     return;
   }
-  // As docker's CLI: write next to the target and rename, so a failed save leaves no partial file.
-  const tmp = join(dirname(opts.output), `.${basename(opts.output)}.${process.pid}.tmp`);
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await saveImages(ctx, opts.images, fh.createWriteStream());
-    await rename(tmp, opts.output);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
+  await writeStreamAtomic(opts.output, 0o600, (out) => saveImages(ctx, opts.images, out));
 }
 
 export interface ListImagesCommandOptions {

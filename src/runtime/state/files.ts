@@ -1,5 +1,6 @@
 /** Small file helpers for tsdock's own state: every write is atomic (temp file + rename). */
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -48,5 +49,27 @@ export async function createExclusive(path: string, content: string): Promise<bo
     throw err;
   } finally {
     await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/**
+ * Streams into a temporary file beside `path`, then renames it into place, so a failed write leaves
+ * no partial file (docker's CLI does the same for `save -o` and `export -o`).
+ */
+export async function writeStreamAtomic(
+  path: string,
+  mode: number,
+  write: (out: Writable) => Promise<void>,
+): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fh = await open(tmp, 'w', mode);
+  try {
+    await write(fh.createWriteStream({ autoClose: false }));
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  } finally {
+    await fh.close().catch(() => undefined);
   }
 }
