@@ -216,7 +216,10 @@ describe('restart policies', function () {
     }
     await daemon.restart({ killShims: true });
     ok(['internal', 'reconcile']);
-    expect(runningPid(always, pid)).to.be.a('number');
+    // A start reconcile hands to the restart back-off may land a moment after reconcile returns.
+    expect(
+      await until(() => runningPid(always, pid), 30_000, 'always container back after reconcile'),
+    ).to.be.a('number');
     expect(state(stopped).State.Status).to.equal('exited');
     // (its exit code is 255 or what containerd's clean-up of the dead shim reported, depending on timing)
     const p = state(plain);

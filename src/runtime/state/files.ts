@@ -64,7 +64,7 @@ export async function writeStreamAtomic(
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {
-    await write(fh.createWriteStream({ autoClose: false }));
+    await write(fh.createWriteStream());
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
