@@ -14,7 +14,9 @@ import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import type { RuntimeContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
-import type { ContainerRecord, ContainerRunState } from '../state/records.js';
+import { cgroupPathOf, type ContainerRecord, type ContainerRunState } from '../state/records.js';
+import { probeCgroup } from '../cgroups/probe.js';
+import type { ContainerdClient } from '../containerd/client.js';
 import { withLock } from '../state/lock.js';
 import { finalizeExit } from './exit.js';
 import { autoRemove } from './remove.js';
@@ -164,6 +166,22 @@ export async function handOverRestart(ctx: RuntimeContext, found: Found, hook: s
  * installs the drop-in) as `tsdock internal reconcile`; containers a live monitor still watches
  * are left to its exit hook.
  */
+/**
+ * True when the container's task is stopped or gone. Right after containerd restarts, a task whose
+ * shim died with the host is still listed as running until containerd's own clean-up of dead shims
+ * gets to it; the cgroup already says nobody is left, so that clean-up is waited for (bounded).
+ */
+async function taskSettled(client: ContainerdClient, found: Found): Promise<boolean> {
+  for (let waited = 0; ; waited += 200) {
+    // A dead shim can also answer with an error ("ttrpc: closed") until it is cleaned up.
+    const task = await getTask(client, found.id).catch(() => 'unknown' as const);
+    if (!task || (task !== 'unknown' && task.status === 'STOPPED')) return true;
+    const probe = probeCgroup(cgroupPathOf(found.record));
+    if (probe === 'running' || probe === 'paused' || waited >= 15_000) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export async function reconcile(ctx: RuntimeContext): Promise<string[]> {
   const client = await ctx.client();
   const started: string[] = [];
@@ -174,8 +192,7 @@ export async function reconcile(ctx: RuntimeContext): Promise<string[]> {
     } catch {
       continue;
     }
-    const task = await getTask(client, c.id);
-    if (task && task.status !== 'STOPPED') continue;
+    if (!(await taskSettled(client, found))) continue;
     const before = await found.files.readState();
     if (pidAlive(before.monitorPid) && ['running', 'restarting', 'paused'].includes(before.status)) continue;
     const state = await finalizeExit(ctx, found);
