@@ -42,15 +42,4 @@ if ! ctr --address "$sock" version >/dev/null 2>&1; then
 fi
 
 ln -sf "$PWD/bin/tsdock" /usr/local/bin/tsdock
-
-# Restart policies after a reboot or a containerd crash that took the monitors too: tsdock has no
-# daemon, so containerd's own start runs the reconcile (Docker does this when dockerd starts).
-if [ -d /run/systemd/system ]; then
-  mkdir -p /etc/systemd/system/containerd.service.d
-  cat >/etc/systemd/system/containerd.service.d/tsdock-restart.conf <<'UNIT'
-[Service]
-ExecStartPost=-/usr/local/bin/tsdock internal reconcile
-UNIT
-  systemctl daemon-reload
-fi
 echo "setup: done — try 'tsdock version'"

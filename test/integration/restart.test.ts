@@ -3,8 +3,6 @@
  * exits counted by on-failure, a user's stop/kill that must stick, `update --restart`, and a
  * containerd restart that takes the task (and its shim) with it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 import { containerdDaemon } from './_setup.test.js';
@@ -193,37 +191,5 @@ describe('restart policies', function () {
     await daemon.restart({ killShims: true });
     await until(() => runningPid(name, pid1), 60_000, 'container back after containerd restart');
     expect(state(name).RestartCount).to.equal(1);
-  });
-  it('after a crash that took the monitors too, internal reconcile (run on containerd start) brings them back', async function () {
-    if (target !== 'tsdock') this.skip();
-    const daemon = containerdDaemon()!;
-    const always = uniqueName('rp-reboot-always');
-    const stopped = uniqueName('rp-reboot-unless');
-    const plain = uniqueName('rp-reboot-no');
-    made.push(always, stopped, plain);
-    ok(['run', '-d', ...NET, '--name', always, '--restart', 'always', img(), 'sleep', '600']);
-    ok(['run', '-d', ...NET, '--name', stopped, '--restart', 'unless-stopped', img(), 'sleep', '600']);
-    ok(['run', '-d', ...NET, '--name', plain, img(), 'sleep', '600']);
-    ok(['stop', '-t', '0', stopped]);
-    const pid = await until(() => runningPid(always), 10_000, 'start');
-    // A host crash: the monitors die with everything else, so no exit hook runs.
-    for (const n of [always, plain]) {
-      const id = ok(['inspect', '-f', '{{.Id}}', n]).trim();
-      const st = JSON.parse(
-        readFileSync(join(testEnv().dataRoot, testEnv().namespace, 'containers', id, 'state.json'), 'utf8'),
-      ) as { monitorPid: number };
-      process.kill(st.monitorPid, 'SIGKILL');
-    }
-    await daemon.restart({ killShims: true });
-    ok(['internal', 'reconcile']);
-    // A start reconcile hands to the restart back-off may land a moment after reconcile returns.
-    expect(
-      await until(() => runningPid(always, pid), 30_000, 'always container back after reconcile'),
-    ).to.be.a('number');
-    expect(state(stopped).State.Status).to.equal('exited');
-    // (its exit code is 255 or what containerd's clean-up of the dead shim reported, depending on timing)
-    const p = state(plain);
-    expect(p.State.Status).to.equal('exited');
-    expect(p.RestartCount).to.equal(0);
   });
 });

@@ -14,14 +14,11 @@ import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import type { RuntimeContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
-import { cgroupPathOf, type ContainerRecord, type ContainerRunState } from '../state/records.js';
-import { probeCgroup } from '../cgroups/probe.js';
-import type { ContainerdClient } from '../containerd/client.js';
+import type { ContainerRecord, ContainerRunState } from '../state/records.js';
 import { withLock } from '../state/lock.js';
 import { finalizeExit } from './exit.js';
 import { autoRemove } from './remove.js';
-import { pidAlive } from '../state/files.js';
-import { findContainer, getTask, listOwn, statePaths, type Found } from './store.js';
+import { findContainer, statePaths, type Found } from './store.js';
 
 export type PolicyName = 'no' | 'always' | 'on-failure' | 'unless-stopped';
 export interface RestartPolicy {
@@ -156,60 +153,4 @@ export async function handOverRestart(ctx: RuntimeContext, found: Found, hook: s
   if (state.status !== 'exited' || policyOf(found.record).name === 'no' || state.stoppedByUser) return;
   const child = spawn(hook[0]!, hook.slice(1), { detached: true, stdio: 'ignore' });
   child.unref();
-}
-
-/**
- * What Docker does when its daemon starts (daemon.restore): containers whose task is gone and whose
- * monitor is gone too (a host reboot, a crash that took everything) are recorded as exited, and
- * `always` ones — even if the user had stopped them, as Docker's — and `unless-stopped` ones the
- * user did not stop are started again. Run by containerd's service on start (scripts/setup.sh
- * installs the drop-in) as `tsdock internal reconcile`; containers a live monitor still watches
- * are left to its exit hook.
- */
-/**
- * True when the container's task is stopped or gone. Right after containerd restarts, a task whose
- * shim died with the host is still listed as running until containerd's own clean-up of dead shims
- * gets to it; the cgroup already says nobody is left, so that clean-up is waited for (bounded).
- */
-async function taskSettled(client: ContainerdClient, found: Found): Promise<boolean> {
-  for (let waited = 0; ; waited += 200) {
-    // A dead shim can also answer with an error ("ttrpc: closed") until it is cleaned up.
-    const task = await getTask(client, found.id).catch(() => 'unknown' as const);
-    if (!task || (task !== 'unknown' && task.status === 'STOPPED')) return true;
-    const probe = probeCgroup(cgroupPathOf(found.record));
-    if (probe === 'running' || probe === 'paused' || waited >= 15_000) return false;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-export async function reconcile(ctx: RuntimeContext): Promise<string[]> {
-  const client = await ctx.client();
-  const started: string[] = [];
-  for (const c of await listOwn(client)) {
-    let found: Found;
-    try {
-      found = await findContainer(ctx, c.id);
-    } catch {
-      continue;
-    }
-    if (!(await taskSettled(client, found))) continue;
-    const before = await found.files.readState();
-    if (pidAlive(before.monitorPid) && ['running', 'restarting', 'paused'].includes(before.status)) continue;
-    const state = await finalizeExit(ctx, found);
-    if (state.status !== 'exited') continue;
-    const policy = policyOf(found.record);
-    const wanted =
-      policy.name === 'always' ||
-      (policy.name === 'unless-stopped' && !state.stoppedByUser) ||
-      (policy.name === 'on-failure' && !state.stoppedByUser && decideRestart(policy, state, 0).restart);
-    if (!wanted) continue;
-    try {
-      const { startContainer } = await import('./start.js');
-      await startContainer(ctx, found, { stdin: false, restart: true });
-      started.push(c.id);
-    } catch (err) {
-      ctx.stdio.stderr.write(`${c.id}: ${(err as Error).message}\n`);
-    }
-  }
-  return started;
 }
