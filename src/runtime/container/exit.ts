@@ -11,7 +11,16 @@ import { withLock } from '../state/lock.js';
 import { cgroupPathOf, type ContainerRunState } from '../state/records.js';
 import { getTask, type Found } from './store.js';
 
-export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<ContainerRunState> {
+/**
+ * `onRecorded` runs under the same lock when this call is the one recording the exit, before the
+ * state is written: the exit hook decides on a restart there, so no one sees the container exited
+ * (and removable) in between.
+ */
+export async function finalizeExit(
+  ctx: RuntimeContext,
+  found: Found,
+  opts: { onRecorded?: (state: ContainerRunState) => void } = {},
+): Promise<ContainerRunState> {
   const client = await ctx.client();
   return withLock(found.files.dir, async () => {
     const state = await found.files.readState();
@@ -47,6 +56,7 @@ export async function finalizeExit(ctx: RuntimeContext, found: Found): Promise<C
       state.finishedAt = new Date().toISOString();
     }
     state.pid = 0;
+    if (ended) opts.onRecorded?.(state);
     await found.files.writeState(state);
     // Docker frees published ports and the address when the container stops, not at rm.
     if (ended && found.record.netns) {

@@ -1,5 +1,6 @@
 /** `rm`: everything a container owns goes — task, container record, snapshot, files, name. */
 import { rm } from 'node:fs/promises';
+import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { pidAlive } from '../state/files.js';
@@ -10,12 +11,28 @@ const ignoreNotFound = (err: unknown): void => {
   if (!(err instanceof NotFoundError)) throw err;
 };
 
+/**
+ * A task that just stopped whose exit the monitor's hook has not recorded yet: the hook is about to
+ * decide on a restart, and Docker would show the container running or restarting, never removable,
+ * in that moment. Wait (briefly: a crashed hook must not block rm) for the record.
+ */
+async function awaitExitRecorded(client: ContainerdClient, found: Found): Promise<void> {
+  for (let waited = 0; waited < 3000; waited += 100) {
+    const s = await found.files.readState();
+    if (s.status !== 'running' && s.status !== 'paused') return;
+    const task = await getTask(client, found.id);
+    if (task && task.status !== 'STOPPED') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function removeContainer(
   ctx: RuntimeContext,
   found: Found,
   opts: { force: boolean },
 ): Promise<void> {
   const client = await ctx.client();
+  if (!opts.force) await awaitExitRecorded(client, found);
   if (!opts.force && (await found.files.readState()).status === 'restarting') {
     throw new ConflictError(
       `Error response from daemon: You cannot remove a restarting container ${found.id}. ` +

@@ -88,35 +88,61 @@ async function findWaiting(ctx: RuntimeContext, id: string): Promise<Found | und
 export async function onContainerExited(ctx: RuntimeContext, id: string): Promise<void> {
   const found = await findWaiting(ctx, id);
   if (!found) return;
-  const state = await finalizeExit(ctx, found);
+  const policy = policyOf((await found.files.readRecord()) ?? found.record);
+  let decided: Decision | undefined;
+  let recorded = false;
+  const state = await finalizeExit(ctx, found, {
+    onRecorded: (s) => {
+      recorded = true;
+      if (!found.record.autoRemove && policy.name !== 'no') decided = decideInPlace(policy, s);
+    },
+  });
   if (found.record.autoRemove && state.status === 'exited') {
     await autoRemove(ctx, found);
     return;
   }
-  await applyRestartPolicy(ctx, found);
+  // Recorded by someone else (a foreground run, stop): decide now, as before.
+  if (recorded) await applyRestartPolicy(ctx, found, decided ?? null);
+  else await applyRestartPolicy(ctx, found);
+}
+
+type Decision = ReturnType<typeof decideRestart>;
+
+/** The restart decision on a just-exited state, written into it (status, count, back-off). */
+function decideInPlace(policy: ReturnType<typeof policyOf>, state: ContainerRunState): Decision | undefined {
+  if (state.status !== 'exited') return undefined;
+  const ranMs = Date.parse(state.finishedAt) - Date.parse(state.startedAt);
+  const d = decideRestart(policy, state, Number.isFinite(ranMs) ? ranMs : 0);
+  state.restartTimeoutMs = d.delayMs;
+  if (d.restart) {
+    state.status = 'restarting';
+    state.restartCount = (state.restartCount ?? 0) + 1;
+  }
+  return d.restart ? d : undefined;
 }
 
 /**
  * After an exit was recorded: restart per policy. Returns true when the container was started
  * again. A `stop`, `kill` or `rm` during the back-off wins (checked again before starting).
  */
-export async function applyRestartPolicy(ctx: RuntimeContext, found: Found): Promise<boolean> {
+export async function applyRestartPolicy(
+  ctx: RuntimeContext,
+  found: Found,
+  /** Decided already, with the exit (null: decided not to restart). */
+  pre?: Decision | null,
+): Promise<boolean> {
   const record = (await found.files.readRecord()) ?? found.record;
   const policy = policyOf(record);
   if (policy.name === 'no') return false;
-  const decided = await withLock(found.files.dir, async () => {
-    const state = await found.files.readState();
-    if (state.status !== 'exited') return undefined;
-    const ranMs = Date.parse(state.finishedAt) - Date.parse(state.startedAt);
-    const d = decideRestart(policy, state, Number.isFinite(ranMs) ? ranMs : 0);
-    state.restartTimeoutMs = d.delayMs;
-    if (d.restart) {
-      state.status = 'restarting';
-      state.restartCount = (state.restartCount ?? 0) + 1;
-    }
-    await found.files.writeState(state);
-    return d.restart ? d : undefined;
-  });
+  const decided =
+    pre !== undefined
+      ? pre
+      : await withLock(found.files.dir, async () => {
+          const state = await found.files.readState();
+          const d = decideInPlace(policy, state);
+          if (state.status === 'exited' || d) await found.files.writeState(state);
+          return d;
+        });
   if (!decided) return false;
   await sleep(decided.delayMs);
   const { startContainer } = await import('./start.js');

@@ -20,7 +20,12 @@ export async function stopContainer(
       const waiting = await found.files.readState();
       if (waiting.status !== 'restarting') {
         const now = await getTask(client, found.id);
-        return !now || now.status === 'STOPPED';
+        if (now && now.status !== 'STOPPED') return false;
+        // Exited, but the hook may not have decided on a restart yet (it decides under this lock):
+        // the mark makes it leave the container down. The next start clears it.
+        waiting.stoppedByUser = true;
+        await found.files.writeState(waiting);
+        return true;
       }
       waiting.stoppedByUser = true;
       waiting.status = 'exited';
