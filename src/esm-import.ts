@@ -1,6 +1,6 @@
 /**
  * import() of an ES module by URL. The bundled build runs as a script from a V8 code cache, where
- * Node 20 has no dynamic-import callback; bin/tsdock (an ES module) lends its own import() through
+ * Node 20 has no dynamic-import callback; bin/tsdock lends its own import() through
  * a global instead.
  */
 type Importer = (specifier: string) => Promise<unknown>;

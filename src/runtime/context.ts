@@ -31,12 +31,30 @@ export interface Stdio {
   stderr: NodeJS.WritableStream;
 }
 
+/**
+ * The process's own streams, each made on first use: Node builds process.stdin (a ReadStream and the
+ * stream machinery behind it) when it is first touched, a few ms that `ps` and most commands never need.
+ */
+function processStdio(): Stdio {
+  return {
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+  };
+}
+
 export class RuntimeContext {
   private clientPromise?: Promise<ContainerdClient>;
   private configCache?: TsdockConfig;
   constructor(
     readonly globals: GlobalOptions,
-    readonly stdio: Stdio = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    readonly stdio: Stdio = processStdio(),
   ) {}
 
   client(): Promise<ContainerdClient> {
