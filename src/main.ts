@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { installRoot } from './paths.js';
 import { RuntimeContext, defaultGlobals, type GlobalOptions } from './runtime/context.js';
 import { TsdockError, UsageError, exitCodeOf } from './runtime/errors.js';
+import { traceMark } from './runtime/trace.js';
 
 interface ManifestCommand {
   id: string;
@@ -109,6 +110,7 @@ async function showHelp(argv: string[]): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  traceMark('main');
   let debug = process.env.TSDOCK_DEBUG === '1';
   let ctx: RuntimeContext | undefined;
   try {
@@ -134,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       (await import(
         join(installRoot(), ...rel) + (rel[rel.length - 1]!.endsWith('.js') ? '' : '.js')
       ))) as CommandModule;
+    traceMark(`command ${found.cmd.id} loaded`);
     const cmdArgv = rest.slice(found.used);
     // oclif's Config is only needed for help; commands get a minimal stand-in.
     const cmd = new mod.default(cmdArgv, {

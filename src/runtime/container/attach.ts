@@ -10,6 +10,7 @@ import { constants } from 'node:os';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import { finalizeExit } from './exit.js';
+import { traceMark } from '../trace.js';
 import { waitForFile } from './logs.js';
 import { autoRemove } from './remove.js';
 import { attachPidFile, type Started } from './start.js';
@@ -164,10 +165,12 @@ export async function attachAndWait(
     } finally {
       unproxy();
     }
+    traceMark('attach: exited');
     // The monitor writes the marker after the last line; don't wait forever on a monitor that died.
     const guard = setTimeout(() => abort.abort(), 10_000);
     await follower.catch(() => undefined);
     clearTimeout(guard);
+    traceMark('attach: output drained');
     const state = await finalizeExit(ctx, found);
     if (state.status === 'exited') code = state.exitCode;
     return code;

@@ -9,6 +9,8 @@ import { cpus, totalmem } from 'node:os';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { RuntimeContext } from '../context.js';
+import type { Mount } from '../containerd/types.js';
+import { traceMark } from '../trace.js';
 import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../errors.js';
 import {
   parseContainerOptions,
@@ -90,6 +92,7 @@ async function ensureImage(
 }
 
 export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Found> {
+  traceMark('create: begin');
   let opts: ContainerOptions;
   try {
     opts = parseContainerOptions(req.flags, process.env, { cpus: cpus().length, memTotal: totalmem() });
@@ -114,6 +117,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
   ]);
 
+  traceMark('create: image resolved');
   const id = randomBytes(32).toString('hex');
   let name = opts.name;
   if (name) await names.reserve(name, id);
@@ -135,10 +139,13 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const netns = plan.kind === 'bridge' ? netnsName(ctx, id) : undefined;
   try {
     await mkdir(dir, { recursive: true, mode: 0o711 });
+    traceMark('create: name reserved');
     await writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid });
+    let mounts: Mount[] = [];
+    let written: ContainerRecord | undefined;
     const container = await client.withLease(
       async (lc) => {
-        const mounts = await lc.snapshots.prepare(id, image.chainId, { [NAME_LABEL]: name! });
+        mounts = await lc.snapshots.prepare(id, image.chainId, { [NAME_LABEL]: name! });
         const imgCfg = image.config.config ?? {};
         const user = await resolveUser(mounts, opts.user ?? imgCfg.User ?? '');
         const hostname =
@@ -155,6 +162,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
             resolvConf(opts).then((text) => writeFile(join(dir, 'resolv.conf'), text)),
           ]);
         }
+        traceMark('create: etc files written');
         const spec = buildSpec({
           id,
           opts,
@@ -198,7 +206,9 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           logOpts,
           cgroupPath,
         };
+        traceMark('create: spec built');
         await files.writeRecord(record);
+        written = record;
         await files.writeState(initialState());
         const labels: Record<string, string> = { ...opts.labels, [NAME_LABEL]: name! };
         return lc.containers.create({
@@ -215,8 +225,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     );
     await rm(join(dir, CREATING_FILE), { force: true });
     if (opts.cidfile) await writeCidFile(opts.cidfile, id);
-    const record = (await files.readRecord())!;
-    return { id, files, record, container };
+    return { id, files, record: written!, container, fresh: { rootfs: mounts } };
   } catch (err) {
     await client.containers.delete(id).catch(() => undefined);
     await client.snapshots.remove(id).catch(() => undefined);

@@ -72,9 +72,12 @@ export async function removeContainer(
     const { teardownEndpoint } = await import('../network/endpoint.js');
     await teardownEndpoint(ctx, found.id);
   }
-  await client.containers.delete(found.id).catch(ignoreNotFound);
-  await client.snapshots.remove(found.id).catch(ignoreNotFound);
-  await rm(found.files.dir, { recursive: true, force: true });
+  // Independent: neither containerd nor the state directory needs the others gone first.
+  await Promise.all([
+    client.containers.delete(found.id).catch(ignoreNotFound),
+    client.snapshots.remove(found.id).catch(ignoreNotFound),
+    rm(found.files.dir, { recursive: true, force: true }),
+  ]);
   await nameStore(ctx, client).release(found.record.name, found.id);
 }
 

@@ -18,6 +18,7 @@ import {
 import { startMonitor, stopMonitor, monitorPath } from '../logs/monitor.js';
 import { finalizeExit } from './exit.js';
 import { connectAttach } from './stdio.js';
+import { traceMark } from '../trace.js';
 import { getTask, type Found } from './store.js';
 
 /** Releases the container's network (nothing to do without a namespace of its own). */
@@ -90,13 +91,16 @@ export async function startContainer(
 ): Promise<Started | undefined> {
   const client = await ctx.client();
   // The daemon does not mount a container's snapshot itself: the client hands the mounts over.
-  const [existing, rootfs] = await Promise.all([
-    getTask(client, found.id),
-    client.snapshots.mounts(found.container.snapshotKey || found.id),
-  ]);
+  const [existing, rootfs] = found.fresh
+    ? [undefined, found.fresh.rootfs]
+    : await Promise.all([
+        getTask(client, found.id),
+        client.snapshots.mounts(found.container.snapshotKey || found.id),
+      ]);
   if (existing && existing.status !== 'STOPPED') return undefined; // already running: Docker is silent
   if (existing) await finalizeExit(ctx, found);
 
+  traceMark('start: begin');
   const { record } = found;
   // Independent: the monitor process and the network (namespace, veth, address, ports).
   const [monitored, network] = await Promise.allSettled([
@@ -126,6 +130,7 @@ export async function startContainer(
     if (network.status === 'fulfilled') await disconnect(ctx, found);
     throw monitored.status === 'rejected' ? monitored.reason : (network as PromiseRejectedResult).reason;
   }
+  traceMark('start: monitor ready');
   const mon = monitored.value;
   const state = await found.files.readState();
   let output: Started['output'];
@@ -176,6 +181,7 @@ export async function startContainer(
     state.restartCount = 0;
     state.restartTimeoutMs = 0;
   }
+  traceMark('start: task created');
   await found.files.writeState(state);
   try {
     if (record.tty && opts.consoleSize) {

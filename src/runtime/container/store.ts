@@ -3,7 +3,7 @@
  * whether its task runs; tsdock's files say the rest (Docker-shaped config, exit history).
  */
 import type { ContainerdClient } from '../containerd/client.js';
-import type { Container, Process } from '../containerd/types.js';
+import type { Container, Mount, Process } from '../containerd/types.js';
 import type { RuntimeContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { ContainerFiles, type ContainerRecord, type ContainerRunState } from '../state/records.js';
@@ -17,6 +17,11 @@ export interface Found {
   files: ContainerFiles;
   record: ContainerRecord;
   container: Container;
+  /**
+   * Set only by `create` on the object it returns: the new snapshot's mounts, and the knowledge that
+   * no task exists yet, so a `run` starts without asking containerd either again.
+   */
+  fresh?: { rootfs: Mount[] };
 }
 
 export function statePaths(ctx: RuntimeContext): StatePaths {

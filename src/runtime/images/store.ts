@@ -36,6 +36,7 @@ import {
   shortImageId,
   splitRepositoryTag,
 } from './reference.js';
+import { dropTargetEntry, readTargetEntry, writeTargetEntry } from './target-cache.js';
 
 export interface ResolvedImage {
   /** The containerd image name that matched (the first name of the image when found by id). */
@@ -160,7 +161,10 @@ export async function resolveImageForRun(ctx: RuntimeContext, ref: string): Prom
   if (parsed && 'ref' in parsed && !parsed.ref.digest) {
     try {
       const record = await client.images.get(referenceString(withDefaultTag(parsed.ref)));
-      const one = await loadTarget(client, record);
+      const cached = await readTargetEntry(ctx.stateDir, record.target.digest);
+      const one = cached ?? (await loadTarget(client, record));
+      if (one && !cached)
+        await writeTargetEntry(ctx.stateDir, record.target.digest, one).catch(() => undefined);
       if (one) return toResolved({ record, ...one }, [{ record, ...one }]);
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -598,6 +602,7 @@ export async function removeImage(
     if (!isDanglingName(n)) out.write(`Untagged: ${familiar(n)}\n`);
   }
   if (users.length) return;
+  await dropTargetEntry(ctx.stateDir, img.target.digest).catch(() => undefined);
   out.write(`Deleted: ${img.configDigest}\n`);
 }
 
