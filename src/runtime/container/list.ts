@@ -25,7 +25,7 @@ import {
   type ContainerRunState,
 } from '../state/records.js';
 import { liveState, statePaths } from './store.js';
-import { readEndpoint, type EndpointRecord } from '../network/endpoint.js';
+import { readEndpoint, type EndpointRecord } from '../network/records.js';
 import { bindAddress, splitPortKey } from '../network/ports.js';
 
 /** Docker lists a running container's published ports, and its exposed ones without a host side. */

@@ -29,45 +29,9 @@ import { createBridge, hostIfName, linkExists, plugContainer, unplugContainer } 
 import { bridgeOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
 import type { PortBindings, PublishedPort } from './ports.js';
 
-export interface EndpointRecord {
-  containerId: string;
-  containerName: string;
-  /** The container's state directory: gone means the container is gone. */
-  containerDir: string;
-  /** The tsdock process that set it up (alive = still starting). */
-  pid: number;
-  endpointId: string;
-  network: { id: string; name: string; bridge: string; subnet: string; gateway: string; internal: boolean };
-  ip: string;
-  prefix: number;
-  mac: string;
-  netns: string;
-  hostIf: string;
-  ports: PublishedPort[];
-  rules: Rule[];
-  /** Names the other members of a user-defined network resolve this container by. */
-  dnsNames: string[];
-  hostsPath: string;
-  hostname: string;
-  extraHosts: string[];
-  /** eth0 for the container's first network; eth1… for ones joined by `network connect`. */
-  ifName?: string;
-  /** Joined by `network connect`: shares the first network's namespace, no default route. */
-  extra?: boolean;
-}
+import { endpointDir, endpointKey, readEndpoint, type EndpointRecord } from './records.js';
 
-/** File of an endpoint: `<id>.json` for the first network, `<id>@<network id>.json` for others. */
-export function endpointKey(containerId: string, extraNetId?: string): string {
-  return extraNetId ? `${containerId}@${extraNetId.slice(0, 12)}` : containerId;
-}
-
-export function endpointDir(ctx: RuntimeContext): string {
-  return join(networkRoot(ctx), 'endpoints');
-}
-
-export function readEndpoint(ctx: RuntimeContext, id: string): Promise<EndpointRecord | undefined> {
-  return readJson<EndpointRecord>(join(endpointDir(ctx), `${id}.json`));
-}
+export { endpointDir, endpointKey, readEndpoint, type EndpointRecord };
 
 async function listEndpoints(dir: string): Promise<{ file: string; ep: EndpointRecord }[]> {
   let files: string[] = [];

@@ -39,9 +39,9 @@ export interface NetworkRecord {
 export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 export const PREDEFINED = ['bridge', 'host', 'none'];
 
-export function networkRoot(ctx: RuntimeContext): string {
-  return join(ctx.globals.dataRoot, 'network');
-}
+import { networkRoot } from './records.js';
+
+export { networkRoot };
 
 export function bridgeOf(n: NetworkRecord): string {
   return n.Options[BRIDGE_NAME_OPTION] ?? `br-${n.Id.slice(0, 12)}`;

@@ -1,12 +1,24 @@
 /** Small file helpers for tsdock's own state: every write is atomic (temp file + rename). */
 import { link, mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+
+/**
+ * A temp-file suffix unique among live processes: `<pid>.<hex>`, the hex a counter within this
+ * process (plus noise). The shape is relied on: network reconcile recognises a temp file, and whether
+ * its writer is alive, by it. (Not node:crypto: loading it costs every command a few ms at start-up.)
+ */
+let tmpCounter = 0;
+function tmpSuffix(): string {
+  const noise = Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
+  return `${process.pid}.${(tmpCounter++).toString(16)}${noise}`;
+}
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${path}.${tmpSuffix()}.tmp`;
   await writeFile(tmp, JSON.stringify(value, null, 1) + '\n', { mode: 0o600 });
   await rename(tmp, path);
 }
@@ -39,7 +51,7 @@ export function pidAlive(pid: number | undefined): boolean {
  */
 export async function createExclusive(path: string, content: string): Promise<boolean> {
   // Dot-named, so directory scans (names, leases) skip it.
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${tmpSuffix()}.tmp`);
   await writeFile(tmp, content, { mode: 0o600 });
   try {
     await link(tmp, path);

@@ -4,10 +4,11 @@
  * not wedge the next command.
  */
 import { mkdir } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
 
 export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   await mkdir(dir, { recursive: true });
+  // Loaded on first use: it brings graceful-fs and signal-exit, which read-only commands never need.
+  const { default: lockfile } = await import('proper-lockfile');
   const release = await lockfile.lock(dir, {
     lockfilePath: `${dir}/.lock`,
     stale: 10_000,

@@ -1,0 +1,53 @@
+/**
+ * Where the network state lives and what an endpoint file holds: the part that read-only commands
+ * (`ps`, `inspect`) need, apart from endpoint.ts's set-up code and everything it loads.
+ */
+import { join } from 'node:path';
+import type { RuntimeContext } from '../context.js';
+import { readJson } from '../state/files.js';
+import type { Rule } from './iptables.js';
+import type { PublishedPort } from './ports.js';
+
+export function networkRoot(ctx: RuntimeContext): string {
+  return join(ctx.globals.dataRoot, 'network');
+}
+
+export interface EndpointRecord {
+  containerId: string;
+  containerName: string;
+  /** The container's state directory: gone means the container is gone. */
+  containerDir: string;
+  /** The tsdock process that set it up (alive = still starting). */
+  pid: number;
+  endpointId: string;
+  network: { id: string; name: string; bridge: string; subnet: string; gateway: string; internal: boolean };
+  ip: string;
+  prefix: number;
+  mac: string;
+  netns: string;
+  hostIf: string;
+  ports: PublishedPort[];
+  rules: Rule[];
+  /** Names the other members of a user-defined network resolve this container by. */
+  dnsNames: string[];
+  hostsPath: string;
+  hostname: string;
+  extraHosts: string[];
+  /** eth0 for the container's first network; eth1… for ones joined by `network connect`. */
+  ifName?: string;
+  /** Joined by `network connect`: shares the first network's namespace, no default route. */
+  extra?: boolean;
+}
+
+/** File of an endpoint: `<id>.json` for the first network, `<id>@<network id>.json` for others. */
+export function endpointKey(containerId: string, extraNetId?: string): string {
+  return extraNetId ? `${containerId}@${extraNetId.slice(0, 12)}` : containerId;
+}
+
+export function endpointDir(ctx: RuntimeContext): string {
+  return join(networkRoot(ctx), 'endpoints');
+}
+
+export function readEndpoint(ctx: RuntimeContext, id: string): Promise<EndpointRecord | undefined> {
+  return readJson<EndpointRecord>(join(endpointDir(ctx), `${id}.json`));
+}
