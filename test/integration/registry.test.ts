@@ -528,6 +528,17 @@ describe('registry: pull, push, login, logout', function () {
         `Status: Downloaded newer image for ${name}\n`,
       );
       expect(idOf(name)).to.equal(imageId);
+
+      // Without certs.d's ca.crt the registry's certificate is not trusted; a CA given to Node by
+      // NODE_EXTRA_CA_CERTS is (tsdock hands TLS its own CA list, which must keep Node's extra CAs).
+      rmSync(join(dir, 'ca.crt'));
+      rmi(name);
+      const untrusted = run(['pull', name], undefined, extra);
+      expect(untrusted.code).to.equal(1);
+      expect(untrusted.stderr).to.match(/certificate/);
+      expect(
+        must(['pull', name], undefined, { ...extra, NODE_EXTRA_CA_CERTS: sec.tls!.ca }).stdout,
+      ).to.contain(`Status: Downloaded newer image for ${name}\n`);
     });
   });
 

@@ -4,6 +4,7 @@
  * without buffering, and keep-alive agents reuse connections across the many small requests of
  * a pull.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
@@ -40,7 +41,7 @@ function agentFor(url: URL, ep?: Endpoint): http.Agent {
         ? new https.Agent({
             keepAlive: true,
             rejectUnauthorized: verify,
-            ...(material?.ca ? { ca: withSystemCas(material.ca) } : {}),
+            ...(verify ? { ca: [...trustedCas(), ...(material?.ca ?? [])] } : {}),
             ...(material?.cert ? { cert: material.cert, key: material.key } : {}),
           })
         : new http.Agent({ keepAlive: true });
@@ -49,9 +50,36 @@ function agentFor(url: URL, ep?: Endpoint): http.Agent {
   return agent;
 }
 
-/** certs.d CAs are added to the system's, not instead of them (Docker's behaviour). */
-function withSystemCas(extra: Buffer[]): (string | Buffer)[] {
-  return [...tls.rootCertificates, ...extra];
+/** Where Go's crypto/x509, and so Docker, finds the system's CA bundle on Linux, in its order. */
+const SYSTEM_CA_FILES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/pki/tls/cacert.pem',
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+];
+let trusted: (string | Buffer)[] | undefined;
+
+/**
+ * Docker trusts the system's CA pool (a CA added with update-ca-certificates works for a registry);
+ * Node only knows its built-in copy of Mozilla's list. So the system bundle is read here, once and
+ * only when tsdock talks TLS, with Node's list as the fallback, and NODE_EXTRA_CA_CERTS honoured
+ * (an explicit `ca` replaces the store that Node would add those to). certs.d CAs come on top.
+ */
+function trustedCas(): (string | Buffer)[] {
+  if (trusted) return trusted;
+  const read = (f: string): Buffer | undefined => {
+    try {
+      return readFileSync(f);
+    } catch {
+      return undefined;
+    }
+  };
+  const system = SYSTEM_CA_FILES.map(read).find((b) => b !== undefined && b.length > 0);
+  const extra = process.env.NODE_EXTRA_CA_CERTS ? read(process.env.NODE_EXTRA_CA_CERTS) : undefined;
+  trusted = [...(system ? [system] : tls.rootCertificates), ...(extra ? [extra] : [])];
+  return trusted;
 }
 
 /** Closes idle keep-alive sockets so the process can exit promptly. */
