@@ -16,6 +16,7 @@ import {
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { detectCgroupVersion } from '../cgroups/files.js';
+import { readJson } from '../state/files.js';
 import { probeCgroup } from '../cgroups/probe.js';
 import { CREATING_FILE } from '../state/repair.js';
 import {
@@ -26,7 +27,7 @@ import {
 } from '../state/records.js';
 import { liveState, statePaths } from './store.js';
 import { readEndpoint, type EndpointRecord } from '../network/records.js';
-import { bindAddress, splitPortKey } from '../network/ports.js';
+import { bindAddress, splitPortKey } from '../network/port-keys.js';
 
 /** Docker lists a running container's published ports, and its exposed ones without a host side. */
 function portSummary(record: ContainerRecord, state: ContainerRunState, ep?: EndpointRecord): PortSummary[] {
@@ -150,11 +151,37 @@ export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]
   if (undecided.length) {
     const client = await ctx.client();
     const tasks = new Map<string, Process>((await client.tasks.list()).map((t) => [t.id, t]));
-    for (const row of undecided) row.state = liveState(row.state, tasks.get(row.id));
+    await Promise.all(
+      undecided.map(async (row) => {
+        const task = tasks.get(row.id);
+        // No task, yet recorded as running: finalizeExit has deleted the task and is writing the exit
+        // right now. Its record has the real code and time (liveState alone can only guess).
+        const recorded = task
+          ? row.state
+          : await awaitRecord(new ContainerFiles(paths.container(row.id)), row.state);
+        row.state = liveState(recorded, task);
+      }),
+    );
   }
   return rows
     .filter((r): r is ContainerSummary => r !== undefined)
     .sort((a, b) => b.created.getTime() - a.created.getTime());
+}
+
+/**
+ * The state once the exit being recorded has landed: polled, not locked (the lock helper would make
+ * the directory again if a --rm removal took it meanwhile), and briefly, so a crashed exit hook
+ * cannot hold `ps` up.
+ */
+async function awaitRecord(files: ContainerFiles, seen: ContainerRunState): Promise<ContainerRunState> {
+  for (let waited = 0; waited < 1000; waited += 20) {
+    await new Promise((r) => setTimeout(r, 20));
+    // Gone (a --rm removal finished): what was seen is all there is; liveState calls it exited.
+    const now = await readJson<ContainerRunState>(files.statePath).catch(() => undefined);
+    if (!now) return seen;
+    if (!LIVE.has(now.status)) return now;
+  }
+  return seen;
 }
 
 export function applyFilters(rows: ContainerSummary[], opts: ListOptions): ContainerSummary[] {

@@ -2,6 +2,7 @@
 import { rm } from 'node:fs/promises';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
+import { traceMark } from '../trace.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { pidAlive } from '../state/files.js';
 import { getTask, nameStore, type Found } from './store.js';
@@ -79,6 +80,7 @@ export async function removeContainer(
     rm(found.files.dir, { recursive: true, force: true }),
   ]);
   await nameStore(ctx, client).release(found.record.name, found.id);
+  traceMark('removed');
 }
 
 /**

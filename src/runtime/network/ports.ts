@@ -4,6 +4,9 @@
  */
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
+import { bindAddress, splitPortKey, splitProtoPort } from './port-keys.js';
+
+export { bindAddress, splitPortKey, splitProtoPort };
 
 export type PortBindings = Record<string, { HostIp: string; HostPort: string }[]>;
 
@@ -43,14 +46,6 @@ export function parsePortRange(ports: string): { start: number; end: number } {
 }
 
 /** nat.SplitProtoPort */
-export function splitProtoPort(raw: string): { proto: string; port: string } {
-  const parts = raw.split('/');
-  if (raw.length === 0 || parts[0]!.length === 0) return { proto: '', port: '' };
-  if (parts.length === 1) return { proto: 'tcp', port: raw };
-  if (parts[1]!.length === 0) return { proto: 'tcp', port: parts[0]! };
-  return { proto: parts[1]!, port: parts[0]! };
-}
-
 function splitParts(raw: string): [string, string, string] {
   const parts = raw.split(':');
   const n = parts.length;
@@ -153,16 +148,6 @@ export function parseExpose(specs: string[]): string[] {
     for (let p = r.start; p <= r.end; p++) out.push(`${p}/${proto}`);
   }
   return out;
-}
-
-/** `80/tcp` → [80, 'tcp'] */
-export function splitPortKey(key: string): { port: number; proto: string } {
-  const { proto, port } = splitProtoPort(key);
-  return { port: Number(port), proto: proto || 'tcp' };
-}
-
-export function bindAddress(hostIp: string): string {
-  return hostIp === '' ? '0.0.0.0' : hostIp;
 }
 
 const joinHostPort = (host: string, port: number): string =>
