@@ -93,6 +93,9 @@ async function ensureImage(
 
 export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Found> {
   traceMark('create: begin');
+  // Connecting to containerd overlaps with checking the options (a bad flag still fails first).
+  const connected = ctx.client();
+  connected.catch(() => undefined);
   let opts: ContainerOptions;
   try {
     opts = parseContainerOptions(req.flags, process.env, { cpus: cpus().length, memTotal: totalmem() });
@@ -107,12 +110,15 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const plan = await planNetwork(ctx, opts);
   const logOpts = parseLogOpts(Object.entries(opts.log.opts).map(([k, v]) => `${k}=${v}`));
   if (opts.cidfile) await assertNoCidFile(opts.cidfile);
-  const client = await ctx.client();
+  const client = await connected;
   const paths = statePaths(ctx);
   const names = nameStore(ctx, client);
-  // Independent round trips: repairing a crashed tsdock's leftovers and finding the image.
-  const [, image, joined] = await Promise.all([
-    repairState(client, paths, names),
+  // Repairing a crashed tsdock's leftovers runs beside this create rather than ahead of it: nothing
+  // here depends on it (a stale name is reclaimed by reserve itself, and what it removes belongs to
+  // dead processes only). Awaited before the create reports success, so its errors still surface.
+  const repaired = repairState(client, paths, names);
+  repaired.catch(() => undefined);
+  const [image, joined] = await Promise.all([
     ensureImage(ctx, req.image, opts),
     plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
   ]);
@@ -225,6 +231,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     );
     await rm(join(dir, CREATING_FILE), { force: true });
     if (opts.cidfile) await writeCidFile(opts.cidfile, id);
+    await repaired;
     return { id, files, record: written!, container, fresh: { rootfs: mounts } };
   } catch (err) {
     await client.containers.delete(id).catch(() => undefined);

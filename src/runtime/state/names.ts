@@ -90,7 +90,7 @@ export class NameStore {
    * Drop reservations whose container is gone and whose creator is dead. `existing` (ids from one
    * Containers/List) spares a lookup per name; the final check under the lock asks containerd.
    */
-  async reconcile(existing?: Set<string>): Promise<string[]> {
+  async reconcile(existing?: Set<string>, opts: { spareOwn?: boolean } = {}): Promise<string[]> {
     let names: string[];
     try {
       names = await readdir(this.paths.names);
@@ -101,6 +101,8 @@ export class NameStore {
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const r = await readReservation(this.file(name));
+      // A create running beside this repair holds its name under this pid before its container exists.
+      if (opts.spareOwn && r?.pid === process.pid) continue;
       if (r && (await this.isStale(r, existing))) {
         await withLock(this.paths.locks, async () => {
           const again = await readReservation(this.file(name));

@@ -38,5 +38,5 @@ export async function repairState(
     if (existing.has(id)) await rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
     else await rm(paths.container(id), { recursive: true, force: true });
   }
-  await names.reconcile(existing);
+  await names.reconcile(existing, { spareOwn: true });
 }
