@@ -15,4 +15,8 @@ export class StatePaths {
   get locks(): string {
     return join(this.root, 'locks');
   }
+  /** The event journal (events/journal.ts). */
+  get events(): string {
+    return join(this.root, 'events');
+  }
 }
