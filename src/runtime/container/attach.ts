@@ -19,6 +19,7 @@ import { runSession } from './session.js';
 import { connectAttach, FrameDecoder } from './stdio.js';
 import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys } from './tty.js';
 import { ConflictError, ContainerExit, DetachedError } from '../errors.js';
+import { recordEvent } from '../events/record.js';
 
 const PROXIED: NodeJS.Signals[] = [
   'SIGINT',
@@ -94,6 +95,7 @@ async function attachSessionAndWait(
   }).finally(unproxy);
   if (end === 'detached') {
     started.output.destroy();
+    await recordEvent(ctx, found.record, 'detach');
     return 'detached';
   }
   try {
@@ -209,6 +211,7 @@ export async function attachToContainer(
   });
   const waited = client.tasks.wait(found.id);
   waited.catch(() => undefined);
+  await recordEvent(ctx, found.record, 'attach');
   const unproxy = opts.sigProxy && !found.record.tty ? proxySignals(client, found.id) : () => undefined;
   let end;
   try {
@@ -225,6 +228,7 @@ export async function attachToContainer(
   }
   if (end === 'detached') {
     socket.destroy();
+    await recordEvent(ctx, found.record, 'detach');
     throw new DetachedError('read escape sequence');
   }
   let code: number;

@@ -21,9 +21,10 @@ import {
   manifestGcLabels,
   sha256,
 } from '../images/oci.js';
-import { normalize } from '../images/reference.js';
+import { familiar, normalize } from '../images/reference.js';
 import { resolveWith } from '../images/store.js';
 import { findContainer } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 /** sha256 of an empty tar (1024 zero bytes): moby's layer.EmptyLayer DiffID. */
 export const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
@@ -171,6 +172,11 @@ export async function commitContainer(ctx: RuntimeContext, opts: CommitOptions):
   } finally {
     if (pause) await client.tasks.resume(found.id).catch(() => undefined);
   }
+  await recordEvent(ctx, found.record, 'commit', {
+    comment: opts.message ?? '',
+    imageID: id,
+    imageRef: name ? familiar(name) : '',
+  });
   ctx.stdio.stdout.write(`${id}\n`);
   return id;
 }

@@ -25,6 +25,7 @@ import {
 import { resolveUser } from './rootfs.js';
 import { withContainerRoot } from './rootfs-mount.js';
 import { findContainer, type Found } from './store.js';
+import { recordEvent } from '../events/record.js';
 import { BrokenPipeError, extractInto, goFsMessage, hostPath, packTree, resolveInRoot } from './tarfs.js';
 
 export interface CopyOptions {
@@ -192,6 +193,7 @@ async function copyFromContainer(
     }
     summary(ctx, opts.quiet, await packing, dstAbs);
   });
+  await recordEvent(ctx, found.record, 'archive-path');
 }
 
 /** The host file bind-mounted at this in-container path (the /etc files tsdock writes), if any. */
@@ -328,4 +330,5 @@ async function copyToContainer(
     }
     summary(ctx, opts.quiet, packing ? await packing : counted, `${ref}:${dstInfo.path}`);
   });
+  await recordEvent(ctx, found.record, 'extract-to-dir');
 }

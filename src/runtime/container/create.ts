@@ -36,6 +36,7 @@ import { netnsName, notRunningTarget, planNetwork } from '../network/container.j
 import { hostsFile, resolvConf } from '../network/hosts.js';
 import { netnsPath } from '../network/links.js';
 import { findContainer } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 /** With the host's network the container sees the host's /etc/hosts (as Docker copies it), plus --add-host. */
 async function containerHosts(kind: string, hostname: string, extraHosts: string[]): Promise<string> {
@@ -232,6 +233,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     await rm(join(dir, CREATING_FILE), { force: true });
     if (opts.cidfile) await writeCidFile(opts.cidfile, id);
     await repaired;
+    await recordEvent(ctx, written!, 'create');
     return { id, files, record: written!, container, fresh: { rootfs: mounts } };
   } catch (err) {
     await client.containers.delete(id).catch(() => undefined);

@@ -25,6 +25,7 @@ import { runSession } from './session.js';
 import { makeFifos, openFifoReader } from './stdio.js';
 import { findContainer, getTask } from './store.js';
 import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys, type TerminalSize } from './tty.js';
+import { recordEvent } from '../events/record.js';
 
 export interface ExecRequest {
   container: string;
@@ -211,6 +212,10 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
       terminal: req.tty,
       spec: processSpec,
     });
+    // dockerd's action text: the entrypoint, a space, the arguments (so `true` becomes "true ").
+    const shown = `${req.command[0] ?? ''} ${req.command.slice(1).join(' ')}`;
+    const execAttrs = { execID: execId };
+    await recordEvent(ctx, found.record, `exec_create: ${shown}`, execAttrs);
     // Wait before Start: a process that exits at once must not be missed.
     const waited = client.tasks.wait(found.id, execId);
     waited.catch(() => undefined);
@@ -221,6 +226,7 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
       await client.tasks.deleteProcess(found.id, execId).catch(() => undefined);
       throw err instanceof TsdockError ? classifyExecError(err.message) : err;
     }
+    await recordEvent(ctx, found.record, `exec_start: ${shown}`, execAttrs);
     if (req.detach) return;
 
     const end = await runSession(ctx, {
@@ -233,9 +239,11 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
     });
     if (end === 'detached') {
       destroyReaders();
+      await recordEvent(ctx, found.record, 'exec_detach', execAttrs);
       throw new DetachedError('read escape sequence');
     }
     const { exitStatus } = await waited;
+    await recordEvent(ctx, found.record, 'exec_die', { ...execAttrs, exitCode: String(exitStatus) });
     await client.tasks.deleteProcess(found.id, execId).catch(() => undefined);
     if (exitStatus !== 0) throw new ContainerExit(exitStatus);
   } finally {

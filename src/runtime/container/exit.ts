@@ -11,6 +11,7 @@ import { withLock } from '../state/lock.js';
 import { cgroupPathOf, type ContainerRunState } from '../state/records.js';
 import { getTask, type Found } from './store.js';
 import { traceMark } from '../trace.js';
+import { recordEvent } from '../events/record.js';
 
 /**
  * `onRecorded` runs under the same lock when this call is the one recording the exit, before the
@@ -31,6 +32,8 @@ export async function finalizeExit(
     // undo what a new start (restart, restart policy) is setting up before its task exists.
     let ended = false;
     let released: Promise<unknown> | undefined;
+    /** Set when this call is the one that turns the run into an exit: its die event is ours to log. */
+    let died = false;
     if (task) {
       ended = true;
       let exitStatus = task.exitStatus;
@@ -49,6 +52,7 @@ export async function finalizeExit(
         if (!(err instanceof NotFoundError)) throw err;
       }
       if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
+        died = true;
         state.status = 'exited';
         state.exitCode = exitStatus;
         state.finishedAt = (exitedAt ?? new Date()).toISOString();
@@ -57,13 +61,20 @@ export async function finalizeExit(
     } else if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
       // Task vanished without a recorded exit (containerd restarted, shim killed): Docker shows 255.
       ended = true;
+      died = true;
       state.status = 'exited';
       state.exitCode = state.exitCode || 255;
       state.finishedAt = new Date().toISOString();
     }
     state.pid = 0;
+    const { exitCode, oomKilled } = state;
     if (ended) opts.onRecorded?.(state);
     await found.files.writeState(state);
+    // Still under the lock, so a stop or restart waiting for it logs its own events after these.
+    if (died) {
+      if (oomKilled) await recordEvent(ctx, found.record, 'oom');
+      await recordEvent(ctx, found.record, 'die', { exitCode: String(exitCode) });
+    }
     // Docker frees published ports and the address when the container stops, not at rm.
     if (ended) await (released ?? releaseNetwork(ctx, found));
     traceMark('exit recorded');

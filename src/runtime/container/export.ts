@@ -11,6 +11,7 @@ import { RequestError } from '../errors.js';
 import { writeStreamAtomic } from '../state/files.js';
 import { withContainerRoot } from './rootfs-mount.js';
 import { findContainer } from './store.js';
+import { recordEvent } from '../events/record.js';
 import { BrokenPipeError, packTree } from './tarfs.js';
 
 export interface ExportOptions {
@@ -44,4 +45,5 @@ export async function exportContainer(ctx: RuntimeContext, opts: ExportOptions):
       await packTree({ root, path: '/', name: '' }, out);
     });
   });
+  await recordEvent(ctx, found.record, 'export');
 }

@@ -1,11 +1,12 @@
 /**
- * `pause`/`unpause`: containerd's task Pause/Resume, i.e. the cgroup freezer. Nothing is recorded:
- * ps and inspect read the task's PAUSED status from containerd (liveState).
+ * `pause`/`unpause`: containerd's task Pause/Resume, i.e. the cgroup freezer. No state is recorded
+ * (ps and inspect read the task's PAUSED status from containerd: liveState), only the event.
  */
 import type { RuntimeContext } from '../context.js';
 import { ConflictError } from '../errors.js';
 import { forEachContainer } from './batch.js';
 import { getTask, type Found } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
   const client = await ctx.client();
@@ -15,6 +16,7 @@ async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
   if (!task || task.status !== 'RUNNING')
     throw new ConflictError(`Error response from daemon: Container ${found.id} is not running`);
   await client.tasks.pause(found.id);
+  await recordEvent(ctx, found.record, 'pause');
 }
 
 async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
@@ -23,6 +25,7 @@ async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
   if (task?.status !== 'PAUSED' && task?.status !== 'PAUSING')
     throw new ConflictError(`Error response from daemon: Container ${found.id} is not paused`);
   await client.tasks.resume(found.id);
+  await recordEvent(ctx, found.record, 'unpause');
 }
 
 export function pauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {

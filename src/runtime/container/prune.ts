@@ -10,6 +10,7 @@ import { containerSizeRw } from './diff.js';
 import { summaries, type ContainerSummary } from './list.js';
 import { removeContainer } from './remove.js';
 import { findContainer } from './store.js';
+import { recordPrune } from '../events/record.js';
 
 export interface PruneOptions {
   force: boolean;
@@ -120,6 +121,7 @@ export async function pruneContainers(ctx: RuntimeContext, opts: PruneOptions): 
       // started or removed meanwhile: not ours to report, as the daemon skips it
     }
   }
+  await recordPrune(ctx, reclaimed);
   if (deleted.length) out.write(`Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n`);
   out.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
 }

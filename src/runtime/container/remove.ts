@@ -7,6 +7,8 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { pidAlive } from '../state/files.js';
 import { getTask, nameStore, type Found } from './store.js';
 import { SIGKILL } from './signals.js';
+import { finalizeExit } from './exit.js';
+import { recordEvent } from '../events/record.js';
 
 const ignoreNotFound = (err: unknown): void => {
   if (!(err instanceof NotFoundError)) throw err;
@@ -49,16 +51,14 @@ export async function removeContainer(
       );
     }
     const waited = client.tasks.wait(found.id).catch(() => undefined);
+    await recordEvent(ctx, found.record, 'kill', { signal: String(SIGKILL) });
     await client.tasks.kill(found.id, SIGKILL, { all: true }).catch(ignoreNotFound);
     if (task.status === 'PAUSED') await client.tasks.resume(found.id).catch(() => undefined);
     await waited;
   }
-  if (task) {
-    // The monitor's exit hook may be deleting the same task right now: only a task still there is a failure.
-    await client.tasks.delete(found.id).catch(async (err: unknown) => {
-      if (await getTask(client, found.id)) throw err;
-    });
-  }
+  // Recording the exit deletes the task; under the container's lock, so the monitor's exit hook
+  // doing the same right now neither fails this nor logs the die a second time.
+  if (task) await finalizeExit(ctx, found);
   const state = await found.files.readState();
   // The monitor ends by itself at EOF; one left waiting on a task that never started is ours to end.
   // The exit hook runs in the monitor's process (exec), so there the monitor's pid is our own.
@@ -79,6 +79,7 @@ export async function removeContainer(
     client.snapshots.remove(found.id).catch(ignoreNotFound),
     rm(found.files.dir, { recursive: true, force: true }),
   ]);
+  await recordEvent(ctx, found.record, 'destroy');
   await nameStore(ctx, client).release(found.record.name, found.id);
   traceMark('removed');
 }

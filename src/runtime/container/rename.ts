@@ -2,6 +2,7 @@
 import type { RuntimeContext } from '../context.js';
 import { ConflictError, UsageError } from '../errors.js';
 import { nameStore, NAME_LABEL, type Found } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -41,4 +42,5 @@ export async function renameContainer(ctx: RuntimeContext, found: Found, newName
     throw err;
   }
   await names.release(old, found.id);
+  await recordEvent(ctx, { ...found.record, name }, 'rename', { oldName: `/${old}` });
 }

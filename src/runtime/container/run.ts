@@ -8,6 +8,7 @@ import { exitHookCommand, startContainer } from './start.js';
 import { handOverRestart } from './restart-policy.js';
 import { findContainer } from './store.js';
 import { checkTty, parseDetachKeys } from './tty.js';
+import { recordEvent } from '../events/record.js';
 
 export interface RunRequest extends CreateRequest {
   detach: boolean;
@@ -37,6 +38,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     throw asRunFailure(err);
   }
   const since = nowNanos();
+  if (!req.detach) await recordEvent(ctx, found.record, 'attach');
   let started;
   try {
     started = await startContainer(ctx, found, {
@@ -85,6 +87,7 @@ export async function startContainers(
     const found = await findContainer(ctx, refs[0]!);
     checkTty(ctx.stdio.stdin, opts.interactive, found.record.tty);
     const since = nowNanos();
+    await recordEvent(ctx, found.record, 'attach');
     const started = await startContainer(ctx, found, {
       stdin: opts.interactive,
       attach: true,

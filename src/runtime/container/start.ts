@@ -20,6 +20,7 @@ import { finalizeExit } from './exit.js';
 import { connectAttach } from './stdio.js';
 import { traceMark } from '../trace.js';
 import { getTask, type Found } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 /** Releases the container's network (nothing to do without a namespace of its own). */
 export async function disconnect(ctx: RuntimeContext, found: Found): Promise<void> {
@@ -199,5 +200,6 @@ export async function startContainer(
     await found.files.writeState(state);
     throw err instanceof TsdockError ? classifyStartError(err.message) : err;
   }
+  await recordEvent(ctx, record, 'start');
   return { pid, exited, stdinPath: mon.stdinPath, exitMarker: mon.exitMarker, output };
 }

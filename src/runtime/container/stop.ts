@@ -5,6 +5,7 @@ import { finalizeExit } from './exit.js';
 import { withLock } from '../state/lock.js';
 import { parseSignal, SIGKILL } from './signals.js';
 import { getTask, type Found } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 export async function stopContainer(
   ctx: RuntimeContext,
@@ -53,9 +54,11 @@ export async function stopContainer(
   });
   if (task.status === 'PAUSED') {
     // A frozen process cannot act on SIGTERM: like Docker, go straight to SIGKILL and thaw.
+    await recordEvent(ctx, found.record, 'kill', { signal: String(SIGKILL) });
     await client.tasks.kill(found.id, SIGKILL, { all: true }).catch(() => undefined);
     await client.tasks.resume(found.id).catch(() => undefined);
   } else {
+    await recordEvent(ctx, found.record, 'kill', { signal: String(signal) });
     await client.tasks.kill(found.id, signal).catch((err) => {
       if (!(err instanceof NotFoundError)) throw err;
     });
@@ -65,12 +68,14 @@ export async function stopContainer(
       const first = await Promise.race([waited.then(() => 'exited' as const), expired]);
       clearTimeout(timer);
       if (first === 'timeout') {
+        await recordEvent(ctx, found.record, 'kill', { signal: String(SIGKILL) });
         await client.tasks.kill(found.id, SIGKILL, { all: true }).catch(() => undefined);
       }
     }
   }
   await waited;
   await finalizeExit(ctx, found);
+  await recordEvent(ctx, found.record, 'stop');
 }
 
 export async function killContainer(
@@ -98,6 +103,7 @@ export async function killContainer(
   const state = await found.files.readState();
   state.stoppedByUser = true;
   await found.files.writeState(state);
+  await recordEvent(ctx, found.record, 'kill', { signal: String(signal) });
   await client.tasks.kill(found.id, signal, { all: signal === SIGKILL });
   // A frozen process gets its signal only when thawed (moby resumes after a kill, too).
   if (task.status === 'PAUSED' && signal === SIGKILL)

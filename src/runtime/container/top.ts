@@ -8,6 +8,7 @@ import type { RuntimeContext } from '../context.js';
 import { ConflictError, SystemError } from '../errors.js';
 import { tabwrite } from '../format/table.js';
 import { findContainer, getTask } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 export interface ProcessList {
   titles: string[];
@@ -51,4 +52,5 @@ export async function containerTop(ctx: RuntimeContext, ref: string, psArgs: str
   const list = filterPsOutput(ps.stdout, pids);
   const text = [list.titles, ...list.processes].map((r) => r.join('\t')).join('\n') + '\n';
   ctx.stdio.stdout.write(tabwrite(text, { minwidth: 20, padding: 3, padchar: ' ' }));
+  await recordEvent(ctx, found.record, 'top');
 }

@@ -14,6 +14,7 @@ import type { LinuxResources, OciSpec } from '../spec/types.js';
 import { withLock } from '../state/lock.js';
 import { forEachContainer } from './batch.js';
 import { getTask, type Found } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 export interface UpdateFlags {
   cpus?: string;
@@ -152,6 +153,7 @@ async function updateOne(
     record.hostConfig = hostConfig;
     await found.files.writeRecord(record);
   });
+  await recordEvent(ctx, found.record, 'update');
 }
 
 export async function updateContainers(

@@ -10,6 +10,7 @@ import { renameContainer } from './rename.js';
 import { stopContainer, killContainer } from './stop.js';
 import { waitContainer } from './wait.js';
 import { findContainer } from './store.js';
+import { recordEvent } from '../events/record.js';
 
 export interface StopOptions {
   timeout?: number;
@@ -46,6 +47,7 @@ export async function restartContainers(
   return forEachContainer(ctx, refs, async (f) => {
     await stopContainer(ctx, f, opts);
     await startContainer(ctx, f, { stdin: false });
+    await recordEvent(ctx, f.record, 'restart');
   });
 }
 

@@ -11,6 +11,17 @@ export interface ContainerInfo {
   labels: Record<string, string>;
 }
 
+/**
+ * moby's LogContainerEventWithAttributes: the event's own attributes, the container's labels over
+ * them, then image and name over both.
+ */
+export function containerAttributes(
+  info: ContainerInfo,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { ...extra, ...info.labels, ...(info.image ? { image: info.image } : {}), name: info.name };
+}
+
 export interface EventMessage {
   Status: string;
   ID: string;

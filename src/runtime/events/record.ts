@@ -1,0 +1,47 @@
+/** Container events into the journal, from the places where tsdock causes or learns of them. */
+import type { RuntimeContext } from '../context.js';
+import type { ContainerRecord } from '../state/records.js';
+import { StatePaths } from '../state/paths.js';
+import { EventJournal, nowNanos, type JournalEntry } from './journal.js';
+import { containerAttributes } from './message.js';
+
+export type EventSubject = Pick<ContainerRecord, 'id' | 'name' | 'imageRef' | 'config'>;
+
+/**
+ * A journal that cannot be written (a full disk) must not fail the command that caused the event,
+ * as dockerd's in-memory log cannot fail it either; --debug says so.
+ */
+async function append(ctx: RuntimeContext, entry: Omit<JournalEntry, 'timeNano'>): Promise<void> {
+  try {
+    await new EventJournal(new StatePaths(ctx.stateDir).events).append({ timeNano: nowNanos(), ...entry });
+  } catch (err) {
+    if (ctx.globals.debug)
+      ctx.stdio.stderr.write(`events: ${entry.action} ${entry.id} not recorded: ${String(err)}\n`);
+  }
+}
+
+/** One container event, with the attributes dockerd gives it (labels, image, name). */
+export function recordEvent(
+  ctx: RuntimeContext,
+  subject: EventSubject,
+  action: string,
+  extra?: Record<string, string>,
+): Promise<void> {
+  const labels = (subject.config.Labels as Record<string, string> | null | undefined) ?? {};
+  return append(ctx, {
+    type: 'container',
+    action,
+    id: subject.id,
+    attributes: containerAttributes({ name: subject.name, image: subject.imageRef, labels }, extra),
+  });
+}
+
+/** `container prune`'s event: about no container, with the space reclaimed. */
+export function recordPrune(ctx: RuntimeContext, reclaimed: number): Promise<void> {
+  return append(ctx, {
+    type: 'container',
+    action: 'prune',
+    id: '',
+    attributes: { reclaimed: String(reclaimed) },
+  });
+}
