@@ -1,6 +1,7 @@
 /**
- * `events` shows what happens to containers while it runs (containerd's event stream in Docker's
- * format), and `--init` puts tini in as PID 1. Parity-capable where Docker agrees.
+ * `events` replays what happened to containers (the journal, as dockerd's ring of recent events)
+ * for --since/--until and shows what happens while it runs, in Docker's format; `--init` puts tini
+ * in as PID 1. Parity-capable where Docker agrees.
  */
 import { expect } from 'chai';
 import { cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
@@ -8,6 +9,11 @@ import { cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.j
 const NET = ['--network', 'none'];
 const img = (): string => testEnv().image;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A --since/--until value for this instant (unix seconds with milliseconds, as Docker accepts). */
+const stamp = (): string => (Date.now() / 1000).toFixed(3);
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const TIME = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}(Z|[+-]\\d\\d:\\d\\d)';
 
 async function until(fn: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
@@ -103,9 +109,196 @@ describe('events and --init', function () {
     const r = await ev.done;
     expect(Date.now() - t0).to.be.below(10_000);
     expect(r.code).to.equal(0);
-    // dockerd also replays its history before `events` started (create, start); tsdock keeps none.
-    if (target === 'docker') expect(r.stdout).to.match(/pause\nunpause\n$/);
-    else expect(r.stdout).to.equal('pause\nunpause\n');
+    // --until alone replays the history before `events` started too (dockerd's loadBufferedEvents).
+    expect(r.stdout).to.equal('create\nstart\npause\nunpause\n');
+  });
+
+  it('--since/--until in the past: the stored events of a container that is gone, then it exits by itself', () => {
+    const n = name();
+    const since = stamp();
+    expect(
+      cli(['run', '--rm', ...NET, '--name', n, '-l', 'tier=test', img(), 'sh', '-c', 'exit 2']).code,
+    ).to.equal(2);
+    const t0 = Date.now();
+    const r = cli(['events', '--since', since, '--until', stamp(), '--filter', `container=${n}`]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(Date.now() - t0).to.be.below(5000);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(' ')[2])).to.deep.equal(['create', 'attach', 'start', 'die', 'destroy']);
+    const id = lines[0]!.split(' ')[3]!;
+    expect(id).to.match(/^[0-9a-f]{64}$/);
+    const attrs = (extra = '') => `\\(${extra}image=${escape(img())}, name=${n}, tier=test\\)`;
+    for (const l of lines) {
+      const action = l.split(' ')[2]!;
+      const extra = action === 'die' ? 'exitCode=2, ' : '';
+      expect(l).to.match(new RegExp(`^${TIME} container ${action} ${id} ${attrs(extra)}$`));
+    }
+    // Times in order, and inside the window.
+    const times = lines.map((l) => Date.parse(l.split(' ')[0]!));
+    expect([...times].sort((a, b) => a - b)).to.deep.equal(times);
+    expect(times[0]).to.be.at.least(Math.floor(Number(since) * 1000) - 1);
+  });
+
+  it('--since alone replays the stored events, then follows new ones, none twice', async () => {
+    const n = name();
+    const since = stamp();
+    ok(['create', ...NET, '--name', n, img(), 'sleep', '60']);
+    const ev = cliAsync([
+      'events',
+      '--since',
+      since,
+      '--filter',
+      `container=${n}`,
+      '--format',
+      '{{.Action}}',
+    ]);
+    let out = '';
+    ev.child.stdout!.on('data', (d) => (out += d));
+    await until(() => out.includes('create\n'), 15_000, 'replayed create');
+    ok(['start', n]);
+    ok(['kill', n]);
+    await until(() => out.includes('die\n'), 15_000, 'live die');
+    ev.child.kill('SIGTERM');
+    await ev.done;
+    expect(out).to.equal('create\nstart\nkill\ndie\n');
+  });
+
+  it('filters and --format apply to replayed events as to live ones', () => {
+    const n = name();
+    const other = name();
+    const since = stamp();
+    expect(cli(['run', ...NET, '--name', n, '-l', 'tier=test', img(), 'sh', '-c', 'exit 3']).code).to.equal(
+      3,
+    );
+    ok(['run', ...NET, '--name', other, img(), 'true']);
+    const now = stamp();
+    const events = (...args: string[]) => cli(['events', '--since', since, '--until', now, ...args]);
+    const die = events('--filter', 'event=die', '--filter', 'label=tier=test', '--format', '{{json .}}');
+    expect(die.code, die.stderr).to.equal(0);
+    const lines = die.stdout.trim().split('\n');
+    expect(lines).to.have.length(1);
+    const m = JSON.parse(lines[0]!) as {
+      status: string;
+      Action: string;
+      Actor: { Attributes: Record<string, string> };
+    };
+    expect(m).to.include({ status: 'die', Action: 'die' });
+    expect(m.Actor.Attributes).to.include({ exitCode: '3', name: n, tier: 'test' });
+    expect(events('--filter', `container=${other}`, '--format', '{{.Action}}').stdout).to.equal(
+      'create\nattach\nstart\ndie\n',
+    );
+    expect(
+      events(
+        '--filter',
+        `container=${n}`,
+        '--filter',
+        `container=${other}`,
+        '--filter',
+        'event=start',
+        '--format',
+        '{{.Actor.Attributes.name}}',
+      ).stdout,
+    ).to.equal(`${n}\n${other}\n`);
+    expect(events('--filter', 'image=nosuch', '--filter', `container=${n}`).stdout).to.equal('');
+  });
+
+  it("container verbs as dockerd logs them: exec, kill's signal, rename's oldName, restart, stop, rm -f", () => {
+    const n = name();
+    const renamed = name();
+    const since = stamp();
+    ok(['run', '-d', ...NET, '--name', n, img(), 'sleep', '60']);
+    expect(cli(['exec', n, 'sh', '-c', 'exit 3']).code).to.equal(3);
+    ok(['kill', '-s', 'HUP', n]); // sleep as PID 1 has no handler: the kernel ignores it
+    ok(['rename', n, renamed]);
+    ok(['restart', '-t', '1', renamed]); // SIGTERM ignored too: SIGKILL after the timeout
+    ok(['rm', '-f', renamed]);
+    const r = cli([
+      'events',
+      '--since',
+      since,
+      '--until',
+      stamp(),
+      '--filter',
+      `container=${renamed}`,
+      '--filter',
+      `container=${n}`,
+      '--format',
+      '{{json .}}',
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    const messages = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
+    const shown = messages.map(({ Action, Actor: { Attributes: a } }) =>
+      [Action, a.name, a.exitCode ?? '', a.signal ?? '', a.oldName ?? ''].join(' ').trimEnd(),
+    );
+    expect(shown).to.deep.equal([
+      `create ${n}`,
+      `start ${n}`,
+      `exec_create: sh -c exit 3 ${n}`,
+      `exec_start: sh -c exit 3 ${n}`,
+      `exec_die ${n} 3`,
+      `kill ${n}  1`,
+      `rename ${renamed}   /${n}`,
+      `kill ${renamed}  15`,
+      `kill ${renamed}  9`,
+      `die ${renamed} 137`,
+      `stop ${renamed}`,
+      `start ${renamed}`,
+      `restart ${renamed}`,
+      `kill ${renamed}  9`,
+      `die ${renamed} 137`,
+      `destroy ${renamed}`,
+    ]);
+    // The exec's three events name the same exec.
+    const execIds = messages
+      .filter((m) => m.Action.startsWith('exec_'))
+      .map((m) => m.Actor.Attributes.execID);
+    expect(execIds).to.have.length(3);
+    expect(execIds[0]).to.match(/^[0-9a-f]{64}$/);
+    expect(new Set(execIds).size).to.equal(1);
+  });
+
+  it('parallel runs: every event of every container once, in each its order', async () => {
+    const ns = Array.from({ length: 6 }, () => name());
+    const since = stamp();
+    const runs = await Promise.all(
+      ns.map((n) => cliAsync(['run', '--rm', ...NET, '--name', n, img(), 'true']).done),
+    );
+    for (const r of runs) expect(r.code, r.stderr).to.equal(0);
+    const r = cli([
+      'events',
+      '--since',
+      since,
+      '--until',
+      stamp(),
+      '--format',
+      '{{.Actor.Attributes.name}} {{.Action}}',
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.trim().split('\n');
+    for (const n of ns) {
+      expect(lines.filter((l) => l.startsWith(`${n} `)).map((l) => l.split(' ')[1])).to.deep.equal(
+        ['create', 'attach', 'start', 'die', 'destroy'],
+        n,
+      );
+    }
+  });
+
+  it("--since after --until is dockerd's error, with the times as the CLI sends them", () => {
+    const r = cli(['events', '--since', '1m', '--until', '2m']);
+    expect(r.code).to.equal(1);
+    const m =
+      /^Error response from daemon: `since` time \((\d+)\) cannot be after `until` time \((\d+)\)\n$/.exec(
+        r.stderr,
+      );
+    expect(m, r.stderr).to.not.equal(null);
+    expect(Number(m![1]) - Number(m![2])).to.equal(60);
+    const dates = cli(['events', '--since', '2030-01-01T00:00:00Z', '--until', '2029-01-01T00:00:00Z']);
+    expect(dates.stderr).to.equal(
+      'Error response from daemon: `since` time (1893456000.000000000) cannot be after `until` time (1861920000.000000000)\n',
+    );
   });
 
   it("--init: tini is PID 1 (Docker's args), forwards signals, reaps zombies; HostConfig.Init", () => {

@@ -1,38 +1,85 @@
 import { expect } from 'chai';
 import {
+  containerAttributes,
   formatEventLine,
   formatEventTime,
   matchesFilters,
   parseEventFilters,
   toMessage,
 } from '../../src/runtime/events/message.js';
+import { decodeEntry, encodeEntry, type JournalEntry } from '../../src/runtime/events/journal.js';
 import { goJson } from '../../src/runtime/format/gofmt.js';
 import { compileTemplate } from '../../src/runtime/format/template.js';
 
 const ID = 'c'.repeat(64);
 const info = { name: 'web', image: 'busybox', labels: { app: 'x' } };
-const at = new Date('2026-11-29T05:00:00.123Z');
+const at = 1795928400123000000n; // 2026-11-29T05:00:00.123Z
+const entry = (action: string, extra?: Record<string, string>): JournalEntry => ({
+  timeNano: at,
+  type: 'container',
+  action,
+  id: ID,
+  attributes: containerAttributes(info, extra),
+});
 
 describe('events', () => {
-  it("maps containerd's topics to Docker's actions, the init's exit to die with its code", () => {
-    const ev = (topic: string, decoded: Record<string, unknown>) =>
-      toMessage({ topic, timestamp: at, decoded }, info);
-    expect(ev('/containers/create', { id: ID })!.Action).to.equal('create');
-    expect(ev('/tasks/start', { containerId: ID })!.Action).to.equal('start');
-    expect(ev('/tasks/paused', { containerId: ID })!.Action).to.equal('pause');
-    expect(ev('/tasks/resumed', { containerId: ID })!.Action).to.equal('unpause');
-    expect(ev('/tasks/oom', { containerId: ID })!.Action).to.equal('oom');
-    expect(ev('/containers/delete', { id: ID })!.Action).to.equal('destroy');
-    const die = ev('/tasks/exit', { containerId: ID, id: ID, exitStatus: 3 })!;
-    expect(die.Action).to.equal('die');
-    expect(die.Actor.Attributes).to.deep.equal({ app: 'x', exitCode: '3', image: 'busybox', name: 'web' });
-    expect(ev('/tasks/exit', { containerId: ID, id: 'e1', exitStatus: 0 })!.Action).to.equal('exec_die');
-    expect(ev('/tasks/delete', { containerId: ID })).to.equal(undefined);
-    expect(ev('/images/create', { name: 'x' })).to.equal(undefined);
+  it("gives container events dockerd's attributes: the event's own, labels over them, image and name last", () => {
+    expect(containerAttributes(info, { exitCode: '3' })).to.deep.equal({
+      app: 'x',
+      exitCode: '3',
+      image: 'busybox',
+      name: 'web',
+    });
+    // moby copies the labels over the event's attributes, then sets image and name.
+    const clash = { name: 'web', image: 'busybox', labels: { exitCode: 'label', name: 'label' } };
+    expect(containerAttributes(clash, { exitCode: '3' })).to.deep.equal({
+      exitCode: 'label',
+      name: 'web',
+      image: 'busybox',
+    });
+    expect(containerAttributes({ name: 'n', image: '', labels: {} })).to.deep.equal({ name: 'n' });
+  });
+
+  it('journal lines round-trip, nanoseconds beyond 2^53 included; anything else is skipped', () => {
+    const e = entry('die', { exitCode: '2' });
+    const line = encodeEntry(e);
+    expect(line.endsWith('\n')).to.equal(true);
+    expect(line.slice(0, -1)).to.not.include('\n');
+    expect(decodeEntry(line.slice(0, -1))).to.deep.equal(e);
+    expect(decodeEntry('{"t":"12","action":"start"}')).to.deep.equal({
+      timeNano: 12n,
+      type: 'container',
+      action: 'start',
+      id: '',
+      attributes: {},
+    });
+    expect(decodeEntry('{"t":"1795928400123000000","action":"di')).to.equal(undefined);
+    expect(decodeEntry('{"t":1.5,"action":"start"}')).to.equal(undefined);
+    expect(decodeEntry('null')).to.equal(undefined);
+  });
+
+  it("prune's message has no id or from (empty, so omitted as dockerd's omitempty does)", () => {
+    const m = toMessage({
+      timeNano: at,
+      type: 'container',
+      action: 'prune',
+      id: '',
+      attributes: { reclaimed: '0' },
+    });
+    expect(JSON.parse(goJson(m))).to.deep.equal({
+      status: 'prune',
+      Type: 'container',
+      Action: 'prune',
+      Actor: { ID: '', Attributes: { reclaimed: '0' } },
+      scope: 'local',
+      time: 1795928400,
+      timeNano: 1795928400123000000,
+    });
+    expect(formatEventLine(m, 0)).to.equal('2026-11-29T05:00:00.123000000Z container prune  (reclaimed=0)\n');
   });
 
   it("prints docker/cli's line: RFC3339NanoFixed, type, action, id, sorted attributes", () => {
-    const m = toMessage({ topic: '/tasks/start', timestamp: at, decoded: { containerId: ID } }, info)!;
+    const m = toMessage(entry('start'));
     expect(formatEventLine(m, 0)).to.equal(
       `2026-11-29T05:00:00.123000000Z container start ${ID} (app=x, image=busybox, name=web)\n`,
     );
@@ -40,7 +87,7 @@ describe('events', () => {
   });
 
   it('--format: Go field names in templates, json tags in {{json .}}', () => {
-    const m = toMessage({ topic: '/tasks/start', timestamp: at, decoded: { containerId: ID } }, info)!;
+    const m = toMessage(entry('start'));
     expect(
       compileTemplate('{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.TimeNano}}').execute(m),
     ).to.equal('container start web 1795928400123000000');
@@ -60,7 +107,7 @@ describe('events', () => {
   });
 
   it("filters as moby's: same key OR, keys AND; container by id/name prefix; labels all match", () => {
-    const m = toMessage({ topic: '/tasks/start', timestamp: at, decoded: { containerId: ID } }, info)!;
+    const m = toMessage(entry('start'));
     const f = (...raw: string[]) => matchesFilters(m, parseEventFilters(raw));
     expect(f('event=start')).to.equal(true);
     expect(f('event=die', 'event=start')).to.equal(true);

@@ -1,12 +1,25 @@
 /**
- * containerd's events as Docker's events.Message (pure): which topics Docker reports, under which
- * action, with which attributes; Docker's filters; the CLI's one-line rendering.
+ * Docker's events.Message (pure): a journal entry as the message `events` prints, the attributes
+ * dockerd gives a container event, Docker's filters and the CLI's one-line rendering.
  */
 import { UsageError } from '../errors.js';
+import type { JournalEntry } from './journal.js';
 
+export interface EventMessage {
+  Status: string;
+  ID: string;
+  From: string;
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  Scope: string;
+  Time: number;
+  TimeNano: bigint;
+}
+
+/** What a container event says about its container (Config.Image as given, Config.Labels, name). */
 export interface ContainerInfo {
   name: string;
-  /** The image as the user gave it (Config.Image). */
   image: string;
   labels: Record<string, string>;
 }
@@ -22,85 +35,26 @@ export function containerAttributes(
   return { ...extra, ...info.labels, ...(info.image ? { image: info.image } : {}), name: info.name };
 }
 
-export interface EventMessage {
-  Status: string;
-  ID: string;
-  From: string;
-  Type: string;
-  Action: string;
-  Actor: { ID: string; Attributes: Record<string, string> };
-  Scope: string;
-  Time: number;
-  TimeNano: bigint;
-}
-
-export interface RawEvent {
-  topic: string;
-  timestamp: Date;
-  /** Nanoseconds within the timestamp's second when known (containerd's Timestamp.nanos). */
-  nanos?: number;
-  decoded?: Record<string, unknown>;
-}
-
-/** The container id an event is about, or undefined for events Docker does not report. */
-export function eventContainerId(e: RawEvent): string | undefined {
-  const d = e.decoded ?? {};
-  if (e.topic.startsWith('/containers/')) return (d.id as string | undefined) || undefined;
-  if (e.topic.startsWith('/tasks/')) return (d.containerId as string | undefined) || undefined;
-  return undefined;
-}
-
-function action(e: RawEvent, id: string): { action: string; extra?: Record<string, string> } | undefined {
-  const d = e.decoded ?? {};
-  switch (e.topic) {
-    case '/containers/create':
-      return { action: 'create' };
-    case '/containers/delete':
-      return { action: 'destroy' };
-    case '/tasks/start':
-      return { action: 'start' };
-    case '/tasks/exit': {
-      const exitCode = String((d.exitStatus as number | undefined) ?? 0);
-      // The init process's id is the container's; anything else is an exec.
-      if (!d.id || d.id === id) return { action: 'die', extra: { exitCode } };
-      return { action: 'exec_die', extra: { execID: String(d.id), exitCode } };
-    }
-    case '/tasks/paused':
-      return { action: 'pause' };
-    case '/tasks/resumed':
-      return { action: 'unpause' };
-    case '/tasks/oom':
-      return { action: 'oom' };
-    default:
-      return undefined;
-  }
-}
-
 /** A value that prints as Docker's message in {{json .}} (json tags), with Go field names for templates. */
-export function toMessage(e: RawEvent, info: ContainerInfo): EventMessage | undefined {
-  const id = eventContainerId(e);
-  if (!id) return undefined;
-  const a = action(e, id);
-  if (!a) return undefined;
-  const seconds = Math.floor(e.timestamp.getTime() / 1000);
-  const nanos = e.nanos ?? (e.timestamp.getTime() % 1000) * 1_000_000;
+export function toMessage(e: JournalEntry): EventMessage {
   const msg: EventMessage = {
-    Status: a.action,
-    ID: id,
-    From: info.image,
-    Type: 'container',
-    Action: a.action,
-    Actor: { ID: id, Attributes: { ...info.labels, ...a.extra, image: info.image, name: info.name } },
+    // The legacy fields dockerd still fills for container events (API < 1.52).
+    Status: e.type === 'container' ? e.action : '',
+    ID: e.type === 'container' ? e.id : '',
+    From: e.type === 'container' ? (e.attributes.image ?? '') : '',
+    Type: e.type,
+    Action: e.action,
+    Actor: { ID: e.id, Attributes: e.attributes },
     Scope: 'local',
-    Time: seconds,
-    TimeNano: BigInt(seconds) * 1_000_000_000n + BigInt(nanos),
+    Time: Number(e.timeNano / 1_000_000_000n),
+    TimeNano: e.timeNano,
   };
   Object.defineProperty(msg, 'toJSON', {
     enumerable: false,
     value: () => ({
-      status: msg.Status,
-      id: msg.ID,
-      from: msg.From,
+      ...(msg.Status ? { status: msg.Status } : {}),
+      ...(msg.ID ? { id: msg.ID } : {}),
+      ...(msg.From ? { from: msg.From } : {}),
       Type: msg.Type,
       Action: msg.Action,
       Actor: msg.Actor,

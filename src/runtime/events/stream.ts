@@ -1,19 +1,20 @@
 /**
- * `events`: containerd's event stream for this namespace, shown as Docker's. tsdock has no daemon
- * keeping a history, so --since cannot replay the past: it only drops events older than it.
+ * `events`: the journal's history for the --since/--until window, then what is appended to it, as
+ * dockerd serves them (daemon/events SubscribeTopic, the API's getEvents).
+ *
+ * Live events come from the journal too, not from containerd's event stream. Every event tsdock can
+ * report is in the journal (kill, stop, rename, attach or exec_create are not containerd events at
+ * all), so following the one file is the only source that needs no merging: the replay ends at a
+ * byte offset and the live part starts there, with neither gap nor duplicate. A containerd
+ * subscription beside it would report die or start a second time under a slightly different
+ * timestamp, and no cut-off time can tell such a pair from two real events.
  */
 import type { RuntimeContext } from '../context.js';
+import { RequestError } from '../errors.js';
 import { compileTemplate } from '../format/template.js';
-import { ContainerFiles } from '../state/records.js';
 import { statePaths } from '../container/store.js';
-import {
-  eventContainerId,
-  formatEventLine,
-  matchesFilters,
-  parseEventFilters,
-  toMessage,
-  type ContainerInfo,
-} from './message.js';
+import { EventJournal, type JournalEntry } from './journal.js';
+import { formatEventLine, matchesFilters, parseEventFilters, toMessage } from './message.js';
 
 export interface EventsOptions {
   format?: string;
@@ -24,59 +25,39 @@ export interface EventsOptions {
 
 export async function streamEvents(ctx: RuntimeContext, opts: EventsOptions): Promise<void> {
   const filters = parseEventFilters(opts.filters);
-  const { parseTimeArg } = await import('../logs/timearg.js');
+  const { timeArg } = await import('../logs/timearg.js');
   const now = new Date();
   const nowNs = BigInt(now.getTime()) * 1_000_000n;
-  const since = opts.since ? parseTimeArg(opts.since, 'since', now) : undefined;
-  const until = opts.until ? parseTimeArg(opts.until, 'until', now) : undefined;
+  const since = opts.since ? timeArg(opts.since, 'since', now) : undefined;
+  const until = opts.until ? timeArg(opts.until, 'until', now) : undefined;
+  if (until && until.ns < (since?.ns ?? 0n)) {
+    throw new RequestError(
+      `Error response from daemon: \`since\` time (${since?.text ?? ''}) cannot be after \`until\` time (${until.text})`,
+    );
+  }
   const template =
     opts.format !== undefined && opts.format !== ''
       ? compileTemplate(opts.format === 'json' ? '{{json .}}' : opts.format)
       : undefined;
-  if (until !== undefined && until <= nowNs) return; // no history to show
-
-  const client = await ctx.client();
-  const paths = statePaths(ctx);
-  const infos = new Map<string, ContainerInfo | null>();
-  const lookup = async (id: string): Promise<ContainerInfo | undefined> => {
-    const known = infos.get(id);
-    if (known !== undefined) return known ?? undefined;
-    const record = await new ContainerFiles(paths.container(id)).readRecord();
-    // Not tsdock's (another client's container in this namespace): Docker would not know it either.
-    const info = record
-      ? {
-          name: record.name,
-          image: record.imageRef,
-          labels: (record.config.Labels as Record<string, string> | null | undefined) ?? {},
-        }
-      : null;
-    infos.set(id, info);
-    return info ?? undefined;
-  };
-
-  const ac = new AbortController();
-  const timer =
-    until !== undefined ? setTimeout(() => ac.abort(), Number((until - nowNs) / 1_000_000n) + 1) : undefined;
-  const { namespace } = ctx.globals;
-  try {
-    for await (const env of client.events.subscribe([`namespace==${namespace}`], ac.signal)) {
-      if (env.namespace !== namespace) continue;
-      const raw = { topic: env.topic, timestamp: env.timestamp, decoded: env.event.decoded };
-      const id = eventContainerId(raw);
-      if (!id) continue;
-      const info = await lookup(id);
-      if (!info) continue;
-      if (env.topic === '/containers/delete') infos.delete(id);
-      const m = toMessage(raw, info);
-      if (!m) continue;
-      if (since !== undefined && m.TimeNano < since) continue;
-      if (until !== undefined && m.TimeNano > until) break;
+  const print = (entries: JournalEntry[], from = 0n) => {
+    for (const e of entries) {
+      if (e.timeNano < from || (until && e.timeNano > until.ns)) continue;
+      const m = toMessage(e);
       if (!matchesFilters(m, filters)) continue;
       ctx.stdio.stdout.write(template ? `${template.execute(m)}\n` : formatEventLine(m));
     }
-  } catch (err) {
-    if (!ac.signal.aborted) throw err;
-  } finally {
-    clearTimeout(timer);
+  };
+
+  const { history, tail } = await new EventJournal(statePaths(ctx).events).open();
+  // dockerd replays its buffer only when a window is asked for; --until alone replays all of it.
+  if (since || until) print(history, since?.ns ?? 0n);
+  if (until && until.ns < nowNs) {
+    await tail.close();
+    return;
   }
+  // Live events are not held to --since (dockerd does not either); --until ends the stream.
+  await new Promise<void>((resolve, reject) => {
+    tail.follow((entries) => print(entries), reject);
+    if (until) setTimeout(resolve, Number((until.ns - nowNs) / 1_000_000n) + 1);
+  }).finally(async () => print(await tail.close()));
 }

@@ -276,12 +276,20 @@ function parseUnix(value: string): bigint | undefined {
  * unix nanoseconds. Durations count back from `now` and are truncated to whole seconds as Docker's are.
  */
 export function parseTimeArg(value: string, name: 'since' | 'until', now: Date): bigint {
+  return timeArg(value, name, now).ns;
+}
+
+/**
+ * parseTimeArg, with the text docker/cli's GetTimestamp sends for it (`sec` for a duration,
+ * `sec.nanos` for a date, a unix value as typed): the daemon quotes that text in its errors.
+ */
+export function timeArg(value: string, name: 'since' | 'until', now: Date): { ns: bigint; text: string } {
   const d = parseGoDuration(value);
   if (value !== '0' && d !== undefined) {
     const nowNs = BigInt(now.getTime()) * 1_000_000n;
     const t = nowNs - d;
     const secs = t / NS_PER_SEC - (t % NS_PER_SEC < 0n ? 1n : 0n); // Go's Unix() floors
-    return secs * NS_PER_SEC;
+    return { ns: secs * NS_PER_SEC, text: String(secs) };
   }
   const inLocation = !/[zZ+]/.test(value) && value.split('-').length - 1 !== 3;
   let layout: string;
@@ -298,7 +306,9 @@ export function parseTimeArg(value: string, name: 'since' | 'until', now: Date):
   // Zone-less values are read in the zone `now` is in (Go: FixedZone(reference.Zone())).
   const localOffsetSec = inLocation ? -now.getTimezoneOffset() * 60 : 0;
   try {
-    return goParseTime(layout, value, localOffsetSec);
+    const ns = goParseTime(layout, value, localOffsetSec);
+    const secs = ns / NS_PER_SEC - (ns % NS_PER_SEC < 0n ? 1n : 0n);
+    return { ns, text: `${secs}.${String(ns - secs * NS_PER_SEC).padStart(9, '0')}` };
   } catch (err) {
     if (!(err instanceof GoParseError)) throw err;
     // Docker's client library rejects the value, not its flag parser: status 1, not 125.
@@ -309,6 +319,6 @@ export function parseTimeArg(value: string, name: 'since' | 'until', now: Date):
         `invalid value for "${name}": failed to parse value as time or duration: ${goQuote(value)}`,
       );
     }
-    return unix;
+    return { ns: unix, text: value };
   }
 }
