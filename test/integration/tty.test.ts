@@ -146,6 +146,20 @@ describe('tty and attach', function () {
       expect(d.screen()).to.match(/read escape sequence\s*\nRC=1\n/);
       expect(running(n)).to.equal(true);
     });
+
+    it('without a pty the detach keys are data, even typed at a terminal (moby scans only with Tty)', async () => {
+      const n = name();
+      ok(['run', '-d', ...NET, '--name', n, img(), 'sleep', '300']);
+      const t = term(['exec', '-i', '--detach-keys', 'ctrl-x,x', n, 'cat']);
+      await sleep(1000);
+      t.type('a');
+      t.send('C-x', 'x', 'Enter');
+      await sleep(1500);
+      expect(t.screen()).to.not.match(AFTER);
+      // ^D at the start of a line: EOF for cat, which ends the exec normally.
+      t.send('C-d');
+      expect(await exited(t)).to.equal(0);
+    });
   });
 
   it('-it without a terminal: "the input device is not a TTY", exit 1, nothing created', () => {
@@ -159,6 +173,18 @@ describe('tty and attach', function () {
     const c = name();
     ok(['run', '-d', ...NET, '--name', c, img(), 'sleep', '60']);
     expect(cli(['exec', '-it', c, 'true']).stderr).to.equal('the input device is not a TTY\n');
+  });
+
+  it('start -ai of a -t container takes piped input, and the detach keys in it detach (no terminal needed)', async () => {
+    const n = name();
+    ok(['create', '-it', ...NET, '--name', n, img(), 'sh', '-c', 'read x; echo got-$x; sleep 60']);
+    const r = cli(['start', '-ai', n], { input: 'abc\x10\x11def\n' });
+    expect(r.code, r.stderr).to.equal(0);
+    // The line never reached `read`: the keys came before its newline, and what followed them was dropped.
+    expect(r.stdout).to.not.include('got-');
+    await sleep(1000);
+    expect(running(n)).to.equal(true);
+    expect(cli(['logs', n]).stdout).to.not.include('got-');
   });
 
   it('run -t without a terminal still gives the container one; piped stdin ends at EOF', () => {

@@ -49,7 +49,7 @@ export interface AttachOptions {
   sigProxy: boolean;
   /** Only log entries from this run (unix nanos): earlier runs of a restarted container are history. */
   sinceNanos: bigint;
-  /** Parsed --detach-keys (only typed keys at a terminal detach). */
+  /** Parsed --detach-keys (matched only when the container has a pty). */
   detachKeys?: Buffer;
 }
 

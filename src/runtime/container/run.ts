@@ -84,8 +84,8 @@ export async function startContainers(
   }
   if (opts.attach || opts.interactive) {
     const keys = opts.detachKeys ? parseDetachKeys(opts.detachKeys) : undefined;
+    // docker/cli's start, unlike run, exec and attach, does not insist on a terminal for a -t container.
     const found = await findContainer(ctx, refs[0]!);
-    checkTty(ctx.stdio.stdin, opts.interactive, found.record.tty);
     const since = nowNanos();
     await recordEvent(ctx, found.record, 'attach');
     const started = await startContainer(ctx, found, {

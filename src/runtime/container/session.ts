@@ -54,8 +54,10 @@ export async function runSession(ctx: RuntimeContext, spec: SessionSpec): Promis
     }
     if (spec.stdinPath) {
       const fifo = openFifoWriter(spec.stdinPath);
-      // Detach keys only from a person at a terminal: piped bytes are data, never a command.
-      const matcher = term.isTTY ? new DetachMatcher(spec.detachKeys) : undefined;
+      // As moby's attach (container/stream/attach.go: the escape proxy only when the container's or
+      // exec's Tty is set): with a pty the keys detach whether typed or piped (`start -ai`), and
+      // without one they are data even when typed at a terminal.
+      const matcher = spec.tty ? new DetachMatcher(spec.detachKeys) : undefined;
       const onData = (chunk: Buffer | string) => {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         if (!matcher) {
