@@ -12,7 +12,7 @@
 import type { RuntimeContext } from '../context.js';
 import { RequestError } from '../errors.js';
 import { compileTemplate } from '../format/template.js';
-import { statePaths } from '../container/store.js';
+import { StatePaths } from '../state/paths.js';
 import { EventJournal, type JournalEntry } from './journal.js';
 import { formatEventLine, matchesFilters, parseEventFilters, toMessage } from './message.js';
 
@@ -48,7 +48,7 @@ export async function streamEvents(ctx: RuntimeContext, opts: EventsOptions): Pr
     }
   };
 
-  const { history, tail } = await new EventJournal(statePaths(ctx).events).open();
+  const { history, tail } = await new EventJournal(new StatePaths(ctx.stateDir).events).open();
   // dockerd replays its buffer only when a window is asked for; --until alone replays all of it.
   if (since || until) print(history, since?.ns ?? 0n);
   if (until && until.ns < nowNs) {
