@@ -9,6 +9,7 @@ import {
   JOURNAL_LIMIT,
   nowNanos,
   type JournalEntry,
+  type JournalTail,
 } from '../../src/runtime/events/journal.js';
 
 const writer = join(import.meta.dirname, '..', 'harness', 'journal-writer.ts');
@@ -24,6 +25,17 @@ function event(n: number, w = 'main'): JournalEntry {
 }
 const numbers = (entries: JournalEntry[]) => entries.map((e) => Number(e.attributes.n));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+/** Follows the tail, collecting what it delivers and any error. */
+function following(tail: JournalTail, pollMs?: number): { seen: JournalEntry[]; errors: unknown[] } {
+  const seen: JournalEntry[] = [];
+  const errors: unknown[] = [];
+  tail.follow(
+    (es) => seen.push(...es),
+    (err) => errors.push(err),
+    pollMs,
+  );
+  return { seen, errors };
+}
 const lines = async (path: string) =>
   (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
@@ -85,20 +97,14 @@ describe('event journal', function () {
   it('follow: woken by the file system, it delivers appends as they come', async () => {
     const j = new EventJournal(dir);
     const { tail } = await j.open();
-    const seen: JournalEntry[] = [];
-    let failed: unknown;
-    tail.follow(
-      (es) => seen.push(...es),
-      (err) => (failed = err),
-      60_000, // no poll within the test: only inotify can deliver
-    );
+    const { seen, errors } = following(tail, 60_000); // no poll within the test: only inotify can deliver
     for (let n = 0; n < 3; n++) {
       await j.append(event(n));
       const end = Date.now() + 5000;
       while (seen.length <= n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     }
     const rest = await tail.close();
-    expect(failed).to.equal(undefined);
+    expect(errors).to.deep.equal([]);
     expect(numbers(seen)).to.deep.equal([0, 1, 2]);
     expect(rest).to.deep.equal([]);
   });
@@ -144,16 +150,11 @@ describe('event journal', function () {
   it("concurrent writer processes with dockerd's limit: a follower gets each event once", async () => {
     const j = new EventJournal(dir);
     const { tail } = await j.open();
-    const seen: JournalEntry[] = [];
-    let failed: unknown;
-    tail.follow(
-      (es) => seen.push(...es),
-      (err) => (failed = err),
-    );
+    const { seen, errors } = following(tail);
     const writers = ['a', 'b', 'c', 'd'];
     await runWriters(writers, 100, JOURNAL_LIMIT, 64 * 1024);
     seen.push(...(await tail.close()));
-    expect(failed).to.equal(undefined);
+    expect(errors).to.deep.equal([]);
     for (const w of writers)
       expect(numbers(seen.filter((e) => e.attributes.w === w))).to.deep.equal(range(0, 100), `writer ${w}`);
     expect(seen).to.have.length(400);
