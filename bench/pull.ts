@@ -1,14 +1,19 @@
 /**
  * `npm run bench:pull`: the same image from the same local registry, `tsdock pull` against
- * `ctr pull --plain-http`, alternating, medians and the ratio (goal ≤ 1.1×), plus each one's peak RSS.
- * Each tool pulls into its own containerd namespace and removes the image (synchronous GC) between
- * runs, so every pull downloads and unpacks everything. Never a pass/fail.
+ * `ctr pull --plain-http`, alternating, medians and the ratio (goal ≤ 1.1×), plus each one's peak RSS
+ * at two layer sizes (the evidence that memory does not grow with the layer). Never a pass/fail.
  *
- *   BENCH_RUNS (default 5), BENCH_PULL_MB (size of the incompressible layer, default 64)
+ * The image is pushed from a namespace that is then emptied with a synchronous GC: containerd shares
+ * blobs across namespaces, so a blob left anywhere in the store would let the next pull skip its
+ * download. Before every measured pull the store must hold no blob and no snapshot at all, so both
+ * tools download, verify and unpack everything.
+ *
+ *   BENCH_RUNS (default 5), BENCH_PULL_MB (size of the incompressible layer, default 64),
+ *   BENCH_PULL_BIG_MB (the larger layer for the RSS comparison, default 256; 0 skips it)
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startContainerd } from '../test/harness/containerd.js';
 import { buildBusyboxArchive } from '../test/harness/image.js';
@@ -16,6 +21,7 @@ import { startRegistry } from '../test/harness/registry.js';
 
 const N = Number(process.env.BENCH_RUNS ?? 5);
 const MB = Number(process.env.BENCH_PULL_MB ?? 64);
+const BIG_MB = Number(process.env.BENCH_PULL_BIG_MB ?? 256);
 const root = join(import.meta.dirname, '..');
 
 function median(xs: number[]): number {
@@ -23,8 +29,13 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+interface Sample {
+  ms: number;
+  rssKb: number;
+}
+
 /** Wall time (ms) and peak RSS (KiB) of one command, through GNU time. */
-function measure(cmd: string, args: string[]): { ms: number; rssKb: number } {
+function measure(cmd: string, args: string[]): Sample {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -35,6 +46,8 @@ function measure(cmd: string, args: string[]): { ms: number; rssKb: number } {
 const d = await startContainerd();
 const reg = await startRegistry();
 const work = mkdtempSync('/tmp/tsdock-bench-pull-');
+const ctr = (ns: string, ...args: string[]) => ['--address', d.address, '--namespace', ns, ...args];
+const images: string[] = [];
 try {
   const tsdock = (ns: string) => [
     join(root, 'bin', 'tsdock'),
@@ -45,62 +58,90 @@ try {
     '--data-root',
     join(work, 'data'),
   ];
-  const ctr = ['--address', d.address, '--namespace', 'bench-ctr'];
-  const image = `${reg.host}/bench/pull:v1`;
-  const archive = join(work, 'img.tar');
-  // Random bytes, base64: a layer neither gzip nor the registry can shrink.
-  await buildBusyboxArchive(archive, {
-    name: image,
-    extraFiles: { '/payload': randomBytes(Math.floor((MB * 1e6 * 3) / 4)).toString('base64') },
-  });
-  execFileSync(process.execPath, [...tsdock('bench-src'), 'load', '-i', archive], { stdio: 'ignore' });
-  execFileSync(process.execPath, [...tsdock('bench-src'), 'push', '-q', image], { stdio: 'ignore' });
 
-  const ours = () => {
+  /** Fails unless containerd holds no blob and no overlayfs snapshot, in any namespace. */
+  const assertEmpty = () => {
+    const left = [
+      join(d.root, 'io.containerd.content.v1.content', 'blobs', 'sha256'),
+      join(d.root, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots'),
+    ].flatMap((dir) => {
+      try {
+        return readdirSync(dir).map((f) => join(dir, f));
+      } catch {
+        return [];
+      }
+    });
+    if (left.length) throw new Error(`the store is not empty before a pull: ${left.join(', ')}`);
+  };
+
+  const prepare = async (mb: number): Promise<string> => {
+    const image = `${reg.host}/bench/pull:${mb}mb`;
+    const archive = join(work, `img-${mb}.tar`);
+    // Random bytes, base64: a layer neither gzip nor the registry can shrink.
+    await buildBusyboxArchive(archive, {
+      name: image,
+      extraFiles: { '/payload': randomBytes(Math.floor((mb * 1e6 * 3) / 4)).toString('base64') },
+    });
+    execFileSync(process.execPath, [...tsdock('bench-src'), 'load', '-i', archive], { stdio: 'ignore' });
+    execFileSync(process.execPath, [...tsdock('bench-src'), 'push', '-q', image], { stdio: 'ignore' });
+    execFileSync('ctr', ctr('bench-src', 'images', 'rm', '--sync', image), { stdio: 'ignore' });
+    rmSync(archive);
+    images.push(image);
+    return image;
+  };
+
+  const ours = (image: string): Sample => {
+    assertEmpty();
     const m = measure(process.execPath, [...tsdock('bench-ts'), 'pull', '-q', image]);
     execFileSync(process.execPath, [...tsdock('bench-ts'), 'rmi', image], { stdio: 'ignore' });
     return m;
   };
-  const theirs = () => {
-    const m = measure('ctr', [...ctr, 'images', 'pull', '--plain-http', image]);
-    execFileSync('ctr', [...ctr, 'images', 'rm', '--sync', image], { stdio: 'ignore' });
+  const theirs = (image: string): Sample => {
+    assertEmpty();
+    const m = measure('ctr', ctr('bench-ctr', 'images', 'pull', '--plain-http', image));
+    execFileSync('ctr', ctr('bench-ctr', 'images', 'rm', '--sync', image), { stdio: 'ignore' });
     return m;
   };
-  ours();
-  theirs(); // warm both
-  const a: { ms: number; rssKb: number }[] = [];
-  const b: { ms: number; rssKb: number }[] = [];
+
+  const image = await prepare(MB);
+  ours(image);
+  theirs(image); // warm both
+  const a: Sample[] = [];
+  const b: Sample[] = [];
   for (let i = 0; i < N; i++) {
-    a.push(ours());
-    b.push(theirs());
+    a.push(ours(image));
+    b.push(theirs(image));
   }
   const ta = median(a.map((x) => x.ms));
   const tb = median(b.map((x) => x.ms));
-  const ra = Math.max(...a.map((x) => x.rssKb)) / 1024;
-  const rb = Math.max(...b.map((x) => x.rssKb)) / 1024;
+  const rss = (xs: Sample[]) => `${(Math.max(...xs.map((x) => x.rssKb)) / 1024).toFixed(0)} MiB`;
   console.log(`pull of a ${MB} MB layer from a local registry, medians of ${N} alternating runs`);
   console.log(`| tool | wall time | peak RSS |`);
   console.log(`| --- | --- | --- |`);
-  console.log(`| tsdock pull | ${ta.toFixed(0)} ms | ${ra.toFixed(0)} MiB |`);
-  console.log(`| ctr pull --plain-http | ${tb.toFixed(0)} ms | ${rb.toFixed(0)} MiB |`);
+  console.log(`| tsdock pull | ${ta.toFixed(0)} ms | ${rss(a)} |`);
+  console.log(`| ctr pull --plain-http | ${tb.toFixed(0)} ms | ${rss(b)} |`);
   console.log(`ratio tsdock/ctr: ${(ta / tb).toFixed(2)}× (goal ≤ 1.1×)`);
+
+  if (BIG_MB > 0) {
+    const big = await prepare(BIG_MB);
+    const a2 = [ours(big), ours(big)];
+    const b2 = [theirs(big), theirs(big)];
+    console.log();
+    console.log(`peak RSS against layer size (the larger layer: 2 runs each, the slower one's wall time)`);
+    console.log(`| tool | ${MB} MB layer | ${BIG_MB} MB layer | wall time at ${BIG_MB} MB |`);
+    console.log(`| --- | --- | --- | --- |`);
+    console.log(
+      `| tsdock pull | ${rss(a)} | ${rss(a2)} | ${Math.max(...a2.map((x) => x.ms)).toFixed(0)} ms |`,
+    );
+    console.log(
+      `| ctr pull --plain-http | ${rss(b)} | ${rss(b2)} | ${Math.max(...b2.map((x) => x.ms)).toFixed(0)} ms |`,
+    );
+  }
 } finally {
-  spawnSync(
-    'ctr',
-    [
-      '--address',
-      d.address,
-      '--namespace',
-      'bench-ctr',
-      'images',
-      'rm',
-      '--sync',
-      `${reg.host}/bench/pull:v1`,
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
+  for (const image of images) {
+    for (const ns of ['bench-ctr', 'bench-ts', 'bench-src'])
+      spawnSync('ctr', ctr(ns, 'images', 'rm', '--sync', image), { stdio: 'ignore' });
+  }
   await reg.stop();
   await d.stop();
   rmSync(work, { recursive: true, force: true });
