@@ -6,9 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import generated from './protos.gen.cjs';
 import { ConflictError, DaemonError, NotFoundError, type TsdockError } from '../errors.js';
-
-/** TSDOCK_TRACE=1 prints each call's latency on stderr (finding slow paths without a profiler). */
-const TRACE = process.env.TSDOCK_TRACE === '1';
+import { TRACE, traceSpan } from '../trace.js';
 
 /** What pbjs generates for every message: static codec functions on the message class. */
 export interface MessageType {
@@ -147,10 +145,7 @@ export class Rpc {
       );
       opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
     }).finally(() => {
-      if (TRACE) {
-        const now = performance.now();
-        process.stderr.write(`rpc @${now.toFixed(0)}ms ${path} ${(now - t0).toFixed(1)}ms\n`);
-      }
+      if (TRACE) traceSpan('rpc', path, t0);
     });
   }
 
@@ -195,7 +190,7 @@ export class Rpc {
       this.metadata(),
       {},
     );
-    return new Duplex(call, this.address);
+    return new Duplex(call, this.address, path);
   }
 }
 
@@ -205,7 +200,9 @@ export class Duplex {
   constructor(
     private readonly call: grpc.ClientDuplexStream<Record<string, unknown>, Record<string, unknown>>,
     address: string,
+    path: string,
   ) {
+    const t0 = TRACE ? performance.now() : 0;
     call.on('data', (m: Record<string, unknown>) => this.waiting.shift()?.resolve(m));
     call.on('error', (err) => {
       this.failed = mapError(err, address);
@@ -219,6 +216,7 @@ export class Duplex {
       call.on('status', () => resolve());
       call.on('error', () => resolve());
     });
+    if (TRACE) void this.finished.then(() => traceSpan('rpc', `${path} (stream)`, t0));
   }
 
   /** Settles once the server has ended the call (its status arrived). */

@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
+import { TRACE, traceSpan } from '../trace.js';
 import type { Endpoint } from './endpoint.js';
 
 export interface HttpResponse {
@@ -91,6 +92,7 @@ export function closeAgents(): void {
 export function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> {
   const url = new URL(req.url);
   const mod = url.protocol === 'https:' ? https : http;
+  const t0 = TRACE ? performance.now() : 0;
   return new Promise((resolve, reject) => {
     const r = mod.request(
       url,
@@ -100,7 +102,13 @@ export function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> 
         agent: agentFor(url, ep),
         signal: req.signal,
       },
-      (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: url.href }),
+      (res) => {
+        if (TRACE) {
+          traceSpan('http', `${req.method} ${url.pathname} ${res.statusCode}`, t0);
+          res.once('end', () => traceSpan('http', `${req.method} ${url.pathname} body`, t0));
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: url.href });
+      },
     );
     r.on('error', reject);
     if (!req.body) r.end();
