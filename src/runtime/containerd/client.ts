@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
-import { Rpc, type CallOptions, decode, lookupType } from './rpc.js';
+import { Rpc, type CallOptions, decode, encode, lookupType, type } from './rpc.js';
 import type {
   AnyValue,
   Container,
@@ -30,6 +30,12 @@ const SPEC_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
 const PROCESS_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
 const RESOURCES_URL = 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources';
 const CHUNK = 1 << 20;
+/**
+ * WRITE messages sent ahead of their answers. containerd handles a Write stream's messages in order,
+ * so nothing is lost by not waiting; waiting for each answer left containerd idle (it hashes each
+ * chunk) while the next one was read and encoded, and that left us idle while it hashed.
+ */
+const WRITES_AHEAD = 4;
 
 function ts(v: unknown): Date | undefined {
   const t = v as { seconds?: number; nanos?: number } | null | undefined;
@@ -180,14 +186,68 @@ function decodeEvent(ev: AnyValue): Record<string, unknown> | undefined {
   return out;
 }
 
-async function* chunks(source: Buffer | AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  if (Buffer.isBuffer(source)) {
-    for (let i = 0; i < source.length; i += CHUNK) yield source.subarray(i, i + CHUNK);
-    return;
+function putVarint(buf: Buffer, at: number, v: number): number {
+  while (v >= 0x80) {
+    buf[at++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
   }
-  for await (const c of source) {
-    for (let i = 0; i < c.length; i += CHUNK) yield c.subarray(i, i + CHUNK);
+  buf[at++] = v;
+  return at;
+}
+
+const varintLength = (v: number): number => (v < 0x80 ? 1 : 1 + varintLength(Math.floor(v / 0x80)));
+
+/** WriteContentRequest's `data`: field 6, length-delimited. */
+const DATA_TAG = (6 << 3) | 2;
+
+/**
+ * The WRITE messages of a content write, encoded as the bytes arrive: each CHUNK of the source is
+ * copied once, into the buffer that is sent as the protobuf message, behind room for the other
+ * fields (encoded as usual, then `data` appended — field order is free in protobuf). Coalescing
+ * first and encoding the result would copy every byte twice more, and the garbage collector's work
+ * grows with the bytes allocated. When the source fails, the bytes it did give are sent first (a
+ * resumed download continues after them).
+ */
+async function* writeMessages(
+  source: Buffer | AsyncIterable<Buffer>,
+  fields: (offset: number) => Buffer,
+  offset: number,
+  skip: number,
+): AsyncIterable<{ message: Buffer; length: number }> {
+  const room = fields(Number.MAX_SAFE_INTEGER).length + 1 + varintLength(CHUNK);
+  let buf = Buffer.allocUnsafe(room + CHUNK);
+  let n = 0;
+  const message = () => {
+    const head = fields(offset);
+    const start = room - varintLength(n) - 1 - head.length;
+    head.copy(buf, start);
+    buf[start + head.length] = DATA_TAG;
+    putVarint(buf, start + head.length + 1, n);
+    const out = { message: buf.subarray(start, room + n), length: n };
+    offset += n;
+    buf = Buffer.allocUnsafe(room + CHUNK);
+    n = 0;
+    return out;
+  };
+  let failure: unknown;
+  try {
+    for await (const c of Buffer.isBuffer(source) ? [source] : source) {
+      let i = Math.min(skip, c.length);
+      skip -= i;
+      offset += i;
+      while (i < c.length) {
+        const take = Math.min(CHUNK - n, c.length - i);
+        c.copy(buf, room + n, i, i + take);
+        n += take;
+        i += take;
+        if (n === CHUNK) yield message();
+      }
+    }
+  } catch (err) {
+    failure = err;
   }
+  if (n) yield message();
+  if (failure !== undefined) throw failure;
 }
 
 export class ContainerdClient {
@@ -495,31 +555,34 @@ export class ContainerdClient {
       try {
         const stat = await d.send({ action: 'STAT', ref: r.ref, total: r.total, expected: r.expected });
         let offset = r.sourceOffset ?? 0;
-        let skip = ((stat.offset as number) ?? 0) - offset;
+        const skip = ((stat.offset as number) ?? 0) - offset;
         if (skip < 0) {
           throw new Error(
             `ingest ${r.ref} holds ${stat.offset as number} bytes, the source starts at ${offset}`,
           );
         }
-        for await (const chunk of chunks(r.source)) {
-          let c = chunk;
-          if (skip > 0) {
-            const n = Math.min(skip, c.length);
-            skip -= n;
-            offset += n;
-            c = c.subarray(n);
-            if (c.length === 0) continue;
-          }
-          await d.send({
+        const ahead: Promise<unknown>[] = [];
+        const writeType = type('containerd.services.content.v1.WriteContentRequest');
+        const fields = (at: number) =>
+          encode(writeType, {
             action: 'WRITE',
             ref: r.ref,
-            offset,
-            data: c,
+            offset: at,
             total: r.total,
             expected: r.expected,
           });
-          offset += c.length;
+        const messages = writeMessages(r.source, fields, offset, skip);
+        // What the ingest holds already is skipped in the source; containerd checks size and digest on commit.
+        offset += skip;
+        for await (const w of messages) {
+          const answer = d.send(w.message);
+          // A failure rejects every answer still due; the oldest one is the one awaited.
+          answer.catch(() => undefined);
+          ahead.push(answer);
+          if (ahead.length >= WRITES_AHEAD) await ahead.shift();
+          offset += w.length;
         }
+        for (const answer of ahead) await answer;
         // The offset must be the bytes written: containerd truncates an ingest on a request at offset 0.
         await d.send({
           action: 'COMMIT',

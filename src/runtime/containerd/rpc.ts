@@ -44,7 +44,9 @@ export function decode(t: MessageType, buf: Buffer): Record<string, unknown> {
 }
 
 export function encode(t: MessageType, obj: Record<string, unknown>): Buffer {
-  return Buffer.from(t.encode(t.fromObject(obj)).finish());
+  const u = t.encode(t.fromObject(obj)).finish();
+  // protobufjs finishes into a Buffer under Node; Buffer.from() would copy it once more.
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
 export type GrpcError = TsdockError & { grpcCode?: number };
@@ -179,13 +181,16 @@ export class Rpc {
     }
   }
 
-  /** A bidi stream used as request/response pairs (containerd's content Write answers every request). */
+  /**
+   * A bidi stream used as request/response pairs (containerd's content Write answers every request).
+   * A request may be given already encoded (a Buffer), as the content writer does for its data.
+   */
   duplex(path: string, reqType: string, resType: string): Duplex {
     const rq = type(reqType);
     const rs = type(resType);
     const call = this.client.makeBidiStreamRequest(
       path,
-      (m: Record<string, unknown>) => encode(rq, m),
+      (m: Record<string, unknown> | Buffer) => (Buffer.isBuffer(m) ? m : encode(rq, m)),
       (b: Buffer) => decode(rs, b),
       this.metadata(),
       {},
@@ -198,7 +203,7 @@ export class Duplex {
   private waiting: { resolve: (m: Record<string, unknown>) => void; reject: (e: unknown) => void }[] = [];
   private failed: unknown;
   constructor(
-    private readonly call: grpc.ClientDuplexStream<Record<string, unknown>, Record<string, unknown>>,
+    private readonly call: grpc.ClientDuplexStream<Record<string, unknown> | Buffer, Record<string, unknown>>,
     address: string,
     path: string,
   ) {
@@ -222,7 +227,7 @@ export class Duplex {
   /** Settles once the server has ended the call (its status arrived). */
   private readonly finished: Promise<void>;
 
-  send(m: Record<string, unknown>): Promise<Record<string, unknown>> {
+  send(m: Record<string, unknown> | Buffer): Promise<Record<string, unknown>> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });

@@ -88,8 +88,6 @@ export function distributionSources(labels: Record<string, string>, host: string
 }
 
 const MAX_RETRIES = 5;
-/** containerd takes up to this much per Write message; fewer round trips than one per socket read. */
-const WRITE_CHUNK = 1 << 20;
 
 export function shortId(digest: string): string {
   return digest.replace(/^[a-z0-9]+:/, '').slice(0, 12);
@@ -112,40 +110,24 @@ function manifestError(err: unknown, ref: Reference): unknown {
 }
 
 /**
- * Byte chunks of a response, coalesced up to WRITE_CHUNK, counting as they pass. When the
- * connection breaks, what did arrive is still handed on first, so a resumed download starts there.
+ * The response's bytes, counted as they pass, failing when the connection ends before the blob
+ * does (the content writer sends what did arrive before it passes the failure on, so a resumed
+ * download starts there).
  */
-async function* coalesce(
+async function* counted(
   body: AsyncIterable<Buffer>,
   expected: number,
   onBytes: (n: number) => void,
 ): AsyncIterable<Buffer> {
-  let parts: Buffer[] = [];
-  let n = 0;
   let received = 0;
-  let failure: unknown;
-  try {
-    for await (const c of body) {
-      parts.push(c);
-      n += c.length;
-      received += c.length;
-      onBytes(c.length);
-      if (n >= WRITE_CHUNK) {
-        // Exactly WRITE_CHUNK per message: a larger one would be split again into a full and a tiny one.
-        const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
-        yield all.subarray(0, WRITE_CHUNK);
-        parts = n > WRITE_CHUNK ? [all.subarray(WRITE_CHUNK)] : [];
-        n -= WRITE_CHUNK;
-      }
-    }
-    if (received < expected) {
-      failure = Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-    }
-  } catch (err) {
-    failure = err;
+  for await (const c of body) {
+    received += c.length;
+    onBytes(c.length);
+    yield c;
   }
-  if (n) yield Buffer.concat(parts, n);
-  if (failure !== undefined) throw failure;
+  if (received < expected) {
+    throw Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  }
 }
 
 function isTransient(err: unknown): boolean {
@@ -198,7 +180,7 @@ export async function fetchBlob(
         total: desc.size,
         labels,
         sourceOffset: start,
-        source: coalesce(res.body as AsyncIterable<Buffer>, desc.size - start, (n) => {
+        source: counted(res.body as AsyncIterable<Buffer>, desc.size - start, (n) => {
           current += n;
           onProgress?.(current, desc.size);
         }),
