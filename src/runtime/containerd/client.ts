@@ -272,6 +272,11 @@ export class ContainerdClient {
     this.rpc.close();
   }
 
+  /** Opens the connection ahead of the first call, while the caller waits for something else. */
+  connect(): void {
+    this.rpc.connect();
+  }
+
   private call(svc: string, method: string, req: Obj, opts?: CallOptions): Promise<Obj> {
     const [pkg, service] = svc.split('/') as [string, string];
     const full = (n: string) => (n.includes('.') ? n : `${pkg}.${n}`);
@@ -545,22 +550,27 @@ export class ContainerdClient {
       for await (const b of this.content.read(digest)) parts.push(b);
       return Buffer.concat(parts);
     },
-    /** containerd's Write protocol: STAT (resume point), WRITE chunks, COMMIT with digest and size. */
-    write: async (r: WriteRequest): Promise<void> => {
+    /**
+     * containerd's Write protocol: STAT (resume point), WRITE chunks, COMMIT with digest and size.
+     * True when this call stored the blob (and its labels), false when the store had it already.
+     */
+    write: async (r: WriteRequest): Promise<boolean> => {
       const d = this.rpc.duplex(
         `/${CONTENT.replace('/', '.')}/Write`,
         'containerd.services.content.v1.WriteContentRequest',
         'containerd.services.content.v1.WriteContentResponse',
       );
+      let opened: unknown = typeof r.source === 'function' ? undefined : r.source;
       try {
         const stat = await d.send({ action: 'STAT', ref: r.ref, total: r.total, expected: r.expected });
-        let offset = r.sourceOffset ?? 0;
-        const skip = ((stat.offset as number) ?? 0) - offset;
-        if (skip < 0) {
-          throw new Error(
-            `ingest ${r.ref} holds ${stat.offset as number} bytes, the source starts at ${offset}`,
-          );
-        }
+        const held = (stat.offset as number) ?? 0;
+        let source: Buffer | AsyncIterable<Buffer>;
+        let offset = 0;
+        if (typeof r.source === 'function') ({ source, offset } = await r.source(held));
+        else source = r.source;
+        opened = source;
+        const skip = held - offset;
+        if (skip < 0) throw new Error(`ingest ${r.ref} holds ${held} bytes, the source starts at ${offset}`);
         const ahead: Promise<unknown>[] = [];
         const writeType = type('containerd.services.content.v1.WriteContentRequest');
         const fields = (at: number) =>
@@ -571,7 +581,7 @@ export class ContainerdClient {
             total: r.total,
             expected: r.expected,
           });
-        const messages = writeMessages(r.source, fields, offset, skip);
+        const messages = writeMessages(source, fields, offset, skip);
         // What the ingest holds already is skipped in the source; containerd checks size and digest on commit.
         offset += skip;
         for await (const w of messages) {
@@ -592,10 +602,12 @@ export class ContainerdClient {
           expected: r.expected,
           labels: r.labels ?? {},
         });
+        return true;
       } catch (err) {
         if ((err as { grpcCode?: number }).grpcCode !== 6) throw err;
         // ALREADY_EXISTS: the blob is there; a stream source not read yet must not stay open
-        (r.source as { destroy?: () => void }).destroy?.();
+        (opened as { destroy?: () => void } | undefined)?.destroy?.();
+        return false;
       } finally {
         await d.close();
       }

@@ -122,7 +122,14 @@ export interface WriteRequest {
   expected: string;
   total: number;
   labels?: Record<string, string>;
-  source: Buffer | AsyncIterable<Buffer>;
-  /** Where `source` starts in the blob (a resumed download fetched with an HTTP Range); default 0. */
-  sourceOffset?: number;
+  /**
+   * The blob's bytes; or, opened only once containerd has answered that the blob is not stored yet,
+   * the bytes from the offset an interrupted write left in the ingest on — with where they really
+   * start (a registry may ignore an HTTP Range and send everything).
+   */
+  source: Buffer | AsyncIterable<Buffer> | WriteSourceOpener;
 }
+
+export type WriteSourceOpener = (
+  offset: number,
+) => Promise<{ source: Buffer | AsyncIterable<Buffer>; offset: number }>;

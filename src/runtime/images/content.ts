@@ -57,29 +57,27 @@ export async function blobExists(client: ContainerdClient, digest: string): Prom
   }
 }
 
-/** Writes a blob unless the store has it; labels are (re)applied either way. */
+/**
+ * Writes a blob unless the store has it (containerd answers that before any byte is sent); labels
+ * are (re)applied either way. True when this call stored the blob.
+ */
 export async function putBlob(
   client: ContainerdClient,
   desc: Descriptor,
   source: Buffer | SpooledFile,
   labels: Record<string, string> = {},
-): Promise<void> {
-  if (!(await blobExists(client, desc.digest))) {
-    const data = Buffer.isBuffer(source) ? source : createReadStream(source.path);
-    try {
-      await client.content.write({
-        ref: `tsdock-${desc.digest}`,
-        expected: desc.digest,
-        total: desc.size,
-        labels,
-        source: data as Buffer | AsyncIterable<Buffer>,
-      });
-      return;
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  }
-  if (Object.keys(labels).length) await setBlobLabels(client, desc.digest, labels);
+): Promise<boolean> {
+  const written = await client.content.write({
+    ref: `tsdock-${desc.digest}`,
+    expected: desc.digest,
+    total: desc.size,
+    labels,
+    source: Buffer.isBuffer(source)
+      ? source
+      : async (offset) => ({ source: createReadStream(source.path, { start: offset }), offset }),
+  });
+  if (!written && Object.keys(labels).length) await setBlobLabels(client, desc.digest, labels);
+  return written;
 }
 
 export async function setBlobLabels(

@@ -13,7 +13,6 @@ import {
   blobExists,
   getImage,
   isAlreadyExists,
-  isNotFound,
   putBlob,
   setBlobLabels,
   setImageName,
@@ -145,19 +144,11 @@ function isTransient(err: unknown): boolean {
   );
 }
 
-async function ingestOffset(client: ContainerdClient, ref: string): Promise<number> {
-  try {
-    return Number((await client.content.status(ref)).offset) || 0;
-  } catch (err) {
-    if (isNotFound(err)) return 0;
-    throw err;
-  }
-}
-
 /**
- * Downloads one blob into the content store under `ref`. An ingest already holding part of it (a
- * cut connection, an earlier killed pull) is continued with an HTTP Range request; a failure in the
- * middle is retried the same way.
+ * Downloads one blob into the content store under `ref`, unless the store has it (containerd says
+ * so before anything is requested from the registry). An ingest already holding part of it (a cut
+ * connection, an earlier killed pull) is continued with an HTTP Range request; a failure in the
+ * middle is retried the same way. True when this call stored the blob (with `labels`).
  */
 export async function fetchBlob(
   client: ContainerdClient,
@@ -165,29 +156,31 @@ export async function fetchBlob(
   desc: Descriptor,
   labels: Record<string, string>,
   onProgress?: (current: number, total: number) => void,
-): Promise<void> {
+): Promise<boolean> {
   const ref = `tsdock-${desc.digest}`;
   for (let attempt = 0; ; attempt++) {
-    const offset = await ingestOffset(client, ref);
-    let current = offset;
     try {
-      const { res, start } = await reg.blob(desc.digest, offset);
-      current = start;
-      onProgress?.(current, desc.size);
-      await client.content.write({
+      return await client.content.write({
         ref,
         expected: desc.digest,
         total: desc.size,
         labels,
-        sourceOffset: start,
-        source: counted(res.body as AsyncIterable<Buffer>, desc.size - start, (n) => {
-          current += n;
+        source: async (offset) => {
+          // An ingest that holds the whole blob (a pull killed just before the commit): nothing to
+          // ask the registry for (a Range from the end would be refused).
+          if (offset >= desc.size) return { source: Buffer.alloc(0), offset };
+          const { res, start } = await reg.blob(desc.digest, offset);
+          let current = start;
           onProgress?.(current, desc.size);
-        }),
+          const source = counted(res.body as AsyncIterable<Buffer>, desc.size - start, (n) => {
+            current += n;
+            onProgress?.(current, desc.size);
+          });
+          return { source, offset: start };
+        },
       });
-      return;
     } catch (err) {
-      if (isAlreadyExists(err)) return;
+      if (isAlreadyExists(err)) return false;
       const code = (err as { grpcCode?: number }).grpcCode;
       // FAILED_PRECONDITION on commit: the bytes do not hash to the digest. Start over clean.
       if (code === 9 || /unexpected (commit )?(digest|size)/.test((err as Error).message)) {
@@ -261,6 +254,8 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
   const ep = endpointFor(ref.domain, ctx.config);
   const reg = new RegistryClient(ep, ref.path, 'pull');
   const client = await ctx.client();
+  // The registry's round trips below are spent connecting to containerd too.
+  client.connect();
 
   let top;
   try {
@@ -304,16 +299,19 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
   const lease = await client.leases.create({ labels: { 'containerd.io/gc.expire': expire } });
   const lc = client.usingLease(lease.id);
   const result = await (async () => {
-    const configData = (await blobExists(lc, manifest.config.digest))
-      ? await lc.content.readAll(manifest.config.digest)
-      : await getSmallBlob(reg, manifest.config);
+    const [configData, existing] = await Promise.all([
+      (async () =>
+        (await blobExists(lc, manifest.config.digest))
+          ? await lc.content.readAll(manifest.config.digest)
+          : await getSmallBlob(reg, manifest.config))(),
+      getImage(lc, name),
+    ]);
     const config = parseJson<ImageConfig>(configData, 'image config');
     const diffIds = config.rootfs?.diff_ids ?? [];
     if (diffIds.length !== manifest.layers.length) {
       throw new RegistryError('mismatched image rootfs and manifest layers');
     }
     const chain = chainIds(diffIds);
-    const existing = await getImage(lc, name);
     const topSnapshot = chain.at(-1);
     if (
       (existing?.target.digest === topDesc.digest || existing?.target.digest === manifestDesc.digest) &&
@@ -327,14 +325,13 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
     const unpacked = await Promise.all(chain.map((id) => snapshotExists(lc, id)));
     // A layer below an unpacked one is unpacked too (chain IDs include everything beneath).
     const lastUnpacked = unpacked.lastIndexOf(true);
-    const state = layers.map((l, i) => ({
-      desc: l,
-      id: shortId(l.digest),
-      done: i <= lastUnpacked,
-      downloaded: undefined as Promise<void> | undefined,
-    }));
+    const state = layers.map((l, i) => ({ desc: l, id: shortId(l.digest), done: i <= lastUnpacked }));
     for (const s of state) p.layer(s.id, s.done ? 'Already exists' : 'Pulling fs layer');
 
+    // Where each blob can be found again (push mounts from there instead of uploading): set as a
+    // blob is stored, or added afterwards to the labels of one that was there already.
+    const source = { [distributionSourceLabel(ep.name)]: ref.path };
+    const stored = new Set<string>();
     const todo = state.filter((s) => !s.done);
     const limit = ctx.config.maxConcurrentDownloads;
     if (todo.length > limit) for (const s of todo.slice(limit)) p.layer(s.id, 'Waiting');
@@ -343,13 +340,14 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
     const downloads = eachLimit(todo, limit, async (s) => {
       const w = waiters.get(s)!;
       try {
-        if (!(await blobExists(lc, s.desc.digest))) {
-          const started = Date.now();
-          await fetchBlob(lc, reg, s.desc, {}, (current, total) =>
-            p.layer(s.id, 'Downloading', { current, total, start: started }),
-          );
-          p.layer(s.id, 'Verifying Checksum');
-        }
+        const started = Date.now();
+        let downloading = false;
+        const written = await fetchBlob(lc, reg, s.desc, source, (current, total) => {
+          downloading = true;
+          p.layer(s.id, 'Downloading', { current, total, start: started });
+        });
+        if (written) stored.add(s.desc.digest);
+        if (downloading) p.layer(s.id, 'Verifying Checksum');
         p.layer(s.id, 'Download complete');
         w.resolve();
       } catch (err) {
@@ -360,33 +358,43 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
     downloads.catch(() => undefined);
 
     // Unpack in order, each layer as soon as it is downloaded.
-    for (let i = 0; i < state.length; i++) {
-      const s = state[i]!;
-      if (s.done) continue;
-      await waiters.get(s)!.promise;
-      p.layer(s.id, 'Extracting', { current: 0, total: s.desc.size });
-      const applied = await applyLayer(
-        lc,
-        { blob: s.desc, diffId: diffIds[i]! },
-        chain[i]!,
-        i > 0 ? chain[i - 1]! : '',
-      );
-      if (applied) p.layer(s.id, 'Extracting', { current: s.desc.size, total: s.desc.size });
-      p.layer(s.id, 'Pull complete');
-    }
-    await downloads;
+    const unpacking = (async () => {
+      for (let i = 0; i < state.length; i++) {
+        const s = state[i]!;
+        if (s.done) continue;
+        await waiters.get(s)!.promise;
+        p.layer(s.id, 'Extracting', { current: 0, total: s.desc.size });
+        const applied = await applyLayer(
+          lc,
+          { blob: s.desc, diffId: diffIds[i]! },
+          chain[i]!,
+          i > 0 ? chain[i - 1]! : '',
+        );
+        if (applied) p.layer(s.id, 'Extracting', { current: s.desc.size, total: s.desc.size });
+        p.layer(s.id, 'Pull complete');
+      }
+    })();
+    unpacking.catch(() => undefined);
+    // A failed unpack is reported at once, not after the downloads still running.
+    await Promise.race([downloads, unpacking.then(() => downloads)]);
 
-    // Parents after children, as containerd does, so GC labels always point at stored content.
-    const configLabels = topSnapshot ? { [Label.gcSnapshot('overlayfs')]: topSnapshot } : {};
-    await putBlob(lc, manifest.config, configData, configLabels);
-    await putBlob(lc, manifestDesc, manifestData, manifestGcLabels(manifest));
+    // While the last layers unpack: the image's own blobs, children before parents as containerd
+    // writes them, so a GC label never points at content not stored yet — the config's label for
+    // its snapshot comes once the unpack has made that snapshot.
+    const put = async (desc: Descriptor, data: Buffer, labels: Record<string, string>) => {
+      if (await putBlob(lc, desc, data, { ...labels, ...source })) stored.add(desc.digest);
+    };
+    await put(manifest.config, configData, {});
+    await put(manifestDesc, manifestData, manifestGcLabels(manifest));
     if (index) await putBlob(lc, topDesc, top.data, indexGcLabels(index));
-    // Where each blob can be found again: push mounts from there instead of uploading.
     await Promise.all(
-      [...layers.map((l) => l.digest), manifest.config.digest, manifestDesc.digest].map((d) =>
-        addDistributionSource(lc, d, ep.name, ref.path),
-      ),
+      [...layers.map((l) => l.digest), manifest.config.digest, manifestDesc.digest]
+        .filter((d) => !stored.has(d))
+        .map((d) => addDistributionSource(lc, d, ep.name, ref.path)),
     );
+    await unpacking;
+    if (topSnapshot)
+      await setBlobLabels(lc, manifest.config.digest, { [Label.gcSnapshot('overlayfs')]: topSnapshot });
     // A platform other than the host's is recorded as that platform's image, so resolving the name
     // later (run, inspect) finds what was pulled rather than the host's entry of the list.
     const target =
