@@ -201,31 +201,35 @@ const varintLength = (v: number): number => (v < 0x80 ? 1 : 1 + varintLength(Mat
 const DATA_TAG = (6 << 3) | 2;
 
 /**
- * The WRITE messages of a content write, encoded as the bytes arrive: each CHUNK of the source is
- * copied once, into the buffer that is sent as the protobuf message, behind room for the other
- * fields (encoded as usual, then `data` appended — field order is free in protobuf). Coalescing
- * first and encoding the result would copy every byte twice more, and the garbage collector's work
- * grows with the bytes allocated. When the source fails, the bytes it did give are sent first (a
- * resumed download continues after them).
+ * The WRITE messages of a content write, encoded as the bytes arrive: each `chunk` bytes of the
+ * source are copied once, into the buffer that is sent as the protobuf message, behind room for the
+ * other fields (encoded as usual, then `data` appended — field order is free in protobuf).
+ * Coalescing first and encoding the result would copy every byte twice more. Buffers come from
+ * `free` when the caller has given some back (a message containerd has answered is no longer
+ * needed): V8 runs a full garbage collection for every few dozen MB of buffers allocated, whatever
+ * the size of the heap. When the source fails, the bytes it did give are sent first (a resumed
+ * download continues after them).
  */
 async function* writeMessages(
   source: Buffer | AsyncIterable<Buffer>,
   fields: (offset: number) => Buffer,
-  offset: number,
-  skip: number,
-): AsyncIterable<{ message: Buffer; length: number }> {
-  const room = fields(Number.MAX_SAFE_INTEGER).length + 1 + varintLength(CHUNK);
-  let buf = Buffer.allocUnsafe(room + CHUNK);
+  at: { offset: number; skip: number; chunk: number },
+  free: Buffer[],
+): AsyncIterable<{ message: Buffer; buffer: Buffer; length: number }> {
+  const { chunk } = at;
+  let { offset, skip } = at;
+  const room = fields(Number.MAX_SAFE_INTEGER).length + 1 + varintLength(chunk);
+  let buf: Buffer | undefined;
   let n = 0;
-  const message = () => {
+  const message = (b: Buffer) => {
     const head = fields(offset);
     const start = room - varintLength(n) - 1 - head.length;
-    head.copy(buf, start);
-    buf[start + head.length] = DATA_TAG;
-    putVarint(buf, start + head.length + 1, n);
-    const out = { message: buf.subarray(start, room + n), length: n };
+    head.copy(b, start);
+    b[start + head.length] = DATA_TAG;
+    putVarint(b, start + head.length + 1, n);
+    const out = { message: b.subarray(start, room + n), buffer: b, length: n };
     offset += n;
-    buf = Buffer.allocUnsafe(room + CHUNK);
+    buf = undefined;
     n = 0;
     return out;
   };
@@ -236,17 +240,18 @@ async function* writeMessages(
       skip -= i;
       offset += i;
       while (i < c.length) {
-        const take = Math.min(CHUNK - n, c.length - i);
+        buf ??= free.pop() ?? Buffer.allocUnsafe(room + chunk);
+        const take = Math.min(chunk - n, c.length - i);
         c.copy(buf, room + n, i, i + take);
         n += take;
         i += take;
-        if (n === CHUNK) yield message();
+        if (n === chunk) yield message(buf);
       }
     }
   } catch (err) {
     failure = err;
   }
-  if (n) yield message();
+  if (buf && n) yield message(buf);
   if (failure !== undefined) throw failure;
 }
 
@@ -581,13 +586,16 @@ export class ContainerdClient {
             total: r.total,
             expected: r.expected,
           });
-        const messages = writeMessages(source, fields, offset, skip);
+        // A blob smaller than CHUNK gets a buffer of its size, not a MiB.
+        const chunk = r.total > held ? Math.min(CHUNK, r.total - held) : CHUNK;
+        const free: Buffer[] = [];
+        const messages = writeMessages(source, fields, { offset, skip, chunk }, free);
         // What the ingest holds already is skipped in the source; containerd checks size and digest on commit.
         offset += skip;
         for await (const w of messages) {
           const answer = d.send(w.message);
           // A failure rejects every answer still due; the oldest one is the one awaited.
-          answer.catch(() => undefined);
+          answer.then(() => free.push(w.buffer)).catch(() => undefined);
           ahead.push(answer);
           if (ahead.length >= WRITES_AHEAD) await ahead.shift();
           offset += w.length;
