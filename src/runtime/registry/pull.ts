@@ -253,14 +253,17 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
   const name = referenceString(ref);
   const ep = endpointFor(ref.domain, ctx.config);
   const reg = new RegistryClient(ep, ref.path, 'pull');
+  // Docker's ping: learns the auth challenge, and an unreachable registry is reported for /v2/.
+  // Sent first: the registry answers while the containerd client loads, and the manifest's round
+  // trips are spent connecting to containerd.
+  const ping = reg.authorise();
+  ping.catch(() => undefined);
   const client = await ctx.client();
-  // The registry's round trips below are spent connecting to containerd too.
   client.connect();
 
   let top;
   try {
-    // Docker's ping: learns the auth challenge, and an unreachable registry is reported for /v2/.
-    await reg.authorise();
+    await ping;
     top = await reg.manifest(ref.digest ?? ref.tag!);
   } catch (err) {
     throw manifestError(err, ref);
