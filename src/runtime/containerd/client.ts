@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
 import { Rpc, type CallOptions, decode, encode, lookupType, type } from './rpc.js';
+import { writeMessages } from './write-messages.js';
 import type {
   AnyValue,
   Container,
@@ -184,75 +185,6 @@ function decodeEvent(ev: AnyValue): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) out[camel(k)] = isTimestamp(v) ? ts(v) : v;
   return out;
-}
-
-function putVarint(buf: Buffer, at: number, v: number): number {
-  while (v >= 0x80) {
-    buf[at++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  buf[at++] = v;
-  return at;
-}
-
-const varintLength = (v: number): number => (v < 0x80 ? 1 : 1 + varintLength(Math.floor(v / 0x80)));
-
-/** WriteContentRequest's `data`: field 6, length-delimited. */
-const DATA_TAG = (6 << 3) | 2;
-
-/**
- * The WRITE messages of a content write, encoded as the bytes arrive: each `chunk` bytes of the
- * source are copied once, into the buffer that is sent as the protobuf message, behind room for the
- * other fields (encoded as usual, then `data` appended — field order is free in protobuf).
- * Coalescing first and encoding the result would copy every byte twice more. Buffers come from
- * `free` when the caller has given some back (a message containerd has answered is no longer
- * needed): V8 runs a full garbage collection for every few dozen MB of buffers allocated, whatever
- * the size of the heap. When the source fails, the bytes it did give are sent first (a resumed
- * download continues after them).
- */
-async function* writeMessages(
-  source: Buffer | AsyncIterable<Buffer>,
-  fields: (offset: number) => Buffer,
-  at: { offset: number; skip: number; chunk: number },
-  free: Buffer[],
-): AsyncIterable<{ message: Buffer; buffer: Buffer; length: number }> {
-  const { chunk } = at;
-  let { offset, skip } = at;
-  const room = fields(Number.MAX_SAFE_INTEGER).length + 1 + varintLength(chunk);
-  let buf: Buffer | undefined;
-  let n = 0;
-  const message = (b: Buffer) => {
-    const head = fields(offset);
-    const start = room - varintLength(n) - 1 - head.length;
-    head.copy(b, start);
-    b[start + head.length] = DATA_TAG;
-    putVarint(b, start + head.length + 1, n);
-    const out = { message: b.subarray(start, room + n), buffer: b, length: n };
-    offset += n;
-    buf = undefined;
-    n = 0;
-    return out;
-  };
-  let failure: unknown;
-  try {
-    for await (const c of Buffer.isBuffer(source) ? [source] : source) {
-      let i = Math.min(skip, c.length);
-      skip -= i;
-      offset += i;
-      while (i < c.length) {
-        buf ??= free.pop() ?? Buffer.allocUnsafe(room + chunk);
-        const take = Math.min(chunk - n, c.length - i);
-        c.copy(buf, room + n, i, i + take);
-        n += take;
-        i += take;
-        if (n === chunk) yield message(buf);
-      }
-    }
-  } catch (err) {
-    failure = err;
-  }
-  if (buf && n) yield message(buf);
-  if (failure !== undefined) throw failure;
 }
 
 export class ContainerdClient {
@@ -589,7 +521,15 @@ export class ContainerdClient {
         // A blob smaller than CHUNK gets a buffer of its size, not a MiB.
         const chunk = r.total > held ? Math.min(CHUNK, r.total - held) : CHUNK;
         const free: Buffer[] = [];
-        const messages = writeMessages(source, fields, { offset, skip, chunk }, free);
+        const messages = writeMessages(source, {
+          fields,
+          offset,
+          skip,
+          chunk,
+          end: r.total,
+          free,
+          ...(r.onBytes ? { onBytes: r.onBytes } : {}),
+        });
         // What the ingest holds already is skipped in the source; containerd checks size and digest on commit.
         offset += skip;
         for await (const w of messages) {

@@ -128,6 +128,8 @@ export interface WriteRequest {
    * start (a registry may ignore an HTTP Range and send everything).
    */
   source: Buffer | AsyncIterable<Buffer> | WriteSourceOpener;
+  /** Called with the size of each chunk read from the source (download progress). */
+  onBytes?: (n: number) => void;
 }
 
 export type WriteSourceOpener = (

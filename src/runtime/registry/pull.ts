@@ -108,27 +108,6 @@ function manifestError(err: unknown, ref: Reference): unknown {
   return err;
 }
 
-/**
- * The response's bytes, counted as they pass, failing when the connection ends before the blob
- * does (the content writer sends what did arrive before it passes the failure on, so a resumed
- * download starts there).
- */
-async function* counted(
-  body: AsyncIterable<Buffer>,
-  expected: number,
-  onBytes: (n: number) => void,
-): AsyncIterable<Buffer> {
-  let received = 0;
-  for await (const c of body) {
-    received += c.length;
-    onBytes(c.length);
-    yield c;
-  }
-  if (received < expected) {
-    throw Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-  }
-}
-
 function isTransient(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   const msg = (err as Error).message ?? '';
@@ -159,6 +138,7 @@ export async function fetchBlob(
 ): Promise<boolean> {
   const ref = `tsdock-${desc.digest}`;
   for (let attempt = 0; ; attempt++) {
+    let current = 0;
     try {
       return await client.content.write({
         ref,
@@ -170,13 +150,14 @@ export async function fetchBlob(
           // ask the registry for (a Range from the end would be refused).
           if (offset >= desc.size) return { source: Buffer.alloc(0), offset };
           const { res, start } = await reg.blob(desc.digest, offset);
-          let current = start;
+          current = start;
           onProgress?.(current, desc.size);
-          const source = counted(res.body as AsyncIterable<Buffer>, desc.size - start, (n) => {
-            current += n;
-            onProgress?.(current, desc.size);
-          });
-          return { source, offset: start };
+          // The content writer fails with a premature close when the body ends before the blob does.
+          return { source: res.body, offset: start };
+        },
+        onBytes: (n) => {
+          current += n;
+          onProgress?.(current, desc.size);
         },
       });
     } catch (err) {
