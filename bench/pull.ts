@@ -9,7 +9,8 @@
  * tools download, verify and unpack everything.
  *
  *   BENCH_RUNS (default 5), BENCH_PULL_MB (size of the incompressible layer, default 64),
- *   BENCH_PULL_BIG_MB (the larger layer for the RSS comparison, default 256; 0 skips it)
+ *   BENCH_PULL_BIG_MB (the larger layer for the RSS comparison, default 256; 0 skips it),
+ *   BENCH_BASELINE (another build's bin/tsdock, e.g. main's, alternated with the two in the same run)
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +23,7 @@ import { startRegistry } from '../test/harness/registry.js';
 const N = Number(process.env.BENCH_RUNS ?? 5);
 const MB = Number(process.env.BENCH_PULL_MB ?? 64);
 const BIG_MB = Number(process.env.BENCH_PULL_BIG_MB ?? 256);
+const BASELINE = process.env.BENCH_BASELINE;
 const root = join(import.meta.dirname, '..');
 
 function median(xs: number[]): number {
@@ -49,8 +51,8 @@ const work = mkdtempSync('/tmp/tsdock-bench-pull-');
 const ctr = (ns: string, ...args: string[]) => ['--address', d.address, '--namespace', ns, ...args];
 const images: string[] = [];
 try {
-  const tsdock = (ns: string) => [
-    join(root, 'bin', 'tsdock'),
+  const tsdock = (ns: string, bin = join(root, 'bin', 'tsdock')) => [
+    bin,
     '--address',
     d.address,
     '--namespace',
@@ -90,10 +92,10 @@ try {
     return image;
   };
 
-  const ours = (image: string): Sample => {
+  const ours = (image: string, bin?: string): Sample => {
     assertEmpty();
-    const m = measure(process.execPath, [...tsdock('bench-ts'), 'pull', '-q', image]);
-    execFileSync(process.execPath, [...tsdock('bench-ts'), 'rmi', image], { stdio: 'ignore' });
+    const m = measure(process.execPath, [...tsdock('bench-ts', bin), 'pull', '-q', image]);
+    execFileSync(process.execPath, [...tsdock('bench-ts', bin), 'rmi', image], { stdio: 'ignore' });
     return m;
   };
   const theirs = (image: string): Sample => {
@@ -106,11 +108,14 @@ try {
   const image = await prepare(MB);
   ours(image);
   theirs(image); // warm both
+  if (BASELINE) ours(image, BASELINE);
   const a: Sample[] = [];
   const b: Sample[] = [];
+  const c: Sample[] = [];
   for (let i = 0; i < N; i++) {
     a.push(ours(image));
     b.push(theirs(image));
+    if (BASELINE) c.push(ours(image, BASELINE));
   }
   const ta = median(a.map((x) => x.ms));
   const tb = median(b.map((x) => x.ms));
@@ -120,7 +125,10 @@ try {
   console.log(`| --- | --- | --- |`);
   console.log(`| tsdock pull | ${ta.toFixed(0)} ms | ${rss(a)} |`);
   console.log(`| ctr pull --plain-http | ${tb.toFixed(0)} ms | ${rss(b)} |`);
+  const tc = BASELINE ? median(c.map((x) => x.ms)) : 0;
+  if (BASELINE) console.log(`| baseline (${BASELINE}) | ${tc.toFixed(0)} ms | ${rss(c)} |`);
   console.log(`ratio tsdock/ctr: ${(ta / tb).toFixed(2)}× (goal ≤ 1.1×)`);
+  if (BASELINE) console.log(`ratio baseline/ctr: ${(tc / tb).toFixed(2)}×`);
 
   if (BIG_MB > 0) {
     const big = await prepare(BIG_MB);
