@@ -209,11 +209,6 @@ export class ContainerdClient {
     this.rpc.close();
   }
 
-  /** Opens the connection ahead of the first call, while the caller waits for something else. */
-  connect(): void {
-    this.rpc.connect();
-  }
-
   private call(svc: string, method: string, req: Obj, opts?: CallOptions): Promise<Obj> {
     const [pkg, service] = svc.split('/') as [string, string];
     const full = (n: string) => (n.includes('.') ? n : `${pkg}.${n}`);

@@ -120,11 +120,6 @@ export class Rpc {
     this.client.close();
   }
 
-  /** Starts connecting (returns at once), so a first call made later does not wait for the handshake. */
-  connect(): void {
-    this.client.getChannel().getConnectivityState(true);
-  }
-
   private options(o: CallOptions | undefined, fallbackMs: number): grpc.CallOptions {
     const ms = o?.timeoutMs ?? fallbackMs;
     return ms > 0 ? { deadline: Date.now() + ms } : {};

@@ -240,7 +240,6 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
   const ping = reg.authorise();
   ping.catch(() => undefined);
   const client = await ctx.client();
-  client.connect();
 
   let top;
   try {
