@@ -368,6 +368,22 @@ describe('registry: pull, push, login, logout', function () {
     );
     // Pushed again: everything is there.
     expect(must(['push', b]).stdout).to.match(/^[0-9a-f]{12}: Layer already exists$/m);
+    if (target !== 'tsdock') return;
+    // Pulled from b while a's blobs are stored: their sources keep a and gain b.
+    rmi(b);
+    must(['pull', b]);
+    const { ContainerdClient } = await import('../../src/runtime/containerd/client.js');
+    const e = testEnv();
+    const client = new ContainerdClient(e.address, e.namespace);
+    try {
+      const config = await client.content.info(idOf(b));
+      expect(config.labels[`containerd.io/distribution.source.${reg.host}`]?.split(',')).to.include.members([
+        'tsdock-it/mount-a',
+        'tsdock-it/mount-b',
+      ]);
+    } finally {
+      client.close();
+    }
   });
 
   it('resumes a layer download that was cut in the middle (HTTP Range from the partial ingest)', async () => {

@@ -59,19 +59,20 @@ export async function blobExists(client: ContainerdClient, digest: string): Prom
 
 /**
  * Writes a blob unless the store has it (containerd answers that before any byte is sent); labels
- * are (re)applied either way. True when this call stored the blob.
+ * are (re)applied either way, `newLabels` only to a blob this call stores. True when it stored it.
  */
 export async function putBlob(
   client: ContainerdClient,
   desc: Descriptor,
   source: Buffer | SpooledFile,
   labels: Record<string, string> = {},
+  newLabels: Record<string, string> = {},
 ): Promise<boolean> {
   const written = await client.content.write({
     ref: `tsdock-${desc.digest}`,
     expected: desc.digest,
     total: desc.size,
-    labels,
+    labels: { ...labels, ...newLabels },
     source: Buffer.isBuffer(source)
       ? source
       : async (offset) => ({ source: createReadStream(source.path, { start: offset }), offset }),

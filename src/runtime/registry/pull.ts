@@ -361,11 +361,11 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
     // A failed unpack is reported at once, not after the downloads still running.
     await Promise.race([downloads, unpacking.then(() => downloads)]);
 
-    // While the last layers unpack: the image's own blobs, children before parents as containerd
-    // writes them, so a GC label never points at content not stored yet — the config's label for
-    // its snapshot comes once the unpack has made that snapshot.
+    // While the last layers unpack: the image's own blobs, children before parents, so a GC label
+    // never points at content not stored yet — the config's label for its snapshot comes once the
+    // unpack has made that snapshot.
     const put = async (desc: Descriptor, data: Buffer, labels: Record<string, string>) => {
-      if (await putBlob(lc, desc, data, { ...labels, ...source })) stored.add(desc.digest);
+      if (await putBlob(lc, desc, data, labels, source)) stored.add(desc.digest);
     };
     await put(manifest.config, configData, {});
     await put(manifestDesc, manifestData, manifestGcLabels(manifest));
