@@ -26,6 +26,12 @@ const BIG_MB = Number(process.env.BENCH_PULL_BIG_MB ?? 256);
 const BASELINE = process.env.BENCH_BASELINE;
 const root = join(import.meta.dirname, '..');
 
+/**
+ * Lets the event loop run: the registry's log comes through a pipe this process reads, and every
+ * spawnSync blocks the loop; left unread, 64 KiB of access log stops the registry mid-request.
+ */
+const drain = () => new Promise((r) => setTimeout(r, 10));
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -85,6 +91,7 @@ try {
       extraFiles: { '/payload': randomBytes(Math.floor((mb * 1e6 * 3) / 4)).toString('base64') },
     });
     execFileSync(process.execPath, [...tsdock('bench-src'), 'load', '-i', archive], { stdio: 'ignore' });
+    await drain();
     execFileSync(process.execPath, [...tsdock('bench-src'), 'push', '-q', image], { stdio: 'ignore' });
     execFileSync('ctr', ctr('bench-src', 'images', 'rm', '--sync', image), { stdio: 'ignore' });
     rmSync(archive);
@@ -92,13 +99,15 @@ try {
     return image;
   };
 
-  const ours = (image: string, bin?: string): Sample => {
+  const ours = async (image: string, bin?: string): Promise<Sample> => {
+    await drain();
     assertEmpty();
     const m = measure(process.execPath, [...tsdock('bench-ts', bin), 'pull', '-q', image]);
     execFileSync(process.execPath, [...tsdock('bench-ts', bin), 'rmi', image], { stdio: 'ignore' });
     return m;
   };
-  const theirs = (image: string): Sample => {
+  const theirs = async (image: string): Promise<Sample> => {
+    await drain();
     assertEmpty();
     const m = measure('ctr', ctr('bench-ctr', 'images', 'pull', '--plain-http', image));
     execFileSync('ctr', ctr('bench-ctr', 'images', 'rm', '--sync', image), { stdio: 'ignore' });
@@ -106,16 +115,16 @@ try {
   };
 
   const image = await prepare(MB);
-  ours(image);
-  theirs(image); // warm both
-  if (BASELINE) ours(image, BASELINE);
+  await ours(image);
+  await theirs(image); // warm both
+  if (BASELINE) await ours(image, BASELINE);
   const a: Sample[] = [];
   const b: Sample[] = [];
   const c: Sample[] = [];
   for (let i = 0; i < N; i++) {
-    a.push(ours(image));
-    b.push(theirs(image));
-    if (BASELINE) c.push(ours(image, BASELINE));
+    a.push(await ours(image));
+    b.push(await theirs(image));
+    if (BASELINE) c.push(await ours(image, BASELINE));
   }
   const ta = median(a.map((x) => x.ms));
   const tb = median(b.map((x) => x.ms));
@@ -132,8 +141,8 @@ try {
 
   if (BIG_MB > 0) {
     const big = await prepare(BIG_MB);
-    const a2 = [ours(big), ours(big)];
-    const b2 = [theirs(big), theirs(big)];
+    const a2 = [await ours(big), await ours(big)];
+    const b2 = [await theirs(big), await theirs(big)];
     console.log();
     console.log(`peak RSS against layer size (the larger layer: 2 runs each, the slower one's wall time)`);
     console.log(`| tool | ${MB} MB layer | ${BIG_MB} MB layer | wall time at ${BIG_MB} MB |`);
