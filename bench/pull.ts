@@ -42,10 +42,15 @@ interface Sample {
   rssKb: number;
 }
 
+// As in bench/run.ts: without NODE_EXTRA_CA_CERTS, which some sandboxes set and which costs every Node
+// process ~60 ms of start-up that a fresh Debian machine does not pay (the registry here is plain HTTP).
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+
 /** Wall time (ms) and peak RSS (KiB) of one command, through GNU time. */
 function measure(cmd: string, args: string[]): Sample {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return { ms, rssKb: Number(r.stderr.trim().split('\n').pop()) };
