@@ -89,6 +89,11 @@ try {
     '--data-root',
     join(work, 'data'),
   ];
+  // The benchmark's own bridge, its rules and chains go at the end (they outlive the data root).
+  reset = () => {
+    const r = spawnSync(process.execPath, [...tsdock, 'internal', 'network-reset'], { encoding: 'utf8', env });
+    if (r.status !== 0) console.error(`network reset failed: ${r.stderr.trim()}`);
+  };
   const ctr = ['--address', d.address, '--namespace', ns];
   const archive = join(work, 'busybox.tar');
   await buildBusyboxArchive(archive, { name: IMAGE });
