@@ -91,7 +91,10 @@ try {
   ];
   // The benchmark's own bridge, its rules and chains go at the end (they outlive the data root).
   reset = () => {
-    const r = spawnSync(process.execPath, [...tsdock, 'internal', 'network-reset'], { encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, [...tsdock, 'internal', 'network-reset'], {
+      encoding: 'utf8',
+      env,
+    });
     if (r.status !== 0) console.error(`network reset failed: ${r.stderr.trim()}`);
   };
   const ctr = ['--address', d.address, '--namespace', ns];
@@ -164,7 +167,9 @@ try {
   );
   console.log(
     `medians of ${N} alternating runs each` +
-      (hadExtraCas ? ' (NODE_EXTRA_CA_CERTS was set here and is left out of every run, see bench/run.ts)' : ''),
+      (hadExtraCas
+        ? ' (NODE_EXTRA_CA_CERTS was set here and is left out of every run, see bench/run.ts)'
+        : ''),
   );
 } finally {
   reset();
