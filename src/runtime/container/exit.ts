@@ -82,7 +82,8 @@ export async function finalizeExit(
   });
 }
 
-async function releaseNetwork(ctx: RuntimeContext, found: Found): Promise<void> {
+/** Releases the container's network (nothing to do without a namespace of its own). */
+export async function releaseNetwork(ctx: RuntimeContext, found: Found): Promise<void> {
   if (!found.record.netns) return;
   const { teardownEndpoint } = await import('../network/endpoint.js');
   await teardownEndpoint(ctx, found.id);

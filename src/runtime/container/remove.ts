@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { pidAlive } from '../state/files.js';
 import { getTask, nameStore, type Found } from './store.js';
 import { SIGKILL } from './signals.js';
-import { finalizeExit } from './exit.js';
+import { finalizeExit, releaseNetwork } from './exit.js';
 import { recordEvent } from '../events/record.js';
 
 const ignoreNotFound = (err: unknown): void => {
@@ -69,10 +69,7 @@ export async function removeContainer(
       /* already gone */
     }
   }
-  if (found.record.netns) {
-    const { teardownEndpoint } = await import('../network/endpoint.js');
-    await teardownEndpoint(ctx, found.id);
-  }
+  await releaseNetwork(ctx, found);
   // Independent: neither containerd nor the state directory needs the others gone first.
   await Promise.all([
     client.containers.delete(found.id).catch(ignoreNotFound),

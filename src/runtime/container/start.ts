@@ -16,18 +16,11 @@ import {
   TsdockError,
 } from '../errors.js';
 import { startMonitor, stopMonitor, monitorPath } from '../logs/monitor.js';
-import { finalizeExit } from './exit.js';
+import { finalizeExit, releaseNetwork } from './exit.js';
 import { connectAttach } from './stdio.js';
 import { traceMark } from '../trace.js';
 import { getTask, type Found } from './store.js';
 import { recordEvent } from '../events/record.js';
-
-/** Releases the container's network (nothing to do without a namespace of its own). */
-export async function disconnect(ctx: RuntimeContext, found: Found): Promise<void> {
-  if (!found.record.netns) return;
-  const { teardownEndpoint } = await import('../network/endpoint.js');
-  await teardownEndpoint(ctx, found.id);
-}
 
 export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
   const g = ctx.globals;
@@ -128,7 +121,7 @@ export async function startContainer(
   ]);
   if (monitored.status === 'rejected' || network.status === 'rejected') {
     if (monitored.status === 'fulfilled') stopMonitor(monitored.value.pid);
-    if (network.status === 'fulfilled') await disconnect(ctx, found);
+    if (network.status === 'fulfilled') await releaseNetwork(ctx, found);
     throw monitored.status === 'rejected' ? monitored.reason : (network as PromiseRejectedResult).reason;
   }
   traceMark('start: monitor ready');
@@ -150,7 +143,7 @@ export async function startContainer(
   } catch (err) {
     output?.destroy();
     stopMonitor(mon.pid);
-    await disconnect(ctx, found);
+    await releaseNetwork(ctx, found);
     const failure =
       err instanceof TsdockError && !(err instanceof NotFoundError) ? classifyStartError(err.message) : err;
     if (failure instanceof TsdockError) {
@@ -194,7 +187,7 @@ export async function startContainer(
     output?.destroy();
     await client.tasks.delete(found.id).catch(() => undefined);
     stopMonitor(mon.pid);
-    await disconnect(ctx, found);
+    await releaseNetwork(ctx, found);
     state.status = 'created';
     state.pid = 0;
     await found.files.writeState(state);
