@@ -68,6 +68,8 @@ const common = {
   logLevel: 'warning',
   legalComments: 'none',
   jsx: 'automatic',
+  // bin/tsdock reads the bundle as latin1 (no UTF-8 decoding): it must stay pure ASCII.
+  charset: 'ascii',
 };
 const result = await build({
   ...common,
@@ -102,5 +104,9 @@ await build({
   outfile: join(root, 'dist', 'bundle', 'progress-view.js'),
   external: ['ink', 'ink-spinner', 'react', 'react/jsx-runtime'],
 });
+// (A BUNDLE_DEV build keeps comments, which may not be: read as latin1 they only change in comments.)
+if (!process.env.BUNDLE_DEV && /[^\x00-\x7f]/.test(readFileSync(join(root, 'dist', 'bundle', 'tsdock.cjs'), 'latin1'))) {
+  throw new Error('dist/bundle/tsdock.cjs is not ASCII: bin/tsdock reads it as latin1');
+}
 if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
 console.log('dist/bundle: built');

@@ -105,6 +105,17 @@ async function attachSessionAndWait(
   }
 }
 
+/** What the Wait on the started task said (undefined when it failed: finalizeExit then asks). */
+async function waitedOn(
+  started: Started,
+): Promise<{ pid: number; exitStatus: number; exitedAt?: Date } | undefined> {
+  try {
+    return { pid: started.pid, ...(await started.exited) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The container's exit status, or 'detached' when the user typed the detach keys. */
 export async function attachAndWait(
   ctx: RuntimeContext,
@@ -121,7 +132,7 @@ export async function attachAndWait(
         detached = true;
         return result;
       }
-      const state = await finalizeExit(ctx, found);
+      const state = await finalizeExit(ctx, found, { waited: await waitedOn(started) });
       return state.status === 'exited' ? state.exitCode : result;
     } finally {
       // Detached: the container lives on, and its exit hook (this client is going away) records the exit.
@@ -173,7 +184,7 @@ export async function attachAndWait(
     await follower.catch(() => undefined);
     clearTimeout(guard);
     traceMark('attach: output drained');
-    const state = await finalizeExit(ctx, found);
+    const state = await finalizeExit(ctx, found, { waited: await waitedOn(started) });
     if (state.status === 'exited') code = state.exitCode;
     return code;
   } finally {
@@ -205,7 +216,7 @@ export async function attachToContainer(
       `Error response from daemon: container ${found.id} was started by an older tsdock without an attach socket: restart it to attach`,
     );
   const withStdin = !opts.noStdin && found.record.interactive;
-  checkTty(ctx.stdio.stdin, withStdin, found.record.tty);
+  checkTty(ctx.stdio, withStdin, found.record.tty);
   const socket = await connectAttach(state.attachSocket).catch(() => {
     throw new ConflictError('You cannot attach to a stopped container, start it first');
   });

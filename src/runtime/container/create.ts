@@ -9,7 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { RuntimeContext } from '../context.js';
-import type { Mount } from '../containerd/types.js';
+import type { ContainerdClient } from '../containerd/client.js';
 import { traceMark } from '../trace.js';
 import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../errors.js';
 import {
@@ -27,6 +27,8 @@ import { ContainerFiles, initialState, type ContainerRecord } from '../state/rec
 import { writeJsonAtomic } from '../state/files.js';
 import { CREATING_FILE, LEASE_PID_LABEL, repairState } from '../state/repair.js';
 import { randomName } from './namesgen.js';
+import type { NameStore } from '../state/names.js';
+import { stopMonitor, type Monitor, type MonitorTarget } from '../logs/monitor.js';
 import { findInitBinary } from './init.js';
 import { resolveUser } from './rootfs.js';
 import { nameStore, statePaths, NAME_LABEL, type Found } from './store.js';
@@ -65,6 +67,11 @@ export interface CreateRequest {
   image: string;
   command: string[];
   flags: RunFlags;
+  /**
+   * For a container about to start (`run`): its monitor, launched as soon as the directory exists
+   * so that it is ready while containerd prepares the snapshot and creates the container.
+   */
+  monitor?: (target: MonitorTarget) => Promise<Monitor>;
 }
 
 async function ensureImage(
@@ -126,121 +133,169 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
 
   traceMark('create: image resolved');
   const id = randomBytes(32).toString('hex');
-  let name = opts.name;
-  if (name) await names.reserve(name, id);
-  else {
-    for (let attempt = 0; ; attempt++) {
-      name = randomName(attempt > 2 ? attempt : 0);
-      try {
-        await names.reserve(name, id);
-        break;
-      } catch (err) {
-        if (attempt > 10) throw err;
-      }
-    }
-  }
   // Docker (cgroupfs driver): the parent, default ours, joined with the id.
   const cgroupPath = posix.join(opts.cgroupParent || '/tsdock', id);
   const dir = paths.container(id);
   const files = new ContainerFiles(dir);
+  const logPath = join(dir, `${id}-json.log`);
   const netns = plan.kind === 'bridge' ? netnsName(ctx, id) : undefined;
+  const hostname =
+    joined?.hostname ??
+    opts.hostname ??
+    (plan.kind === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
+  const etcDir = joined?.dir ?? dir;
+
+  let name: string | undefined;
+  let lease: { client: ContainerdClient; release: () => Promise<void> } | undefined;
+  let monitor: Promise<Monitor> | undefined;
   try {
-    await mkdir(dir, { recursive: true, mode: 0o711 });
-    traceMark('create: name reserved');
-    await writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid });
-    let mounts: Mount[] = [];
-    let written: ContainerRecord | undefined;
-    const container = await client.withLease(
-      async (lc) => {
-        mounts = await lc.snapshots.prepare(id, image.chainId, { [NAME_LABEL]: name! });
+    // Four independent lines, joined before the container is created (each ~2-8 ms, together the
+    // longest of them): the name; the lease and the snapshot under it; the directory with its
+    // creation marker and /etc files; and, for `run`, the monitor that will hold the task's FIFOs.
+    // A failure in any of them undoes all (catch below); a crash leaves only what repairState
+    // removes: a name whose creator is dead, a lease labelled with a dead pid, a directory marked
+    // as being created by a dead pid.
+    const reserving = reserveName(names, opts.name, id).then((n) => {
+      name = n;
+      traceMark('create: name reserved');
+    });
+    const preparing = client
+      .openLease({ labels: { [LEASE_PID_LABEL]: String(process.pid) } })
+      .then(async (l) => {
+        lease = l;
+        const mounts = await l.client.snapshots.prepare(id, image.chainId);
         const imgCfg = image.config.config ?? {};
-        const user = await resolveUser(mounts, opts.user ?? imgCfg.User ?? '');
-        const hostname =
-          joined?.hostname ??
-          opts.hostname ??
-          (plan.kind === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
-        const etcDir = joined?.dir ?? dir;
-        if (!joined) {
-          await Promise.all([
+        return { mounts, user: await resolveUser(mounts, opts.user ?? imgCfg.User ?? '') };
+      });
+    const dirReady = mkdir(dir, { recursive: true, mode: 0o711 }).then(() =>
+      writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid }),
+    );
+    if (req.monitor) {
+      const launch = req.monitor;
+      monitor = dirReady.then(() =>
+        launch({ id, dir, logPath, interactive: opts.interactive, tty: opts.tty, logOpts }),
+      );
+    }
+    const etcWritten = joined
+      ? dirReady
+      : dirReady.then(() =>
+          Promise.all([
             writeFile(join(dir, 'hostname'), `${hostname}\n`),
             containerHosts(plan.kind, hostname, opts.extraHosts).then((text) =>
               writeFile(join(dir, 'hosts'), text),
             ),
             resolvConf(opts).then((text) => writeFile(join(dir, 'resolv.conf'), text)),
-          ]);
-        }
-        traceMark('create: etc files written');
-        const spec = buildSpec({
-          id,
-          opts,
-          image: { config: imgCfg },
-          command: req.command,
-          user,
-          hostname,
-          etcFiles: {
-            hosts: join(etcDir, 'hosts'),
-            resolvConf: join(etcDir, 'resolv.conf'),
-            hostname: join(etcDir, 'hostname'),
-          },
-          ...(netns ? { netnsPath: netnsPath(netns) } : joined ? { netnsPath: joined.netnsPath } : {}),
-          cgroupsPath: cgroupPath,
-          cgroupVersion: detectCgroupVersion(),
-          initBinary: opts.init ? findInitBinary() : undefined,
-        });
-        const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
-        const record: ContainerRecord = {
-          id,
-          name: name!,
-          created: new Date().toISOString(),
-          imageRef: req.image,
-          imageName: image.name,
-          imageId: image.configDigest,
-          path: spec.process.args[0] ?? '',
-          args: spec.process.args.slice(1),
-          config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command }),
-          hostConfig: hostConfigOf(opts, { portBindings: plan.portBindings }),
-          logPath: join(dir, `${id}-json.log`),
-          stopSignal,
-          stopTimeout: opts.stopTimeout ?? 10,
-          autoRemove: opts.rm,
-          interactive: opts.interactive,
-          tty: opts.tty,
-          networkMode: plan.mode,
-          ...(netns ? { netns } : {}),
-          ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
-          ...(opts.ip ? { ipv4: opts.ip } : {}),
-          ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
-          logOpts,
-          cgroupPath,
-        };
-        traceMark('create: spec built');
-        await files.writeRecord(record);
-        written = record;
-        await files.writeState(initialState());
-        const labels: Record<string, string> = { ...opts.labels, [NAME_LABEL]: name! };
-        return lc.containers.create({
-          id,
-          labels,
-          image: image.name,
-          runtime: { name: 'io.containerd.runc.v2' },
-          spec,
-          snapshotter: 'overlayfs',
-          snapshotKey: id,
-        });
+          ]),
+        );
+    const lines = await Promise.allSettled([reserving, preparing, etcWritten, monitor]);
+    const failed = lines.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const { mounts, user } = await preparing;
+    const mon = monitor ? await monitor : undefined;
+    traceMark('create: etc files written');
+    const imgCfg = image.config.config ?? {};
+    const spec = buildSpec({
+      id,
+      opts,
+      image: { config: imgCfg },
+      command: req.command,
+      user,
+      hostname,
+      etcFiles: {
+        hosts: join(etcDir, 'hosts'),
+        resolvConf: join(etcDir, 'resolv.conf'),
+        hostname: join(etcDir, 'hostname'),
       },
-      { labels: { [LEASE_PID_LABEL]: String(process.pid) } },
-    );
-    await rm(join(dir, CREATING_FILE), { force: true });
-    if (opts.cidfile) await writeCidFile(opts.cidfile, id);
-    await repaired;
-    await recordEvent(ctx, written!, 'create');
-    return { id, files, record: written!, container, fresh: { rootfs: mounts } };
+      ...(netns ? { netnsPath: netnsPath(netns) } : joined ? { netnsPath: joined.netnsPath } : {}),
+      cgroupsPath: cgroupPath,
+      cgroupVersion: detectCgroupVersion(),
+      initBinary: opts.init ? findInitBinary() : undefined,
+    });
+    const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
+    const record: ContainerRecord = {
+      id,
+      name: name!,
+      created: new Date().toISOString(),
+      imageRef: req.image,
+      imageName: image.name,
+      imageId: image.configDigest,
+      path: spec.process.args[0] ?? '',
+      args: spec.process.args.slice(1),
+      config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command }),
+      hostConfig: hostConfigOf(opts, { portBindings: plan.portBindings }),
+      logPath,
+      stopSignal,
+      stopTimeout: opts.stopTimeout ?? 10,
+      autoRemove: opts.rm,
+      interactive: opts.interactive,
+      tty: opts.tty,
+      networkMode: plan.mode,
+      ...(netns ? { netns } : {}),
+      ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
+      ...(opts.ip ? { ipv4: opts.ip } : {}),
+      ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
+      logOpts,
+      cgroupPath,
+    };
+    traceMark('create: spec built');
+    // A monitor started here is ended by rm if the container never starts (see remove.ts).
+    const state = { ...initialState(), ...(mon ? { monitorPid: mon.pid } : {}) };
+    const labels: Record<string, string> = { ...opts.labels, [NAME_LABEL]: name! };
+    const [container] = await Promise.all([
+      lease!.client.containers.create({
+        id,
+        labels,
+        image: image.name,
+        runtime: { name: 'io.containerd.runc.v2' },
+        spec,
+        snapshotter: 'overlayfs',
+        snapshotKey: id,
+      }),
+      files.writeRecord(record),
+      files.writeState(state),
+    ]);
+    // The container now holds the snapshot: the lease has done its work.
+    await Promise.all([
+      lease!.release(),
+      rm(join(dir, CREATING_FILE), { force: true }),
+      opts.cidfile ? writeCidFile(opts.cidfile, id) : undefined,
+      repaired,
+      recordEvent(ctx, record, 'create'),
+    ]);
+    return {
+      id,
+      files,
+      record,
+      container,
+      fresh: { rootfs: mounts, state, ...(mon ? { monitor: mon } : {}) },
+    };
   } catch (err) {
-    await client.containers.delete(id).catch(() => undefined);
-    await client.snapshots.remove(id).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-    await names.release(name!, id);
+    if (monitor) void monitor.then((m) => stopMonitor(m.pid)).catch(() => undefined);
+    await Promise.all([
+      lease ? client.containers.delete(id).catch(() => undefined) : undefined,
+      lease ? client.snapshots.remove(id).catch(() => undefined) : undefined,
+      rm(dir, { recursive: true, force: true }),
+      name ? names.release(name, id) : undefined,
+    ]);
+    await lease?.release();
     throw err;
+  }
+}
+
+/** --name, or a generated one (retried: two creates may draw the same). */
+async function reserveName(names: NameStore, requested: string | undefined, id: string): Promise<string> {
+  if (requested) {
+    await names.reserve(requested, id);
+    return requested;
+  }
+  for (let attempt = 0; ; attempt++) {
+    const name = randomName(attempt > 2 ? attempt : 0);
+    try {
+      await names.reserve(name, id);
+      return name;
+    } catch (err) {
+      if (attempt > 10) throw err;
+    }
   }
 }
 

@@ -131,7 +131,7 @@ export function classifyExecError(message: string): TsdockError {
 
 export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Promise<void> {
   const detachKeys = parseDetachKeys(req.detachKeys || DEFAULT_DETACH_KEYS);
-  if (!req.detach) checkTty(ctx.stdio.stdin, req.interactive, req.tty);
+  if (!req.detach) checkTty(ctx.stdio, req.interactive, req.tty);
   const extraEnv = execEnv(req, process.env);
   const found = await findContainer(ctx, req.container);
   const client = await ctx.client();

@@ -5,6 +5,7 @@
  * and time land in state.json, and what the running container held is released.
  */
 import type { RuntimeContext } from '../context.js';
+import type { Process } from '../containerd/types.js';
 import { wasOomKilled } from '../cgroups/oom.js';
 import { NotFoundError } from '../errors.js';
 import { withLock } from '../state/lock.js';
@@ -21,12 +22,25 @@ import { recordEvent } from '../events/record.js';
 export async function finalizeExit(
   ctx: RuntimeContext,
   found: Found,
-  opts: { onRecorded?: (state: ContainerRunState) => void } = {},
+  opts: {
+    onRecorded?: (state: ContainerRunState) => void;
+    /**
+     * The caller's Tasks/Wait on the task it started (pid) has returned. If the state still shows
+     * that run, no one recorded its exit, so the task is still there, stopped: no Tasks/Get.
+     */
+    waited?: { pid: number; exitStatus: number; exitedAt?: Date };
+  } = {},
 ): Promise<ContainerRunState> {
   const client = await ctx.client();
   return withLock(found.files.dir, async () => {
     const state = await found.files.readState();
-    const task = await getTask(client, found.id);
+    // Every path that deletes a task records the exit (pid 0) under this lock, and a new task cannot
+    // exist before the old one is deleted: a state still on the waited pid means that task, stopped.
+    const w = opts.waited;
+    const task: Pick<Process, 'status' | 'exitStatus' | 'exitedAt'> | undefined =
+      w && w.pid > 0 && state.pid === w.pid && state.status === 'running'
+        ? { status: 'STOPPED', exitStatus: w.exitStatus, exitedAt: w.exitedAt }
+        : await getTask(client, found.id);
     if (task && task.status !== 'STOPPED') return state;
     // Only an exit recorded here releases the network: a late exit hook of the previous run must not
     // undo what a new start (restart, restart policy) is setting up before its task exists.

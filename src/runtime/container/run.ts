@@ -4,7 +4,7 @@ import { asRunFailure, ContainerExit, PartialFailureError, UsageError } from '..
 import { attachAndWait } from './attach.js';
 import { createContainer, type CreateRequest } from './create.js';
 import { autoRemove } from './remove.js';
-import { exitHookCommand, startContainer } from './start.js';
+import { exitHookCommand, launchMonitor, startContainer } from './start.js';
 import { handOverRestart } from './restart-policy.js';
 import { findContainer } from './store.js';
 import { checkTty, parseDetachKeys } from './tty.js';
@@ -30,10 +30,10 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     throw new UsageError('Conflicting options: -a and -d');
   }
   const keys = req.detachKeys ? parseDetachKeys(req.detachKeys) : undefined;
-  if (!req.detach) checkTty(ctx.stdio.stdin, Boolean(req.flags.interactive), Boolean(req.flags.tty));
+  if (!req.detach) checkTty(ctx.stdio, Boolean(req.flags.interactive), Boolean(req.flags.tty));
   let found;
   try {
-    found = await createContainer(ctx, req);
+    found = await createContainer(ctx, { ...req, monitor: (t) => launchMonitor(ctx, t) });
   } catch (err) {
     throw asRunFailure(err);
   }

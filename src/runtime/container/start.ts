@@ -15,7 +15,7 @@ import {
   NotFoundError,
   TsdockError,
 } from '../errors.js';
-import { startMonitor, stopMonitor, monitorPath } from '../logs/monitor.js';
+import { startMonitor, stopMonitor, monitorPath, type Monitor, type MonitorTarget } from '../logs/monitor.js';
 import { finalizeExit, releaseNetwork } from './exit.js';
 import { connectAttach } from './stdio.js';
 import { traceMark } from '../trace.js';
@@ -37,6 +37,25 @@ export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
     'exited',
     id,
   ];
+}
+
+/** The container's monitor (see the top of this file), ready to be handed the task's stdio. */
+export function launchMonitor(ctx: RuntimeContext, target: MonitorTarget, stdin = false): Promise<Monitor> {
+  return startMonitor({
+    monPath: monitorPath(),
+    dir: target.dir,
+    logPath: target.logPath,
+    // Docker's OpenStdin: a -i container's stdin stays open for whoever attaches, even when
+    // started detached.
+    stdin: stdin || target.interactive,
+    // With a terminal the pty is the only stream: the shim never opens a stderr FIFO.
+    stderr: !target.tty,
+    attachSocket: true,
+    maxSize: target.logOpts.maxSize,
+    maxFile: target.logOpts.maxFile,
+    exitCmd: exitHookCommand(ctx, target.id),
+    attachPidFile: attachPidFile(target.dir),
+  });
 }
 
 export function attachPidFile(dir: string): string {
@@ -98,21 +117,7 @@ export async function startContainer(
   const { record } = found;
   // Independent: the monitor process and the network (namespace, veth, address, ports).
   const [monitored, network] = await Promise.allSettled([
-    startMonitor({
-      monPath: monitorPath(),
-      dir: found.files.dir,
-      logPath: record.logPath,
-      // Docker's OpenStdin: a -i container's stdin stays open for whoever attaches, even when
-      // started detached.
-      stdin: opts.stdin || record.interactive,
-      // With a terminal the pty is the only stream: the shim never opens a stderr FIFO.
-      stderr: !record.tty,
-      attachSocket: true,
-      maxSize: record.logOpts.maxSize,
-      maxFile: record.logOpts.maxFile,
-      exitCmd: exitHookCommand(ctx, found.id),
-      attachPidFile: attachPidFile(found.files.dir),
-    }),
+    found.fresh?.monitor ?? launchMonitor(ctx, { ...record, dir: found.files.dir }, opts.stdin),
     record.netns
       ? import('../network/container.js').then((m) =>
           m.connectContainer(ctx, { id: found.id, dir: found.files.dir, record }),
@@ -126,24 +131,34 @@ export async function startContainer(
   }
   traceMark('start: monitor ready');
   const mon = monitored.value;
-  const state = await found.files.readState();
+  const state = found.fresh?.state ?? (await found.files.readState());
   let output: Started['output'];
   let pid: number;
+  // Written while containerd creates the task: the monitor must find it before the process can
+  // end, so that an attached client, not the exit hook, records this exit.
+  const attachPid = opts.attach
+    ? writeFile(attachPidFile(found.files.dir), String(process.pid))
+    : rm(attachPidFile(found.files.dir), { force: true });
+  attachPid.catch(() => undefined);
   try {
     if (opts.attachOutput && mon.attachSocket) output = await connectAttach(mon.attachSocket);
-    const created = await client.tasks.create({
-      containerId: found.id,
-      rootfs,
-      stdin: mon.stdinPath ?? '',
-      stdout: mon.stdoutPath,
-      stderr: mon.stderrPath,
-      terminal: record.tty,
-    });
+    const [created] = await Promise.all([
+      client.tasks.create({
+        containerId: found.id,
+        rootfs,
+        stdin: mon.stdinPath ?? '',
+        stdout: mon.stdoutPath,
+        stderr: mon.stderrPath,
+        terminal: record.tty,
+      }),
+      attachPid,
+    ]);
     pid = created.pid;
   } catch (err) {
     output?.destroy();
     stopMonitor(mon.pid);
     await releaseNetwork(ctx, found);
+    if (opts.attach) await rm(attachPidFile(found.files.dir), { force: true });
     const failure =
       err instanceof TsdockError && !(err instanceof NotFoundError) ? classifyStartError(err.message) : err;
     if (failure instanceof TsdockError) {
@@ -153,8 +168,6 @@ export async function startContainer(
     }
     throw failure;
   }
-  if (opts.attach) await writeFile(attachPidFile(found.files.dir), String(process.pid));
-  else await rm(attachPidFile(found.files.dir), { force: true });
   const exited: Promise<{ exitStatus: number }> = opts.attach
     ? client.tasks.wait(found.id)
     : new Promise<never>(() => undefined);
@@ -176,14 +189,18 @@ export async function startContainer(
     state.restartTimeoutMs = 0;
   }
   traceMark('start: task created');
-  await found.files.writeState(state);
+  // An attached client records the exit itself, after its Wait, so for it the running state can be
+  // written while the task starts; otherwise the exit hook may read it as soon as the process ends.
+  const stateWritten = found.files.writeState(state);
+  if (!opts.attach) await stateWritten;
   try {
     if (record.tty && opts.consoleSize) {
       const { width, height } = opts.consoleSize;
       await client.tasks.resizePty(found.id, width, height).catch(() => undefined);
     }
-    await client.tasks.start(found.id);
+    await Promise.all([client.tasks.start(found.id), stateWritten]);
   } catch (err) {
+    await stateWritten.catch(() => undefined);
     output?.destroy();
     await client.tasks.delete(found.id).catch(() => undefined);
     stopMonitor(mon.pid);

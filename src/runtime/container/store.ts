@@ -9,6 +9,7 @@ import { NotFoundError } from '../errors.js';
 import { ContainerFiles, type ContainerRecord, type ContainerRunState } from '../state/records.js';
 import { StatePaths } from '../state/paths.js';
 import { NameStore } from '../state/names.js';
+import type { Monitor } from '../logs/monitor.js';
 
 export const NAME_LABEL = 'tsdock/name';
 
@@ -21,7 +22,13 @@ export interface Found {
    * Set only by `create` on the object it returns: the new snapshot's mounts, and the knowledge that
    * no task exists yet, so a `run` starts without asking containerd either again.
    */
-  fresh?: { rootfs: Mount[] };
+  fresh?: {
+    rootfs: Mount[];
+    /** The state just written. */
+    state: ContainerRunState;
+    /** The monitor `run` launched while the container was being created. */
+    monitor?: Monitor;
+  };
 }
 
 export function statePaths(ctx: RuntimeContext): StatePaths {

@@ -69,8 +69,9 @@ export class DetachMatcher {
 }
 
 /** docker/cli's CheckTty: -it needs a terminal to read keys from. */
-export function checkTty(stdin: NodeJS.ReadableStream, attachStdin: boolean, tty: boolean): void {
-  if (attachStdin && tty && !(stdin as NodeJS.ReadStream).isTTY)
+export function checkTty(stdio: { stdin: NodeJS.ReadableStream }, attachStdin: boolean, tty: boolean): void {
+  // stdio.stdin is read only when it matters: Node builds process.stdin on first touch (a few ms).
+  if (attachStdin && tty && !(stdio.stdin as NodeJS.ReadStream).isTTY)
     throw new NotATerminalError('the input device is not a TTY');
 }
 

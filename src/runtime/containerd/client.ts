@@ -238,19 +238,33 @@ export class ContainerdClient {
     return leased;
   }
 
+  /**
+   * A new lease and a client whose every call holds it, so containerd's GC keeps what is written
+   * through it until `release` (which never fails: an expired or deleted lease is as good).
+   */
+  async openLease(
+    opts: { expireSeconds?: number; labels?: Record<string, string> } = {},
+  ): Promise<{ client: ContainerdClient; release: () => Promise<void> }> {
+    const expire = new Date(Date.now() + (opts.expireSeconds ?? 24 * 3600) * 1000);
+    const lease = await this.leases.create({
+      labels: { 'containerd.io/gc.expire': expire.toISOString().replace(/\.\d+Z$/, 'Z'), ...opts.labels },
+    });
+    return {
+      client: this.usingLease(lease.id),
+      release: () => this.leases.delete(lease.id, false).catch(() => undefined),
+    };
+  }
+
   /** Runs fn with a client whose every call holds a lease, so containerd's GC keeps what fn writes. */
   async withLease<T>(
     fn: (c: ContainerdClient) => Promise<T>,
     opts: { expireSeconds?: number; labels?: Record<string, string> } = {},
   ): Promise<T> {
-    const expire = new Date(Date.now() + (opts.expireSeconds ?? 24 * 3600) * 1000);
-    const lease = await this.leases.create({
-      labels: { 'containerd.io/gc.expire': expire.toISOString().replace(/\.\d+Z$/, 'Z'), ...opts.labels },
-    });
+    const lease = await this.openLease(opts);
     try {
-      return await fn(this.usingLease(lease.id));
+      return await fn(lease.client);
     } finally {
-      await this.leases.delete(lease.id, false).catch(() => undefined);
+      await lease.release();
     }
   }
 

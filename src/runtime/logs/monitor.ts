@@ -28,6 +28,16 @@ export interface MonitorOptions {
   attachPidFile?: string;
 }
 
+/** What a container's monitor needs to know of it: all known before the container exists. */
+export interface MonitorTarget {
+  id: string;
+  dir: string;
+  logPath: string;
+  interactive: boolean;
+  tty: boolean;
+  logOpts: { maxSize?: number; maxFile?: number };
+}
+
 export interface Monitor {
   pid: number;
   stdinPath?: string;
