@@ -4,25 +4,39 @@
 // there why), while help keeps using the real oclif from node_modules.
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8'));
-const loaders = Object.values(manifest.commands)
-  .map((c) => {
-    const rel = c.relativePath.slice(2).join('/').replace(/\.js$/, '.ts');
-    return `  ${JSON.stringify(c.id)}: () => import('./src/commands/${rel}'),`;
-  })
-  .join('\n');
-const entry = `import { main, setCommandLoader } from './src/main.ts';
+/**
+ * `ps` (container ls) has a bundle of its own, dist/bundle/ps.cjs, ~60 kB instead of ~1 MB: it
+ * answers from tsdock's files, and reading, deserialising and evaluating the whole bundle was a third
+ * of its run time. What it lacks (the containerd client, for `-s` or a container whose cgroup
+ * cannot tell its state) is a stub that asks bin/tsdock to run the command again with the full
+ * bundle (see NeedsFullBundle in src/runtime/errors.ts): ps prints nothing before it knows.
+ */
+const PS_COMMANDS = new Set(['container:ls']);
+
+function entryFor(commands) {
+  const loaders = commands
+    .map((c) => {
+      const rel = c.relativePath.slice(2).join('/').replace(/\.js$/, '.ts');
+      return `  ${JSON.stringify(c.id)}: () => import('./src/commands/${rel}'),`;
+    })
+    .join('\n');
+  // What dispatch needs of the manifest: ids and aliases (help still reads the whole manifest).
+  const table = Object.fromEntries(commands.map((c) => [c.id, { id: c.id, aliases: c.aliases ?? [] }]));
+  return `import { main, setCommandLoader } from './src/main.ts';
 const loaders = {
 ${loaders}
 };
-setCommandLoader((id) => loaders[id]?.());
+setCommandLoader((id) => loaders[id]?.(), ${JSON.stringify(table)});
 export { main };
 `;
-
+}
+const allCommands = Object.values(manifest.commands);
 // The ink views (stats table, pull/push progress) are ES modules of their own, see below.
 const statsViewApart = {
   name: 'stats-view-apart',
@@ -30,6 +44,20 @@ const statsViewApart = {
     b.onResolve({ filter: /(stats|progress)-view\.js$/ }, (args) => ({
       path: `./${args.path.split('/').pop()}`,
       external: true,
+    }));
+  },
+};
+
+const noContainerd = {
+  name: 'no-containerd',
+  setup(b) {
+    b.onResolve({ filter: /containerd\/client\.js$/ }, () => ({ path: 'client', namespace: 'tsdock-full' }));
+    b.onLoad({ filter: /.*/, namespace: 'tsdock-full' }, () => ({
+      contents:
+        "import { NeedsFullBundle } from './src/runtime/errors.ts';\n" +
+        'export class ContainerdClient { constructor() { throw new NeedsFullBundle(); } }',
+      resolveDir: root,
+      loader: 'ts',
     }));
   },
 };
@@ -48,6 +76,20 @@ const oclifLite = {
       path: 'proto-loader',
       namespace: 'tsdock-stub',
     }));
+    // zlib (message compression, which tsdock never asks for), dns (host names; containerd is a
+    // unix socket) and http (proxies, disabled) are required by grpc-js at load time: loaded on
+    // first use instead, ~2 ms less for every command that talks to containerd.
+    b.onLoad({ filter: /@grpc[\\/]grpc-js[\\/]build[\\/]src[\\/][a-z-_]+\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return {
+        contents: source.replace(
+          /^const (\w+) = require\("(zlib|dns|http)"\);$/gm,
+          (_, name, mod) =>
+            `let ${name}$m; const ${name} = new Proxy({}, { get: (_, k) => (${name}$m ??= require("${mod}"))[k] });`,
+        ),
+        loader: 'js',
+      };
+    });
     b.onLoad({ filter: /.*/, namespace: 'tsdock-stub' }, () => ({
       contents:
         "module.exports = { loadSync() { throw new Error('channelz is not available in tsdock'); } };",
@@ -71,22 +113,36 @@ const common = {
   // bin/tsdock reads the bundle as latin1 (no UTF-8 decoding): it must stay pure ASCII.
   charset: 'ascii',
 };
-const result = await build({
+const script = {
   ...common,
-  stdin: { contents: entry, resolveDir: root, sourcefile: 'entry.ts', loader: 'ts' },
   format: 'cjs',
-  outfile: join(root, 'dist', 'bundle', 'tsdock.cjs'),
   // The file is one function expression that bin/tsdock compiles as it is: wrapping it at run time
   // would copy two megabytes of source on every start.
   banner: { js: '(function (exports, require, module, __filename, __dirname, __tsdockUrl) {' },
   footer: { js: '\n})' },
-  plugins: [oclifLite, statsViewApart],
   // import.meta does not exist in a script; the launcher passes the bundle's URL in its place.
   define: { 'import.meta.url': '__tsdockUrl' },
   // A script from a code cache has no dynamic-import callback (Node 20), so every import() of a
   // builtin or of oclif (CommonJS) becomes require(); ES modules go through src/esm-import.ts.
   supported: { 'dynamic-import': false },
+};
+const result = await build({
+  ...script,
+  stdin: { contents: entryFor(allCommands), resolveDir: root, sourcefile: 'entry.ts', loader: 'ts' },
+  outfile: join(root, 'dist', 'bundle', 'tsdock.cjs'),
+  plugins: [oclifLite, statsViewApart],
   metafile: !!process.env.BUNDLE_META,
+});
+await build({
+  ...script,
+  stdin: {
+    contents: entryFor(allCommands.filter((c) => PS_COMMANDS.has(c.id))),
+    resolveDir: root,
+    sourcefile: 'entry-ps.ts',
+    loader: 'ts',
+  },
+  outfile: join(root, 'dist', 'bundle', 'ps.cjs'),
+  plugins: [oclifLite, statsViewApart, noContainerd],
 });
 // ink is ESM-only (a script cannot require it): the live stats view is its own ES module, imported
 // at run time next to the bundle, and ink and React stay in node_modules for that path alone.
@@ -105,8 +161,13 @@ await build({
   external: ['ink', 'ink-spinner', 'react', 'react/jsx-runtime'],
 });
 // (A BUNDLE_DEV build keeps comments, which may not be: read as latin1 they only change in comments.)
-if (!process.env.BUNDLE_DEV && /[^\x00-\x7f]/.test(readFileSync(join(root, 'dist', 'bundle', 'tsdock.cjs'), 'latin1'))) {
-  throw new Error('dist/bundle/tsdock.cjs is not ASCII: bin/tsdock reads it as latin1');
+for (const name of ['tsdock.cjs', 'ps.cjs']) {
+  if (
+    !process.env.BUNDLE_DEV &&
+    /[^\x00-\x7f]/.test(readFileSync(join(root, 'dist', 'bundle', name), 'latin1'))
+  ) {
+    throw new Error(`dist/bundle/${name} is not ASCII: bin/tsdock reads it as latin1`);
+  }
 }
 if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
 console.log('dist/bundle: built');

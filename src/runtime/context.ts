@@ -4,6 +4,7 @@
  * never talk to containerd (`--help`, `version` client part, pure parsing errors) stay fast.
  */
 import type { ContainerdClient } from './containerd/client.js';
+import { writeSync } from 'node:fs';
 import { loadConfig, type TsdockConfig } from './config.js';
 
 export interface GlobalOptions {
@@ -52,10 +53,45 @@ function processStdio(): Stdio {
 export class RuntimeContext {
   private clientPromise?: Promise<ContainerdClient>;
   private configCache?: TsdockConfig;
+  readonly stdio: Stdio;
+  /** stdio is the process's own (not a test's or a caller's streams). */
+  private readonly ownStdio: boolean;
   constructor(
     readonly globals: GlobalOptions,
-    readonly stdio: Stdio = processStdio(),
-  ) {}
+    stdio?: Stdio,
+  ) {
+    this.stdio = stdio ?? processStdio();
+    this.ownStdio = stdio === undefined;
+  }
+
+  /**
+   * A command's output, written at once. With the process's own stdout it goes straight to fd 1:
+   * process.stdout is a stream that Node builds on first use (the net or tty module and the stream
+   * machinery, ~3 ms), which a command printing one block of text does not need. Writes to a pipe,
+   * file or terminal are synchronous on Linux either way, so the order with other writes is kept.
+   */
+  print(text: string): void {
+    if (!this.ownStdio) {
+      this.stdio.stdout.write(text);
+      return;
+    }
+    const buf = Buffer.from(text);
+    for (let off = 0; off < buf.length;) {
+      try {
+        off += writeSync(1, buf, off);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // A reader that went away (`tsdock ps | head -1`): the rest has nowhere to go.
+        if (code === 'EPIPE') return;
+        // A non-blocking stdout inherited from the parent: the stream knows how to wait.
+        if (code === 'EAGAIN') {
+          process.stdout.write(buf.subarray(off));
+          return;
+        }
+        throw err;
+      }
+    }
+  }
 
   client(): Promise<ContainerdClient> {
     this.clientPromise ??= import('./containerd/client.js').then(

@@ -121,15 +121,20 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const client = await connected;
   const paths = statePaths(ctx);
   const names = nameStore(ctx, client);
-  // Repairing a crashed tsdock's leftovers runs beside this create rather than ahead of it: nothing
-  // here depends on it (a stale name is reclaimed by reserve itself, and what it removes belongs to
-  // dead processes only). Awaited before the create reports success, so its errors still surface.
-  const repaired = repairState(client, paths, names);
-  repaired.catch(() => undefined);
-  const [image, joined] = await Promise.all([
-    ensureImage(ctx, req.image, opts),
-    plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
-  ]);
+  // The lease does not depend on the image: opened while the image is looked up (or pulled).
+  const leasing = client.openLease({ labels: { [LEASE_PID_LABEL]: String(process.pid) } });
+  leasing.catch(() => undefined);
+  let image: ResolvedImage;
+  let joined: Awaited<ReturnType<typeof joinedNamespace>> | undefined;
+  try {
+    [image, joined] = await Promise.all([
+      ensureImage(ctx, req.image, opts),
+      plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
+    ]);
+  } catch (err) {
+    await leasing.then((l) => l.release()).catch(() => undefined);
+    throw err;
+  }
 
   traceMark('create: image resolved');
   const id = randomBytes(32).toString('hex');
@@ -159,14 +164,12 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       name = n;
       traceMark('create: name reserved');
     });
-    const preparing = client
-      .openLease({ labels: { [LEASE_PID_LABEL]: String(process.pid) } })
-      .then(async (l) => {
-        lease = l;
-        const mounts = await l.client.snapshots.prepare(id, image.chainId);
-        const imgCfg = image.config.config ?? {};
-        return { mounts, user: await resolveUser(mounts, opts.user ?? imgCfg.User ?? '') };
-      });
+    const preparing = leasing.then(async (l) => {
+      lease = l;
+      const mounts = await l.client.snapshots.prepare(id, image.chainId);
+      const imgCfg = image.config.config ?? {};
+      return { mounts, user: await resolveUser(mounts, opts.user ?? imgCfg.User ?? '') };
+    });
     const dirReady = mkdir(dir, { recursive: true, mode: 0o711 }).then(() =>
       writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid }),
     );
@@ -254,12 +257,19 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       files.writeRecord(record),
       files.writeState(state),
     ]);
-    // The container now holds the snapshot: the lease has done its work.
+    // Housekeeping that this container does not need: the lease has done its work (the container
+    // now holds the snapshot), and repairing a crashed tsdock's leftovers (nothing here depends on
+    // it: a stale name is reclaimed by reserve itself, and what it removes belongs to dead processes
+    // only). `create` reports its errors; `run` does it while containerd creates the task, where
+    // a failure only means the next command repairs (see fresh.settle).
+    const held = lease!;
+    let settling: Promise<void> | undefined;
+    const settle = () =>
+      (settling ??= Promise.all([held.release(), repairState(client, paths, names)]).then(() => undefined));
     await Promise.all([
-      lease!.release(),
+      req.monitor ? undefined : settle(),
       rm(join(dir, CREATING_FILE), { force: true }),
       opts.cidfile ? writeCidFile(opts.cidfile, id) : undefined,
-      repaired,
       recordEvent(ctx, record, 'create'),
     ]);
     return {
@@ -267,7 +277,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       files,
       record,
       container,
-      fresh: { rootfs: mounts, state, ...(mon ? { monitor: mon } : {}) },
+      fresh: { rootfs: mounts, state, settle, ...(mon ? { monitor: mon } : {}) },
     };
   } catch (err) {
     if (monitor) void monitor.then((m) => stopMonitor(m.pid)).catch(() => undefined);

@@ -13,10 +13,10 @@ import {
   shortId,
   statusString,
 } from '../format/ps.js';
-import { access, readdir } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectCgroupVersion } from '../cgroups/files.js';
-import { readJson } from '../state/files.js';
+import { readJsonSync } from '../state/files.js';
 import { probeCgroup } from '../cgroups/probe.js';
 import { CREATING_FILE } from '../state/repair.js';
 import {
@@ -26,7 +26,7 @@ import {
   type ContainerRunState,
 } from '../state/records.js';
 import { liveState, statePaths } from './store.js';
-import { readEndpoint, type EndpointRecord } from '../network/records.js';
+import { readEndpointSync, type EndpointRecord } from '../network/records.js';
 import { bindAddress, splitPortKey } from '../network/port-keys.js';
 
 /** Docker lists a running container's published ports, and its exposed ones without a host side. */
@@ -120,22 +120,29 @@ const LIVE = new Set(['running', 'paused', 'restarting']);
  */
 export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]> {
   const paths = statePaths(ctx);
-  const ids = await readdir(paths.containers).catch(() => [] as string[]);
+  // Read synchronously: a few small files per container, which the thread pool would only delay
+  // (and node:fs/promises costs a `ps` ~2 ms to load).
+  let ids: string[] = [];
+  try {
+    ids = readdirSync(paths.containers);
+  } catch {
+    /* nothing created yet */
+  }
   const version = detectCgroupVersion();
   const undecided: ContainerSummary[] = [];
   const rows = await Promise.all(
     ids.map(async (id): Promise<ContainerSummary | undefined> => {
       if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
       const files = new ContainerFiles(paths.container(id));
-      const [record, recorded, creating, endpoint] = await Promise.all([
-        files.readRecord(),
-        files.readState(),
-        access(join(files.dir, CREATING_FILE)).then(
-          () => true,
-          () => false,
-        ),
-        readEndpoint(ctx, id).catch(() => undefined),
-      ]);
+      const record = files.readRecordSync();
+      const recorded = files.readStateSync();
+      const creating = existsSync(join(files.dir, CREATING_FILE));
+      let endpoint: EndpointRecord | undefined;
+      try {
+        endpoint = readEndpointSync(ctx, id);
+      } catch {
+        endpoint = undefined;
+      }
       // A create in progress (or one that a killed tsdock left for repair) is not a container yet.
       if (!record || creating) return undefined;
       const row = { id, record, state: recorded, created: new Date(record.created), endpoint };
@@ -177,7 +184,12 @@ async function awaitRecord(files: ContainerFiles, seen: ContainerRunState): Prom
   for (let waited = 0; waited < 1000; waited += 20) {
     await new Promise((r) => setTimeout(r, 20));
     // Gone (a --rm removal finished): what was seen is all there is; liveState calls it exited.
-    const now = await readJson<ContainerRunState>(files.statePath).catch(() => undefined);
+    let now: ContainerRunState | undefined;
+    try {
+      now = readJsonSync<ContainerRunState>(files.statePath);
+    } catch {
+      now = undefined;
+    }
     if (!now) return seen;
     if (!LIVE.has(now.status)) return now;
   }
@@ -309,7 +321,7 @@ export async function listContainers(ctx: RuntimeContext, opts: ListOptions): Pr
     },
     rows: rows.map((r, i) => psRow(r, { noTrunc: opts.noTrunc, now, size: sizes[i] })),
   });
-  ctx.stdio.stdout.write(text);
+  ctx.print(text);
 }
 
 /** `ps -s`: the writable layer's usage, and the image's on top of it as Docker's "virtual". */

@@ -48,10 +48,12 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       consoleSize: localSize(ctx),
     });
   } catch (err) {
+    await found.fresh?.settle().catch(() => undefined);
     // Docker keeps the failed container (Created, ExitCode 126/127) unless --rm was given.
     if (found.record.autoRemove) await autoRemove(ctx, found);
     throw asRunFailure(err);
   }
+  await found.fresh?.settle().catch(() => undefined);
   if (req.detach || !started) {
     ctx.stdio.stdout.write(`${found.id}\n`);
     return;

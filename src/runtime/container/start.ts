@@ -21,6 +21,7 @@ import { connectAttach } from './stdio.js';
 import { traceMark } from '../trace.js';
 import { getTask, type Found } from './store.js';
 import { recordEvent } from '../events/record.js';
+import { preloadLock } from '../state/lock.js';
 
 export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
   const g = ctx.globals;
@@ -140,6 +141,8 @@ export async function startContainer(
     ? writeFile(attachPidFile(found.files.dir), String(process.pid))
     : rm(attachPidFile(found.files.dir), { force: true });
   attachPid.catch(() => undefined);
+  if (opts.attach) preloadLock();
+  const fresh = found.fresh;
   try {
     if (opts.attachOutput && mon.attachSocket) output = await connectAttach(mon.attachSocket);
     const [created] = await Promise.all([
@@ -152,6 +155,7 @@ export async function startContainer(
         terminal: record.tty,
       }),
       attachPid,
+      fresh?.settle().catch(() => undefined),
     ]);
     pid = created.pid;
   } catch (err) {

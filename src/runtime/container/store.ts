@@ -28,6 +28,11 @@ export interface Found {
     state: ContainerRunState;
     /** The monitor `run` launched while the container was being created. */
     monitor?: Monitor;
+    /**
+     * The creation's housekeeping (lease deleted, crash repair), which `run` starts while
+     * containerd creates the task, the longest wait of all. Started once, whoever calls first.
+     */
+    settle: () => Promise<void>;
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
-import { readJson } from '../state/files.js';
+import { readJson, readJsonSync } from '../state/files.js';
 import type { Rule } from './iptables.js';
 import type { PublishedPort } from './ports.js';
 
@@ -50,4 +50,8 @@ export function endpointDir(ctx: RuntimeContext): string {
 
 export function readEndpoint(ctx: RuntimeContext, id: string): Promise<EndpointRecord | undefined> {
   return readJson<EndpointRecord>(join(endpointDir(ctx), `${id}.json`));
+}
+
+export function readEndpointSync(ctx: RuntimeContext, id: string): EndpointRecord | undefined {
+  return readJsonSync<EndpointRecord>(join(endpointDir(ctx), `${id}.json`));
 }

@@ -1,5 +1,7 @@
 /** Small file helpers for tsdock's own state: every write is atomic (temp file + rename). */
-import { link, mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+// fs.promises is a getter: reached only inside the functions, node:fs/promises (and the readline
+// and stream modules it loads, ~2 ms) stay unloaded for a command that only reads (ps).
+import { promises as fsp, readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { basename, dirname, join } from 'node:path';
 
@@ -17,15 +19,25 @@ function tmpSuffix(): string {
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await fsp.mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${tmpSuffix()}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 1) + '\n', { mode: 0o600 });
-  await rename(tmp, path);
+  await fsp.writeFile(tmp, JSON.stringify(value, null, 1) + '\n', { mode: 0o600 });
+  await fsp.rename(tmp, path);
 }
 
 export async function readJson<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return JSON.parse(await fsp.readFile(path, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** readJson without a round trip through the thread pool, for small files read in bulk (ps). */
+export function readJsonSync<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -52,15 +64,15 @@ export function pidAlive(pid: number | undefined): boolean {
 export async function createExclusive(path: string, content: string): Promise<boolean> {
   // Dot-named, so directory scans (names, leases) skip it.
   const tmp = join(dirname(path), `.${basename(path)}.${tmpSuffix()}.tmp`);
-  await writeFile(tmp, content, { mode: 0o600 });
+  await fsp.writeFile(tmp, content, { mode: 0o600 });
   try {
-    await link(tmp, path);
+    await fsp.link(tmp, path);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   } finally {
-    await unlink(tmp).catch(() => undefined);
+    await fsp.unlink(tmp).catch(() => undefined);
   }
 }
 
@@ -74,12 +86,12 @@ export async function writeStreamAtomic(
   write: (out: Writable) => Promise<void>,
 ): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fh = await open(tmp, 'w', mode);
+  const fh = await fsp.open(tmp, 'w', mode);
   try {
     await write(fh.createWriteStream());
-    await rename(tmp, path);
+    await fsp.rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    await fsp.rm(tmp, { force: true });
     throw err;
   } finally {
     await fh.close().catch(() => undefined);

@@ -3,10 +3,18 @@
  * used rather than flock because Node has no flock binding and a stale lock of a killed tsdock must
  * not wedge the next command.
  */
-import { mkdir } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
+
+/**
+ * Loads the lock library now, for a command that will need it after a wait (a foreground run
+ * locks to record the exit): evaluated while containerd works instead of after.
+ */
+export function preloadLock(): void {
+  import('proper-lockfile').catch(() => undefined);
+}
 
 export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  await mkdir(dir, { recursive: true });
+  await fsp.mkdir(dir, { recursive: true });
   // Loaded on first use: it brings graceful-fs and signal-exit, which read-only commands never need.
   const { default: lockfile } = await import('proper-lockfile');
   const release = await lockfile.lock(dir, {

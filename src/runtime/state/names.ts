@@ -5,7 +5,7 @@
  * (pid gone, no container) is recognised as stale and reclaimed — under a lock, because two
  * reclaimers must not delete each other's fresh reservation.
  */
-import { readFile, unlink, mkdir, readdir } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError } from '../errors.js';
 import { createExclusive, pidAlive } from './files.js';
@@ -26,7 +26,7 @@ export function conflictMessage(name: string, id: string): string {
 
 async function readReservation(file: string): Promise<Reservation | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as Reservation;
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as Reservation;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -51,7 +51,7 @@ export class NameStore {
   }
 
   async reserve(name: string, id: string): Promise<void> {
-    await mkdir(this.paths.names, { recursive: true });
+    await fsp.mkdir(this.paths.names, { recursive: true });
     const file = this.file(name);
     const mine = { id, pid: process.pid };
     if (await tryCreate(file, mine)) return;
@@ -60,7 +60,7 @@ export class NameStore {
     await withLock(this.paths.locks, async () => {
       const again = await readReservation(file);
       if (again && !(await this.isStale(again))) throw new ConflictError(conflictMessage(name, again.id));
-      await unlink(file).catch(() => undefined);
+      await fsp.unlink(file).catch(() => undefined);
       if (!(await tryCreate(file, mine))) {
         const winner = await readReservation(file);
         throw new ConflictError(conflictMessage(name, winner?.id ?? ''));
@@ -71,7 +71,7 @@ export class NameStore {
   /** Release only if the name still belongs to `id` (a rename may have moved it). */
   async release(name: string, id: string): Promise<void> {
     const held = await readReservation(this.file(name));
-    if (held && held.id === id) await unlink(this.file(name)).catch(() => undefined);
+    if (held && held.id === id) await fsp.unlink(this.file(name)).catch(() => undefined);
   }
 
   async lookup(name: string): Promise<string | undefined> {
@@ -93,7 +93,7 @@ export class NameStore {
   async reconcile(existing?: Set<string>, opts: { spareOwn?: boolean } = {}): Promise<string[]> {
     let names: string[];
     try {
-      names = await readdir(this.paths.names);
+      names = await fsp.readdir(this.paths.names);
     } catch {
       return [];
     }
@@ -107,7 +107,7 @@ export class NameStore {
         await withLock(this.paths.locks, async () => {
           const again = await readReservation(this.file(name));
           if (again && (await this.isStale(again))) {
-            await unlink(this.file(name)).catch(() => undefined);
+            await fsp.unlink(this.file(name)).catch(() => undefined);
             dropped.push(name);
           }
         });

@@ -5,7 +5,7 @@
  * truth for existence; these files carry what containerd has no field for.
  */
 import { join } from 'node:path';
-import { readJson, writeJsonAtomic } from './files.js';
+import { readJson, readJsonSync, writeJsonAtomic } from './files.js';
 
 export interface ContainerRecord {
   id: string;
@@ -93,11 +93,17 @@ export class ContainerFiles {
   readRecord(): Promise<ContainerRecord | undefined> {
     return readJson<ContainerRecord>(this.recordPath);
   }
+  readRecordSync(): ContainerRecord | undefined {
+    return readJsonSync<ContainerRecord>(this.recordPath);
+  }
   writeRecord(r: ContainerRecord): Promise<void> {
     return writeJsonAtomic(this.recordPath, r);
   }
   async readState(): Promise<ContainerRunState> {
     return (await readJson<ContainerRunState>(this.statePath)) ?? initialState();
+  }
+  readStateSync(): ContainerRunState {
+    return readJsonSync<ContainerRunState>(this.statePath) ?? initialState();
   }
   writeState(s: ContainerRunState): Promise<void> {
     return writeJsonAtomic(this.statePath, s);

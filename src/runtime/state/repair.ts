@@ -4,7 +4,7 @@
  * name reservations without a container are dropped, and container directories whose creation
  * never reached containerd are removed.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import type { ContainerdClient } from '../containerd/client.js';
 import { pidAlive, readJson } from './files.js';
 import { NameStore } from './names.js';
@@ -28,15 +28,15 @@ export async function repairState(
   );
   let dirs: string[] = [];
   try {
-    dirs = await readdir(paths.containers);
+    dirs = await fsp.readdir(paths.containers);
   } catch {
     /* nothing created yet */
   }
   for (const id of dirs) {
     const creating = await readJson<{ pid: number }>(`${paths.container(id)}/${CREATING_FILE}`);
     if (!creating || pidAlive(creating.pid)) continue;
-    if (existing.has(id)) await rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
-    else await rm(paths.container(id), { recursive: true, force: true });
+    if (existing.has(id)) await fsp.rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
+    else await fsp.rm(paths.container(id), { recursive: true, force: true });
   }
   await names.reconcile(existing, { spareOwn: true });
 }
