@@ -10,6 +10,7 @@ import { constants } from 'node:os';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import { finalizeExit } from './exit.js';
+import type { ContainerRunState } from '../state/records.js';
 import { traceMark } from '../trace.js';
 import { waitForFile } from './logs.js';
 import { autoRemove } from './remove.js';
@@ -126,17 +127,19 @@ export async function attachAndWait(
   if (started.output) {
     const output = started.output;
     let detached = false;
+    let recorded: ContainerRunState | undefined;
     try {
       const result = await attachSessionAndWait(ctx, found, { ...started, output }, opts);
       if (result === 'detached') {
         detached = true;
         return result;
       }
-      const state = await finalizeExit(ctx, found, { waited: await waitedOn(started) });
-      return state.status === 'exited' ? state.exitCode : result;
+      recorded = await finalizeExit(ctx, found, { waited: await waitedOn(started) });
+      return recorded.status === 'exited' ? recorded.exitCode : result;
     } finally {
       // Detached: the container lives on, and its exit hook (this client is going away) records the exit.
-      if (!detached && found.record.autoRemove) await autoRemove(ctx, found);
+      if (!detached && found.record.autoRemove)
+        await autoRemove(ctx, found, { taskDeleted: recorded?.status === 'exited' });
       else await rm(attachPidFile(found.files.dir), { force: true });
     }
   }
@@ -167,6 +170,7 @@ export async function attachAndWait(
   }
 
   const unproxy = opts.sigProxy ? proxySignals(client, found.id) : () => undefined;
+  let recorded: ContainerRunState | undefined;
   // Whatever fails after the container ran, --rm still removes it: no error path may leave it behind.
   try {
     let code: number;
@@ -179,16 +183,21 @@ export async function attachAndWait(
       unproxy();
     }
     traceMark('attach: exited');
+    // The exit is recorded (the task deleted, ~30 ms of containerd's time) while the last output is
+    // drained: neither waits for the other.
+    const finalized = waitedOn(started).then((waited) => finalizeExit(ctx, found, { waited }));
+    finalized.catch(() => undefined);
     // The monitor writes the marker after the last line; don't wait forever on a monitor that died.
     const guard = setTimeout(() => abort.abort(), 10_000);
     await follower.catch(() => undefined);
     clearTimeout(guard);
     traceMark('attach: output drained');
-    const state = await finalizeExit(ctx, found, { waited: await waitedOn(started) });
-    if (state.status === 'exited') code = state.exitCode;
+    recorded = await finalized;
+    if (recorded.status === 'exited') code = recorded.exitCode;
     return code;
   } finally {
-    if (found.record.autoRemove) await autoRemove(ctx, found);
+    // An exit recorded here went with the task's deletion: rm need not ask containerd for it.
+    if (found.record.autoRemove) await autoRemove(ctx, found, { taskDeleted: recorded?.status === 'exited' });
     else await rm(attachPidFile(found.files.dir), { force: true });
   }
 }

@@ -32,7 +32,14 @@ async function awaitExitRecorded(client: ContainerdClient, found: Found): Promis
 export async function removeContainer(
   ctx: RuntimeContext,
   found: Found,
-  opts: { force: boolean },
+  opts: {
+    force: boolean;
+    /**
+     * The caller has just recorded the exit, which deletes the task: no Tasks/Get. (A `start` of the
+     * same container racing this removal could slip in between; the Get only narrows that window.)
+     */
+    taskDeleted?: boolean;
+  },
 ): Promise<void> {
   const client = await ctx.client();
   if (!opts.force) await awaitExitRecorded(client, found);
@@ -42,7 +49,7 @@ export async function removeContainer(
         'Stop the container before attempting removal or force remove',
     );
   }
-  const task = await getTask(client, found.id);
+  const task = opts.taskDeleted ? undefined : await getTask(client, found.id);
   if (task && task.status !== 'STOPPED') {
     if (!opts.force) {
       throw new ConflictError(
@@ -85,9 +92,13 @@ export async function removeContainer(
  * `--rm`: a transient failure (a lock held by the exit hook, containerd busy) gets a second try
  * instead of silently leaving the container behind; a lasting one is reported.
  */
-export async function autoRemove(ctx: RuntimeContext, found: Found): Promise<void> {
+export async function autoRemove(
+  ctx: RuntimeContext,
+  found: Found,
+  opts: { taskDeleted?: boolean } = {},
+): Promise<void> {
   try {
-    await removeContainer(ctx, found, { force: true });
+    await removeContainer(ctx, found, { force: true, taskDeleted: opts.taskDeleted });
   } catch {
     await new Promise((r) => setTimeout(r, 250));
     await removeContainer(ctx, found, { force: true }).catch((err: unknown) => {
