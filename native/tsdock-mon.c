@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -555,6 +556,15 @@ int main(int argc, char **argv)
 			close(devnull);
 	}
 
+	/*
+	 * A monitor whose container never came to be (its tsdock was killed while creating it, and
+	 * the next command's repair removed the directory) would wait on FIFOs nobody opens: every
+	 * few seconds of silence it checks that the container's directory still exists.
+	 */
+	char *log_copy = strdup(log_path);
+	const char *container_dir = log_copy ? dirname(log_copy) : NULL;
+	const struct timespec idle_check = {.tv_sec = 5, .tv_nsec = 0};
+
 	struct stream *streams[2] = {&out_s, &err_s};
 	while (!(out_s.eof && err_s.eof) && !terminating) {
 		struct pollfd pfd[3 + MAX_CLIENTS];
@@ -581,11 +591,16 @@ int main(int argc, char **argv)
 			pfd[k].events = 0;
 			pfd[k++].revents = 0;
 		}
-		int r = ppoll(pfd, k, NULL, &waitmask);
+		int r = ppoll(pfd, k, container_dir ? &idle_check : NULL, &waitmask);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (r == 0) {
+			if (access(container_dir, F_OK) < 0 && errno == ENOENT)
+				terminating = 1;
+			continue;
 		}
 		for (nfds_t i = k; i-- > first_client;)
 			if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
