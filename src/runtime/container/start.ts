@@ -116,18 +116,29 @@ export async function startContainer(
 
   traceMark('start: begin');
   const { record } = found;
+  let plumbing: Promise<void> | undefined;
   // Independent: the monitor process and the network (namespace, veth, address, ports).
   const [monitored, network] = await Promise.allSettled([
     found.fresh?.monitor ?? launchMonitor(ctx, { ...record, dir: found.files.dir }, opts.stdin),
     record.netns
       ? import('../network/container.js').then((m) =>
-          m.connectContainer(ctx, { id: found.id, dir: found.files.dir, record }),
+          m.connectContainer(
+            ctx,
+            { id: found.id, dir: found.files.dir, record },
+            // The veth, address, routes and port rules go in while containerd creates the task.
+            { deferPlumbing: (p) => (plumbing = p) },
+          ),
         )
       : undefined,
   ]);
+  const plumbed = plumbing as Promise<void> | undefined;
+  plumbed?.catch(() => undefined);
   if (monitored.status === 'rejected' || network.status === 'rejected') {
     if (monitored.status === 'fulfilled') stopMonitor(monitored.value.pid);
-    if (network.status === 'fulfilled') await releaseNetwork(ctx, found);
+    if (network.status === 'fulfilled') {
+      await plumbed?.catch(() => undefined);
+      await releaseNetwork(ctx, found);
+    }
     throw monitored.status === 'rejected' ? monitored.reason : (network as PromiseRejectedResult).reason;
   }
   traceMark('start: monitor ready');
@@ -143,28 +154,40 @@ export async function startContainer(
   attachPid.catch(() => undefined);
   if (opts.attach) preloadLock();
   const fresh = found.fresh;
+  let ownFailure = false;
   try {
     if (opts.attachOutput && mon.attachSocket) output = await connectAttach(mon.attachSocket);
-    const [created] = await Promise.all([
-      client.tasks.create({
-        containerId: found.id,
-        rootfs,
-        stdin: mon.stdinPath ?? '',
-        stdout: mon.stdoutPath,
-        stderr: mon.stderrPath,
-        terminal: record.tty,
-      }),
-      attachPid,
-      fresh?.settle().catch(() => undefined),
-    ]);
-    pid = created.pid;
+    const creating = client.tasks.create({
+      containerId: found.id,
+      rootfs,
+      stdin: mon.stdinPath ?? '',
+      stdout: mon.stdoutPath,
+      stderr: mon.stderrPath,
+      terminal: record.tty,
+    });
+    // run's housekeeping (see Found.fresh) also goes on meanwhile, not waited for here.
+    fresh?.settle().catch(() => undefined);
+    const [created, ...others] = await Promise.allSettled([creating, plumbed, attachPid]);
+    if (created.status === 'rejected') throw created.reason;
+    const failed = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // The task exists but its network or attach record could not be made: it must not start so.
+      ownFailure = true;
+      await client.tasks.delete(found.id).catch(() => undefined);
+      throw failed.reason;
+    }
+    pid = created.value.pid;
   } catch (err) {
     output?.destroy();
     stopMonitor(mon.pid);
+    await plumbed?.catch(() => undefined);
     await releaseNetwork(ctx, found);
     if (opts.attach) await rm(attachPidFile(found.files.dir), { force: true });
+    // containerd's errors are classified as Docker does (126, 127 …); tsdock's own pass as they are.
     const failure =
-      err instanceof TsdockError && !(err instanceof NotFoundError) ? classifyStartError(err.message) : err;
+      !ownFailure && err instanceof TsdockError && !(err instanceof NotFoundError)
+        ? classifyStartError(err.message)
+        : err;
     if (failure instanceof TsdockError) {
       state.error = failure.message.replace(/^Error response from daemon: /, '');
       state.exitCode = failure.exitCode === 125 ? 128 : failure.exitCode;

@@ -86,6 +86,8 @@ export function netnsName(ctx: RuntimeContext, id: string): string {
 export async function connectContainer(
   ctx: RuntimeContext,
   c: { id: string; dir: string; record: ContainerRecord },
+  /** See SetupInput.deferPlumbing (a container with further networks is connected in one go). */
+  opts: { deferPlumbing?: (plumbing: Promise<void>) => void } = {},
 ): Promise<EndpointRecord | undefined> {
   const r = c.record;
   if (!r.netns) return undefined;
@@ -113,6 +115,7 @@ export async function connectContainer(
     bindings,
     extraHosts: hc.ExtraHosts ?? [],
     hostsPath: `${c.dir}/hosts`,
+    ...(opts.deferPlumbing && !r.extraNetworks?.length ? { deferPlumbing: opts.deferPlumbing } : {}),
   });
   try {
     const extras = r.extraNetworks ?? [];

@@ -25,7 +25,7 @@ import {
   restoreText,
   type Rule,
 } from './iptables.js';
-import { createBridge, hostIfName, linkExists, plugContainer, unplugContainer } from './links.js';
+import { addNetns, createBridge, hostIfName, linkExists, plugContainer, unplugContainer } from './links.js';
 import { bridgeOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
 import type { PortBindings, PublishedPort } from './ports.js';
 
@@ -158,6 +158,12 @@ export interface SetupInput {
   hostsPath: string;
   /** A further network of a container already attached to its first one (`network connect`). */
   extra?: { ifName: string };
+  /**
+   * Return once the address is taken and the namespace exists (what containerd needs to create the
+   * task), handing the rest — veth, addresses, routes, port rules, /etc/hosts — to this callback as a
+   * promise that must settle before the task starts. It undoes the endpoint itself if it fails.
+   */
+  deferPlumbing?: (plumbing: Promise<void>) => void;
 }
 
 /** Everything a container on a bridge network needs before its task is created. */
@@ -225,27 +231,40 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
   };
   const file = join(dir, `${key}.json`);
   await writeJsonAtomic(file, ep);
-  try {
-    await Promise.all([
-      plugContainer({
-        netns: ep.netns,
-        hostIf: ep.hostIf,
-        bridge: ep.network.bridge,
-        mac: ep.mac,
-        ip,
-        prefix: ep.prefix,
-        ...(s.net.Internal || s.extra ? {} : { gateway }),
-        alias: `tsdock:${s.id.slice(0, 12)}`,
-        ifName: ep.ifName!,
-        newNetns: !s.extra,
-      }),
-      addPortRules(ctx, s.net, ep.rules),
-      updateHosts(ctx, ep, 'join'),
-    ]);
-  } catch (err) {
-    await teardownFile(ctx, file, ep);
-    throw err;
+  const split = s.deferPlumbing !== undefined && !s.extra;
+  if (split) {
+    try {
+      await addNetns(ep.netns);
+    } catch (err) {
+      await teardownFile(ctx, file, ep);
+      throw err;
+    }
   }
+  const plumbing = Promise.all([
+    plugContainer({
+      netns: ep.netns,
+      hostIf: ep.hostIf,
+      bridge: ep.network.bridge,
+      mac: ep.mac,
+      ip,
+      prefix: ep.prefix,
+      ...(s.net.Internal || s.extra ? {} : { gateway }),
+      alias: `tsdock:${s.id.slice(0, 12)}`,
+      ifName: ep.ifName!,
+      newNetns: !s.extra && !split,
+      freshNetns: split,
+    }),
+    addPortRules(ctx, s.net, ep.rules),
+    updateHosts(ctx, ep, 'join'),
+  ]).then(
+    () => undefined,
+    async (err: unknown) => {
+      await teardownFile(ctx, file, ep);
+      throw err;
+    },
+  );
+  if (split) s.deferPlumbing!(plumbing);
+  else await plumbing;
   return ep;
 }
 

@@ -62,6 +62,8 @@ export interface VethInput {
   ifName: string;
   /** False when joining a further network: the namespace exists already. */
   newNetns: boolean;
+  /** The namespace was made a moment ago by addNetns: its loopback is still down. */
+  freshNetns?: boolean;
 }
 
 /** Namespace, veth pair with eth0 inside, addresses and routes: two ip processes. */
@@ -76,13 +78,18 @@ export async function plugContainer(v: VethInput): Promise<void> {
   ]);
   await ipBatch(
     [
-      ...(v.newNetns ? ['link set lo up'] : []),
+      ...(v.newNetns || v.freshNetns ? ['link set lo up'] : []),
       `addr add ${v.ip}/${v.prefix} dev ${v.ifName}`,
       `link set ${v.ifName} up`,
       ...(v.gateway ? [`route add default via ${v.gateway}`] : []),
     ],
     { netns: v.netns },
   );
+}
+
+/** A container's network namespace alone (`ip netns add`); plugContainer with freshNetns does the rest. */
+export async function addNetns(netns: string): Promise<void> {
+  await ipBatch([`netns add ${netns}`]);
 }
 
 /** Removes the veth (its peer goes with it) and the namespace file if given; missing parts are fine. */
