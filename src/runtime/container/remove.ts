@@ -83,8 +83,10 @@ export async function removeContainer(
     client.snapshots.remove(found.id).catch(ignoreNotFound),
     rm(found.files.dir, { recursive: true, force: true }),
   ]);
-  await recordEvent(ctx, found.record, 'destroy');
-  await nameStore(ctx, client).release(found.record.name, found.id);
+  await Promise.all([
+    recordEvent(ctx, found.record, 'destroy'),
+    nameStore(ctx, client).release(found.record.name, found.id),
+  ]);
   traceMark('removed');
 }
 
