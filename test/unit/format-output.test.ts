@@ -194,6 +194,16 @@ describe('format/output: renderInspect', () => {
     );
   });
 
+  it('index of a missing key is the element zero value: "" in Labels, <nil> in Networks (docker 28)', () => {
+    const c = {
+      Config: { Labels: { a: 'b' } },
+      NetworkSettings: { Networks: { bridge: { IPAddress: '' } } },
+    };
+    expect(renderInspect([c], '[{{index .Config.Labels "zz"}}]')).to.equal('[]\n');
+    expect(renderInspect([c], '[{{index .NetworkSettings.Networks "nope"}}]')).to.equal('[<nil>]\n');
+    expect(renderInspect([c], '{{if index .Config.Labels "zz"}}set{{else}}unset{{end}}')).to.equal('unset\n');
+  });
+
   it('fails a syntax error with exit code 64', () => {
     try {
       renderInspect([obj], '{{.Id');

@@ -103,13 +103,24 @@ const INSPECT_MAP_FIELDS: ReadonlySet<string> = new Set([
   'Annotations',
 ]);
 
+/** The map[string]string fields among them: `index` of a missing key is `""` there, not nil. */
+const STRING_MAP_FIELDS: ReadonlySet<string> = new Set([
+  'Labels',
+  'Options',
+  'Sysctls',
+  'Tmpfs',
+  'StorageOpt',
+  'DriverOpts',
+  'Annotations',
+]);
+
 function markInspectMaps(v: unknown, key?: string): void {
   if (Array.isArray(v)) {
     for (const e of v) markInspectMaps(e);
     return;
   }
   if (typeof v !== 'object' || v === null || v instanceof Date) return;
-  if (key !== undefined && INSPECT_MAP_FIELDS.has(key)) markMap(v);
+  if (key !== undefined && INSPECT_MAP_FIELDS.has(key)) markMap(v, STRING_MAP_FIELDS.has(key) ? '' : null);
   for (const [k, child] of Object.entries(v)) markInspectMaps(child, k);
 }
 

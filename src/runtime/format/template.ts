@@ -827,7 +827,11 @@ function indexFn(item: unknown, ...indexes: unknown[]): unknown {
     } else if (isPlainMap(item) && !structTypeOf(item)) {
       if (typeof index !== 'string')
         throw new CallError(`value has type ${goTypeName(index)}; should be string`);
-      item = Object.prototype.hasOwnProperty.call(item, index) ? item[index] : null;
+      item = Object.prototype.hasOwnProperty.call(item, index)
+        ? item[index]
+        : mapObjects.has(item)
+          ? mapObjects.get(item)
+          : null;
     } else throw new CallError(`can't index item of type ${goTypeName(item)}`);
   }
   return item;
@@ -1385,12 +1389,19 @@ class State {
   }
 }
 
-/** Objects that keep Go map semantics even under `missingkey=error` (see markMap). */
-const mapObjects = new WeakSet<object>();
+/**
+ * Objects that keep Go map semantics even under `missingkey=error` (see markMap), with the zero
+ * value of their element type: what `index` returns for a missing key.
+ */
+const mapObjects = new WeakMap<object, unknown>();
 
-/** Marks a nested object as a typed Go map (Labels, Options…): a missing key prints `<no value>`. */
-export function markMap<T extends object>(obj: T): T {
-  mapObjects.add(obj);
+/**
+ * Marks a nested object as a typed Go map (Labels, Options…): a missing key prints `<no value>`,
+ * and `index` of a missing key gives the element type's zero value (`""` for map[string]string;
+ * nil, the default, for maps of pointers such as Networks).
+ */
+export function markMap<T extends object>(obj: T, zero: unknown = null): T {
+  mapObjects.set(obj, zero);
   return obj;
 }
 
