@@ -152,6 +152,28 @@ describe('containers', function () {
       expect(ok(['ps', '-a', '--filter', `name=${n}`, '--format', '{{.Status}}'])).to.equal('Created\n');
     });
 
+    it("an unknown -u is refused before anything is made, also once the image's users are cached", async function () {
+      const before = ok(['ps', '-aq']);
+      // The first run made from the image caches its /etc/passwd (target-cache.ts); the second reads that.
+      for (let i = 0; i < 2; i++) {
+        const r = run(['--rm', '-u', 'nosuchuser', img(), 'id']);
+        expect(r.code, r.stderr).to.not.equal(0);
+        expect(r.stderr).to.include('unable to find user nosuchuser: no matching entries in passwd file');
+      }
+      expect(ok(['ps', '-aq'])).to.equal(before);
+      if (target !== 'tsdock') return;
+      const { ContainerdClient } = await import('../../src/runtime/containerd/client.js');
+      const env = testEnv();
+      const client = new ContainerdClient(env.address, env.namespace);
+      try {
+        // No lease of a finished tsdock is left (each one would hold its snapshot for a day).
+        const leases = await client.leases.list();
+        expect(leases.filter((l) => l.labels?.['tsdock/pid'])).to.deep.equal([]);
+      } finally {
+        client.close();
+      }
+    });
+
     it('126 for a command that cannot be executed', () => {
       const n = name();
       const r = run(['--name', n, img(), '/etc/passwd']);

@@ -22,6 +22,7 @@ import {
 import { buildSpec } from '../spec/build.js';
 import { detectCgroupVersion } from '../cgroups/files.js';
 import { resolveImageForRun, type ResolvedImage } from '../images/store.js';
+import { rememberUserFiles } from '../images/target-cache.js';
 import { familiar, normalize } from '../images/reference.js';
 import { ContainerFiles, initialState, type ContainerRecord } from '../state/records.js';
 import { writeJsonAtomic } from '../state/files.js';
@@ -30,7 +31,7 @@ import { randomName } from './namesgen.js';
 import type { NameStore } from '../state/names.js';
 import { stopMonitor, type Monitor, type MonitorTarget } from '../logs/monitor.js';
 import { findInitBinary } from './init.js';
-import { resolveUser } from './rootfs.js';
+import { readUserFiles, resolveUserFrom, type ResolvedUser } from './rootfs.js';
 import { nameStore, statePaths, NAME_LABEL, type Found } from './store.js';
 import { signalName, parseSignal } from './signals.js';
 import { parseLogOpts } from '../logs/jsonfile.js';
@@ -150,26 +151,45 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     (plan.kind === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
   const etcDir = joined?.dir ?? dir;
 
+  const imgCfg = image.config.config ?? {};
+  const userSpec = opts.user ?? imgCfg.User ?? '';
+  // With the image's user files cached, an unknown -u fails here, before anything but the lease.
+  let knownUser: ResolvedUser | undefined;
+  try {
+    knownUser = image.userFiles ? resolveUserFrom(image.userFiles, userSpec) : undefined;
+  } catch (err) {
+    await leasing.then((l) => l.release()).catch(() => undefined);
+    throw err;
+  }
+
   let name: string | undefined;
   let lease: { client: ContainerdClient; release: () => Promise<void> } | undefined;
   let monitor: Promise<Monitor> | undefined;
   try {
-    // Four independent lines, joined before the container is created (each ~2-8 ms, together the
-    // longest of them): the name; the lease and the snapshot under it; the directory with its
-    // creation marker and /etc files; and, for `run`, the monitor that will hold the task's FIFOs.
-    // A failure in any of them undoes all (catch below); a crash leaves only what repairState
-    // removes: a name whose creator is dead, a lease labelled with a dead pid, a directory marked
-    // as being created by a dead pid.
+    // Independent lines, joined before the container is reported created (each ~2-8 ms, together
+    // the longest of them): the name; the lease and the snapshot under it; the directory with its
+    // creation marker and /etc files; for `run`, the monitor that will hold the task's FIFOs; and
+    // the container in containerd, which needs the name and the user: with the user known from the
+    // image's cache entry it goes out while the snapshot is prepared (the lease keeps the snapshot
+    // from containerd's GC either way). A failure in any of them undoes all (catch below); a crash
+    // leaves only what repairState removes: a name whose creator is dead, a lease labelled with a
+    // dead pid, a directory marked as being created by a dead pid.
     const reserving = reserveName(names, opts.name, id).then((n) => {
       name = n;
       traceMark('create: name reserved');
+      return n;
     });
-    const preparing = leasing.then(async (l) => {
+    const preparing = leasing.then((l) => {
       lease = l;
-      const mounts = await l.client.snapshots.prepare(id, image.chainId);
-      const imgCfg = image.config.config ?? {};
-      return { mounts, user: await resolveUser(mounts, opts.user ?? imgCfg.User ?? '') };
+      return l.client.snapshots.prepare(id, image.chainId);
     });
+    const userReady = knownUser
+      ? Promise.resolve(knownUser)
+      : preparing.then(async (mounts) => {
+          const userFiles = await readUserFiles(mounts);
+          void rememberUserFiles(ctx.stateDir, image.target.digest, userFiles).catch(() => undefined);
+          return resolveUserFrom(userFiles, userSpec);
+        });
     const dirReady = mkdir(dir, { recursive: true, mode: 0o711 }).then(() =>
       writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid }),
     );
@@ -190,73 +210,81 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
             resolvConf(opts).then((text) => writeFile(join(dir, 'resolv.conf'), text)),
           ]),
         );
-    const lines = await Promise.allSettled([reserving, preparing, etcWritten, monitor]);
-    const failed = lines.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const { mounts, user } = await preparing;
-    const mon = monitor ? await monitor : undefined;
-    traceMark('create: etc files written');
-    const imgCfg = image.config.config ?? {};
-    const spec = buildSpec({
-      id,
-      opts,
-      image: { config: imgCfg },
-      command: req.command,
-      user,
-      hostname,
-      etcFiles: {
-        hosts: join(etcDir, 'hosts'),
-        resolvConf: join(etcDir, 'resolv.conf'),
-        hostname: join(etcDir, 'hostname'),
-      },
-      ...(netns ? { netnsPath: netnsPath(netns) } : joined ? { netnsPath: joined.netnsPath } : {}),
-      cgroupsPath: cgroupPath,
-      cgroupVersion: detectCgroupVersion(),
-      initBinary: opts.init ? findInitBinary() : undefined,
-    });
-    const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
-    const record: ContainerRecord = {
-      id,
-      name: name!,
-      created: new Date().toISOString(),
-      imageRef: req.image,
-      imageName: image.name,
-      imageId: image.configDigest,
-      path: spec.process.args[0] ?? '',
-      args: spec.process.args.slice(1),
-      config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command }),
-      hostConfig: hostConfigOf(opts, { portBindings: plan.portBindings }),
-      logPath,
-      stopSignal,
-      stopTimeout: opts.stopTimeout ?? 10,
-      autoRemove: opts.rm,
-      interactive: opts.interactive,
-      tty: opts.tty,
-      networkMode: plan.mode,
-      ...(netns ? { netns } : {}),
-      ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
-      ...(opts.ip ? { ipv4: opts.ip } : {}),
-      ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
-      logOpts,
-      cgroupPath,
-    };
-    traceMark('create: spec built');
-    // A monitor started here is ended by rm if the container never starts (see remove.ts).
-    const state = { ...initialState(), ...(mon ? { monitorPid: mon.pid } : {}) };
-    const labels: Record<string, string> = { ...opts.labels, [NAME_LABEL]: name! };
-    const [container] = await Promise.all([
-      lease!.client.containers.create({
+    const built = Promise.all([reserving, userReady]).then(([reserved, user]) => {
+      const spec = buildSpec({
         id,
-        labels,
+        opts,
+        image: { config: imgCfg },
+        command: req.command,
+        user,
+        hostname,
+        etcFiles: {
+          hosts: join(etcDir, 'hosts'),
+          resolvConf: join(etcDir, 'resolv.conf'),
+          hostname: join(etcDir, 'hostname'),
+        },
+        ...(netns ? { netnsPath: netnsPath(netns) } : joined ? { netnsPath: joined.netnsPath } : {}),
+        cgroupsPath: cgroupPath,
+        cgroupVersion: detectCgroupVersion(),
+        initBinary: opts.init ? findInitBinary() : undefined,
+      });
+      const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
+      const record: ContainerRecord = {
+        id,
+        name: reserved,
+        created: new Date().toISOString(),
+        imageRef: req.image,
+        imageName: image.name,
+        imageId: image.configDigest,
+        path: spec.process.args[0] ?? '',
+        args: spec.process.args.slice(1),
+        config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command }),
+        hostConfig: hostConfigOf(opts, { portBindings: plan.portBindings }),
+        logPath,
+        stopSignal,
+        stopTimeout: opts.stopTimeout ?? 10,
+        autoRemove: opts.rm,
+        interactive: opts.interactive,
+        tty: opts.tty,
+        networkMode: plan.mode,
+        ...(netns ? { netns } : {}),
+        ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
+        ...(opts.ip ? { ipv4: opts.ip } : {}),
+        ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
+        logOpts,
+        cgroupPath,
+      };
+      traceMark('create: spec built');
+      return { spec, record };
+    });
+    const creating = built.then(({ spec, record }) =>
+      client.containers.create({
+        id,
+        labels: { ...opts.labels, [NAME_LABEL]: record.name },
         image: image.name,
         runtime: { name: 'io.containerd.runc.v2' },
         spec,
         snapshotter: 'overlayfs',
         snapshotKey: id,
       }),
-      files.writeRecord(record),
-      files.writeState(state),
+    );
+    const lines = await Promise.allSettled([
+      reserving,
+      preparing,
+      userReady,
+      etcWritten,
+      monitor,
+      built,
+      creating,
     ]);
+    const failed = lines.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [mounts, { record }, container] = await Promise.all([preparing, built, creating]);
+    const mon = monitor ? await monitor : undefined;
+    traceMark('create: container created');
+    // A monitor started here is ended by rm if the container never starts (see remove.ts).
+    const state = { ...initialState(), ...(mon ? { monitorPid: mon.pid } : {}) };
+    await Promise.all([files.writeRecord(record), files.writeState(state)]);
     // Housekeeping that this container does not need: the lease has done its work (the container
     // now holds the snapshot), and repairing a crashed tsdock's leftovers (nothing here depends on
     // it: a stale name is reclaimed by reserve itself, and what it removes belongs to dead processes
@@ -282,7 +310,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   } catch (err) {
     if (monitor) void monitor.then((m) => stopMonitor(m.pid)).catch(() => undefined);
     await Promise.all([
-      lease ? client.containers.delete(id).catch(() => undefined) : undefined,
+      client.containers.delete(id).catch(() => undefined),
       lease ? client.snapshots.remove(id).catch(() => undefined) : undefined,
       rm(dir, { recursive: true, force: true }),
       name ? names.release(name, id) : undefined,

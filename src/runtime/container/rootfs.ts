@@ -7,6 +7,7 @@ import { readFile, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Mount } from '../containerd/types.js';
 import { UsageError } from '../errors.js';
+import type { UserFiles } from '../images/target-cache.js';
 
 /** A `key=value` option of an overlay mount (lowerdir, upperdir, workdir). */
 export function mountOption(m: Mount, key: string): string | undefined {
@@ -80,9 +81,23 @@ function parseGroup(text: string | undefined): { name: string; gid: number; memb
  * `uid:gid`; a name must exist in /etc/passwd, a numeric uid need not (gid then 0).
  */
 export async function resolveUser(mounts: Mount[], spec: string): Promise<ResolvedUser> {
+  return resolveUserFrom(await readUserFiles(mounts), spec);
+}
+
+/** The rootfs's /etc/passwd and /etc/group (null where missing). */
+export async function readUserFiles(mounts: Mount[]): Promise<UserFiles> {
+  const [passwd, group] = await Promise.all([
+    readRootfsFile(mounts, '/etc/passwd'),
+    readRootfsFile(mounts, '/etc/group'),
+  ]);
+  return { passwd: passwd ?? null, group: group ?? null };
+}
+
+/** resolveUser on files already read (an image's, from its cache entry). */
+export function resolveUserFrom(files: UserFiles, spec: string): ResolvedUser {
   const [userPart = '', groupPart] = spec.split(':', 2);
-  const passwd = parsePasswd(await readRootfsFile(mounts, '/etc/passwd'));
-  const groups = parseGroup(await readRootfsFile(mounts, '/etc/group'));
+  const passwd = parsePasswd(files.passwd ?? undefined);
+  const groups = parseGroup(files.group ?? undefined);
   let uid = 0;
   let gid = 0;
   let name: string | undefined;

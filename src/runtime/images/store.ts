@@ -36,7 +36,7 @@ import {
   shortImageId,
   splitRepositoryTag,
 } from './reference.js';
-import { dropTargetEntry, readTargetEntry, writeTargetEntry } from './target-cache.js';
+import { dropTargetEntry, readTargetEntry, writeTargetEntry, type UserFiles } from './target-cache.js';
 
 export interface ResolvedImage {
   /** The containerd image name that matched (the first name of the image when found by id). */
@@ -56,6 +56,8 @@ export interface ResolvedImage {
   chainId: string;
   diffIds: string[];
   createdAt?: Date;
+  /** Its /etc/passwd and /etc/group, when a container was made from it before (target-cache.ts). */
+  userFiles?: UserFiles;
 }
 
 interface Loaded {
@@ -165,7 +167,10 @@ export async function resolveImageForRun(ctx: RuntimeContext, ref: string): Prom
       const one = cached ?? (await loadTarget(client, record));
       if (one && !cached)
         await writeTargetEntry(ctx.stateDir, record.target.digest, one).catch(() => undefined);
-      if (one) return toResolved({ record, ...one }, [{ record, ...one }]);
+      if (one) {
+        const resolved = toResolved({ record, ...one }, [{ record, ...one }]);
+        return cached?.userFiles ? { ...resolved, userFiles: cached.userFiles } : resolved;
+      }
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -16,6 +16,17 @@ export interface TargetEntry {
   manifestDigest: string;
   config: ImageConfig;
   configDigest: string;
+  /**
+   * The image's /etc/passwd and /etc/group (null: not in the image), once a container was made from
+   * it: user resolution then needs no rootfs, and the container can be created while its snapshot
+   * is prepared. The files are in the image's layers, so they are as fixed as the digest.
+   */
+  userFiles?: UserFiles;
+}
+
+export interface UserFiles {
+  passwd: string | null;
+  group: string | null;
 }
 
 function entryPath(stateDir: string, digest: string): string | undefined {
@@ -41,4 +52,10 @@ export async function writeTargetEntry(stateDir: string, digest: string, entry: 
 export async function dropTargetEntry(stateDir: string, digest: string): Promise<void> {
   const path = entryPath(stateDir, digest);
   if (path) await rm(path, { force: true });
+}
+
+/** Adds the image's user files to its entry (best effort: it is a cache). */
+export async function rememberUserFiles(stateDir: string, digest: string, files: UserFiles): Promise<void> {
+  const entry = await readTargetEntry(stateDir, digest);
+  if (entry && !entry.userFiles) await writeTargetEntry(stateDir, digest, { ...entry, userFiles: files });
 }
