@@ -3,7 +3,7 @@
 // packages at run time; `@oclif/core` in command files is swapped for src/cli/oclif-lite.ts (see
 // there why), while help keeps using the real oclif from node_modules.
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +161,10 @@ await build({
   external: ['ink', 'ink-spinner', 'react', 'react/jsx-runtime'],
 });
 // (A BUNDLE_DEV build keeps comments, which may not be: read as latin1 they only change in comments.)
+// Code caches of earlier builds are of no use (bin/tsdock names them after the build): gone.
+for (const name of readdirSync(join(root, 'dist', 'bundle'))) {
+  if (name.endsWith('.cache')) rmSync(join(root, 'dist', 'bundle', name), { force: true });
+}
 for (const name of ['tsdock.cjs', 'ps.cjs']) {
   if (
     !process.env.BUNDLE_DEV &&

@@ -3,7 +3,7 @@
  * to stdout, the first line of stderr and the exit status. Every container gets a unique name and
  * is removed after its test (the suite-wide after() checks that nothing is left).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -59,6 +59,14 @@ function inspect(ref: string): Inspected {
 }
 
 /** Names of the containers in `ps -a` (to check what was or was not left behind). */
+function readdirSyncSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 function allNames(): string[] {
   return ok(['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean);
 }
@@ -843,6 +851,37 @@ describe('containers', function () {
       expect(ok(['logs', n]).split('\n').length).to.be.greaterThan(before + 3);
       ok(['stop', '-t', '0', n]);
       expect(inspect(n).State.ExitCode).to.equal(137);
+    });
+
+    it('the next create repairs what a tsdock killed while creating left: its lease, directory and name', async function () {
+      if (target !== 'tsdock') this.skip();
+      const { spawnSync } = await import('node:child_process');
+      const { mkdirSync } = await import('node:fs');
+      const { ContainerdClient } = await import('../../src/runtime/containerd/client.js');
+      const env = testEnv();
+      // A pid that was a process a moment ago and is none now: the "killed tsdock".
+      const dead = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
+      const client = new ContainerdClient(env.address, env.namespace);
+      try {
+        const lease = await client.leases.create({ labels: { 'tsdock/pid': dead } });
+        const id = 'f'.repeat(64);
+        const dir = join(env.dataRoot, env.namespace, 'containers', id);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'creating.json'), JSON.stringify({ pid: Number(dead) }));
+        const stale = name('stale');
+        const namesDir = join(env.dataRoot, env.namespace, 'names');
+        mkdirSync(namesDir, { recursive: true });
+        writeFileSync(join(namesDir, stale), JSON.stringify({ id, pid: Number(dead) }));
+
+        ok(['run', '--rm', ...NET, img(), 'true']);
+
+        const leases = await client.leases.list();
+        expect(leases.map((l) => l.id)).to.not.include(lease.id);
+        expect(readdirSyncSafe(join(env.dataRoot, env.namespace, 'containers'))).to.not.include(id);
+        expect(readdirSyncSafe(namesDir)).to.not.include(stale);
+      } finally {
+        client.close();
+      }
     });
 
     it('run -d --rm is removed when it exits, with no client waiting', async () => {
