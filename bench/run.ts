@@ -68,6 +68,74 @@ const report = (what: string, ours: number, theirs: number | undefined, against:
     goal,
   ]);
 
+/**
+ * bench/floor.cjs bundled and run the way bin/tsdock runs tsdock (one script compiled with a V8 code
+ * cache), with the spec of a container tsdock created (its /etc bind mounts stay valid until done()).
+ */
+async function buildFloor(
+  work: string,
+  tsdock: string[],
+  address: string,
+  namespace: string,
+): Promise<{ runner: string; script: string; args: string[]; done: () => void }> {
+  const { build } = await import('esbuild');
+  const { ContainerdClient } = await import('../src/runtime/containerd/client.js');
+  const { chainId } = await import('../src/runtime/images/oci.js');
+  const script = join(work, 'floor.js');
+  await build({
+    entryPoints: [join(root, 'bench', 'floor.cjs')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    minify: true,
+    outfile: script,
+    banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+    footer: { js: '\n})' },
+    logLevel: 'warning',
+  });
+  const runner = join(work, 'run-floor.cjs');
+  writeFileSync(
+    runner,
+    `const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { Script } = require('node:vm');
+const file = process.argv[2];
+process.argv.splice(2, 1);
+let cachedData;
+try { cachedData = readFileSync(file + '.cache'); } catch {}
+const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
+const exit = process.exit;
+process.exit = (code) => {
+  if (cachedData === undefined || script.cachedDataRejected) writeFileSync(file + '.cache', script.createCachedData());
+  exit(code);
+};
+const mod = { exports: {} };
+script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, require('node:path').dirname(file));
+`,
+  );
+  const id = execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], {
+    encoding: 'utf8',
+    env,
+  }).trim();
+  const client = new ContainerdClient(address, namespace);
+  const [container, image] = await Promise.all([
+    client.containers.get(id),
+    client.images.get(`docker.io/${IMAGE}`),
+  ]);
+  client.close();
+  const inspect = JSON.parse(
+    execFileSync(process.execPath, [...tsdock, 'image', 'inspect', IMAGE], { encoding: 'utf8', env }),
+  ) as { RootFS: { Layers: string[] } }[];
+  const specFile = join(work, 'floor-spec.json');
+  writeFileSync(specFile, JSON.stringify(container.spec));
+  return {
+    runner,
+    script,
+    args: [address, namespace, image.name, chainId(inspect[0]!.RootFS.Layers)!, specFile],
+    done: () => execFileSync(process.execPath, [...tsdock, 'rm', id], { stdio: 'ignore', env }),
+  };
+}
+
 const d = await startContainerd();
 const work = mkdtempSync('/tmp/tsdock-bench-');
 // A bridge of the benchmark's own (next free /24), removed at the end with its rules.
@@ -108,6 +176,24 @@ try {
     () => timed('ctr', [...ctr, 'run', '--rm', `docker.io/${IMAGE}`, `bench-${process.pid}-${i++}`, 'true']),
   );
   report('run --rm IMG true (network none)', runT, runC, 'ctr run --rm', '≤ 1.5×');
+
+  // The floor (bench/floor.cjs): the same containerd calls from a bare Node program, against ctr.
+  const floor = await buildFloor(work, tsdock, d.address, ns);
+  let f = 0;
+  const [floorT, floorC] = compare(
+    () => timed(process.execPath, [floor.runner, floor.script, ...floor.args]),
+    () =>
+      timed('ctr', [
+        ...ctr,
+        'run',
+        '--rm',
+        `docker.io/${IMAGE}`,
+        `bench-floor-${process.pid}-${f++}`,
+        'true',
+      ]),
+  );
+  report('floor: bare Node, same RPCs', floorT, floorC, 'ctr run --rm', '—');
+  floor.done();
 
   const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
   if (dockerUp) {
