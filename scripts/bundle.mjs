@@ -76,14 +76,14 @@ const oclifLite = {
       path: 'proto-loader',
       namespace: 'tsdock-stub',
     }));
-    // zlib (message compression, which tsdock never asks for), dns (host names; containerd is a
-    // unix socket) and http (proxies, disabled) are required by grpc-js at load time: loaded on
-    // first use instead, ~2 ms less for every command that talks to containerd.
+    // zlib (message compression, which tsdock never asks for) and dns (host names; containerd is a
+    // unix socket) are required by grpc-js at load time: loaded on first use instead, so neither is
+    // loaded by a command that talks to containerd. (node:http it needs anyway: node:http2 loads it.)
     b.onLoad({ filter: /@grpc[\\/]grpc-js[\\/]build[\\/]src[\\/][a-z-_]+\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       return {
         contents: source.replace(
-          /^const (\w+) = require\("(zlib|dns|http)"\);$/gm,
+          /^const (\w+) = require\("(zlib|dns)"\);$/gm,
           (_, name, mod) =>
             `let ${name}$m; const ${name} = new Proxy({}, { get: (_, k) => (${name}$m ??= require("${mod}"))[k] });`,
         ),
@@ -160,11 +160,11 @@ await build({
   outfile: join(root, 'dist', 'bundle', 'progress-view.js'),
   external: ['ink', 'ink-spinner', 'react', 'react/jsx-runtime'],
 });
-// (A BUNDLE_DEV build keeps comments, which may not be: read as latin1 they only change in comments.)
 // Code caches of earlier builds are of no use (bin/tsdock names them after the build): gone.
 for (const name of readdirSync(join(root, 'dist', 'bundle'))) {
   if (name.endsWith('.cache')) rmSync(join(root, 'dist', 'bundle', name), { force: true });
 }
+// (A BUNDLE_DEV build keeps comments, which may not be: read as latin1 they only change in comments.)
 for (const name of ['tsdock.cjs', 'ps.cjs']) {
   if (
     !process.env.BUNDLE_DEV &&
