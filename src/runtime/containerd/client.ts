@@ -4,8 +4,7 @@
  * the namespace and lease headers) stays in this module.
  */
 import { randomBytes } from 'node:crypto';
-import { Metadata } from '@grpc/grpc-js';
-import { Rpc, type CallOptions, decode, encode, lookupType, type } from './rpc.js';
+import { Rpc, type CallOptions, type Metadata, decode, encode, lookupType, type } from './rpc.js';
 import { writeMessages } from './write-messages.js';
 import type {
   AnyValue,
@@ -197,9 +196,8 @@ export class ContainerdClient {
     shared?: Rpc,
   ) {
     const meta = () => {
-      const m = new Metadata();
-      m.set('containerd-namespace', this.namespace);
-      if (this.lease) m.set('containerd-lease', this.lease);
+      const m: Metadata = { 'containerd-namespace': this.namespace };
+      if (this.lease) m['containerd-lease'] = this.lease;
       return m;
     };
     this.rpc = shared ? shared.withMetadata(meta) : new Rpc(address, meta);
@@ -501,7 +499,7 @@ export class ContainerdClient {
      * True when this call stored the blob (and its labels), false when the store had it already.
      */
     write: async (r: WriteRequest): Promise<boolean> => {
-      const d = this.rpc.duplex(
+      const d = await this.rpc.duplex(
         `/${CONTENT.replace('/', '.')}/Write`,
         'containerd.services.content.v1.WriteContentRequest',
         'containerd.services.content.v1.WriteContentResponse',

@@ -1,10 +1,12 @@
 /**
- * gRPC plumbing: one channel per socket, protobuf encode/decode with the static code generated from
- * protos/ at build time (nothing parses .proto text or builds codecs at run time), and containerd's
- * errors mapped to tsdock's error classes in one place.
+ * gRPC plumbing: unary calls over node:http2 (unary.ts), streams through grpc-js (loaded on the
+ * first stream only), protobuf encode/decode with the static code generated from protos/ at build
+ * time (nothing parses .proto text or builds codecs at run time), and containerd's errors mapped to
+ * tsdock's error classes in one place.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as Grpc from '@grpc/grpc-js';
 import generated from './protos.gen.cjs';
+import { Status, UnaryTransport } from './unary.js';
 import { ConflictError, DaemonError, NotFoundError, type TsdockError } from '../errors.js';
 import { TRACE, traceSpan } from '../trace.js';
 
@@ -56,19 +58,19 @@ const NO_CONNECTION =
   /No connection established|connect E[A-Z]+|Connection dropped|Failed to connect|Connection refused/i;
 
 export function mapError(err: unknown, address: string): unknown {
-  const e = err as grpc.ServiceError;
+  const e = err as { code?: unknown; details?: string; message: string };
   if (typeof e?.code !== 'number') return err;
   const msg = e.details || e.message;
   let mapped: GrpcError;
   switch (e.code) {
-    case grpc.status.NOT_FOUND:
+    case Status.NOT_FOUND:
       mapped = new NotFoundError(msg, { cause: err });
       break;
-    case grpc.status.ALREADY_EXISTS:
-    case grpc.status.FAILED_PRECONDITION:
+    case Status.ALREADY_EXISTS:
+    case Status.FAILED_PRECONDITION:
       mapped = new ConflictError(msg, { cause: err });
       break;
-    case grpc.status.UNAVAILABLE:
+    case Status.UNAVAILABLE:
       // containerd itself answers UNAVAILABLE too (e.g. "ttrpc: closed" from a dead shim): only a
       // failure to reach the socket means containerd is not running.
       if (!NO_CONNECTION.test(msg)) {
@@ -84,7 +86,7 @@ export function mapError(err: unknown, address: string): unknown {
     default:
       mapped = new DaemonError(msg, { cause: err });
   }
-  mapped.grpcCode = e.code;
+  mapped.grpcCode = e.code as number;
   return mapped;
 }
 
@@ -94,38 +96,68 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export class Rpc {
-  private client: grpc.Client;
-  constructor(
-    readonly address: string,
-    private readonly metadata: () => grpc.Metadata,
-  ) {
-    this.client = new grpc.Client(`unix:${address}`, grpc.credentials.createInsecure(), {
-      'grpc.max_receive_message_length': 64 << 20,
-      'grpc.max_send_message_length': 64 << 20,
-      'grpc.enable_http_proxy': 0,
-    });
-    // Connect now, not at the first call: the socket and HTTP/2 handshake then overlap with whatever
-    // the command does before its first RPC.
-    this.client.getChannel().getConnectivityState(true);
+/** Request metadata (containerd-namespace, containerd-lease), lower-case keys. */
+export type Metadata = Record<string, string>;
+
+const MAX_MESSAGE = 64 << 20;
+
+/** The connection(s) to one socket, shared by every Rpc view of it (see withMetadata). */
+class Channels {
+  readonly unary: UnaryTransport;
+  private grpcClient?: Grpc.Client;
+  constructor(readonly address: string) {
+    this.unary = new UnaryTransport(address);
+    this.unary.warm();
   }
 
-  withMetadata(metadata: () => grpc.Metadata): Rpc {
-    const r = Object.create(Rpc.prototype) as Rpc;
-    Object.assign(r, { address: this.address, metadata, client: this.client });
-    return r;
+  /** grpc-js and its channel, for streams: required on first use, not at start-up. */
+  async streams(): Promise<{ grpc: typeof Grpc; client: Grpc.Client }> {
+    const grpc = await import('@grpc/grpc-js');
+    this.grpcClient ??= new grpc.Client(`unix:${this.address}`, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': MAX_MESSAGE,
+      'grpc.max_send_message_length': MAX_MESSAGE,
+      'grpc.enable_http_proxy': 0,
+    });
+    return { grpc, client: this.grpcClient };
   }
 
   close(): void {
-    this.client.close();
+    this.unary.close();
+    this.grpcClient?.close();
+  }
+}
+
+function grpcMetadata(grpc: typeof Grpc, m: Metadata): Grpc.Metadata {
+  const out = new grpc.Metadata();
+  for (const [k, v] of Object.entries(m)) out.set(k, v);
+  return out;
+}
+
+export class Rpc {
+  private readonly channels: Channels;
+  constructor(
+    readonly address: string,
+    private readonly metadata: () => Metadata,
+    shared?: Rpc,
+  ) {
+    this.channels = shared?.channels ?? new Channels(address);
   }
 
-  private options(o: CallOptions | undefined, fallbackMs: number): grpc.CallOptions {
+  /** A view with other metadata over the same connections. */
+  withMetadata(metadata: () => Metadata): Rpc {
+    return new Rpc(this.address, metadata, this);
+  }
+
+  close(): void {
+    this.channels.close();
+  }
+
+  private deadline(o: CallOptions | undefined, fallbackMs: number): Grpc.CallOptions {
     const ms = o?.timeoutMs ?? fallbackMs;
     return ms > 0 ? { deadline: Date.now() + ms } : {};
   }
 
-  unary(
+  async unary(
     path: string,
     reqType: string,
     resType: string,
@@ -135,20 +167,19 @@ export class Rpc {
     const rq = type(reqType);
     const rs = type(resType);
     const t0 = TRACE ? performance.now() : 0;
-    return new Promise<Record<string, unknown>>((resolve, reject) => {
-      const call = this.client.makeUnaryRequest(
-        path,
-        (m: Record<string, unknown>) => encode(rq, m),
-        (b: Buffer) => decode(rs, b),
-        req,
-        this.metadata(),
-        this.options(opts, 30_000),
-        (err, res) => (err ? reject(mapError(err, this.address)) : resolve(res!)),
-      );
-      opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
-    }).finally(() => {
+    try {
+      const body = await this.channels.unary.call(path, encode(rq, req), {
+        metadata: this.metadata(),
+        timeoutMs: opts?.timeoutMs ?? 30_000,
+        signal: opts?.signal,
+        maxReceiveBytes: MAX_MESSAGE,
+      });
+      return decode(rs, body);
+    } catch (err) {
+      throw mapError(err, this.address);
+    } finally {
       if (TRACE) traceSpan('rpc', path, t0);
-    });
+    }
   }
 
   async *serverStream(
@@ -160,20 +191,21 @@ export class Rpc {
   ): AsyncIterable<Record<string, unknown>> {
     const rq = type(reqType);
     const rs = type(resType);
-    const call = this.client.makeServerStreamRequest(
+    const { grpc, client } = await this.channels.streams();
+    const call = client.makeServerStreamRequest(
       path,
       (m: Record<string, unknown>) => encode(rq, m),
       (b: Buffer) => decode(rs, b),
       req,
-      this.metadata(),
-      this.options(opts, 0),
+      grpcMetadata(grpc, this.metadata()),
+      this.deadline(opts, 0),
     );
     const onAbort = () => call.cancel();
     opts?.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for await (const msg of call as AsyncIterable<Record<string, unknown>>) yield msg;
     } catch (err) {
-      if ((err as grpc.ServiceError).code === grpc.status.CANCELLED && opts?.signal?.aborted) return;
+      if ((err as Grpc.ServiceError).code === Status.CANCELLED && opts?.signal?.aborted) return;
       throw mapError(err, this.address);
     } finally {
       opts?.signal?.removeEventListener('abort', onAbort);
@@ -185,14 +217,15 @@ export class Rpc {
    * A bidi stream used as request/response pairs (containerd's content Write answers every request).
    * A request may be given already encoded (a Buffer), as the content writer does for its data.
    */
-  duplex(path: string, reqType: string, resType: string): Duplex {
+  async duplex(path: string, reqType: string, resType: string): Promise<Duplex> {
     const rq = type(reqType);
     const rs = type(resType);
-    const call = this.client.makeBidiStreamRequest(
+    const { grpc, client } = await this.channels.streams();
+    const call = client.makeBidiStreamRequest(
       path,
       (m: Record<string, unknown> | Buffer) => (Buffer.isBuffer(m) ? m : encode(rq, m)),
       (b: Buffer) => decode(rs, b),
-      this.metadata(),
+      grpcMetadata(grpc, this.metadata()),
       {},
     );
     return new Duplex(call, this.address, path);
@@ -203,7 +236,7 @@ export class Duplex {
   private waiting: { resolve: (m: Record<string, unknown>) => void; reject: (e: unknown) => void }[] = [];
   private failed: unknown;
   constructor(
-    private readonly call: grpc.ClientDuplexStream<Record<string, unknown> | Buffer, Record<string, unknown>>,
+    private readonly call: Grpc.ClientDuplexStream<Record<string, unknown> | Buffer, Record<string, unknown>>,
     address: string,
     path: string,
   ) {
