@@ -90,7 +90,15 @@ const oclifLite = {
         loader: 'js',
       };
     });
-    b.onLoad({ filter: /.*/, namespace: 'tsdock-stub' }, () => ({
+    // graceful-fs (proper-lockfile's fs) patches and clones node:fs when it loads, to queue opens
+    // past EMFILE; a CLI that takes a lock or two never gets there, and the patching cost ~2 ms of
+    // every run. proper-lockfile gets node:fs itself.
+    b.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'graceful-fs', namespace: 'tsdock-stub' }));
+    b.onLoad({ filter: /^graceful-fs$/, namespace: 'tsdock-stub' }, () => ({
+      contents: "module.exports = require('node:fs');",
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /^proto-loader$/, namespace: 'tsdock-stub' }, () => ({
       contents:
         "module.exports = { loadSync() { throw new Error('channelz is not available in tsdock'); } };",
       loader: 'js',
