@@ -4,7 +4,6 @@
  * stdin goes straight into the task's stdin FIFO; signals are proxied like Docker's --sig-proxy.
  */
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { ContainerdClient } from '../containerd/client.js';
@@ -13,6 +12,7 @@ import { finalizeExit } from './exit.js';
 import type { ContainerRunState } from '../state/records.js';
 import { traceMark } from '../trace.js';
 import { waitForFile } from './logs.js';
+import { rmNow } from '../state/files.js';
 import { autoRemove } from './remove.js';
 import { attachPidFile, type Started } from './start.js';
 import { findContainer, getTask, type Found } from './store.js';
@@ -140,7 +140,7 @@ export async function attachAndWait(
       // Detached: the container lives on, and its exit hook (this client is going away) records the exit.
       if (!detached && found.record.autoRemove)
         await autoRemove(ctx, found, { taskDeleted: recorded?.status === 'exited' });
-      else await rm(attachPidFile(found.files.dir), { force: true });
+      else await rmNow(attachPidFile(found.files.dir), { force: true });
     }
   }
   const client = await ctx.client();
@@ -198,7 +198,7 @@ export async function attachAndWait(
   } finally {
     // An exit recorded here went with the task's deletion: rm need not ask containerd for it.
     if (found.record.autoRemove) await autoRemove(ctx, found, { taskDeleted: recorded?.status === 'exited' });
-    else await rm(attachPidFile(found.files.dir), { force: true });
+    else await rmNow(attachPidFile(found.files.dir), { force: true });
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import type { ContainerdClient } from '../containerd/client.js';
@@ -25,7 +25,7 @@ import { resolveImageForRun, type ResolvedImage } from '../images/store.js';
 import { rememberUserFiles } from '../images/target-cache.js';
 import { familiar, normalize } from '../images/reference.js';
 import { ContainerFiles, initialState, type ContainerRecord } from '../state/records.js';
-import { writeJsonAtomic } from '../state/files.js';
+import { mkdirNow, rmNow, writeFileNow, writeJsonAtomic } from '../state/files.js';
 import { CREATING_FILE, LEASE_PID_LABEL, repairState } from '../state/repair.js';
 import { randomName } from './namesgen.js';
 import type { NameStore } from '../state/names.js';
@@ -190,7 +190,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           void rememberUserFiles(ctx.stateDir, image.target.digest, userFiles).catch(() => undefined);
           return resolveUserFrom(userFiles, userSpec);
         });
-    const dirReady = mkdir(dir, { recursive: true, mode: 0o711 }).then(() =>
+    const dirReady = mkdirNow(dir, { recursive: true, mode: 0o711 }).then(() =>
       writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid }),
     );
     if (req.monitor) {
@@ -203,11 +203,11 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       ? dirReady
       : dirReady.then(() =>
           Promise.all([
-            writeFile(join(dir, 'hostname'), `${hostname}\n`),
+            writeFileNow(join(dir, 'hostname'), `${hostname}\n`),
             containerHosts(plan.kind, hostname, opts.extraHosts).then((text) =>
-              writeFile(join(dir, 'hosts'), text),
+              writeFileNow(join(dir, 'hosts'), text),
             ),
-            resolvConf(opts).then((text) => writeFile(join(dir, 'resolv.conf'), text)),
+            resolvConf(opts).then((text) => writeFileNow(join(dir, 'resolv.conf'), text)),
           ]),
         );
     const built = Promise.all([reserving, userReady]).then(([reserved, user]) => {
@@ -296,7 +296,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       (settling ??= Promise.all([held.release(), repairState(client, paths, names)]).then(() => undefined));
     await Promise.all([
       req.monitor ? undefined : settle(),
-      rm(join(dir, CREATING_FILE), { force: true }),
+      rmNow(join(dir, CREATING_FILE), { force: true }),
       opts.cidfile ? writeCidFile(opts.cidfile, id) : undefined,
       recordEvent(ctx, record, 'create'),
     ]);
@@ -312,7 +312,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     await Promise.all([
       client.containers.delete(id).catch(() => undefined),
       lease ? client.snapshots.remove(id).catch(() => undefined) : undefined,
-      rm(dir, { recursive: true, force: true }),
+      rmNow(dir, { recursive: true, force: true }),
       name ? names.release(name, id) : undefined,
     ]);
     await lease?.release();
@@ -350,7 +350,7 @@ async function assertNoCidFile(path: string): Promise<void> {
 
 async function writeCidFile(path: string, id: string): Promise<void> {
   try {
-    await writeFile(path, id, { flag: 'wx' });
+    await writeFileNow(path, id, { flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new UsageError(

@@ -1,10 +1,9 @@
 /** `rm`: everything a container owns goes — task, container record, snapshot, files, name. */
-import { rm } from 'node:fs/promises';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import { traceMark } from '../trace.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { pidAlive } from '../state/files.js';
+import { pidAlive, rmNow } from '../state/files.js';
 import { getTask, nameStore, type Found } from './store.js';
 import { SIGKILL } from './signals.js';
 import { finalizeExit, releaseNetwork } from './exit.js';
@@ -81,7 +80,7 @@ export async function removeContainer(
   await Promise.all([
     client.containers.delete(found.id).catch(ignoreNotFound),
     client.snapshots.remove(found.id).catch(ignoreNotFound),
-    rm(found.files.dir, { recursive: true, force: true }),
+    rmNow(found.files.dir, { recursive: true, force: true }),
   ]);
   await Promise.all([
     recordEvent(ctx, found.record, 'destroy'),

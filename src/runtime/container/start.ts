@@ -4,7 +4,7 @@
  * json-file log and, when the process tree is gone, runs `tsdock internal exited <id>` — so logs,
  * exit status and --rm do not depend on this client staying alive.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { rmNow, writeFileNow } from '../state/files.js';
 import { join } from 'node:path';
 import { rootPath } from '../../paths.js';
 import type { RuntimeContext } from '../context.js';
@@ -149,8 +149,8 @@ export async function startContainer(
   // Written while containerd creates the task: the monitor must find it before the process can
   // end, so that an attached client, not the exit hook, records this exit.
   const attachPid = opts.attach
-    ? writeFile(attachPidFile(found.files.dir), String(process.pid))
-    : rm(attachPidFile(found.files.dir), { force: true });
+    ? writeFileNow(attachPidFile(found.files.dir), String(process.pid))
+    : rmNow(attachPidFile(found.files.dir), { force: true });
   attachPid.catch(() => undefined);
   if (opts.attach) preloadLock();
   const fresh = found.fresh;
@@ -182,7 +182,7 @@ export async function startContainer(
     stopMonitor(mon.pid);
     await plumbed?.catch(() => undefined);
     await releaseNetwork(ctx, found);
-    if (opts.attach) await rm(attachPidFile(found.files.dir), { force: true });
+    if (opts.attach) await rmNow(attachPidFile(found.files.dir), { force: true });
     // containerd's errors are classified as Docker does (126, 127 …); tsdock's own pass as they are.
     const failure =
       !ownFailure && err instanceof TsdockError && !(err instanceof NotFoundError)

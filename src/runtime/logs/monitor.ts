@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError } from '../errors.js';
 import { rootPath } from '../../paths.js';
@@ -67,7 +67,7 @@ export function monitorPath(): string {
 async function removeOldMarkers(ioDir: string): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(ioDir);
+    names = readdirSync(ioDir);
   } catch {
     return;
   }
@@ -78,7 +78,7 @@ async function removeOldMarkers(ioDir: string): Promise<void> {
       .map(async (name) => {
         const p = join(ioDir, name);
         try {
-          if (now - (await stat(p)).mtimeMs > STALE_MARKER_MS) await unlink(p);
+          if (now - statSync(p).mtimeMs > STALE_MARKER_MS) unlinkSync(p);
         } catch {
           // already gone
         }
@@ -88,7 +88,7 @@ async function removeOldMarkers(ioDir: string): Promise<void> {
 
 export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   const ioDir = join(opts.dir, 'io');
-  await mkdir(ioDir, { recursive: true, mode: 0o700 });
+  mkdirSync(ioDir, { recursive: true, mode: 0o700 });
   await removeOldMarkers(ioDir);
   // Unique per start: a restarted container must not reuse FIFOs a previous shim may still hold.
   const tag = randomBytes(4).toString('hex');

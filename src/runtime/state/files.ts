@@ -1,7 +1,24 @@
-/** Small file helpers for tsdock's own state: every write is atomic (temp file + rename). */
+/**
+ * Small file helpers for tsdock's own state: every write is atomic (temp file + rename). The small
+ * files are written and read with synchronous calls: each takes microseconds, where a trip through
+ * libuv's thread pool and fs/promises' handle machinery costs a CLI tenths of a millisecond of CPU
+ * per call, and `run` makes dozens of them.
+ */
 // fs.promises is a getter: reached only inside the functions, node:fs/promises (and the readline
 // and stream modules it loads, ~2 ms) stay unloaded for a command that only reads (ps).
-import { promises as fsp, readFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  promises as fsp,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  type MakeDirectoryOptions,
+  type RmOptions,
+  type WriteFileOptions,
+} from 'node:fs';
 import type { Writable } from 'node:stream';
 import { basename, dirname, join } from 'node:path';
 
@@ -19,15 +36,15 @@ function tmpSuffix(): string {
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await fsp.mkdir(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${tmpSuffix()}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify(value, null, 1) + '\n', { mode: 0o600 });
-  await fsp.rename(tmp, path);
+  writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
 }
 
 export async function readJson<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await fsp.readFile(path, 'utf8')) as T;
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -64,15 +81,19 @@ export function pidAlive(pid: number | undefined): boolean {
 export async function createExclusive(path: string, content: string): Promise<boolean> {
   // Dot-named, so directory scans (names, leases) skip it.
   const tmp = join(dirname(path), `.${basename(path)}.${tmpSuffix()}.tmp`);
-  await fsp.writeFile(tmp, content, { mode: 0o600 });
+  writeFileSync(tmp, content, { mode: 0o600 });
   try {
-    await fsp.link(tmp, path);
+    linkSync(tmp, path);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   } finally {
-    await fsp.unlink(tmp).catch(() => undefined);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* gone already */
+    }
   }
 }
 
@@ -96,4 +117,17 @@ export async function writeStreamAtomic(
   } finally {
     await fh.close().catch(() => undefined);
   }
+}
+
+/** fs/promises' mkdir, writeFile and rm as synchronous calls (see the top of this file). */
+export async function mkdirNow(path: string, opts?: MakeDirectoryOptions): Promise<void> {
+  mkdirSync(path, opts);
+}
+
+export async function writeFileNow(path: string, data: string, opts?: WriteFileOptions): Promise<void> {
+  writeFileSync(path, data, opts);
+}
+
+export async function rmNow(path: string, opts?: RmOptions): Promise<void> {
+  rmSync(path, opts);
 }

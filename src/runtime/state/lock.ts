@@ -3,7 +3,7 @@
  * used rather than flock because Node has no flock binding and a stale lock of a killed tsdock must
  * not wedge the next command.
  */
-import { promises as fsp } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 
 /**
  * Loads the lock library now, for a command that will need it after a wait (a foreground run
@@ -14,7 +14,7 @@ export function preloadLock(): void {
 }
 
 export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  await fsp.mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   // Loaded on first use: it brings graceful-fs and signal-exit, which read-only commands never need.
   const { default: lockfile } = await import('proper-lockfile');
   const release = await lockfile.lock(dir, {

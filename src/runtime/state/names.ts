@@ -5,7 +5,7 @@
  * (pid gone, no container) is recognised as stale and reclaimed — under a lock, because two
  * reclaimers must not delete each other's fresh reservation.
  */
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError } from '../errors.js';
 import { createExclusive, pidAlive } from './files.js';
@@ -26,7 +26,7 @@ export function conflictMessage(name: string, id: string): string {
 
 async function readReservation(file: string): Promise<Reservation | undefined> {
   try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as Reservation;
+    return JSON.parse(readFileSync(file, 'utf8')) as Reservation;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -51,7 +51,7 @@ export class NameStore {
   }
 
   async reserve(name: string, id: string): Promise<void> {
-    await fsp.mkdir(this.paths.names, { recursive: true });
+    mkdirSync(this.paths.names, { recursive: true });
     const file = this.file(name);
     const mine = { id, pid: process.pid };
     if (await tryCreate(file, mine)) return;
