@@ -9,7 +9,14 @@
  * Usage:
  *   tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES]
  *              [--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE]
- *              [--attach-socket NAME] [-- EXIT_CMD ARGS...]
+ *              [--attach-socket NAME] [--netns PATH] [-- EXIT_CMD ARGS...]
+ *
+ * --netns: make a network namespace bound at PATH, as `ip netns add` does, before reporting ready.
+ * `run` on a bridge network needs one before containerd creates the task, and the monitor starts
+ * then anyway: one process fewer for tsdock to fork on that path. If the monitor is told to stop
+ * (SIGTERM) or its container's directory vanishes before the container ever ran — tsdock gave up,
+ * or died and the next command's repair removed what it had begun — it removes the namespace too,
+ * so nothing is left of it. Once the container ran, the namespace is tsdock's to remove.
  *
  * Without --stderr only stdout is read: a container with a terminal has one stream, the pty.
  *
@@ -34,6 +41,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -73,6 +82,18 @@ static volatile sig_atomic_t terminating;
 static int listen_fd = -1;
 static int clients[MAX_CLIENTS];
 static int nclients;
+/* The namespace --netns made (removed again by a monitor whose container never ran). */
+static const char *netns_made;
+/* Set once the shim has been seen on a FIFO (output, or its end): the container ran. */
+static int ran;
+
+static void remove_netns(void)
+{
+	if (!netns_made)
+		return;
+	umount2(netns_made, MNT_DETACH);
+	unlink(netns_made);
+}
 
 static void fail(const char *fmt, ...)
 {
@@ -83,6 +104,7 @@ static void fail(const char *fmt, ...)
 	va_end(ap);
 	/* Before readiness stdout is the parent's pipe: the message is what it reports. */
 	dprintf(STDOUT_FILENO, "error: %s\n", msg);
+	remove_netns();
 	exit(1);
 }
 
@@ -420,11 +442,48 @@ static int open_fifo(const char *path)
 	return fd;
 }
 
+/* iproute2's netns_add: /run/netns a shared mount point (so an unmount reaches every mount
+ * namespace), an empty file, and a new network namespace bind-mounted on it. The monitor itself
+ * stays in the host's namespace: its attach socket is abstract, and so per network namespace. */
+
+static void make_netns(const char *path)
+{
+	char *copy = strdup(path);
+	const char *dir = copy ? dirname(copy) : "/run/netns";
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		fail("mkdir %s: %s", dir, strerror(errno));
+	int made_mount = 0;
+	while (mount("", dir, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		if (errno != EINVAL || made_mount)
+			fail("mount --make-shared %s: %s", dir, strerror(errno));
+		if (mount(dir, dir, "none", MS_BIND | MS_REC, NULL) < 0)
+			fail("mount --bind %s: %s", dir, strerror(errno));
+		made_mount = 1;
+	}
+	free(copy);
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		fail("cannot create namespace file \"%s\": %s", path, strerror(errno));
+	close(fd);
+	int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (host < 0 || unshare(CLONE_NEWNET) < 0 || mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0) {
+		int e = errno;
+		if (host >= 0)
+			setns(host, CLONE_NEWNET);
+		unlink(path);
+		fail("create network namespace %s: %s", path, strerror(e));
+	}
+	if (setns(host, CLONE_NEWNET) < 0)
+		fail("setns: %s", strerror(errno));
+	close(host);
+	netns_made = path;
+}
+
 static void usage(void)
 {
 	fail("usage: tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES] "
 	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE] "
-	     "[--attach-socket NAME] [-- EXIT_CMD ARGS...]");
+	     "[--attach-socket NAME] [--netns PATH] [-- EXIT_CMD ARGS...]");
 }
 
 static long long parse_num(const char *flag, const char *v)
@@ -462,7 +521,7 @@ static int attached_client_alive(const char *path)
 int main(int argc, char **argv)
 {
 	const char *stdin_path = NULL, *pidfile = NULL, *exit_marker = NULL, *attach_pidfile = NULL;
-	const char *attach_socket = NULL;
+	const char *attach_socket = NULL, *netns_path = NULL;
 	char **exit_cmd = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -495,6 +554,8 @@ int main(int argc, char **argv)
 			attach_pidfile = v;
 		else if (strcmp(a, "--attach-socket") == 0)
 			attach_socket = v;
+		else if (strcmp(a, "--netns") == 0)
+			netns_path = v;
 		else
 			usage();
 	}
@@ -536,6 +597,9 @@ int main(int argc, char **argv)
 	log_fd = open_log(0);
 	if (log_fd < 0)
 		fail("open %s: %s", log_path, strerror(errno));
+
+	if (netns_path)
+		make_netns(netns_path);
 
 	if (pidfile) {
 		int fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -608,8 +672,10 @@ int main(int argc, char **argv)
 		if (listen_fd >= 0 && (pfd[nstreams].revents & POLLIN))
 			accept_clients();
 		for (nfds_t i = 0; i < nstreams; i++)
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+				ran = 1;
 				pump(which[i]);
+			}
 	}
 
 	if (terminating) {
@@ -634,8 +700,12 @@ int main(int argc, char **argv)
 		unlink(err_s.path);
 	if (stdin_path)
 		unlink(stdin_path);
-	if (terminating)
+	if (terminating) {
+		/* Stopped before the container ever wrote (or opened) its output: it never ran. */
+		if (!ran)
+			remove_netns();
 		return 0;
+	}
 
 	if (exit_marker) {
 		int fd = open(exit_marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

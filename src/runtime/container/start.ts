@@ -56,6 +56,7 @@ export function launchMonitor(ctx: RuntimeContext, target: MonitorTarget, stdin 
     maxFile: target.logOpts.maxFile,
     exitCmd: exitHookCommand(ctx, target.id),
     attachPidFile: attachPidFile(target.dir),
+    ...(target.makeNetns ? { netns: target.makeNetns } : {}),
   });
 }
 
@@ -126,7 +127,10 @@ export async function startContainer(
             ctx,
             { id: found.id, dir: found.files.dir, record },
             // The veth, address, routes and port rules go in while containerd creates the task.
-            { deferPlumbing: (p) => (plumbing = p) },
+            {
+              deferPlumbing: (p) => (plumbing = p),
+              netnsMade: found.fresh?.monitor?.netnsMade !== undefined,
+            },
           ),
         )
       : undefined,

@@ -26,6 +26,11 @@ export interface MonitorOptions {
   exitCmd?: string[];
   /** Where an attached client writes its pid: while it lives, it records the exit instead of the hook. */
   attachPidFile?: string;
+  /**
+   * A network namespace to make at this path (as `ip netns add` would) before the monitor reports
+   * ready; it removes it again if it is stopped before the container ran (see tsdock-mon.c).
+   */
+  netns?: string;
 }
 
 /** What a container's monitor needs to know of it: all known before the container exists. */
@@ -36,6 +41,8 @@ export interface MonitorTarget {
   interactive: boolean;
   tty: boolean;
   logOpts: { maxSize?: number; maxFile?: number };
+  /** See MonitorOptions.netns (not `netns`: a record's netns is a name, spread into a target). */
+  makeNetns?: string;
 }
 
 export interface Monitor {
@@ -48,6 +55,8 @@ export interface Monitor {
   attachSocket?: string;
   /** Created by the monitor after the last log line of this run is written. */
   exitMarker: string;
+  /** The network namespace the monitor made (MonitorOptions.netns). */
+  netnsMade?: string;
 }
 
 const READY_TIMEOUT_MS = 5000;
@@ -114,6 +123,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   if (opts.maxFile !== undefined) args.push('--max-file', String(opts.maxFile));
   if (opts.attachPidFile) args.push('--attach-pidfile', opts.attachPidFile);
   if (attachSocket) args.push('--attach-socket', attachSocket);
+  if (opts.netns) args.push('--netns', opts.netns);
   if (opts.exitCmd?.length) args.push('--', ...opts.exitCmd);
 
   const child = spawn(opts.monPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -156,7 +166,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
     });
   });
   child.unref();
-  return { pid, stdinPath, stdoutPath, stderrPath, exitMarker, attachSocket };
+  return { pid, stdinPath, stdoutPath, stderrPath, exitMarker, attachSocket, netnsMade: opts.netns };
 }
 
 /** For failure paths before the task runs: the monitor flushes what it has and exits. */

@@ -87,7 +87,7 @@ export async function connectContainer(
   ctx: RuntimeContext,
   c: { id: string; dir: string; record: ContainerRecord },
   /** See SetupInput.deferPlumbing (a container with further networks is connected in one go). */
-  opts: { deferPlumbing?: (plumbing: Promise<void>) => void } = {},
+  opts: { deferPlumbing?: (plumbing: Promise<void>) => void; netnsMade?: boolean } = {},
 ): Promise<EndpointRecord | undefined> {
   const r = c.record;
   if (!r.netns) return undefined;
@@ -116,6 +116,7 @@ export async function connectContainer(
     extraHosts: hc.ExtraHosts ?? [],
     hostsPath: `${c.dir}/hosts`,
     ...(opts.deferPlumbing && !r.extraNetworks?.length ? { deferPlumbing: opts.deferPlumbing } : {}),
+    ...(opts.netnsMade ? { netnsMade: true } : {}),
   });
   try {
     const extras = r.extraNetworks ?? [];

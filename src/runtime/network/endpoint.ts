@@ -164,6 +164,8 @@ export interface SetupInput {
    * promise that must settle before the task starts. It undoes the endpoint itself if it fails.
    */
   deferPlumbing?: (plumbing: Promise<void>) => void;
+  /** The namespace exists already, made a moment ago by the container's monitor (loopback down). */
+  netnsMade?: boolean;
 }
 
 /** Everything a container on a bridge network needs before its task is created. */
@@ -232,7 +234,7 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
   const file = join(dir, `${key}.json`);
   await writeJsonAtomic(file, ep);
   const split = s.deferPlumbing !== undefined && !s.extra;
-  if (split) {
+  if (split && !s.netnsMade) {
     try {
       await addNetns(ep.netns);
     } catch (err) {
@@ -251,8 +253,8 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
       ...(s.net.Internal || s.extra ? {} : { gateway }),
       alias: `tsdock:${s.id.slice(0, 12)}`,
       ifName: ep.ifName!,
-      newNetns: !s.extra && !split,
-      freshNetns: split,
+      newNetns: !s.extra && !split && !s.netnsMade,
+      freshNetns: split || s.netnsMade === true,
     }),
     addPortRules(ctx, s.net, ep.rules),
     updateHosts(ctx, ep, 'join'),
