@@ -8,6 +8,7 @@ rm -rf dist
 # turns into code with new Function() on every run: plain code is what the V8 code cache can keep.
 npx pbjs -t static-module -w commonjs --keep-case --no-verify --no-delimited --no-beautify --no-comments \
   --no-service --no-typeurl -p protos protos/*.proto -o src/runtime/containerd/protos.gen.cjs
+node scripts/lazy-protos.mjs src/runtime/containerd/protos.gen.cjs
 npx tsc -p tsconfig.json
 cp src/runtime/containerd/protos.gen.cjs dist/runtime/containerd/
 if [ -f native/tsdock-mon.c ]; then
