@@ -106,6 +106,22 @@ const oclifLite = {
   },
 };
 
+// Every tsdock module counts itself when it is initialised (esbuild initialises a lazily imported
+// module on first import): bin/tsdock compares the count with the one its code cache was made at
+// and writes the cache again when a run initialised more, i.e. took a path whose code the cache
+// lacks.
+const countModules = {
+  name: 'count-modules',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.tsx?$/ }, async (args) => ({
+      contents:
+        (await readFile(args.path, 'utf8')) +
+        '\n;globalThis.__tsdockModules = (globalThis.__tsdockModules ?? 0) + 1;\n',
+      loader: args.path.endsWith('x') ? 'tsx' : 'ts',
+    }));
+  },
+};
+
 // One CommonJS file rather than ESM chunks: Node compiles an ES module eagerly and cannot use a V8
 // code cache for it, while a script run through vm.Script can (see bin/tsdock). Commands stay lazy:
 // esbuild turns each `import()` of a command into a function that initialises it on first call.
@@ -138,7 +154,7 @@ const result = await build({
   ...script,
   stdin: { contents: entryFor(allCommands), resolveDir: root, sourcefile: 'entry.ts', loader: 'ts' },
   outfile: join(root, 'dist', 'bundle', 'tsdock.cjs'),
-  plugins: [oclifLite, statsViewApart],
+  plugins: [oclifLite, statsViewApart, countModules],
   metafile: !!process.env.BUNDLE_META,
 });
 await build({
@@ -150,7 +166,7 @@ await build({
     loader: 'ts',
   },
   outfile: join(root, 'dist', 'bundle', 'ps.cjs'),
-  plugins: [oclifLite, statsViewApart, noContainerd],
+  plugins: [oclifLite, statsViewApart, noContainerd, countModules],
 });
 // ink is ESM-only (a script cannot require it): the live stats view is its own ES module, imported
 // at run time next to the bundle, and ink and React stay in node_modules for that path alone.

@@ -3,6 +3,7 @@
  * what the user sees and what `logs` shows are the same bytes, and a killed client loses nothing);
  * stdin goes straight into the task's stdin FIFO; signals are proxied like Docker's --sig-proxy.
  */
+import { tookPath } from '../code-paths.js';
 import { createWriteStream } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -81,6 +82,7 @@ async function attachSessionAndWait(
   started: Started & { output: Socket },
   opts: AttachOptions,
 ): Promise<number | 'detached'> {
+  tookPath('attachSession');
   const client = await ctx.client();
   const outputDone = pipeFrames(started.output, { stdout: ctx.stdio.stdout, stderr: ctx.stdio.stderr });
   // docker/cli's run proxies signals with a terminal too (attach does not).

@@ -5,6 +5,7 @@
  * half-way leaves a record the next command can undo. Teardown first renames that file away: of
  * several processes tearing the same endpoint down (exit hook, rm, reconcile), one does it.
  */
+import { tookPath } from '../code-paths.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -170,6 +171,7 @@ export interface SetupInput {
 
 /** Everything a container on a bridge network needs before its task is created. */
 export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise<EndpointRecord> {
+  tookPath('bridge');
   const root = networkRoot(ctx);
   const dir = endpointDir(ctx);
   const key = endpointKey(s.id, s.extra ? s.net.Id : undefined);
@@ -272,6 +274,7 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
 
 async function addPortRules(ctx: RuntimeContext, net: NetworkRecord, rules: Rule[]): Promise<void> {
   if (rules.length === 0) return;
+  tookPath('ports');
   const text = restoreText(rules, '-A');
   try {
     await iptablesRestore(text);
