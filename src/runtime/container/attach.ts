@@ -3,6 +3,7 @@
  * what the user sees and what `logs` shows are the same bytes, and a killed client loses nothing);
  * stdin goes straight into the task's stdin FIFO; signals are proxied like Docker's --sig-proxy.
  */
+import type { Exited } from '../containerd/client.js';
 import { tookPath } from '../code-paths.js';
 import { createWriteStream } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -109,9 +110,7 @@ async function attachSessionAndWait(
 }
 
 /** What the Wait on the started task said (undefined when it failed: finalizeExit then asks). */
-async function waitedOn(
-  started: Started,
-): Promise<{ pid: number; exitStatus: number; exitedAt?: Date } | undefined> {
+async function waitedOn(started: Started): Promise<(Exited & { pid: number }) | undefined> {
   try {
     return { pid: started.pid, ...(await started.exited) };
   } catch {

@@ -4,6 +4,7 @@
  * reserved atomically, and every containerd write happens under a lease (a tsdock killed half-way
  * leaves only an expiring lease, which the next command deletes).
  */
+import { nowRfc3339Nano } from '../state/clock.js';
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { access, readFile } from 'node:fs/promises';
@@ -241,7 +242,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       const record: ContainerRecord = {
         id,
         name: reserved,
-        created: new Date().toISOString(),
+        created: nowRfc3339Nano(),
         imageRef: req.image,
         imageName: image.name,
         imageId: image.configDigest,

@@ -4,6 +4,8 @@
  * the container's lock, so it happens once: the task is deleted (freeing the shim), the exit status
  * and time land in state.json, and what the running container held is released.
  */
+import { nowRfc3339Nano, rfc3339NanoOf } from '../state/clock.js';
+import type { Exited } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import type { Process } from '../containerd/types.js';
 import { wasOomKilled } from '../cgroups/oom.js';
@@ -28,7 +30,7 @@ export async function finalizeExit(
      * The caller's Tasks/Wait on the task it started (pid) has returned. If the state still shows
      * that run, no one recorded its exit, so the task is still there, stopped: no Tasks/Get.
      */
-    waited?: { pid: number; exitStatus: number; exitedAt?: Date };
+    waited?: Exited & { pid: number };
   } = {},
 ): Promise<ContainerRunState> {
   const client = await ctx.client();
@@ -37,9 +39,9 @@ export async function finalizeExit(
     // Every path that deletes a task records the exit (pid 0) under this lock, and a new task cannot
     // exist before the old one is deleted: a state still on the waited pid means that task, stopped.
     const w = opts.waited;
-    const task: Pick<Process, 'status' | 'exitStatus' | 'exitedAt'> | undefined =
+    const task: Pick<Process, 'status' | 'exitStatus' | 'exitedAtNanos'> | undefined =
       w && w.pid > 0 && state.pid === w.pid && state.status === 'running'
-        ? { status: 'STOPPED', exitStatus: w.exitStatus, exitedAt: w.exitedAt }
+        ? { status: 'STOPPED', exitStatus: w.exitStatus, exitedAtNanos: w.exitedAtNanos }
         : await getTask(client, found.id);
     if (task && task.status !== 'STOPPED') return state;
     // Only an exit recorded here releases the network: a late exit hook of the previous run must not
@@ -51,7 +53,7 @@ export async function finalizeExit(
     if (task) {
       ended = true;
       let exitStatus = task.exitStatus;
-      let exitedAt = task.exitedAt;
+      let exitedAt = task.exitedAtNanos;
       // Before the delete: runc removes the cgroup, and its OOM counter with it.
       const oomKilled = wasOomKilled(cgroupPathOf(found.record));
       // The process is gone and the namespace is ours (a path runc never deletes): its veth, rules
@@ -61,7 +63,7 @@ export async function finalizeExit(
       try {
         const deleted = await client.tasks.delete(found.id);
         exitStatus = deleted.exitStatus;
-        exitedAt = deleted.exitedAt ?? exitedAt;
+        exitedAt = deleted.exitedAtNanos ?? exitedAt;
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }
@@ -69,7 +71,7 @@ export async function finalizeExit(
         died = true;
         state.status = 'exited';
         state.exitCode = exitStatus;
-        state.finishedAt = (exitedAt ?? new Date()).toISOString();
+        state.finishedAt = exitedAt ? rfc3339NanoOf(exitedAt) : nowRfc3339Nano();
         state.oomKilled = oomKilled;
       }
     } else if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
@@ -78,7 +80,7 @@ export async function finalizeExit(
       died = true;
       state.status = 'exited';
       state.exitCode = state.exitCode || 255;
-      state.finishedAt = new Date().toISOString();
+      state.finishedAt = nowRfc3339Nano();
     }
     state.pid = 0;
     const { exitCode, oomKilled } = state;

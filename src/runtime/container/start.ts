@@ -4,6 +4,8 @@
  * json-file log and, when the process tree is gone, runs `tsdock internal exited <id>` — so logs,
  * exit status and --rm do not depend on this client staying alive.
  */
+import type { Exited } from '../containerd/client.js';
+import { nowRfc3339Nano } from '../state/clock.js';
 import { rmNow, writeFileNow } from '../state/files.js';
 import { join } from 'node:path';
 import { rootPath } from '../../paths.js';
@@ -79,7 +81,7 @@ export interface Started {
    * With `attach`: resolves with the exit status; the Wait call is made before the task starts, so
    * a fast exit is never missed. Without: never settles — an open Wait would keep the CLI alive.
    */
-  exited: Promise<{ exitStatus: number }>;
+  exited: Promise<Exited>;
   stdinPath?: string;
   /** The monitor creates this after the last log line is written. */
   exitMarker: string;
@@ -199,13 +201,13 @@ export async function startContainer(
     }
     throw failure;
   }
-  const exited: Promise<{ exitStatus: number }> = opts.attach
+  const exited: Promise<Exited> = opts.attach
     ? client.tasks.wait(found.id)
     : new Promise<never>(() => undefined);
   exited.catch(() => undefined);
   state.status = 'running';
   state.pid = pid;
-  state.startedAt = new Date().toISOString();
+  state.startedAt = nowRfc3339Nano();
   state.finishedAt = state.finishedAt || '0001-01-01T00:00:00Z';
   state.error = '';
   state.exitCode = 0;

@@ -2,6 +2,7 @@
  * Finding tsdock's containers and their live state. containerd says whether a container exists and
  * whether its task runs; tsdock's files say the rest (Docker-shaped config, exit history).
  */
+import { rfc3339NanoOf } from '../state/clock.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { Container, Mount, Process } from '../containerd/types.js';
 import type { RuntimeContext } from '../context.js';
@@ -120,7 +121,7 @@ export function liveState(recorded: ContainerRunState, task: Process | undefined
         if (s.status === 'running' || s.status === 'paused') {
           s.status = 'exited';
           s.exitCode = task.exitStatus;
-          s.finishedAt = task.exitedAt ? task.exitedAt.toISOString() : s.finishedAt;
+          s.finishedAt = task.exitedAtNanos ? rfc3339NanoOf(task.exitedAtNanos) : s.finishedAt;
           s.pid = 0;
         }
         break;

@@ -3,6 +3,7 @@
  * Everything containerd-specific about the wire (snake_case, Any-wrapped specs, Timestamps,
  * the namespace and lease headers) stays in this module.
  */
+import { timestampNanos } from '../state/clock.js';
 import { randomBytes } from 'node:crypto';
 import { Rpc, type CallOptions, type Metadata, decode, encode, lookupType, type } from './rpc.js';
 import { writeMessages } from './write-messages.js';
@@ -41,6 +42,23 @@ function ts(v: unknown): Date | undefined {
   const t = v as { seconds?: number; nanos?: number } | null | undefined;
   if (!t || (!t.seconds && !t.nanos)) return undefined;
   return new Date((t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
+}
+
+type Timestamp = { seconds?: number; nanos?: number } | null | undefined;
+
+/** How a process ended, from a Wait, Delete or DeleteProcess answer. */
+export interface Exited {
+  exitStatus: number;
+  exitedAt?: Date;
+  exitedAtNanos?: bigint;
+}
+
+function exitedOut(r: Obj): Exited {
+  return {
+    exitStatus: r.exit_status as number,
+    exitedAt: ts(r.exited_at),
+    exitedAtNanos: timestampNanos(r.exited_at as Timestamp),
+  };
 }
 
 function anyJson(typeUrl: string, value: unknown): Obj {
@@ -132,6 +150,7 @@ function processOut(p: Obj, containerId?: string): Process {
     terminal: p.terminal as boolean,
     exitStatus: p.exit_status as number,
     exitedAt: ts(p.exited_at),
+    exitedAtNanos: timestampNanos(p.exited_at as Timestamp),
   };
 }
 
@@ -320,16 +339,13 @@ export class ContainerdClient {
       );
       return { pid: res.pid as number };
     },
-    delete: async (containerId: string): Promise<{ pid: number; exitStatus: number; exitedAt?: Date }> => {
+    delete: async (containerId: string): Promise<Exited & { pid: number }> => {
       const r = await this.call(TASKS, 'Delete', { container_id: containerId }, { timeoutMs: 60_000 });
-      return { pid: r.pid as number, exitStatus: r.exit_status as number, exitedAt: ts(r.exited_at) };
+      return { pid: r.pid as number, ...exitedOut(r) };
     },
-    deleteProcess: async (
-      containerId: string,
-      execId: string,
-    ): Promise<{ pid: number; exitStatus: number; exitedAt?: Date }> => {
+    deleteProcess: async (containerId: string, execId: string): Promise<Exited & { pid: number }> => {
       const r = await this.call(TASKS, 'DeleteProcess', { container_id: containerId, exec_id: execId });
-      return { pid: r.pid as number, exitStatus: r.exit_status as number, exitedAt: ts(r.exited_at) };
+      return { pid: r.pid as number, ...exitedOut(r) };
     },
     get: async (containerId: string, execId = ''): Promise<Process> =>
       processOut(
@@ -385,14 +401,14 @@ export class ContainerdClient {
       ((await this.call(TASKS, 'ListPids', { container_id: containerId })).processes as Obj[]).map(
         (p) => p.pid as number,
       ),
-    wait: async (containerId: string, execId = ''): Promise<{ exitStatus: number; exitedAt?: Date }> => {
+    wait: async (containerId: string, execId = ''): Promise<Exited> => {
       const r = await this.call(
         TASKS,
         'Wait',
         { container_id: containerId, exec_id: execId },
         { timeoutMs: 0 },
       );
-      return { exitStatus: r.exit_status as number, exitedAt: ts(r.exited_at) };
+      return exitedOut(r);
     },
     metrics: async (filters: string[]): Promise<Metric[]> =>
       ((await this.call(TASKS, 'Metrics', { filters })).metrics as Obj[]).map((m) => ({

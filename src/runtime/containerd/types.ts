@@ -42,6 +42,8 @@ export interface Process {
   terminal: boolean;
   exitStatus: number;
   exitedAt?: Date;
+  /** exitedAt to the nanosecond, as containerd reports it (Docker's State.FinishedAt keeps them). */
+  exitedAtNanos?: bigint;
 }
 
 export interface Image {

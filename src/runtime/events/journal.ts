@@ -70,12 +70,7 @@ export function decodeEntry(text: string): JournalEntry | undefined {
   }
 }
 
-// Wall-clock nanoseconds that never go backwards within a process: Date.now() has only
-// milliseconds, hrtime has nanoseconds but no epoch.
-const origin = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
-export function nowNanos(): bigint {
-  return origin + process.hrtime.bigint();
-}
+export { nowNanos } from '../state/clock.js';
 
 function countLines(text: string): number {
   let n = 0;
