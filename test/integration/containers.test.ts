@@ -735,6 +735,18 @@ describe('containers', function () {
       expect(env.some((e) => e.startsWith('PATH='))).to.equal(true);
       // by id prefix as well
       expect(inspect(s.Id.slice(0, 10)).Name).to.equal(`/${n}`);
+      // Where the running root is mounted, wherever the daemon keeps its state (Docker's overlay2
+      // MergedDir); the snapshot's own dirs in any state.
+      const graph = JSON.parse(ok(['inspect', '-f', '{{json .GraphDriver.Data}}', n])) as Record<
+        string,
+        string
+      >;
+      expect(graph.UpperDir).to.match(/^\//);
+      expect(readdirSync(graph.MergedDir!)).to.include('bin');
+      if (target === 'tsdock') {
+        expect(graph.MergedDir).to.include(`/${testEnv().namespace}/${s.Id}/rootfs`);
+        expect(graph.MergedDir!.startsWith('/run/containerd/')).to.equal(false); // the suite's own daemon
+      }
     });
 
     it('missing: [] on stdout, Error: No such object on stderr, exit 1', () => {

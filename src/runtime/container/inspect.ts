@@ -11,14 +11,20 @@ import { containerEndpoints, type EndpointRecord } from '../network/endpoint.js'
 import { netnsPath } from '../network/links.js';
 import { networkPorts } from '../network/ports.js';
 
-function overlayDirs(mounts: Mount[] | undefined, mergedDir: string): Record<string, string> {
+/**
+ * The snapshot's directories; MergedDir while a task has the root mounted (where the shim mounted
+ * it, read from the mount table). A stopped container has no merged view: containerd mounts the
+ * snapshot only for a task.
+ */
+function overlayDirs(mounts: Mount[] | undefined, mergedDir: string | undefined): Record<string, string> {
   const m = mounts?.[0];
   if (!m) return {};
-  if (m.type === 'bind') return { MergedDir: mergedDir, UpperDir: m.source, WorkDir: '' };
+  const merged: Record<string, string> = mergedDir ? { MergedDir: mergedDir } : {};
+  if (m.type === 'bind') return { ...merged, UpperDir: m.source, WorkDir: '' };
   const opt = (k: string) => mountOption(m, k) ?? '';
   return {
     LowerDir: opt('lowerdir'),
-    MergedDir: mergedDir,
+    ...merged,
     UpperDir: opt('upperdir'),
     WorkDir: opt('workdir'),
   };
@@ -48,6 +54,10 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
       if (now.status !== 'running') s = liveState(now, undefined);
     }
   }
+  const mergedDir =
+    mounts && task && task.status !== 'STOPPED'
+      ? await import('./rootfs-mount.js').then((m) => m.taskRootfs(mounts)).catch(() => undefined)
+      : undefined;
   const r = found.record;
   const dir = found.files.dir;
   const hostConfig = r.hostConfig;
@@ -84,10 +94,7 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
     ExecIDs: null,
     HostConfig: hostConfig,
     GraphDriver: {
-      Data: overlayDirs(
-        mounts,
-        `/run/containerd/io.containerd.runtime.v2.task/${ctx.globals.namespace}/${found.id}/rootfs`,
-      ),
+      Data: overlayDirs(mounts, mergedDir),
       Name: 'overlayfs',
     },
     Mounts: [],
