@@ -609,8 +609,11 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 
-	if (write(STDOUT_FILENO, "ready\n", 6) != 6)
-		exit(1); /* the parent is gone or gave up on us: nobody will create the task */
+	if (write(STDOUT_FILENO, "ready\n", 6) != 6) {
+		/* the parent is gone or gave up on us: nobody will create the task */
+		remove_netns();
+		exit(1);
+	}
 	int devnull = open("/dev/null", O_RDWR);
 	if (devnull >= 0) {
 		dup2(devnull, STDIN_FILENO);

@@ -27,7 +27,7 @@ import { rememberUserFiles } from '../images/target-cache.js';
 import { familiar, normalize } from '../images/reference.js';
 import { ContainerFiles, initialState, type ContainerRecord } from '../state/records.js';
 import { mkdirNow, rmNow, writeFileNow, writeJsonAtomic } from '../state/files.js';
-import { CREATING_FILE, LEASE_PID_LABEL, repairState } from '../state/repair.js';
+import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from '../state/repair.js';
 import { randomName } from './namesgen.js';
 import type { NameStore } from '../state/names.js';
 import { stopMonitor, type Monitor, type MonitorTarget } from '../logs/monitor.js';
@@ -192,7 +192,10 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
           return resolveUserFrom(userFiles, userSpec);
         });
     const dirReady = mkdirNow(dir, { recursive: true, mode: 0o711 }).then(() =>
-      writeJsonAtomic(join(dir, CREATING_FILE), { pid: process.pid }),
+      writeJsonAtomic(join(dir, CREATING_FILE), {
+        pid: process.pid,
+        ...(netns && req.monitor ? { netns } : {}),
+      } satisfies CreatingMarker),
     );
     if (req.monitor) {
       const launch = req.monitor;

@@ -103,5 +103,8 @@ export async function releaseNetwork(ctx: RuntimeContext, found: Found): Promise
   if (!found.record.netns) return;
   const { teardownEndpoint } = await import('../network/endpoint.js');
   await teardownEndpoint(ctx, found.id);
+  // A namespace its monitor made for a start that never got its endpoint (a killed `run`).
+  const { deleteNetns } = await import('../network/links.js');
+  await deleteNetns(found.record.netns);
   traceMark('network released');
 }

@@ -87,6 +87,11 @@ export async function plugContainer(v: VethInput): Promise<void> {
   );
 }
 
+/** Removes a network namespace left without its veth (see tsdock-mon's --netns); gone already is fine. */
+export async function deleteNetns(netns: string): Promise<void> {
+  if (existsSync(netnsPath(netns))) await ipBatch([`netns del ${netns}`], { force: true });
+}
+
 /** A container's network namespace alone (`ip netns add`); plugContainer with freshNetns does the rest. */
 export async function addNetns(netns: string): Promise<void> {
   await ipBatch([`netns add ${netns}`]);

@@ -11,8 +11,17 @@ import { NameStore } from './names.js';
 import type { StatePaths } from './paths.js';
 
 export const LEASE_PID_LABEL = 'tsdock/pid';
-/** Written in a container directory while its creation is in flight; holds the creator's pid. */
+/**
+ * Written in a container directory while its creation is in flight; holds the creator's pid and
+ * the network namespace the container's monitor is making for it, if any.
+ */
 export const CREATING_FILE = 'creating.json';
+
+export interface CreatingMarker {
+  pid: number;
+  /** The namespace's name (under /run/netns). */
+  netns?: string;
+}
 
 export async function repairState(
   client: ContainerdClient,
@@ -34,21 +43,28 @@ export async function repairState(
   } catch {
     /* nothing created yet */
   }
-  const crashed = dirs.filter((id) => {
+  const crashed = new Map<string, CreatingMarker>();
+  for (const id of dirs) {
     const marker = `${paths.container(id)}/${CREATING_FILE}`;
-    if (!existsSync(marker)) return false;
+    if (!existsSync(marker)) continue;
     try {
-      const creating = readJsonSync<{ pid: number }>(marker);
-      return creating !== undefined && !pidAlive(creating.pid);
+      const creating = readJsonSync<CreatingMarker>(marker);
+      if (creating !== undefined && !pidAlive(creating.pid)) crashed.set(id, creating);
     } catch {
-      return false; // written atomically: unreadable means being removed right now
+      // written atomically: unreadable means being removed right now
     }
-  });
-  if (crashed.length === 0) return;
+  }
+  if (crashed.size === 0) return;
   const existing = new Set((await client.containers.list()).map((c) => c.id));
-  for (const id of crashed) {
-    if (existing.has(id)) await fsp.rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
-    else await fsp.rm(paths.container(id), { recursive: true, force: true });
+  for (const [id, marker] of crashed) {
+    if (existing.has(id)) {
+      await fsp.rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
+      continue;
+    }
+    await fsp.rm(paths.container(id), { recursive: true, force: true });
+    // Its monitor would notice the directory gone within seconds and remove the namespace too;
+    // nothing of the dead creation should outlast this repair.
+    if (marker.netns) await import('../network/links.js').then((m) => m.deleteNetns(marker.netns!));
   }
   await names.reconcile(existing, { spareOwn: true });
 }
