@@ -865,7 +865,7 @@ describe('containers', function () {
       expect(inspect(n).State.ExitCode).to.equal(137);
     });
 
-    it('the next create repairs what a tsdock killed while creating left: its lease, directory and name', async function () {
+    it('the next create repairs what a tsdock killed while creating left: its lease, directory, name, snapshotless container', async function () {
       if (target !== 'tsdock') this.skip();
       const { spawnSync } = await import('node:child_process');
       const { mkdirSync } = await import('node:fs');
@@ -884,6 +884,20 @@ describe('containers', function () {
         const namesDir = join(env.dataRoot, env.namespace, 'names');
         mkdirSync(namesDir, { recursive: true });
         writeFileSync(join(namesDir, stale), JSON.stringify({ id, pid: Number(dead) }));
+        // Killed after its container reached containerd, before the snapshot was prepared.
+        const half = 'e'.repeat(64);
+        await client.containers.create({
+          id: half,
+          labels: {},
+          image: '',
+          runtime: { name: 'io.containerd.runc.v2' },
+          spec: { ociVersion: '1.0.2' },
+          snapshotter: 'overlayfs',
+          snapshotKey: half,
+        });
+        const halfDir = join(env.dataRoot, env.namespace, 'containers', half);
+        mkdirSync(halfDir, { recursive: true });
+        writeFileSync(join(halfDir, 'creating.json'), JSON.stringify({ pid: Number(dead) }));
 
         ok(['run', '--rm', ...NET, img(), 'true']);
 
@@ -891,6 +905,8 @@ describe('containers', function () {
         expect(leases.map((l) => l.id)).to.not.include(lease.id);
         expect(readdirSyncSafe(join(env.dataRoot, env.namespace, 'containers'))).to.not.include(id);
         expect(readdirSyncSafe(namesDir)).to.not.include(stale);
+        expect((await client.containers.list()).map((c) => c.id)).to.not.include(half);
+        expect(readdirSyncSafe(join(env.dataRoot, env.namespace, 'containers'))).to.not.include(half);
       } finally {
         client.close();
       }

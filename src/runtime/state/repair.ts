@@ -23,6 +23,16 @@ export interface CreatingMarker {
   netns?: string;
 }
 
+async function hasSnapshot(client: ContainerdClient, key: string): Promise<boolean> {
+  try {
+    await client.snapshots.stat(key);
+    return true;
+  } catch (err) {
+    if ((err as { grpcCode?: number }).grpcCode === 5) return false;
+    return true; // unsure: keep the container
+  }
+}
+
 export async function repairState(
   client: ContainerdClient,
   paths: StatePaths,
@@ -57,9 +67,15 @@ export async function repairState(
   if (crashed.size === 0) return;
   const existing = new Set((await client.containers.list()).map((c) => c.id));
   for (const [id, marker] of crashed) {
-    if (existing.has(id)) {
+    // A container goes to containerd before its snapshot is prepared (create.ts): one without
+    // its snapshot died in between and is removed like one that never got there.
+    if (existing.has(id) && (await hasSnapshot(client, id))) {
       await fsp.rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
       continue;
+    }
+    if (existing.has(id)) {
+      await client.containers.delete(id).catch(() => undefined);
+      existing.delete(id);
     }
     await fsp.rm(paths.container(id), { recursive: true, force: true });
     // Its monitor would notice the directory gone within seconds and remove the namespace too;
