@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { repoRoot, target, testEnv } from '../harness/cli.js';
+import { argvFor, repoRoot, target, testEnv } from '../harness/cli.js';
 
 describe('launcher: code cache', function () {
   let root = '';
@@ -40,21 +40,12 @@ describe('launcher: code cache', function () {
   });
 
   function run(...args: string[]): string {
-    const e = testEnv();
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(root, 'bin', 'tsdock'),
-        '--address',
-        e.address,
-        '--namespace',
-        e.namespace,
-        '--data-root',
-        e.dataRoot,
-        ...args,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
+    // The suite's own command line, with this copy's launcher in place of the repository's.
+    const [node, argv] = argvFor(args);
+    const r = spawnSync(node, [join(root, 'bin', 'tsdock'), ...argv.slice(1)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (r.status !== 0) throw new Error(`tsdock ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     return r.stdout;
   }

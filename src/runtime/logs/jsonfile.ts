@@ -4,6 +4,7 @@
  * when needed, and entries are decoded without a full JSON parse when the line has the shape the
  * monitor writes.
  */
+import { rfc3339NanoFixed } from '../state/clock.js';
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -97,16 +98,7 @@ export function timeToNanos(t: string): bigint | undefined {
 }
 
 /** Docker's `-t` format, `2006-01-02T15:04:05.000000000Z`; its strings also compare in time order. */
-export function nanosToFixed(ns: bigint): string {
-  let secs = ns / 1_000_000_000n;
-  let rem = ns % 1_000_000_000n;
-  if (rem < 0n) {
-    secs -= 1n;
-    rem += 1_000_000_000n;
-  }
-  const iso = new Date(Number(secs) * 1000).toISOString();
-  return `${iso.slice(0, 19)}.${rem.toString().padStart(9, '0')}Z`;
-}
+export const nanosToFixed = rfc3339NanoFixed;
 
 export function fixedTime(t: string): string | undefined {
   // The monitor's own UTC times: just pad the fraction.

@@ -19,16 +19,27 @@ export function timestampNanos(
   return BigInt(t.seconds ?? 0) * 1_000_000_000n + BigInt(t.nanos ?? 0);
 }
 
-export function rfc3339NanoOf(ns: bigint): string {
+/** An instant's UTC second (`2006-01-02T15:04:05`) and its nine digits of nanoseconds. */
+function utcParts(ns: bigint): [string, string] {
   let secs = ns / 1_000_000_000n;
   let frac = ns % 1_000_000_000n;
   if (frac < 0n) {
     secs -= 1n;
     frac += 1_000_000_000n;
   }
-  const whole = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
-  const digits = frac.toString().padStart(9, '0').replace(/0+$/, '');
+  return [new Date(Number(secs) * 1000).toISOString().slice(0, 19), frac.toString().padStart(9, '0')];
+}
+
+export function rfc3339NanoOf(ns: bigint): string {
+  const [whole, nanos] = utcParts(ns);
+  const digits = nanos.replace(/0+$/, '');
   return `${whole}${digits ? `.${digits}` : ''}Z`;
+}
+
+/** Docker's `logs -t` format, `2006-01-02T15:04:05.000000000Z`: always nine digits, so strings sort in time order. */
+export function rfc3339NanoFixed(ns: bigint): string {
+  const [whole, nanos] = utcParts(ns);
+  return `${whole}.${nanos}Z`;
 }
 
 export function nowRfc3339Nano(): string {
