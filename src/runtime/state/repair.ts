@@ -4,6 +4,7 @@
  * and where a creation died half-way, its container directory is removed (or only its marker, if
  * the container reached containerd) and name reservations without a container are dropped.
  */
+import { ContainerFiles } from './records.js';
 import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import type { ContainerdClient } from '../containerd/client.js';
 import { pidAlive, readJsonSync } from './files.js';
@@ -21,16 +22,6 @@ export interface CreatingMarker {
   pid: number;
   /** The namespace's name (under /run/netns). */
   netns?: string;
-}
-
-async function hasSnapshot(client: ContainerdClient, key: string): Promise<boolean> {
-  try {
-    await client.snapshots.stat(key);
-    return true;
-  } catch (err) {
-    if ((err as { grpcCode?: number }).grpcCode === 5) return false;
-    return true; // unsure: keep the container
-  }
 }
 
 export async function repairState(
@@ -67,9 +58,10 @@ export async function repairState(
   if (crashed.size === 0) return;
   const existing = new Set((await client.containers.list()).map((c) => c.id));
   for (const [id, marker] of crashed) {
-    // A container goes to containerd before its snapshot is prepared (create.ts): one without
-    // its snapshot died in between and is removed like one that never got there.
-    if (existing.has(id) && (await hasSnapshot(client, id))) {
+    // The record is written once everything else is made (create.ts), its snapshot included: with
+    // it, the creation died just before removing its mark; without it, whatever it had made goes —
+    // the container in containerd (which may already hold its snapshot) as well.
+    if (existing.has(id) && existsSync(new ContainerFiles(paths.container(id)).recordPath)) {
       await fsp.rm(`${paths.container(id)}/${CREATING_FILE}`, { force: true });
       continue;
     }
@@ -77,6 +69,7 @@ export async function repairState(
       await client.containers.delete(id).catch(() => undefined);
       existing.delete(id);
     }
+    await client.snapshots.remove(id).catch(() => undefined);
     await fsp.rm(paths.container(id), { recursive: true, force: true });
     // Its monitor would notice the directory gone within seconds and remove the namespace too;
     // nothing of the dead creation should outlast this repair.
