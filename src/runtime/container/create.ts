@@ -1,10 +1,10 @@
 /**
- * `create`: validated options → image → snapshot → spec → containerd container, in an order that
+ * `create`: validated options → image → spec → containerd container and snapshot, in an order that
  * leaves nothing behind on failure: options are checked before anything is created, the name is
- * reserved atomically, and every containerd write happens under a lease (a tsdock killed half-way
- * leaves only an expiring lease, which the next command deletes).
+ * reserved atomically, a snapshot is never without an owner for containerd's GC (its container, or
+ * an expiring lease), and a tsdock killed half-way leaves a creation mark that the next command's
+ * repair acts on (state/repair.ts).
  */
-import { nowRfc3339Nano } from '../state/clock.js';
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { access, readFile } from 'node:fs/promises';
@@ -26,6 +26,7 @@ import { resolveImageForRun, type ResolvedImage } from '../images/store.js';
 import { rememberUserFiles } from '../images/target-cache.js';
 import { familiar, normalize } from '../images/reference.js';
 import { ContainerFiles, initialState, type ContainerRecord } from '../state/records.js';
+import { nowRfc3339Nano } from '../state/clock.js';
 import { mkdirNow, rmNow, writeFileNow, writeJsonAtomic } from '../state/files.js';
 import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from '../state/repair.js';
 import { randomName } from './namesgen.js';
@@ -162,13 +163,13 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   let monitor: Promise<Monitor> | undefined;
   try {
     // Independent lines, joined before the container is reported created (each ~2-8 ms, together
-    // the longest of them): the name; the lease and the snapshot under it; the directory with its
-    // creation marker and /etc files; for `run`, the monitor that will hold the task's FIFOs; and
-    // the container in containerd, which needs the name and the user: with the user known from the
-    // image's cache entry it goes out while the snapshot is prepared (the lease keeps the snapshot
-    // from containerd's GC either way). A failure in any of them undoes all (catch below); a crash
-    // leaves only what repairState removes: a name whose creator is dead, a lease labelled with a
-    // dead pid, a directory marked as being created by a dead pid.
+    // the longest of them): the name; the directory with its creation marker and /etc files; for
+    // `run`, the monitor that will hold the task's FIFOs; the container in containerd, which needs
+    // the name and the user; and the snapshot — prepared after the container when the user is known
+    // from the image's cache entry (the container then owns it), before it under a lease otherwise.
+    // A failure in any of them undoes all (catch below); a crash leaves only what repairState
+    // removes: a name whose creator is dead, a lease labelled with a dead pid, a directory marked as
+    // being created by a dead pid (with its container and namespace, if it got that far).
     const reserving = reserveName(names, opts.name, id).then((n) => {
       name = n;
       traceMark('create: name reserved');

@@ -1,8 +1,9 @@
 /**
  * Repairs what a killed tsdock left half-done, run by every command that creates: leases whose
  * owner process is gone are deleted (containerd then collects the snapshots and blobs they held),
- * and where a creation died half-way, its container directory is removed (or only its marker, if
- * the container reached containerd) and name reservations without a container are dropped.
+ * and where a creation died half-way, what it made is removed — its directory, its container in
+ * containerd and snapshot, the network namespace its monitor made — or only its marker, if it had
+ * written its record, the last step; name reservations without a container are dropped.
  */
 import { ContainerFiles } from './records.js';
 import { existsSync, promises as fsp, readdirSync } from 'node:fs';
