@@ -73,7 +73,7 @@ export function monitorPath(): string {
  * unlinks its own when it ends, and one still running (a run that is ending while the container
  * starts again) must keep them.
  */
-async function removeOldMarkers(ioDir: string): Promise<void> {
+function removeOldMarkers(ioDir: string): void {
   let names: string[];
   try {
     names = readdirSync(ioDir);
@@ -81,24 +81,21 @@ async function removeOldMarkers(ioDir: string): Promise<void> {
     return;
   }
   const now = Date.now();
-  await Promise.all(
-    names
-      .filter((name) => name.startsWith('exited-'))
-      .map(async (name) => {
-        const p = join(ioDir, name);
-        try {
-          if (now - statSync(p).mtimeMs > STALE_MARKER_MS) unlinkSync(p);
-        } catch {
-          // already gone
-        }
-      }),
-  );
+  for (const name of names) {
+    if (!name.startsWith('exited-')) continue;
+    const p = join(ioDir, name);
+    try {
+      if (now - statSync(p).mtimeMs > STALE_MARKER_MS) unlinkSync(p);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   const ioDir = join(opts.dir, 'io');
   mkdirSync(ioDir, { recursive: true, mode: 0o700 });
-  await removeOldMarkers(ioDir);
+  removeOldMarkers(ioDir);
   // Unique per start: a restarted container must not reuse FIFOs a previous shim may still hold.
   const tag = randomBytes(4).toString('hex');
   const stdoutPath = join(ioDir, `stdout-${tag}`);
