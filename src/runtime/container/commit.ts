@@ -5,7 +5,7 @@
  * `--change`), one more diff ID and a history entry, as moby's commit builds it. The layer is then
  * unpacked like a loaded one, so the new image runs at once.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../state/ids.js';
 import type { RuntimeContext } from '../context.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import { DaemonError, RequestError } from '../errors.js';

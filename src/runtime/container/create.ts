@@ -5,7 +5,7 @@
  * an expiring lease), and a tsdock killed half-way leaves a creation mark that the next command's
  * repair acts on (state/repair.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../state/ids.js';
 import { cpus, totalmem } from 'node:os';
 import { access, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';

@@ -3,7 +3,7 @@
  * exec id). Its spec is the container's process with Docker's exec overrides; its output is not
  * logged, so this client reads the FIFOs itself and there is no monitor.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../state/ids.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';

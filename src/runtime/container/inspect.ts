@@ -6,7 +6,7 @@ import { getTask, liveState, type Found } from './store.js';
 import { withLock } from '../state/lock.js';
 import { wasOomKilled } from '../cgroups/oom.js';
 import { cgroupPathOf, type ContainerRecord } from '../state/records.js';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../state/ids.js';
 import { containerEndpoints, type EndpointRecord } from '../network/endpoint.js';
 import { netnsPath } from '../network/links.js';
 import { networkPorts } from '../network/ports.js';
@@ -122,7 +122,7 @@ function networkSettings(r: ContainerRecord, eps: EndpointRecord[]): Record<stri
   const top = mode === 'bridge' ? ep : undefined;
   return {
     Bridge: '',
-    SandboxID: ep ? createHash('sha256').update(ep.netns).digest('hex') : '',
+    SandboxID: ep ? sha256Hex(ep.netns) : '',
     SandboxKey: ep ? netnsPath(ep.netns) : '',
     Ports: ep ? networkPorts(exposed, ep.ports) : {},
     HairpinMode: false,

@@ -1,5 +1,5 @@
 /** Docker-style random container names (`adjective_surname`), as moby's namesgenerator makes them. */
-import { randomInt } from 'node:crypto';
+import { randomInt } from '../state/ids.js';
 
 const LEFT = [
   'admiring',

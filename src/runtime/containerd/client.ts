@@ -4,7 +4,7 @@
  * the namespace and lease headers) stays in this module.
  */
 import { timestampNanos } from '../state/clock.js';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../state/ids.js';
 import { Rpc, type CallOptions, type Metadata, decode, encode, lookupType, type } from './rpc.js';
 import { writeMessages } from './write-messages.js';
 import type {

@@ -4,7 +4,7 @@
  * Mirrors containerd 1.6's own importer/unpacker so `ctr` sees the same layout.
  */
 import { createReadStream } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../state/ids.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { Image } from '../containerd/types.js';
 import { DaemonError, NotFoundError } from '../errors.js';

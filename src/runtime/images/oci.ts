@@ -3,7 +3,7 @@
  * media types, chain IDs, and the garbage-collection labels containerd itself sets (images/
  * handlers, unpacker.go, image.go in containerd 1.6) so content and snapshots survive its GC.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../state/ids.js';
 
 export const MediaType = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -104,7 +104,7 @@ export interface ImageConfig {
 }
 
 export function sha256(data: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${sha256Hex(data)}`;
 }
 
 export function hexOf(digest: string): string {

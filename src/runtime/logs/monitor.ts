@@ -4,7 +4,7 @@
  * and it keeps writing the log and runs the exit hook even if this CLI process is killed.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../state/ids.js';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError } from '../errors.js';

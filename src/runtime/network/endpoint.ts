@@ -6,7 +6,7 @@
  * several processes tearing the same endpoint down (exit hook, rm, reconcile), one does it.
  */
 import { tookPath } from '../code-paths.js';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes, sha256Hex } from '../state/ids.js';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
@@ -223,7 +223,7 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
     prefix: subnet.prefix,
     mac: s.mac ?? macForIp(ip),
     netns: s.netns,
-    hostIf: s.extra ? hostIfName(createHash('sha256').update(key).digest('hex')) : hostIfName(s.id),
+    hostIf: s.extra ? hostIfName(sha256Hex(key)) : hostIfName(s.id),
     ports,
     rules: portRules(chains, s.id, ip, ports),
     dnsNames: [...new Set([s.name, ...s.aliases, s.hostname, s.id.slice(0, 12)])],

@@ -4,7 +4,7 @@
  * first use; `bridge`'s subnet comes from the config (`bip`) or is the first 10.4.N.0/24 that no
  * route of the host overlaps, and is then fixed in its record.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../state/ids.js';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
