@@ -98,6 +98,13 @@ const oclifLite = {
       contents: "module.exports = require('node:fs');",
       loader: 'js',
     }));
+    // proper-lockfile's signal-exit (v3) loads node:assert and listens to every signal, ~2.3 ms of
+    // every command that takes a lock: the stub keeps what proper-lockfile relies on (see its header).
+    b.onResolve({ filter: /^signal-exit$/ }, (args) =>
+      /[\\/]proper-lockfile[\\/]/.test(args.importer)
+        ? { path: join(root, 'scripts/stubs/lockfile-signal-exit.cjs') }
+        : undefined,
+    );
     b.onLoad({ filter: /^proto-loader$/, namespace: 'tsdock-stub' }, () => ({
       contents:
         "module.exports = { loadSync() { throw new Error('channelz is not available in tsdock'); } };",
