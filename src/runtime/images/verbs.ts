@@ -1,6 +1,8 @@
 /**
  * Entry points of the image commands: terminal checks, file/stdin plumbing and rendering around
  * the image runtime (load, import, save, store). Commands call these with plain option objects.
+ * load, import and save (archives, tar streams, hashing) are imported by their verbs alone, so that
+ * `images`, `tag` or `rmi` do not load them.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -9,9 +11,6 @@ import type { RuntimeContext } from '../context.js';
 import { PartialFailureError, RequestError } from '../errors.js';
 import { renderList } from '../format/output.js';
 import { writeStreamAtomic } from '../state/files.js';
-import { importImage } from './import.js';
-import { loadImages } from './load.js';
-import { saveImages } from './save.js';
 import { type ContainerUse, imageHistory, listImages, removeImages, tagImage } from './store.js';
 
 function isTTY(s: NodeJS.ReadableStream | NodeJS.WritableStream): boolean {
@@ -41,6 +40,7 @@ export async function loadCommand(ctx: RuntimeContext, opts: LoadCommandOptions)
     if (isTTY(ctx.stdio.stdin)) throw new RequestError('requested load from stdin, but stdin is empty');
     input = ctx.stdio.stdin as Readable;
   }
+  const { loadImages } = await import('./load.js');
   await loadImages(ctx, input, { quiet: opts.quiet });
 }
 
@@ -50,6 +50,7 @@ export interface SaveCommandOptions {
 }
 
 export async function saveCommand(ctx: RuntimeContext, opts: SaveCommandOptions): Promise<void> {
+  const { saveImages } = await import('./save.js');
   if (opts.output === undefined) {
     if (isTTY(ctx.stdio.stdout)) {
       throw new RequestError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
@@ -155,6 +156,7 @@ export async function importCommand(ctx: RuntimeContext, opts: ImportCommandOpti
     throw new RequestError('importing from a URL is not supported; download the file and import it');
   }
   const input = opts.source === '-' ? (ctx.stdio.stdin as Readable) : await openInput(opts.source);
+  const { importImage } = await import('./import.js');
   await importImage(ctx, input, {
     ...(opts.ref !== undefined ? { ref: opts.ref } : {}),
     changes: opts.changes ?? [],
