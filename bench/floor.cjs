@@ -1,59 +1,38 @@
 // The floor under `tsdock run --rm --network none IMG true`, for `npm run bench`: the same containerd
 // calls in the same order (image and lease, snapshot and container, task create/wait/start/delete,
-// removal) over raw HTTP/2, with tsdock's generated protobuf code and the OCI spec tsdock made — and
-// nothing else: no monitor, no log, no state, no names, no options, no grpc-js, no stdio. What Node
-// itself costs for this sequence; what tsdock measures above it is tsdock's own.
+// removal) over tsdock's HTTP/2 transport, with tsdock's generated protobuf code and the OCI spec
+// tsdock made — and nothing else: no monitor, no log, no state, no names, no options, no stdio. What
+// Node itself costs for this sequence; what tsdock measures above it is tsdock's own.
 //
 // bench/run.ts bundles it as tsdock is bundled and runs it as bin/tsdock runs tsdock (one script, V8
 // code cache):  node floor.js ADDRESS NAMESPACE IMAGE CHAIN_ID SPEC_JSON_FILE
 'use strict';
-const http2 = require('node:http2'),
-  net = require('node:net'),
-  fs = require('node:fs');
-const { randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+// tsdock's own transport (its HTTP/2 client) and id source: the floor is what Node costs beneath them.
+const { UnaryTransport } = require('../src/runtime/containerd/unary.ts');
+const { randomHex } = require('../src/runtime/state/ids.ts');
 const g = require('../src/runtime/containerd/protos.gen.cjs').containerd.services;
 const [address, namespace, image, chainId, specFile] = process.argv.slice(2);
 const spec0 = JSON.parse(fs.readFileSync(specFile, 'utf8'));
-const session = http2.connect('http://localhost', { createConnection: () => net.connect(address) });
+const transport = new UnaryTransport(address);
+transport.warm();
 const CONVERT = { longs: Number, enums: String, bytes: Buffer, defaults: true };
-function call(path, Req, Res, obj, lease) {
-  return new Promise((resolve, reject) => {
-    const body = Req.encode(Req.fromObject(obj)).finish();
-    const frame = Buffer.allocUnsafe(5 + body.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, 5);
-    const headers = {
-      ':method': 'POST',
-      ':path': '/containerd.services.' + path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'containerd-namespace': namespace,
-    };
-    if (lease) headers['containerd-lease'] = lease;
-    const req = session.request(headers);
-    const chunks = [];
-    let status = 0,
-      message = '';
-    const onStatus = (h) => {
-      if (h['grpc-status'] !== undefined) {
-        status = Number(h['grpc-status']);
-        message = h['grpc-message'] || '';
-      }
-    };
-    req.on('response', onStatus);
-    req.on('trailers', onStatus);
-    req.on('data', (d) => chunks.push(d));
-    req.on('error', reject);
-    req.on('end', () => {
-      if (status) return reject(new Error(path + ': ' + decodeURIComponent(message)));
-      resolve(Res.toObject(Res.decode(Buffer.concat(chunks).subarray(5)), CONVERT));
+async function call(path, Req, Res, obj, lease) {
+  const metadata = { 'containerd-namespace': namespace };
+  if (lease) metadata['containerd-lease'] = lease;
+  try {
+    const body = await transport.call('/containerd.services.' + path, Req.encode(Req.fromObject(obj)).finish(), {
+      metadata,
+      timeoutMs: 0,
+      maxReceiveBytes: 64 << 20,
     });
-    req.end(frame);
-  });
+    return Res.toObject(Res.decode(body), CONVERT);
+  } catch (err) {
+    throw new Error(path + ': ' + (err.details || err.message));
+  }
 }
 (async () => {
-  const id = randomBytes(32).toString('hex');
+  const id = randomHex(32);
   const [, leased] = await Promise.all([
     call('images.v1.Images/Get', g.images.v1.GetImageRequest, g.images.v1.GetImageResponse, { name: image }),
     call('leases.v1.Leases/Create', g.leases.v1.CreateRequest, g.leases.v1.CreateResponse, {

@@ -91,6 +91,8 @@ async function buildFloor(
     outfile: script,
     banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
     footer: { js: '\n})' },
+    // tsdock's modules read import.meta.url (to require lazily); a script has only __filename.
+    define: { 'import.meta.url': '__filename' },
     logLevel: 'warning',
   });
   const runner = join(work, 'run-floor.cjs');
