@@ -9,12 +9,12 @@
 'use strict';
 const fs = require('node:fs');
 // tsdock's own transport (its HTTP/2 client) and id source: the floor is what Node costs beneath them.
-const { UnaryTransport } = require('../src/runtime/containerd/unary.ts');
+const { Transport } = require('../src/runtime/containerd/transport.ts');
 const { randomHex } = require('../src/runtime/state/ids.ts');
 const g = require('../src/runtime/containerd/protos.gen.cjs').containerd.services;
 const [address, namespace, image, chainId, specFile] = process.argv.slice(2);
 const spec0 = JSON.parse(fs.readFileSync(specFile, 'utf8'));
-const transport = new UnaryTransport(address);
+const transport = new Transport(address);
 transport.warm();
 const CONVERT = { longs: Number, enums: String, bytes: Buffer, defaults: true };
 async function call(path, Req, Res, obj, lease) {

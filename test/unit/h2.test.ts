@@ -1,7 +1,8 @@
 /**
- * tsdock's HTTP/2 client (containerd/h2.ts, through unary.ts) against Node's own HTTP/2 server
+ * tsdock's HTTP/2 client (containerd/h2.ts, through transport.ts) against Node's own HTTP/2 server
  * (nghttp2) on a unix socket: flow control both ways, padding, CONTINUATION, resets, GOAWAY, PING,
- * SETTINGS changes, deadlines and cancellation. containerd's Go server is the integration suite's.
+ * SETTINGS changes, deadlines and cancellation, server streams and their back-pressure.
+ * containerd's Go server is the integration suite's.
  */
 import { expect } from 'chai';
 import * as http2 from 'node:http2';
@@ -9,7 +10,8 @@ import * as net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Status, UnaryTransport, type CallError } from '../../src/runtime/containerd/unary.js';
+import { STREAM_WINDOW } from '../../src/runtime/containerd/h2.js';
+import { Status, Transport, type CallError } from '../../src/runtime/containerd/transport.js';
 
 type Handler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, body: Buffer) => void;
 
@@ -26,14 +28,14 @@ function reply(stream: http2.ServerHttp2Stream, msg: Buffer, trailers: http2.Out
   stream.end(grpcFrame(msg));
 }
 
-describe('h2: unary gRPC calls over tsdock’s HTTP/2 client', function () {
+describe('h2: gRPC calls over tsdock’s HTTP/2 client', function () {
   let dir: string;
   let sock: string;
   let server: http2.Http2Server;
   let handler: Handler;
   const sessions = new Set<http2.ServerHttp2Session>();
 
-  let transport: UnaryTransport;
+  let transport: Transport;
 
   async function listen(options: http2.ServerOptions = {}): Promise<void> {
     server = http2.createServer(options);
@@ -50,7 +52,7 @@ describe('h2: unary gRPC calls over tsdock’s HTTP/2 client', function () {
     await new Promise<void>((resolve) => server.listen(sock, resolve));
   }
 
-  const call = (body: Buffer, opts: Partial<Parameters<UnaryTransport['call']>[2]> = {}) =>
+  const call = (body: Buffer, opts: Partial<Parameters<Transport['call']>[2]> = {}) =>
     transport.call('/test.Echo/Call', body, {
       metadata: { 'containerd-namespace': 'ns1' },
       timeoutMs: 5000,
@@ -72,7 +74,7 @@ describe('h2: unary gRPC calls over tsdock’s HTTP/2 client', function () {
     sock = join(dir, 's.sock');
     handler = (stream, _h, body) => reply(stream, body.subarray(5));
     await listen();
-    transport = new UnaryTransport(sock);
+    transport = new Transport(sock);
   });
 
   afterEach(async () => {
@@ -120,7 +122,7 @@ describe('h2: unary gRPC calls over tsdock’s HTTP/2 client', function () {
     for (const s of sessions) s.destroy();
     await listen({ paddingStrategy: http2.constants.PADDING_STRATEGY_MAX });
     transport.close();
-    transport = new UnaryTransport(sock);
+    transport = new Transport(sock);
     handler = (stream, h, body) =>
       reply(stream, Buffer.alloc(Number(body.subarray(5).toString()), 'z'), { 'x-call': String(h['x-n']) });
     const big = await call(Buffer.from('1000000'));
@@ -211,7 +213,7 @@ describe('h2: unary gRPC calls over tsdock’s HTTP/2 client', function () {
     const proxySock = join(dir, 'proxy.sock');
     await new Promise<void>((resolve) => proxy.listen(proxySock, resolve));
     transport.close();
-    transport = new UnaryTransport(proxySock);
+    transport = new Transport(proxySock);
     let release: (() => void) | undefined;
     handler = (stream, _h, body) => {
       release = () => reply(stream, body.subarray(5));
@@ -243,7 +245,7 @@ describe('h2: unary gRPC calls over tsdock’s HTTP/2 client', function () {
   });
 
   it('names the socket error when nothing listens', async () => {
-    const t = new UnaryTransport(join(dir, 'nothing.sock'));
+    const t = new Transport(join(dir, 'nothing.sock'));
     const err = await failure(
       t.call('/x/Y', Buffer.alloc(0), { metadata: {}, timeoutMs: 1000, maxReceiveBytes: 1 << 20 }),
     );
@@ -256,5 +258,122 @@ describe('h2: unary gRPC calls over tsdock’s HTTP/2 client', function () {
     handler = (stream) => reply(stream, Buffer.alloc(10_000));
     const err = await failure(call(Buffer.from('x'), { maxReceiveBytes: 1000 }));
     expect(err.code).to.equal(Status.RESOURCE_EXHAUSTED);
+  });
+
+  const stream = (body: Buffer, opts: Partial<Parameters<Transport['call']>[2]> = {}) =>
+    transport.serverStream('/test.Echo/Stream', body, {
+      metadata: {},
+      timeoutMs: 0,
+      maxReceiveBytes: 64 << 20,
+      ...opts,
+    });
+
+  /** Writes the messages one by one, each after the last was taken by the stream (its 'drain'). */
+  async function writeAll(s: http2.ServerHttp2Stream, messages: Buffer[]): Promise<void> {
+    for (const m of messages) {
+      if (s.destroyed) return;
+      if (!s.write(grpcFrame(m))) await new Promise((r) => s.once('drain', r));
+    }
+  }
+
+  it('streams messages, whole across frames and several in one frame, up to the status', async () => {
+    const sizes = [0, 1, 5, 100, 20_000, 3 << 20, 6 << 20, 7, 7, 7];
+    handler = (s) => {
+      s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      s.on('wantTrailers', () => s.sendTrailers({ 'grpc-status': '0' }));
+      // The three small ones in one write, so in one DATA frame.
+      const frames = sizes.slice(0, 7).map((n, i) => grpcFrame(Buffer.alloc(n, i)));
+      void writeAll(
+        s,
+        frames.map((f) => f.subarray(5)),
+      ).then(() => s.end(Buffer.concat(sizes.slice(7).map((n, i) => grpcFrame(Buffer.alloc(n, 7 + i))))));
+    };
+    const got: Buffer[] = [];
+    for await (const m of stream(Buffer.from('go'))) got.push(m);
+    expect(got.map((m) => m.length)).to.deep.equal(sizes);
+    got.forEach((m, i) => expect(m.every((b) => b === i)).to.equal(true));
+  });
+
+  it('holds the server back while the reader does not read (the stream window), then delivers all', async () => {
+    const count = 200; // 20 MB
+    let written = 0;
+    handler = (s) => {
+      s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      s.on('wantTrailers', () => s.sendTrailers({ 'grpc-status': '0' }));
+      void (async () => {
+        for (let i = 0; i < count; i++) {
+          if (!s.write(grpcFrame(Buffer.alloc(100_000, i % 256))))
+            await new Promise((r) => s.once('drain', r));
+          written++;
+        }
+        s.end();
+      })();
+    };
+    const it = stream(Buffer.from('go'))[Symbol.asyncIterator]();
+    expect((await it.next()).value).to.have.length(100_000);
+    await new Promise((r) => setTimeout(r, 300));
+    // The reader took one message: the server got no further than the window and the reader's
+    // allowance (STREAM_WINDOW + 1 MB), plus what its own buffers hold.
+    expect(written * 100_000).to.be.below(STREAM_WINDOW + (3 << 20));
+    let n = 1;
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      expect(r.value[0]).to.equal(n % 256);
+      n++;
+    }
+    expect(n).to.equal(count);
+  });
+
+  it('a reader that stops early cancels the stream', async () => {
+    const reset = new Promise<number>((resolve) => {
+      handler = (s) => {
+        s.on('close', () => resolve(s.rstCode));
+        s.respond({ ':status': 200, 'content-type': 'application/grpc' });
+        void writeAll(
+          s,
+          Array.from({ length: 1000 }, () => Buffer.alloc(10_000)),
+        );
+      };
+    });
+    for await (const m of stream(Buffer.from('go'))) {
+      expect(m).to.have.length(10_000);
+      break;
+    }
+    expect(await reset).to.equal(http2.constants.NGHTTP2_CANCEL);
+  });
+
+  it('ends a stream with its error status after the messages before it', async () => {
+    handler = (s) => {
+      s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      s.on('wantTrailers', () => s.sendTrailers({ 'grpc-status': '5', 'grpc-message': 'gone' }));
+      s.end(Buffer.concat([grpcFrame(Buffer.from('a')), grpcFrame(Buffer.from('b'))]));
+    };
+    const got: string[] = [];
+    const err = await failure(
+      (async () => {
+        for await (const m of stream(Buffer.from('go'))) got.push(m.toString());
+      })(),
+    );
+    expect(got).to.deep.equal(['a', 'b']);
+    expect(err.code).to.equal(Status.NOT_FOUND);
+    expect(err.details).to.equal('gone');
+  });
+
+  it('stops a stream on its abort signal', async () => {
+    handler = (s) => {
+      s.respond({ ':status': 200, 'content-type': 'application/grpc' });
+      s.write(grpcFrame(Buffer.from('first')));
+    };
+    const ac = new AbortController();
+    const got: string[] = [];
+    const err = await failure(
+      (async () => {
+        for await (const m of stream(Buffer.from('go'), { signal: ac.signal })) {
+          got.push(m.toString());
+          setTimeout(() => ac.abort(), 20);
+        }
+      })(),
+    );
+    expect(got).to.deep.equal(['first']);
+    expect(err.code).to.equal(Status.CANCELLED);
   });
 });

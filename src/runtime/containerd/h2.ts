@@ -5,8 +5,10 @@
  * ~7 ms of every command's start-up on this machine (measured; README's Performance), while what a
  * gRPC client of a local socket uses of it is this much. grpc-js (rpc.ts) still carries the streams.
  *
- * Receiving, this side announces the largest windows HTTP/2 allows, so the peer never waits for it;
- * sending, it keeps to the peer's windows and frame size.
+ * Receiving, the connection's window is the largest HTTP/2 allows and each stream's is STREAM_WINDOW:
+ * a stream's reader gives credit back as it takes the data (consume()), so a slow reader of a long
+ * stream holds the peer back instead of buffering all it sends. Sending, this side keeps to the
+ * peer's windows and frame size.
  */
 import * as net from 'node:net';
 import { encodeHeaders, HpackDecoder, type HeaderField } from './hpack.js';
@@ -47,6 +49,11 @@ export const H2Code = {
 
 const MAX_WINDOW = 2 ** 31 - 1;
 const DEFAULT_WINDOW = 65_535;
+/**
+ * Each stream's receive window: what the peer may send before the reader takes any of it. Large
+ * enough that a unary answer (a container list, an image's manifest) never waits for credit.
+ */
+export const STREAM_WINDOW = 4 << 20;
 /** The largest frame this side accepts: the default, never raised. */
 const MAX_FRAME = 16_384;
 /** Connection-level credit is given back in large steps (the window is 2 GiB). */
@@ -80,6 +87,8 @@ interface Stream {
   /** Request body not yet sent (it waits for window). */
   pending?: Buffer;
   sendWindow: number;
+  /** Bytes the reader took that the peer has not been credited with yet. */
+  consumed: number;
 }
 
 function frame(type: number, flags: number, id: number, length: number): Buffer {
@@ -144,7 +153,7 @@ export class H2Connection {
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrame = 16_384;
   /** Bytes received since this side last gave the connection window back. */
-  private consumed = 0;
+  private received = 0;
   private input?: Buffer;
   /** A header block that continues in CONTINUATION frames. */
   private block?: { id: number; endStream: boolean; parts: Buffer[] };
@@ -157,7 +166,7 @@ export class H2Connection {
     this.socket = net.connect(path);
     const settings = settingsPayload([
       [SETTINGS_ENABLE_PUSH, 0],
-      [SETTINGS_INITIAL_WINDOW_SIZE, MAX_WINDOW],
+      [SETTINGS_INITIAL_WINDOW_SIZE, STREAM_WINDOW],
     ]);
     // Written before the socket connects: net buffers it, and the preface goes out first.
     this.socket.write(
@@ -215,12 +224,25 @@ export class H2Connection {
       out.push(frame(type, flags, id, part.length), part);
       type = CONTINUATION;
     } while (off < block.length);
-    const s: Stream = { id, events, sendWindow: this.peerInitialWindow };
+    const s: Stream = { id, events, sendWindow: this.peerInitialWindow, consumed: 0 };
     if (body.length > 0) s.pending = body;
     this.streams.set(id, s);
     this.sendData(s, out);
     this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
     return id;
+  }
+
+  /**
+   * The reader took `n` bytes of the stream's data: the peer may send that much more. Credit goes
+   * back in steps of half the window, not per frame.
+   */
+  consume(id: number, n: number): void {
+    const s = this.streams.get(id);
+    if (!s || this.closed) return;
+    s.consumed += n;
+    if (s.consumed < STREAM_WINDOW / 2) return;
+    this.socket.write(Buffer.concat([frame(WINDOW_UPDATE, 0, id, 4), u32(s.consumed)]));
+    s.consumed = 0;
   }
 
   /** Abandons a stream (RST_STREAM CANCEL); none of its events fire after this. */
@@ -284,14 +306,17 @@ export class H2Connection {
       case DATA: {
         if (id === 0) throw new ConnectionError(H2Code.PROTOCOL_ERROR, 'DATA on stream 0');
         // Padding counts against the window too.
-        this.consumed += payload.length;
-        if (this.consumed >= WINDOW_REFILL) {
-          this.socket.write(Buffer.concat([frame(WINDOW_UPDATE, 0, 0, 4), u32(this.consumed)]));
-          this.consumed = 0;
+        // The connection's window goes back as data arrives: each stream's own window holds back.
+        this.received += payload.length;
+        if (this.received >= WINDOW_REFILL) {
+          this.socket.write(Buffer.concat([frame(WINDOW_UPDATE, 0, 0, 4), u32(this.received)]));
+          this.received = 0;
         }
         const data = unpad(payload, flags, false);
         const s = this.streams.get(id);
         if (!s) return;
+        // Padding is nobody's to read: credited at once.
+        if (data.length < payload.length) this.consume(id, payload.length - data.length);
         if (data.length > 0) s.events.data(data);
         if (flags & END_STREAM && this.streams.has(id)) this.finish(s);
         return;

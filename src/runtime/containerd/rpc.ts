@@ -1,12 +1,12 @@
 /**
- * gRPC plumbing: unary calls over node:http2 (unary.ts), streams through grpc-js (loaded on the
- * first stream only), protobuf encode/decode with the static code generated from protos/ at build
+ * gRPC plumbing: unary calls and server streams over tsdock's HTTP/2 client (transport.ts),
+ * client-and-server streams through grpc-js (loaded on the first one only), protobuf encode/decode with the static code generated from protos/ at build
  * time (nothing parses .proto text or builds codecs at run time), and containerd's errors mapped to
  * tsdock's error classes in one place.
  */
 import type * as Grpc from '@grpc/grpc-js';
 import generated from './protos.gen.cjs';
-import { Status, UnaryTransport } from './unary.js';
+import { Status, Transport } from './transport.js';
 import { ConflictError, DaemonError, NotFoundError, type TsdockError } from '../errors.js';
 import { TRACE, traceSpan } from '../trace.js';
 
@@ -103,14 +103,14 @@ const MAX_MESSAGE = 64 << 20;
 
 /** The connection(s) to one socket, shared by every Rpc view of it (see withMetadata). */
 class Channels {
-  readonly unary: UnaryTransport;
+  readonly transport: Transport;
   private grpcClient?: Grpc.Client;
   constructor(readonly address: string) {
-    this.unary = new UnaryTransport(address);
-    this.unary.warm();
+    this.transport = new Transport(address);
+    this.transport.warm();
   }
 
-  /** grpc-js and its channel, for streams: required on first use, not at start-up. */
+  /** grpc-js and its channel, for content writes: required on first use, not at start-up. */
   async streams(): Promise<{ grpc: typeof Grpc; client: Grpc.Client }> {
     const grpc = await import('@grpc/grpc-js');
     this.grpcClient ??= new grpc.Client(`unix:${this.address}`, grpc.credentials.createInsecure(), {
@@ -122,7 +122,7 @@ class Channels {
   }
 
   close(): void {
-    this.unary.close();
+    this.transport.close();
     this.grpcClient?.close();
   }
 }
@@ -152,11 +152,6 @@ export class Rpc {
     this.channels.close();
   }
 
-  private deadline(o: CallOptions | undefined, fallbackMs: number): Grpc.CallOptions {
-    const ms = o?.timeoutMs ?? fallbackMs;
-    return ms > 0 ? { deadline: Date.now() + ms } : {};
-  }
-
   async unary(
     path: string,
     reqType: string,
@@ -168,7 +163,7 @@ export class Rpc {
     const rs = type(resType);
     const t0 = TRACE ? performance.now() : 0;
     try {
-      const body = await this.channels.unary.call(path, encode(rq, req), {
+      const body = await this.channels.transport.call(path, encode(rq, req), {
         metadata: this.metadata(),
         timeoutMs: opts?.timeoutMs ?? 30_000,
         signal: opts?.signal,
@@ -191,25 +186,17 @@ export class Rpc {
   ): AsyncIterable<Record<string, unknown>> {
     const rq = type(reqType);
     const rs = type(resType);
-    const { grpc, client } = await this.channels.streams();
-    const call = client.makeServerStreamRequest(
-      path,
-      (m: Record<string, unknown>) => encode(rq, m),
-      (b: Buffer) => decode(rs, b),
-      req,
-      grpcMetadata(grpc, this.metadata()),
-      this.deadline(opts, 0),
-    );
-    const onAbort = () => call.cancel();
-    opts?.signal?.addEventListener('abort', onAbort, { once: true });
+    const stream = this.channels.transport.serverStream(path, encode(rq, req), {
+      metadata: this.metadata(),
+      timeoutMs: opts?.timeoutMs ?? 0,
+      signal: opts?.signal,
+      maxReceiveBytes: MAX_MESSAGE,
+    });
     try {
-      for await (const msg of call as AsyncIterable<Record<string, unknown>>) yield msg;
+      for await (const body of stream) yield decode(rs, body);
     } catch (err) {
-      if ((err as Grpc.ServiceError).code === Status.CANCELLED && opts?.signal?.aborted) return;
+      if ((err as { code?: number }).code === Status.CANCELLED && opts?.signal?.aborted) return;
       throw mapError(err, this.address);
-    } finally {
-      opts?.signal?.removeEventListener('abort', onAbort);
-      call.cancel();
     }
   }
 
