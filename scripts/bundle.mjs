@@ -77,8 +77,8 @@ const oclifLite = {
       namespace: 'tsdock-stub',
     }));
     // zlib (message compression, which tsdock never asks for) and dns (host names; containerd is a
-    // unix socket) are required by grpc-js at load time: loaded on first use instead, so neither is
-    // loaded by a command that talks to containerd. (node:http it needs anyway: node:http2 loads it.)
+    // unix socket) are required by grpc-js at load time: loaded on first use instead, so a command
+    // that writes content (load, pull, commit: grpc-js's only use) does not load them either.
     b.onLoad({ filter: /@grpc[\\/]grpc-js[\\/]build[\\/]src[\\/][a-z-_]+\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       return {

@@ -1,6 +1,6 @@
 /**
  * What every runtime function gets: the global options and a lazily opened containerd client.
- * The client module (grpc-js, protobuf descriptors) is imported on first use only, so commands that
+ * The client module (HTTP/2 transport, protobuf code) is imported on first use only, so commands that
  * never talk to containerd (`--help`, `version` client part, pure parsing errors) stay fast.
  */
 import type { ContainerdClient } from './containerd/client.js';
