@@ -10,7 +10,7 @@
  * restarted), the hook waits for it to come back before deciding, which is what brings an `always`
  * container back after a containerd restart that took its task with it.
  */
-import { spawn } from 'node:child_process';
+import { childProcess } from '../builtins.js';
 import { access } from 'node:fs/promises';
 import type { RuntimeContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
@@ -177,6 +177,6 @@ export async function applyRestartPolicy(
 export async function handOverRestart(ctx: RuntimeContext, found: Found, hook: string[]): Promise<void> {
   const state = await found.files.readState();
   if (state.status !== 'exited' || policyOf(found.record).name === 'no' || state.stoppedByUser) return;
-  const child = spawn(hook[0]!, hook.slice(1), { detached: true, stdio: 'ignore' });
+  const child = childProcess().spawn(hook[0]!, hook.slice(1), { detached: true, stdio: 'ignore' });
   child.unref();
 }

@@ -2,7 +2,7 @@
  * Byte plumbing between this client and a container's process: FIFOs the shim writes to, the
  * monitor's attach socket (Docker's stdcopy framing), and the stdin FIFO.
  */
-import { execFile } from 'node:child_process';
+import { childProcess } from '../builtins.js';
 import { constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import { promisify } from 'node:util';
@@ -12,7 +12,7 @@ export async function makeFifos(paths: string[]): Promise<void> {
   if (paths.length === 0) return;
   // Node has no mkfifo(3); coreutils' is everywhere containerd is.
   try {
-    await promisify(execFile)('mkfifo', ['-m', '0600', ...paths]);
+    await promisify(childProcess().execFile)('mkfifo', ['-m', '0600', ...paths]);
   } catch (err) {
     throw new SystemError(`mkfifo: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
   }

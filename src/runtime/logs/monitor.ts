@@ -3,7 +3,7 @@
  * containerd creates the task, so it already holds the FIFOs' read ends when the shim opens them,
  * and it keeps writing the log and runs the exit hook even if this CLI process is killed.
  */
-import { spawn } from 'node:child_process';
+import { childProcess } from '../builtins.js';
 import { randomBytes } from '../state/ids.js';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -123,7 +123,10 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   if (opts.netns) args.push('--netns', opts.netns);
   if (opts.exitCmd?.length) args.push('--', ...opts.exitCmd);
 
-  const child = spawn(opts.monPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = childProcess().spawn(opts.monPath, args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const pid = await new Promise<number>((resolve, reject) => {
     let out = '';
     let settled = false;

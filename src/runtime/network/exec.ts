@@ -1,5 +1,5 @@
-/** Runs ip/iptables (node:child_process directly: this sits on `run`'s start-up path). */
-import { spawn } from 'node:child_process';
+/** Runs ip/iptables (node:child_process itself, not execa: this sits on `run`'s start-up path). */
+import { childProcess } from '../builtins.js';
 
 export interface ExecResult {
   code: number;
@@ -9,7 +9,7 @@ export interface ExecResult {
 
 export function exec(cmd: string, args: string[], input?: string): Promise<ExecResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

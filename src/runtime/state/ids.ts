@@ -4,15 +4,7 @@
  * bytes of a container id.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
-
-type Crypto = typeof import('node:crypto');
-let cryptoModule: Crypto | undefined;
-
-/** node:crypto, required when first asked for (an import would load it with this module). */
-export function nodeCrypto(): Crypto {
-  return (cryptoModule ??= createRequire(import.meta.url)('node:crypto') as Crypto);
-}
+import { nodeCrypto } from '../builtins.js';
 
 export function randomBytes(n: number): Buffer {
   const out = Buffer.allocUnsafe(n);
