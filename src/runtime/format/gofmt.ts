@@ -117,7 +117,9 @@ export function formatFloatF(x: number, prec = 6): string {
 // strconv.Quote
 
 function isGoPrint(ch: string): boolean {
-  return ch === ' ' || /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch);
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return c >= 0x20 && c < 0x7f; // ASCII without compiling the Unicode classes
+  return /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch);
 }
 
 export function goQuote(s: string): string {

@@ -21,6 +21,8 @@ export const DOCKER_TABWRITER: TabwriterOptions = { minwidth: 10, padding: 3, pa
 /** Display width of a code point as go-runewidth counts it (East Asian wide/fullwidth = 2, combining = 0). */
 function runeWidth(cp: number): number {
   if (cp === 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
+  // Printable ASCII before the Unicode classes, whose regex is costly to compile and run per rune.
+  if (cp < 0x7f) return 1;
   if (/\p{Mn}|\p{Me}|\p{Cf}/u.test(String.fromCodePoint(cp)) && cp !== 0xad) return 0;
   if (
     (cp >= 0x1100 && cp <= 0x115f) ||
