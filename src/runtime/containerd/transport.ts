@@ -95,9 +95,10 @@ class MessageReader {
 }
 
 /**
- * Bytes of whole messages a stream's reader may leave untaken before the peer is held back (the
- * stream's window then runs out; see h2.ts). A message still arriving is always credited, so one
- * larger than the window cannot stall its own stream.
+ * Bytes of whole messages a stream's reader may leave untaken before the peer is held back: data
+ * is credited as it arrives while no more than this waits, and otherwise once the reader takes it
+ * (the stream's window then runs out; see h2.ts). A message larger than the window still arrives:
+ * its bytes are credited as they come, since what waits before it is taken first.
  */
 const STREAM_HIGH_WATER = 1 << 20;
 
