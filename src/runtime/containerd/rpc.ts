@@ -1,8 +1,8 @@
 /**
  * gRPC plumbing: unary calls and server streams over tsdock's HTTP/2 client (transport.ts),
- * client-and-server streams through grpc-js (loaded on the first one only), protobuf encode/decode with the static code generated from protos/ at build
- * time (nothing parses .proto text or builds codecs at run time), and containerd's errors mapped to
- * tsdock's error classes in one place.
+ * client-and-server streams through grpc-js (loaded on the first one only), protobuf encode/decode
+ * with the static code generated from protos/ at build time (nothing parses .proto text or builds
+ * codecs at run time), and containerd's errors mapped to tsdock's error classes in one place.
  */
 import type * as Grpc from '@grpc/grpc-js';
 import generated from './protos.gen.cjs';
