@@ -1,9 +1,10 @@
 /**
- * The client side of HTTP/2 (RFC 9113) over one socket, as much as gRPC's unary calls need: streams
- * of one request (headers, then a body) and one response, flow control both ways, SETTINGS, PING,
- * RST_STREAM and GOAWAY. Not node:http2: loading it pulls in tls, http, crypto and assert with it,
- * ~7 ms of every command's start-up on this machine (measured; README's Performance), while what a
- * gRPC client of a local socket uses of it is this much. grpc-js (rpc.ts) still carries the streams.
+ * The client side of HTTP/2 (RFC 9113) over one socket, as much as gRPC's unary calls and server
+ * streams need: streams of one request (headers, then a body) and an answer of any length, flow
+ * control both ways, SETTINGS, PING, RST_STREAM and GOAWAY. Not node:http2: loading it pulls in tls,
+ * http, crypto and assert with it, ~7 ms of every command's start-up on this machine (measured;
+ * README's Performance), while what a gRPC client of a local socket uses of it is this much.
+ * grpc-js (rpc.ts) still carries the client-and-server streams (content writes).
  *
  * Receiving, the connection's window is the largest HTTP/2 allows and each stream's is STREAM_WINDOW:
  * a stream's reader gives credit back as it takes the data (consume()), so a slow reader of a long
