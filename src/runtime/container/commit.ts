@@ -5,7 +5,7 @@
  * `--change`), one more diff ID and a history entry, as moby's commit builds it. The layer is then
  * unpacked like a loaded one, so the new image runs at once.
  */
-import { randomBytes } from '../state/ids.js';
+import { randomHex } from '../state/ids.js';
 import type { RuntimeContext } from '../context.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import { DaemonError, RequestError } from '../errors.js';
@@ -92,7 +92,7 @@ async function layerDiff(
   chainId: string,
   containerKey: string,
 ): Promise<{ layer: Descriptor; diffId: string }> {
-  const viewKey = `tsdock-commit-${randomBytes(6).toString('hex')}`;
+  const viewKey = `tsdock-commit-${randomHex(6)}`;
   const lower = chainId ? await lc.snapshots.view(viewKey, chainId) : [];
   try {
     const upper = await lc.snapshots.mounts(containerKey);

@@ -5,7 +5,7 @@
  * an expiring lease), and a tsdock killed half-way leaves a creation mark that the next command's
  * repair acts on (state/repair.ts).
  */
-import { randomBytes } from '../state/ids.js';
+import { randomHex } from '../state/ids.js';
 import { cpus, totalmem } from 'node:os';
 import { access, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -130,7 +130,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   ]);
 
   traceMark('create: image resolved');
-  const id = randomBytes(32).toString('hex');
+  const id = randomHex(32);
   // Docker (cgroupfs driver): the parent, default ours, joined with the id.
   const cgroupPath = posix.join(opts.cgroupParent || '/tsdock', id);
   const dir = paths.container(id);

@@ -3,7 +3,7 @@
  * exec id). Its spec is the container's process with Docker's exec overrides; its output is not
  * logged, so this client reads the FIFOs itself and there is no monitor.
  */
-import { randomBytes } from '../state/ids.js';
+import { randomHex } from '../state/ids.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
@@ -165,7 +165,7 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
     consoleSize: localSize,
   });
 
-  const execId = randomBytes(32).toString('hex');
+  const execId = randomHex(32);
   const ioDir = join(found.files.dir, 'exec');
   const fifo = (name: string) => join(ioDir, `${execId.slice(0, 16)}-${name}`);
   const paths: { stdin?: string; stdout?: string; stderr?: string } = req.detach

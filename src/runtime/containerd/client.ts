@@ -4,7 +4,7 @@
  * the namespace and lease headers) stays in this module.
  */
 import { timestampNanos } from '../state/clock.js';
-import { randomBytes } from '../state/ids.js';
+import { randomHex } from '../state/ids.js';
 import { Rpc, type CallOptions, type Metadata, decode, encode, lookupType, type } from './rpc.js';
 import { writeMessages } from './write-messages.js';
 import type {
@@ -679,7 +679,7 @@ export class ContainerdClient {
       leaseOut(
         (
           await this.call(LEASES, 'Create', {
-            id: r.id ?? `tsdock-${randomBytes(8).toString('hex')}`,
+            id: r.id ?? `tsdock-${randomHex(8)}`,
             labels: r.labels ?? {},
           })
         ).lease as Obj,

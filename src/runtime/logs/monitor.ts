@@ -4,7 +4,7 @@
  * and it keeps writing the log and runs the exit hook even if this CLI process is killed.
  */
 import { childProcess } from '../builtins.js';
-import { randomBytes } from '../state/ids.js';
+import { randomHex } from '../state/ids.js';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError } from '../errors.js';
@@ -97,14 +97,12 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   mkdirSync(ioDir, { recursive: true, mode: 0o700 });
   removeOldMarkers(ioDir);
   // Unique per start: a restarted container must not reuse FIFOs a previous shim may still hold.
-  const tag = randomBytes(4).toString('hex');
+  const tag = randomHex(4);
   const stdoutPath = join(ioDir, `stdout-${tag}`);
   const stderrPath = opts.stderr === false ? '' : join(ioDir, `stderr-${tag}`);
   const stdinPath = opts.stdin ? join(ioDir, `stdin-${tag}`) : undefined;
   const exitMarker = join(ioDir, `exited-${tag}`);
-  const attachSocket = opts.attachSocket
-    ? `tsdock-attach/${tag}${randomBytes(8).toString('hex')}`
-    : undefined;
+  const attachSocket = opts.attachSocket ? `tsdock-attach/${tag}${randomHex(8)}` : undefined;
 
   const args = [
     '--stdout',

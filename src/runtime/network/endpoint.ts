@@ -6,7 +6,7 @@
  * several processes tearing the same endpoint down (exit hook, rm, reconcile), one does it.
  */
 import { tookPath } from '../code-paths.js';
-import { randomBytes, sha256Hex } from '../state/ids.js';
+import { randomHex, sha256Hex } from '../state/ids.js';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
@@ -185,7 +185,7 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
   const ipam = new Ipam(root);
   const owner = { id: s.id, pid: process.pid };
   const { subnet, gateway, range } = subnetOf(s.net);
-  const endpointId = randomBytes(32).toString('hex');
+  const endpointId = randomHex(32);
   const ip = await ipam.allocateIp(
     { id: s.net.Id, name: s.net.Name, subnet, gateway, ...(range ? { range } : {}) },
     owner,

@@ -4,7 +4,7 @@
  * first use; `bridge`'s subnet comes from the config (`bip`) or is the first 10.4.N.0/24 that no
  * route of the host overlaps, and is then fixed in its record.
  */
-import { randomBytes } from '../state/ids.js';
+import { randomHex } from '../state/ids.js';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
@@ -188,7 +188,7 @@ export class NetworkStore {
 export function base(name: string, driver: NetworkRecord['Driver']): NetworkRecord {
   return {
     Name: name,
-    Id: randomBytes(32).toString('hex'),
+    Id: randomHex(32),
     Created: new Date().toISOString(),
     Scope: 'local',
     Driver: driver,

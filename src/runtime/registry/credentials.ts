@@ -6,7 +6,7 @@
  * every key tsdock does not manage is kept as it was.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from '../state/ids.js';
+import { randomHex } from '../state/ids.js';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -57,7 +57,7 @@ export async function readConfigFile(path: string): Promise<DockerConfigFile> {
 /** Writes beside the target and renames over it, so a reader never sees half a file. */
 export async function writeConfigFile(path: string, doc: DockerConfigFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${path}.${process.pid}.${randomHex(4)}.tmp`;
   try {
     await writeFile(tmp, JSON.stringify(doc, null, '\t') + '\n', { mode: 0o600 });
     await rename(tmp, path);
