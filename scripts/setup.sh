@@ -14,8 +14,8 @@ if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split("."
 fi
 
 # Debian packages: runtime parts, the test image source (busybox-static), the test registry,
-# and a C compiler for the per-container monitor.
-pkgs=(containerd runc iptables iproute2 busybox-static docker-registry gcc libc6-dev util-linux procps)
+# tini-static for --init (as Docker's docker-init), and a C compiler for the per-container monitor.
+pkgs=(containerd runc iptables iproute2 busybox-static docker-registry tini gcc libc6-dev util-linux procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
