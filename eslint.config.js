@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**/*.js', 'src/**/*.gen.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/**/*.js', 'src/runtime/containerd/gen/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -69,7 +69,7 @@ const report = (what: string, ours: number, theirs: number | undefined, against:
   ]);
 
 /**
- * bench/floor.cjs bundled and run the way bin/tsdock runs tsdock (one script compiled with a V8 code
+ * bench/floor.ts bundled and run the way bin/tsdock runs tsdock (one script compiled with a V8 code
  * cache), with the spec of a container tsdock created (its /etc bind mounts stay valid until done()).
  */
 async function buildFloor(
@@ -83,7 +83,7 @@ async function buildFloor(
   const { chainId } = await import('../src/runtime/images/oci.js');
   const script = join(work, 'floor.js');
   await build({
-    entryPoints: [join(root, 'bench', 'floor.cjs')],
+    entryPoints: [join(root, 'bench', 'floor.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -93,6 +93,7 @@ async function buildFloor(
     footer: { js: '\n})' },
     // tsdock's modules read import.meta.url (to require lazily); a script has only __filename.
     define: { 'import.meta.url': '__filename' },
+    external: ['@grpc/proto-loader'],
     logLevel: 'warning',
   });
   const runner = join(work, 'run-floor.cjs');
@@ -179,7 +180,7 @@ try {
   );
   report('run --rm IMG true (network none)', runT, runC, 'ctr run --rm', '≤ 1.5×');
 
-  // The floor (bench/floor.cjs): the same containerd calls from a bare Node program, against ctr.
+  // The floor (bench/floor.ts): the same containerd calls from a bare Node program, against ctr.
   const floor = await buildFloor(work, tsdock, d.address, ns);
   let f = 0;
   const [floorT, floorC] = compare(

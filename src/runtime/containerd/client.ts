@@ -1,12 +1,33 @@
 /**
  * The typed containerd client: one object per socket and namespace, with a sub-API per service.
- * Everything containerd-specific about the wire (snake_case, Any-wrapped specs, Timestamps,
- * the namespace and lease headers) stays in this module.
+ * Everything containerd-specific about the messages (Any-wrapped specs, Timestamps, the namespace
+ * and lease headers) stays in this module; its callers see the plain shapes of types.ts. Requests
+ * and answers are the types generated from protos/ (./gen), the transport is rpc.ts.
  */
+import { Metadata } from 'nice-grpc';
 import { timestampNanos } from '../state/clock.js';
 import { randomHex } from '../state/ids.js';
-import { Rpc, type CallOptions, type Metadata, decode, encode, lookupType, type } from './rpc.js';
-import { writeMessages } from './write-messages.js';
+import { DaemonError } from '../errors.js';
+import { writeContent } from './content-write.js';
+import { ContainersDefinition, type Container as PbContainer } from './gen/containers.js';
+import { ContentDefinition, type Info as PbContentInfo } from './gen/content.js';
+import { DiffDefinition } from './gen/diff.js';
+import { EventsDefinition } from './gen/events.js';
+// Event payloads register their types by name on import: decodeEvent finds them by type URL.
+import './gen/event-types.js';
+import type { Any } from './gen/google/protobuf/any.js';
+import type { Timestamp } from './gen/google/protobuf/timestamp.js';
+import { ImagesDefinition, type Image as PbImage } from './gen/images.js';
+import { IntrospectionDefinition } from './gen/introspection.js';
+import { LeasesDefinition, type Lease as PbLease } from './gen/leases.js';
+import { NamespacesDefinition } from './gen/namespaces.js';
+import { SnapshotsDefinition, Kind, type Info as PbSnapshotInfo } from './gen/snapshots.js';
+import { Status as PbTaskStatus, type Process as PbProcess } from './gen/task.js';
+import { TasksDefinition } from './gen/tasks.js';
+import { messageTypeRegistry } from './gen/typeRegistry.js';
+import type { Descriptor as PbDescriptor, Mount as PbMount } from './gen/types.js';
+import { VersionDefinition } from './gen/version.js';
+import { Connection, type RpcOptions } from './rpc.js';
 import type {
   AnyValue,
   Container,
@@ -21,30 +42,28 @@ import type {
   Plugin,
   Process,
   SnapshotInfo,
-  TaskStatus,
   WriteRequest,
 } from './types.js';
-
-type Obj = Record<string, unknown>;
 
 const SPEC_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
 const PROCESS_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
 const RESOURCES_URL = 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources';
-const CHUNK = 1 << 20;
-/**
- * WRITE messages sent ahead of their answers. containerd handles a Write stream's messages in order,
- * so nothing is lost by not waiting; waiting for each answer left containerd idle (it hashes each
- * chunk) while the next one was read and encoded, and that left us idle while it hashed.
- */
-const WRITES_AHEAD = 4;
 
-function ts(v: unknown): Date | undefined {
-  const t = v as { seconds?: number; nanos?: number } | null | undefined;
+/** Deadlines (ms) of calls that take longer than most: starting a shim, applying a layer. */
+const DEFAULT_DEADLINE = 30_000;
+const TASK_DEADLINE = 120_000;
+const DIFF_DEADLINE = 600_000;
+
+function ts(t: Timestamp | undefined): Date | undefined {
   if (!t || (!t.seconds && !t.nanos)) return undefined;
-  return new Date((t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
+  return new Date(t.seconds * 1000 + Math.floor(t.nanos / 1e6));
 }
 
-type Timestamp = { seconds?: number; nanos?: number } | null | undefined;
+/** A message field containerd always fills; its absence is containerd's failure, not ours. */
+function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new DaemonError(`containerd answered without ${what}`);
+  return v;
+}
 
 /** How a process ended, from a Wait, Delete or DeleteProcess answer. */
 export interface Exited {
@@ -53,204 +72,190 @@ export interface Exited {
   exitedAtNanos?: bigint;
 }
 
-function exitedOut(r: Obj): Exited {
-  return {
-    exitStatus: r.exit_status as number,
-    exitedAt: ts(r.exited_at),
-    exitedAtNanos: timestampNanos(r.exited_at as Timestamp),
-  };
+function exitedOut(r: { exitStatus: number; exitedAt: Timestamp | undefined }): Exited {
+  return { exitStatus: r.exitStatus, exitedAt: ts(r.exitedAt), exitedAtNanos: timestampNanos(r.exitedAt) };
 }
 
-function anyJson(typeUrl: string, value: unknown): Obj {
+function anyJson(typeUrl: string, value: unknown): Any {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return { type_url: typeUrl, value: Buffer.from(text) };
+  return { typeUrl, value: Buffer.from(text) };
 }
 
-function anyOf(v: unknown): AnyValue {
-  const a = (v ?? {}) as { type_url?: string; value?: Buffer };
-  return { typeUrl: a.type_url ?? '', value: a.value ?? Buffer.alloc(0) };
-}
-
-const mountOut = (m: Obj): Mount => ({
-  type: m.type as string,
-  source: m.source as string,
-  target: (m.target as string) || undefined,
-  options: (m.options as string[]) ?? [],
+const anyOf = (a: Any | undefined): AnyValue => ({
+  typeUrl: a?.typeUrl ?? '',
+  value: a?.value ?? Buffer.alloc(0),
 });
-const mountIn = (m: Mount): Obj => ({
+
+const mountOut = (m: PbMount): Mount => ({
+  type: m.type,
+  source: m.source,
+  target: m.target || undefined,
+  options: m.options,
+});
+const mountIn = (m: Mount): PbMount => ({
   type: m.type,
   source: m.source,
   target: m.target ?? '',
   options: m.options,
 });
-const descOut = (d: Obj): Descriptor => ({
-  mediaType: d.media_type as string,
-  digest: d.digest as string,
-  size: d.size as number,
-  annotations: d.annotations as Record<string, string>,
-});
-const descIn = (d: Descriptor): Obj => ({
-  media_type: d.mediaType,
+const descOut = (d: PbDescriptor | undefined): Descriptor => {
+  const { mediaType, digest, size, annotations } = need(d, 'a descriptor');
+  return { mediaType, digest, size, annotations };
+};
+const descIn = (d: Descriptor): PbDescriptor => ({
+  mediaType: d.mediaType,
   digest: d.digest,
   size: d.size,
   annotations: d.annotations ?? {},
 });
 
-function containerOut(c: Obj): Container {
-  const rt = (c.runtime ?? {}) as Obj;
-  const spec = c.spec as { value?: Buffer } | null;
+function containerOut(c: PbContainer | undefined): Container {
+  const { id, labels, image, runtime, spec, snapshotter, snapshotKey, createdAt, updatedAt, extensions } =
+    need(c, 'the container');
   return {
-    id: c.id as string,
-    labels: (c.labels as Record<string, string>) ?? {},
-    image: c.image as string,
-    runtime: { name: (rt.name as string) ?? '', options: rt.options ? anyOf(rt.options) : undefined },
-    spec: spec?.value && spec.value.length ? JSON.parse(spec.value.toString('utf8')) : undefined,
-    snapshotter: c.snapshotter as string,
-    snapshotKey: c.snapshot_key as string,
-    createdAt: ts(c.created_at),
-    updatedAt: ts(c.updated_at),
-    extensions: Object.fromEntries(
-      Object.entries((c.extensions as Record<string, unknown>) ?? {}).map(([k, v]) => [k, anyOf(v)]),
-    ),
+    id,
+    labels,
+    image,
+    runtime: { name: runtime?.name ?? '', options: runtime?.options ? anyOf(runtime.options) : undefined },
+    spec: spec?.value.length ? JSON.parse(spec.value.toString('utf8')) : undefined,
+    snapshotter,
+    snapshotKey,
+    createdAt: ts(createdAt),
+    updatedAt: ts(updatedAt),
+    extensions: Object.fromEntries(Object.entries(extensions).map(([k, v]) => [k, anyOf(v)])),
   };
 }
 
-function containerIn(c: Partial<Container> & { id: string }): Obj {
+function containerIn(c: Partial<Container> & { id: string }): PbContainer {
   return {
     id: c.id,
     labels: c.labels ?? {},
     image: c.image ?? '',
-    runtime: c.runtime
-      ? {
-          name: c.runtime.name,
-          ...(c.runtime.options
-            ? { options: { type_url: c.runtime.options.typeUrl, value: c.runtime.options.value } }
-            : {}),
-        }
-      : undefined,
+    runtime: c.runtime ? { name: c.runtime.name, options: c.runtime.options } : undefined,
     spec: c.spec !== undefined ? anyJson(SPEC_URL, c.spec) : undefined,
     snapshotter: c.snapshotter ?? '',
-    snapshot_key: c.snapshotKey ?? '',
-    extensions: Object.fromEntries(
-      Object.entries(c.extensions ?? {}).map(([k, v]) => [k, { type_url: v.typeUrl, value: v.value }]),
-    ),
+    snapshotKey: c.snapshotKey ?? '',
+    createdAt: undefined,
+    updatedAt: undefined,
+    extensions: c.extensions ?? {},
   };
 }
 
 /** containerd leaves container_id empty in Get/List answers; the caller knows it (for List it is the id). */
-function processOut(p: Obj, containerId?: string): Process {
+function processOut(p: PbProcess | undefined, containerId?: string): Process {
+  const { id, pid, status, stdin, stdout, stderr, terminal, exitStatus, exitedAt } = need(p, 'the process');
   return {
-    containerId: (p.container_id as string) || (containerId ?? (p.id as string)),
-    id: p.id as string,
-    pid: p.pid as number,
-    status: p.status as TaskStatus,
-    stdin: p.stdin as string,
-    stdout: p.stdout as string,
-    stderr: p.stderr as string,
-    terminal: p.terminal as boolean,
-    exitStatus: p.exit_status as number,
-    exitedAt: ts(p.exited_at),
-    exitedAtNanos: timestampNanos(p.exited_at as Timestamp),
+    containerId: p?.containerId || (containerId ?? id),
+    id,
+    pid,
+    status: status === PbTaskStatus.UNRECOGNIZED ? 'UNKNOWN' : status,
+    stdin,
+    stdout,
+    stderr,
+    terminal,
+    exitStatus,
+    exitedAt: ts(exitedAt),
+    exitedAtNanos: timestampNanos(exitedAt),
   };
 }
 
-const imageOut = (i: Obj): Image => ({
-  name: i.name as string,
-  labels: (i.labels as Record<string, string>) ?? {},
-  target: descOut(i.target as Obj),
-  createdAt: ts(i.created_at),
-  updatedAt: ts(i.updated_at),
-});
-const imageIn = (i: Image): Obj => ({ name: i.name, labels: i.labels ?? {}, target: descIn(i.target) });
-
-const infoOut = (i: Obj): ContentInfo => ({
-  digest: i.digest as string,
-  size: i.size as number,
-  createdAt: ts(i.created_at),
-  updatedAt: ts(i.updated_at),
-  labels: (i.labels as Record<string, string>) ?? {},
+function imageOut(i: PbImage | undefined): Image {
+  const { name, labels, target, createdAt, updatedAt } = need(i, 'the image');
+  return { name, labels, target: descOut(target), createdAt: ts(createdAt), updatedAt: ts(updatedAt) };
+}
+const imageIn = (i: Image): PbImage => ({
+  name: i.name,
+  labels: i.labels ?? {},
+  target: descIn(i.target),
+  createdAt: undefined,
+  updatedAt: undefined,
 });
 
-const snapOut = (i: Obj): SnapshotInfo => ({
-  name: i.name as string,
-  parent: i.parent as string,
-  kind: i.kind as SnapshotInfo['kind'],
-  createdAt: ts(i.created_at),
-  updatedAt: ts(i.updated_at),
-  labels: (i.labels as Record<string, string>) ?? {},
-});
-
-const leaseOut = (l: Obj): Lease => ({
-  id: l.id as string,
-  createdAt: ts(l.created_at),
-  labels: (l.labels as Record<string, string>) ?? {},
-});
-
-const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** A google.protobuf.Timestamp as the codec gives it back. */
-function isTimestamp(v: unknown): v is { seconds: number; nanos: number } {
-  if (!v || typeof v !== 'object') return false;
-  const keys = Object.keys(v);
-  return keys.length === 2 && keys.includes('seconds') && keys.includes('nanos');
+function infoOut(i: PbContentInfo | undefined): ContentInfo {
+  const { digest, size, createdAt, updatedAt, labels } = need(i, 'the blob');
+  return { digest, size, createdAt: ts(createdAt), updatedAt: ts(updatedAt), labels };
 }
 
-/** An event payload as a plain object, if it is one of the containerd messages tsdock defines. */
+function snapOut(i: PbSnapshotInfo | undefined): SnapshotInfo {
+  const { name, parent, kind, createdAt, updatedAt, labels } = need(i, 'the snapshot');
+  return {
+    name,
+    parent,
+    kind: kind === Kind.UNRECOGNIZED ? 'UNKNOWN' : kind,
+    createdAt: ts(createdAt),
+    updatedAt: ts(updatedAt),
+    labels,
+  };
+}
+
+function leaseOut(l: PbLease | undefined): Lease {
+  const { id, createdAt, labels } = need(l, 'the lease');
+  return { id, createdAt: ts(createdAt), labels };
+}
+
+/** A google.protobuf.Timestamp inside a decoded event. */
+function isTimestamp(v: unknown): v is Timestamp {
+  return typeof v === 'object' && v !== null && 'seconds' in v && 'nanos' in v && Object.keys(v).length === 2;
+}
+
+/**
+ * An event payload as a plain object (Timestamps as Dates), if its type is one of the containerd
+ * messages protos/ defines (event-types.proto, the image events in images.proto).
+ */
 function decodeEvent(ev: AnyValue): Record<string, unknown> | undefined {
-  const t = lookupType(ev.typeUrl.replace(/^.*\//, ''));
-  if (!t) return undefined;
-  const raw = decode(t, ev.value);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) out[camel(k)] = isTimestamp(v) ? ts(v) : v;
-  return out;
+  const type = messageTypeRegistry.get(ev.typeUrl.replace(/^.*\//, ''));
+  const message = type?.decode(ev.value);
+  if (typeof message !== 'object' || message === null) return undefined;
+  return Object.fromEntries(Object.entries(message).map(([k, v]) => [k, isTimestamp(v) ? ts(v) : v]));
 }
 
 export class ContainerdClient {
-  private readonly rpc: Rpc;
+  private readonly conn: Connection;
   private lease?: string;
 
   constructor(
     readonly address: string,
     readonly namespace: string,
-    shared?: Rpc,
+    shared?: Connection,
   ) {
-    const meta = () => {
-      const m: Metadata = { 'containerd-namespace': this.namespace };
-      if (this.lease) m['containerd-lease'] = this.lease;
-      return m;
-    };
-    this.rpc = shared ? shared.withMetadata(meta) : new Rpc(address, meta);
+    this.conn = shared ?? new Connection(address);
   }
 
   close(): void {
-    this.rpc.close();
+    this.conn.close();
   }
 
-  private call(svc: string, method: string, req: Obj, opts?: CallOptions): Promise<Obj> {
-    const [pkg, service] = svc.split('/') as [string, string];
-    const full = (n: string) => (n.includes('.') ? n : `${pkg}.${n}`);
-    return this.rpc.unary(
-      `/${pkg}.${service}/${method}`,
-      full(reqName(service, method)),
-      full(resName(service, method)),
-      req,
-      opts,
-    );
+  /** Every call's options: the namespace (and lease) headers, a deadline in ms (0: none), a signal. */
+  private opts(deadline = DEFAULT_DEADLINE, signal?: AbortSignal): RpcOptions {
+    const metadata = Metadata({ 'containerd-namespace': this.namespace });
+    if (this.lease) metadata.set('containerd-lease', this.lease);
+    return { metadata, ...(deadline > 0 ? { deadline } : {}), ...(signal ? { signal } : {}) };
+  }
+
+  private get containersApi() {
+    return this.conn.client(ContainersDefinition);
+  }
+  private get tasksApi() {
+    return this.conn.client(TasksDefinition);
+  }
+  private get imagesApi() {
+    return this.conn.client(ImagesDefinition);
+  }
+  private get contentApi() {
+    return this.conn.client(ContentDefinition);
+  }
+  private get snapshotsApi() {
+    return this.conn.client(SnapshotsDefinition);
   }
 
   async version(): Promise<{ version: string; revision: string }> {
-    const r = await this.rpc.unary(
-      '/containerd.services.version.v1.Version/Version',
-      'google.protobuf.Empty',
-      'containerd.services.version.v1.VersionResponse',
-      {},
-    );
-    return { version: r.version as string, revision: r.revision as string };
+    const { version, revision } = await this.conn.client(VersionDefinition).version({}, this.opts());
+    return { version, revision };
   }
 
   /** A view of this client whose every call carries an existing lease (same channel, no new connection). */
   usingLease(id: string): ContainerdClient {
-    const leased = new ContainerdClient(this.address, this.namespace, this.rpc);
+    const leased = new ContainerdClient(this.address, this.namespace, this.conn);
     leased.lease = id;
     return leased;
   }
@@ -287,22 +292,18 @@ export class ContainerdClient {
 
   readonly containers = {
     get: async (id: string): Promise<Container> =>
-      containerOut((await this.call(CONTAINERS, 'Get', { id })).container as Obj),
+      containerOut((await this.containersApi.get({ id }, this.opts())).container),
     list: async (filters: string[] = []): Promise<Container[]> =>
-      ((await this.call(CONTAINERS, 'List', { filters })).containers as Obj[]).map(containerOut),
+      (await this.containersApi.list({ filters }, this.opts())).containers.map(containerOut),
     create: async (c: Partial<Container> & { id: string }): Promise<Container> =>
-      containerOut((await this.call(CONTAINERS, 'Create', { container: containerIn(c) })).container as Obj),
+      containerOut((await this.containersApi.create({ container: containerIn(c) }, this.opts())).container),
     update: async (c: Partial<Container> & { id: string }, fieldPaths: string[]): Promise<Container> =>
       containerOut(
-        (
-          await this.call(CONTAINERS, 'Update', {
-            container: containerIn(c),
-            update_mask: { paths: fieldPaths },
-          })
-        ).container as Obj,
+        (await this.containersApi.update({ container: containerIn(c), updateMask: fieldPaths }, this.opts()))
+          .container,
       ),
     delete: async (id: string): Promise<void> => {
-      await this.call(CONTAINERS, 'Delete', { id });
+      await this.containersApi.delete({ id }, this.opts());
     },
   };
 
@@ -315,56 +316,44 @@ export class ContainerdClient {
       stderr?: string;
       terminal?: boolean;
     }): Promise<{ containerId: string; pid: number }> => {
-      const res = await this.call(
-        TASKS,
-        'Create',
+      const { containerId, pid } = await this.tasksApi.create(
         {
-          container_id: r.containerId,
+          containerId: r.containerId,
           rootfs: (r.rootfs ?? []).map(mountIn),
           stdin: r.stdin ?? '',
           stdout: r.stdout ?? '',
           stderr: r.stderr ?? '',
           terminal: r.terminal ?? false,
         },
-        { timeoutMs: 120_000 },
+        this.opts(TASK_DEADLINE),
       );
-      return { containerId: res.container_id as string, pid: res.pid as number };
+      return { containerId, pid };
     },
     start: async (containerId: string, execId = ''): Promise<{ pid: number }> => {
-      const res = await this.call(
-        TASKS,
-        'Start',
-        { container_id: containerId, exec_id: execId },
-        { timeoutMs: 120_000 },
-      );
-      return { pid: res.pid as number };
+      const { pid } = await this.tasksApi.start({ containerId, execId }, this.opts(TASK_DEADLINE));
+      return { pid };
     },
     delete: async (containerId: string): Promise<Exited & { pid: number }> => {
-      const r = await this.call(TASKS, 'Delete', { container_id: containerId }, { timeoutMs: 60_000 });
-      return { pid: r.pid as number, ...exitedOut(r) };
+      const r = await this.tasksApi.delete({ containerId }, this.opts(60_000));
+      return { pid: r.pid, ...exitedOut(r) };
     },
     deleteProcess: async (containerId: string, execId: string): Promise<Exited & { pid: number }> => {
-      const r = await this.call(TASKS, 'DeleteProcess', { container_id: containerId, exec_id: execId });
-      return { pid: r.pid as number, ...exitedOut(r) };
+      const r = await this.tasksApi.deleteProcess({ containerId, execId }, this.opts());
+      return { pid: r.pid, ...exitedOut(r) };
     },
     get: async (containerId: string, execId = ''): Promise<Process> =>
-      processOut(
-        (await this.call(TASKS, 'Get', { container_id: containerId, exec_id: execId })).process as Obj,
-        containerId,
-      ),
+      processOut((await this.tasksApi.get({ containerId, execId }, this.opts())).process, containerId),
     list: async (filter = ''): Promise<Process[]> =>
-      ((await this.call(TASKS, 'List', { filter })).tasks as Obj[]).map((p) => processOut(p)),
+      (await this.tasksApi.list({ filter }, this.opts())).tasks.map((p) => processOut(p)),
     kill: async (
       containerId: string,
       signal: number,
       opts: { all?: boolean; execId?: string } = {},
     ): Promise<void> => {
-      await this.call(TASKS, 'Kill', {
-        container_id: containerId,
-        exec_id: opts.execId ?? '',
-        signal,
-        all: opts.all ?? false,
-      });
+      await this.tasksApi.kill(
+        { containerId, execId: opts.execId ?? '', signal, all: opts.all ?? false },
+        this.opts(),
+      );
     },
     exec: async (r: {
       containerId: string;
@@ -375,134 +364,116 @@ export class ContainerdClient {
       terminal?: boolean;
       spec: unknown;
     }): Promise<void> => {
-      await this.call(TASKS, 'Exec', {
-        container_id: r.containerId,
-        exec_id: r.execId,
-        stdin: r.stdin ?? '',
-        stdout: r.stdout ?? '',
-        stderr: r.stderr ?? '',
-        terminal: r.terminal ?? false,
-        spec: anyJson(PROCESS_URL, r.spec),
-      });
+      await this.tasksApi.exec(
+        {
+          containerId: r.containerId,
+          execId: r.execId,
+          stdin: r.stdin ?? '',
+          stdout: r.stdout ?? '',
+          stderr: r.stderr ?? '',
+          terminal: r.terminal ?? false,
+          spec: anyJson(PROCESS_URL, r.spec),
+        },
+        this.opts(),
+      );
     },
     resizePty: async (containerId: string, width: number, height: number, execId = ''): Promise<void> => {
-      await this.call(TASKS, 'ResizePty', { container_id: containerId, exec_id: execId, width, height });
+      await this.tasksApi.resizePty({ containerId, execId, width, height }, this.opts());
     },
     closeIO: async (containerId: string, execId = ''): Promise<void> => {
-      await this.call(TASKS, 'CloseIO', { container_id: containerId, exec_id: execId, stdin: true });
+      await this.tasksApi.closeIO({ containerId, execId, stdin: true }, this.opts());
     },
     pause: async (containerId: string): Promise<void> => {
-      await this.call(TASKS, 'Pause', { container_id: containerId });
+      await this.tasksApi.pause({ containerId }, this.opts());
     },
     resume: async (containerId: string): Promise<void> => {
-      await this.call(TASKS, 'Resume', { container_id: containerId });
+      await this.tasksApi.resume({ containerId }, this.opts());
     },
     pids: async (containerId: string): Promise<number[]> =>
-      ((await this.call(TASKS, 'ListPids', { container_id: containerId })).processes as Obj[]).map(
-        (p) => p.pid as number,
-      ),
-    wait: async (containerId: string, execId = ''): Promise<Exited> => {
-      const r = await this.call(
-        TASKS,
-        'Wait',
-        { container_id: containerId, exec_id: execId },
-        { timeoutMs: 0 },
-      );
-      return exitedOut(r);
-    },
+      (await this.tasksApi.listPids({ containerId }, this.opts())).processes.map((p) => p.pid),
+    /** No deadline: a container may run for as long as it likes. */
+    wait: async (containerId: string, execId = ''): Promise<Exited> =>
+      exitedOut(await this.tasksApi.wait({ containerId, execId }, this.opts(0))),
     metrics: async (filters: string[]): Promise<Metric[]> =>
-      ((await this.call(TASKS, 'Metrics', { filters })).metrics as Obj[]).map((m) => ({
+      (await this.tasksApi.metrics({ filters }, this.opts())).metrics.map((m) => ({
         timestamp: ts(m.timestamp),
-        id: m.id as string,
+        id: m.id,
         data: anyOf(m.data),
       })),
     update: async (containerId: string, resources: unknown): Promise<void> => {
-      await this.call(TASKS, 'Update', {
-        container_id: containerId,
-        resources: anyJson(RESOURCES_URL, resources),
-      });
+      await this.tasksApi.update({ containerId, resources: anyJson(RESOURCES_URL, resources) }, this.opts());
     },
   };
 
   readonly images = {
     get: async (name: string): Promise<Image> =>
-      imageOut((await this.call(IMAGES, 'Get', { name })).image as Obj),
+      imageOut((await this.imagesApi.get({ name }, this.opts())).image),
     list: async (filters: string[] = []): Promise<Image[]> =>
-      ((await this.call(IMAGES, 'List', { filters })).images as Obj[]).map(imageOut),
+      (await this.imagesApi.list({ filters }, this.opts())).images.map(imageOut),
     create: async (img: Image): Promise<Image> =>
-      imageOut((await this.call(IMAGES, 'Create', { image: imageIn(img) })).image as Obj),
+      imageOut((await this.imagesApi.create({ image: imageIn(img) }, this.opts())).image),
     update: async (img: Image, fieldPaths: string[] = []): Promise<Image> =>
       imageOut(
         (
-          await this.call(IMAGES, 'Update', {
-            image: imageIn(img),
-            update_mask: fieldPaths.length ? { paths: fieldPaths } : undefined,
-          })
-        ).image as Obj,
+          await this.imagesApi.update(
+            { image: imageIn(img), updateMask: fieldPaths.length ? fieldPaths : undefined },
+            this.opts(),
+          )
+        ).image,
       ),
     delete: async (name: string, sync = false): Promise<void> => {
-      await this.call(IMAGES, 'Delete', { name, sync });
+      await this.imagesApi.delete({ name, sync }, this.opts());
     },
   };
 
   readonly content = {
     info: async (digest: string): Promise<ContentInfo> =>
-      infoOut((await this.call(CONTENT, 'Info', { digest })).info as Obj),
+      infoOut((await this.contentApi.info({ digest }, this.opts())).info),
     update: async (
       info: Partial<ContentInfo> & { digest: string },
       fieldPaths: string[],
     ): Promise<ContentInfo> =>
       infoOut(
         (
-          await this.call(CONTENT, 'Update', {
-            info: { digest: info.digest, labels: info.labels ?? {} },
-            update_mask: { paths: fieldPaths },
-          })
-        ).info as Obj,
+          await this.contentApi.update(
+            { info: { digest: info.digest, labels: info.labels ?? {} }, updateMask: fieldPaths },
+            this.opts(),
+          )
+        ).info,
       ),
     list: async (filters: string[] = []): Promise<ContentInfo[]> => {
       const out: ContentInfo[] = [];
-      for await (const r of this.rpc.serverStream(
-        `/${CONTENT.replace('/', '.')}/List`,
-        'containerd.services.content.v1.ListContentRequest',
-        'containerd.services.content.v1.ListContentResponse',
-        { filters },
-      )) {
-        out.push(...(r.info as Obj[]).map(infoOut));
-      }
+      for await (const r of this.contentApi.list({ filters }, this.opts(0))) out.push(...r.info.map(infoOut));
       return out;
     },
     delete: async (digest: string): Promise<void> => {
-      await this.call(CONTENT, 'Delete', { digest });
+      await this.contentApi.delete({ digest }, this.opts());
     },
     /** The state of an unfinished ingest, e.g. how far an interrupted write got. */
     status: async (ref: string): Promise<IngestStatus> => {
-      const st = (await this.call(CONTENT, 'Status', { ref })).status as Obj;
+      const st = need((await this.contentApi.status({ ref }, this.opts())).status, 'the ingest');
       return {
-        ref: st.ref as string,
-        offset: st.offset as number,
-        total: st.total as number,
-        expected: st.expected as string,
-        startedAt: ts(st.started_at),
-        updatedAt: ts(st.updated_at),
+        ref: st.ref,
+        offset: st.offset,
+        total: st.total,
+        expected: st.expected,
+        startedAt: ts(st.startedAt),
+        updatedAt: ts(st.updatedAt),
       };
     },
     abort: async (ref: string): Promise<void> => {
-      await this.call(CONTENT, 'Abort', { ref });
+      await this.contentApi.abort({ ref }, this.opts());
     },
     read: (
       digest: string,
       opts: { offset?: number; size?: number; signal?: AbortSignal } = {},
     ): AsyncIterable<Buffer> => {
-      const stream = this.rpc.serverStream(
-        `/${CONTENT.replace('/', '.')}/Read`,
-        'containerd.services.content.v1.ReadContentRequest',
-        'containerd.services.content.v1.ReadContentResponse',
+      const stream = this.contentApi.read(
         { digest, offset: opts.offset ?? 0, size: opts.size ?? 0 },
-        { signal: opts.signal },
+        this.opts(0, opts.signal),
       );
       return (async function* () {
-        for await (const r of stream) yield r.data as Buffer;
+        for await (const r of stream) yield r.data;
       })();
     },
     readAll: async (digest: string): Promise<Buffer> => {
@@ -511,88 +482,21 @@ export class ContainerdClient {
       return Buffer.concat(parts);
     },
     /**
-     * containerd's Write protocol: STAT (resume point), WRITE chunks, COMMIT with digest and size.
-     * True when this call stored the blob (and its labels), false when the store had it already.
+     * containerd's Write protocol (content-write.ts). True when this call stored the blob (and its
+     * labels), false when the store had it already.
      */
-    write: async (r: WriteRequest): Promise<boolean> => {
-      const d = await this.rpc.duplex(
-        `/${CONTENT.replace('/', '.')}/Write`,
-        'containerd.services.content.v1.WriteContentRequest',
-        'containerd.services.content.v1.WriteContentResponse',
-      );
-      let opened: unknown = typeof r.source === 'function' ? undefined : r.source;
-      try {
-        const stat = await d.send({ action: 'STAT', ref: r.ref, total: r.total, expected: r.expected });
-        const held = (stat.offset as number) ?? 0;
-        let source: Buffer | AsyncIterable<Buffer>;
-        let offset = 0;
-        if (typeof r.source === 'function') ({ source, offset } = await r.source(held));
-        else source = r.source;
-        opened = source;
-        const skip = held - offset;
-        if (skip < 0) throw new Error(`ingest ${r.ref} holds ${held} bytes, the source starts at ${offset}`);
-        const ahead: Promise<unknown>[] = [];
-        const writeType = type('containerd.services.content.v1.WriteContentRequest');
-        const fields = (at: number) =>
-          encode(writeType, {
-            action: 'WRITE',
-            ref: r.ref,
-            offset: at,
-            total: r.total,
-            expected: r.expected,
-          });
-        // A blob smaller than CHUNK gets a buffer of its size, not a MiB.
-        const chunk = r.total > held ? Math.min(CHUNK, r.total - held) : CHUNK;
-        const free: Buffer[] = [];
-        const messages = writeMessages(source, {
-          fields,
-          offset,
-          skip,
-          chunk,
-          end: r.total,
-          free,
-          ...(r.onBytes ? { onBytes: r.onBytes } : {}),
-        });
-        // What the ingest holds already is skipped in the source; containerd checks size and digest on commit.
-        offset += skip;
-        for await (const w of messages) {
-          const answer = d.send(w.message);
-          // A failure rejects every answer still due; the oldest one is the one awaited.
-          answer.then(() => free.push(w.buffer)).catch(() => undefined);
-          ahead.push(answer);
-          if (ahead.length >= WRITES_AHEAD) await ahead.shift();
-          offset += w.length;
-        }
-        for (const answer of ahead) await answer;
-        // The offset must be the bytes written: containerd truncates an ingest on a request at offset 0.
-        await d.send({
-          action: 'COMMIT',
-          ref: r.ref,
-          offset,
-          total: r.total,
-          expected: r.expected,
-          labels: r.labels ?? {},
-        });
-        return true;
-      } catch (err) {
-        if ((err as { grpcCode?: number }).grpcCode !== 6) throw err;
-        // ALREADY_EXISTS: the blob is there; a stream source not read yet must not stay open
-        (opened as { destroy?: () => void } | undefined)?.destroy?.();
-        return false;
-      } finally {
-        await d.close();
-      }
-    },
+    write: (r: WriteRequest): Promise<boolean> =>
+      writeContent((requests, options) => this.contentApi.write(requests, options), this.opts(0), r),
   };
 
-  snapshots = {
+  readonly snapshots = {
     prepare: async (
       key: string,
       parent = '',
       labels: Record<string, string> = {},
       snapshotter = 'overlayfs',
     ): Promise<Mount[]> =>
-      ((await this.call(SNAPSHOTS, 'Prepare', { snapshotter, key, parent, labels })).mounts as Obj[]).map(
+      (await this.snapshotsApi.prepare({ snapshotter, key, parent, labels }, this.opts())).mounts.map(
         mountOut,
       ),
     view: async (
@@ -601,39 +505,32 @@ export class ContainerdClient {
       labels: Record<string, string> = {},
       snapshotter = 'overlayfs',
     ): Promise<Mount[]> =>
-      ((await this.call(SNAPSHOTS, 'View', { snapshotter, key, parent, labels })).mounts as Obj[]).map(
-        mountOut,
-      ),
+      (await this.snapshotsApi.view({ snapshotter, key, parent, labels }, this.opts())).mounts.map(mountOut),
     mounts: async (key: string, snapshotter = 'overlayfs'): Promise<Mount[]> =>
-      ((await this.call(SNAPSHOTS, 'Mounts', { snapshotter, key })).mounts as Obj[]).map(mountOut),
+      (await this.snapshotsApi.mounts({ snapshotter, key }, this.opts())).mounts.map(mountOut),
     commit: async (
       name: string,
       key: string,
       labels: Record<string, string> = {},
       snapshotter = 'overlayfs',
     ): Promise<void> => {
-      await this.call(SNAPSHOTS, 'Commit', { snapshotter, name, key, labels }, { timeoutMs: 120_000 });
+      await this.snapshotsApi.commit({ snapshotter, name, key, labels }, this.opts(TASK_DEADLINE));
     },
     remove: async (key: string, snapshotter = 'overlayfs'): Promise<void> => {
-      await this.call(SNAPSHOTS, 'Remove', { snapshotter, key });
+      await this.snapshotsApi.remove({ snapshotter, key }, this.opts());
     },
     stat: async (key: string, snapshotter = 'overlayfs'): Promise<SnapshotInfo> =>
-      snapOut((await this.call(SNAPSHOTS, 'Stat', { snapshotter, key })).info as Obj),
+      snapOut((await this.snapshotsApi.stat({ snapshotter, key }, this.opts())).info),
     list: async (filters: string[] = [], snapshotter = 'overlayfs'): Promise<SnapshotInfo[]> => {
       const out: SnapshotInfo[] = [];
-      for await (const r of this.rpc.serverStream(
-        `/${SNAPSHOTS.replace('/', '.')}/List`,
-        'containerd.services.snapshots.v1.ListSnapshotsRequest',
-        'containerd.services.snapshots.v1.ListSnapshotsResponse',
-        { snapshotter, filters },
-      )) {
-        out.push(...(r.info as Obj[]).map(snapOut));
+      for await (const r of this.snapshotsApi.list({ snapshotter, filters }, this.opts(0))) {
+        out.push(...r.info.map(snapOut));
       }
       return out;
     },
     usage: async (key: string, snapshotter = 'overlayfs'): Promise<{ size: number; inodes: number }> => {
-      const r = await this.call(SNAPSHOTS, 'Usage', { snapshotter, key });
-      return { size: r.size as number, inodes: r.inodes as number };
+      const { size, inodes } = await this.snapshotsApi.usage({ snapshotter, key }, this.opts());
+      return { size, inodes };
     },
   };
 
@@ -641,13 +538,10 @@ export class ContainerdClient {
     apply: async (desc: Descriptor, mounts: Mount[]): Promise<Descriptor> =>
       descOut(
         (
-          await this.call(
-            DIFF,
-            'Apply',
-            { diff: descIn(desc), mounts: mounts.map(mountIn) },
-            { timeoutMs: 600_000 },
-          )
-        ).applied as Obj,
+          await this.conn
+            .client(DiffDefinition)
+            .apply({ diff: descIn(desc), mounts: mounts.map(mountIn) }, this.opts(DIFF_DEADLINE))
+        ).applied,
       ),
     diff: async (r: {
       left: Mount[];
@@ -658,19 +552,17 @@ export class ContainerdClient {
     }): Promise<Descriptor> =>
       descOut(
         (
-          await this.call(
-            DIFF,
-            'Diff',
+          await this.conn.client(DiffDefinition).diff(
             {
               left: r.left.map(mountIn),
               right: r.right.map(mountIn),
-              media_type: r.mediaType ?? '',
+              mediaType: r.mediaType ?? '',
               ref: r.ref ?? '',
               labels: r.labels ?? {},
             },
-            { timeoutMs: 600_000 },
+            this.opts(DIFF_DEADLINE),
           )
-        ).diff as Obj,
+        ).diff,
       ),
   };
 
@@ -678,52 +570,47 @@ export class ContainerdClient {
     create: async (r: { id?: string; labels?: Record<string, string> } = {}): Promise<Lease> =>
       leaseOut(
         (
-          await this.call(LEASES, 'Create', {
-            id: r.id ?? `tsdock-${randomHex(8)}`,
-            labels: r.labels ?? {},
-          })
-        ).lease as Obj,
+          await this.conn
+            .client(LeasesDefinition)
+            .create({ id: r.id ?? `tsdock-${randomHex(8)}`, labels: r.labels ?? {} }, this.opts())
+        ).lease,
       ),
     delete: async (id: string, sync = false): Promise<void> => {
-      await this.call(LEASES, 'Delete', { id, sync });
+      await this.conn.client(LeasesDefinition).delete({ id, sync }, this.opts());
     },
     list: async (filters: string[] = []): Promise<Lease[]> =>
-      ((await this.call(LEASES, 'List', { filters })).leases as Obj[]).map(leaseOut),
+      (await this.conn.client(LeasesDefinition).list({ filters }, this.opts())).leases.map(leaseOut),
   };
 
   readonly namespaces = {
     list: async (): Promise<{ name: string; labels: Record<string, string> }[]> =>
-      ((await this.call(NAMESPACES, 'List', {})).namespaces as Obj[]).map((n) => ({
-        name: n.name as string,
-        labels: (n.labels as Record<string, string>) ?? {},
-      })),
+      (await this.conn.client(NamespacesDefinition).list({}, this.opts())).namespaces.map(
+        ({ name, labels }) => ({ name, labels }),
+      ),
     get: async (name: string): Promise<{ name: string; labels: Record<string, string> }> => {
-      const n = (await this.call(NAMESPACES, 'Get', { name })).namespace as Obj;
-      return { name: n.name as string, labels: (n.labels as Record<string, string>) ?? {} };
+      const n = need(
+        (await this.conn.client(NamespacesDefinition).get({ name }, this.opts())).namespace,
+        'the namespace',
+      );
+      return { name: n.name, labels: n.labels };
     },
     create: async (name: string, labels: Record<string, string> = {}): Promise<void> => {
-      await this.call(NAMESPACES, 'Create', { namespace: { name, labels } });
+      await this.conn.client(NamespacesDefinition).create({ namespace: { name, labels } }, this.opts());
     },
   };
 
   readonly events = {
+    /** Ends quietly when `signal` aborts it. */
     subscribe: (filters: string[] = [], signal?: AbortSignal): AsyncIterable<Envelope> => {
-      const stream = this.rpc.serverStream(
-        '/containerd.services.events.v1.Events/Subscribe',
-        'containerd.services.events.v1.SubscribeRequest',
-        'containerd.services.events.v1.Envelope',
-        { filters },
-        { signal, timeoutMs: 0 },
-      );
+      const stream = this.conn.client(EventsDefinition).subscribe({ filters }, this.opts(0, signal));
       return (async function* () {
         for await (const e of stream) {
           const ev = anyOf(e.event);
-          const decoded = decodeEvent(ev);
           yield {
             timestamp: ts(e.timestamp) ?? new Date(),
-            namespace: e.namespace as string,
-            topic: e.topic as string,
-            event: { ...ev, decoded },
+            namespace: e.namespace,
+            topic: e.topic,
+            event: { ...ev, decoded: decodeEvent(ev) },
           };
         }
       })();
@@ -732,97 +619,23 @@ export class ContainerdClient {
 
   readonly introspection = {
     plugins: async (filters: string[] = []): Promise<Plugin[]> =>
-      ((await this.call(INTROSPECTION, 'Plugins', { filters })).plugins as Obj[]).map((p) => {
-        const err = p.init_err as { code?: number; message?: string } | null;
-        return {
-          type: p.type as string,
-          id: p.id as string,
-          requires: (p.requires as string[]) ?? [],
-          platforms: (p.platforms as Plugin['platforms']) ?? [],
-          exports: (p.exports as Record<string, string>) ?? {},
-          capabilities: (p.capabilities as string[]) ?? [],
+      (await this.conn.client(IntrospectionDefinition).plugins({ filters }, this.opts())).plugins.map(
+        (p) => ({
+          type: p.type,
+          id: p.id,
+          requires: p.requires,
+          platforms: p.platforms.map(({ os, architecture, variant }) => ({ os, architecture, variant })),
+          exports: p.exports,
+          capabilities: p.capabilities,
           initErr:
-            err && (err.code || err.message)
-              ? { code: err.code ?? 0, message: err.message ?? '' }
+            p.initErr && (p.initErr.code || p.initErr.message)
+              ? { code: p.initErr.code, message: p.initErr.message }
               : undefined,
-        };
-      }),
+        }),
+      ),
     server: async (): Promise<{ uuid: string }> => {
-      const r = await this.rpc.unary(
-        '/containerd.services.introspection.v1.Introspection/Server',
-        'google.protobuf.Empty',
-        'containerd.services.introspection.v1.ServerResponse',
-        {},
-      );
-      return { uuid: r.uuid as string };
+      const { uuid } = await this.conn.client(IntrospectionDefinition).server({}, this.opts());
+      return { uuid };
     },
   };
-}
-
-const CONTAINERS = 'containerd.services.containers.v1/Containers';
-const TASKS = 'containerd.services.tasks.v1/Tasks';
-const IMAGES = 'containerd.services.images.v1/Images';
-const CONTENT = 'containerd.services.content.v1/Content';
-const SNAPSHOTS = 'containerd.services.snapshots.v1/Snapshots';
-const DIFF = 'containerd.services.diff.v1/Diff';
-const LEASES = 'containerd.services.leases.v1/Leases';
-const NAMESPACES = 'containerd.services.namespaces.v1/Namespaces';
-const INTROSPECTION = 'containerd.services.introspection.v1/Introspection';
-
-/** containerd's request/response message names, where they do not follow `<Method>Request`. */
-const NAMES: Record<string, [string, string]> = {
-  'Containers/Get': ['GetContainerRequest', 'GetContainerResponse'],
-  'Containers/List': ['ListContainersRequest', 'ListContainersResponse'],
-  'Containers/Create': ['CreateContainerRequest', 'CreateContainerResponse'],
-  'Containers/Update': ['UpdateContainerRequest', 'UpdateContainerResponse'],
-  'Containers/Delete': ['DeleteContainerRequest', 'google.protobuf.Empty'],
-  'Tasks/Create': ['CreateTaskRequest', 'CreateTaskResponse'],
-  'Tasks/Start': ['StartRequest', 'StartResponse'],
-  'Tasks/Delete': ['DeleteTaskRequest', 'DeleteResponse'],
-  'Tasks/DeleteProcess': ['DeleteProcessRequest', 'DeleteResponse'],
-  'Tasks/Get': ['GetRequest', 'GetResponse'],
-  'Tasks/List': ['ListTasksRequest', 'ListTasksResponse'],
-  'Tasks/Kill': ['KillRequest', 'google.protobuf.Empty'],
-  'Tasks/Exec': ['ExecProcessRequest', 'google.protobuf.Empty'],
-  'Tasks/ResizePty': ['ResizePtyRequest', 'google.protobuf.Empty'],
-  'Tasks/CloseIO': ['CloseIORequest', 'google.protobuf.Empty'],
-  'Tasks/Pause': ['PauseTaskRequest', 'google.protobuf.Empty'],
-  'Tasks/Resume': ['ResumeTaskRequest', 'google.protobuf.Empty'],
-  'Tasks/ListPids': ['ListPidsRequest', 'ListPidsResponse'],
-  'Tasks/Update': ['UpdateTaskRequest', 'google.protobuf.Empty'],
-  'Tasks/Metrics': ['MetricsRequest', 'MetricsResponse'],
-  'Tasks/Wait': ['WaitRequest', 'WaitResponse'],
-  'Images/Get': ['GetImageRequest', 'GetImageResponse'],
-  'Images/List': ['ListImagesRequest', 'ListImagesResponse'],
-  'Images/Create': ['CreateImageRequest', 'CreateImageResponse'],
-  'Images/Update': ['UpdateImageRequest', 'UpdateImageResponse'],
-  'Images/Delete': ['DeleteImageRequest', 'google.protobuf.Empty'],
-  'Content/Info': ['InfoRequest', 'InfoResponse'],
-  'Content/Update': ['UpdateRequest', 'UpdateResponse'],
-  'Content/Delete': ['DeleteContentRequest', 'google.protobuf.Empty'],
-  'Content/Status': ['StatusRequest', 'StatusResponse'],
-  'Content/Abort': ['AbortRequest', 'google.protobuf.Empty'],
-  'Snapshots/Prepare': ['PrepareSnapshotRequest', 'PrepareSnapshotResponse'],
-  'Snapshots/View': ['ViewSnapshotRequest', 'ViewSnapshotResponse'],
-  'Snapshots/Mounts': ['MountsRequest', 'MountsResponse'],
-  'Snapshots/Commit': ['CommitSnapshotRequest', 'google.protobuf.Empty'],
-  'Snapshots/Remove': ['RemoveSnapshotRequest', 'google.protobuf.Empty'],
-  'Snapshots/Stat': ['StatSnapshotRequest', 'StatSnapshotResponse'],
-  'Snapshots/Usage': ['UsageRequest', 'UsageResponse'],
-  'Diff/Apply': ['ApplyRequest', 'ApplyResponse'],
-  'Diff/Diff': ['DiffRequest', 'DiffResponse'],
-  'Leases/Create': ['CreateRequest', 'CreateResponse'],
-  'Leases/Delete': ['DeleteRequest', 'google.protobuf.Empty'],
-  'Leases/List': ['ListRequest', 'ListResponse'],
-  'Namespaces/Get': ['GetNamespaceRequest', 'GetNamespaceResponse'],
-  'Namespaces/List': ['ListNamespacesRequest', 'ListNamespacesResponse'],
-  'Namespaces/Create': ['CreateNamespaceRequest', 'CreateNamespaceResponse'],
-  'Introspection/Plugins': ['PluginsRequest', 'PluginsResponse'],
-};
-
-function reqName(service: string, method: string): string {
-  return NAMES[`${service}/${method}`]![0];
-}
-function resName(service: string, method: string): string {
-  return NAMES[`${service}/${method}`]![1];
 }

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { randomBytes } from '../state/ids.js';
 import type { ContainerdClient } from '../containerd/client.js';
+import { GrpcStatus, grpcCode } from '../containerd/status.js';
 import type { Image } from '../containerd/types.js';
 import { DaemonError, NotFoundError } from '../errors.js';
 import type { SpooledFile } from './archive.js';
@@ -33,18 +34,12 @@ export function danglingName(target: Descriptor): string {
   return `${DANGLING_PREFIX}${target.digest}`;
 }
 
-function grpcCode(err: unknown): number | undefined {
-  return (err as { grpcCode?: number } | undefined)?.grpcCode;
-}
-
 export function isNotFound(err: unknown): boolean {
-  const c = grpcCode(err);
-  return err instanceof NotFoundError || c === 5;
+  return err instanceof NotFoundError || grpcCode(err) === GrpcStatus.NOT_FOUND;
 }
 
 export function isAlreadyExists(err: unknown): boolean {
-  const c = grpcCode(err);
-  return c === 6;
+  return grpcCode(err) === GrpcStatus.ALREADY_EXISTS;
 }
 
 export async function blobExists(client: ContainerdClient, digest: string): Promise<boolean> {

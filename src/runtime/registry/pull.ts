@@ -8,6 +8,7 @@
 import { DaemonError, RegistryError, RequestError } from '../errors.js';
 import type { RuntimeContext } from '../context.js';
 import type { ContainerdClient } from '../containerd/client.js';
+import { GrpcStatus, grpcCode } from '../containerd/status.js';
 import {
   applyLayer,
   blobExists,
@@ -112,7 +113,7 @@ function isTransient(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   const msg = (err as Error).message ?? '';
   // containerd holds an ingest's lock until the Write call of a killed client has wound down.
-  if ((err as { grpcCode?: number }).grpcCode === 14 && /locked/.test(msg)) return true;
+  if (grpcCode(err) === GrpcStatus.UNAVAILABLE && /locked/.test(msg)) return true;
   return (
     code === 'ECONNRESET' ||
     code === 'EPIPE' ||
@@ -162,9 +163,11 @@ export async function fetchBlob(
       });
     } catch (err) {
       if (isAlreadyExists(err)) return false;
-      const code = (err as { grpcCode?: number }).grpcCode;
       // FAILED_PRECONDITION on commit: the bytes do not hash to the digest. Start over clean.
-      if (code === 9 || /unexpected (commit )?(digest|size)/.test((err as Error).message)) {
+      if (
+        grpcCode(err) === GrpcStatus.FAILED_PRECONDITION ||
+        /unexpected (commit )?(digest|size)/.test((err as Error).message)
+      ) {
         await client.content.abort(ref).catch(() => undefined);
         throw new RegistryError(`filesystem layer verification failed for digest ${desc.digest}`, {
           cause: err,
@@ -385,7 +388,7 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
     await setImageName(lc, name, target);
     return { upToDate: false };
   })().catch((err: unknown) => {
-    if (err instanceof RegistryError || !(err as { grpcCode?: number }).grpcCode) throw err;
+    if (err instanceof RegistryError || grpcCode(err) === undefined) throw err;
     throw new DaemonError(`failed to register layer: ${(err as Error).message}`, { cause: err });
   });
 
