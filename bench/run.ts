@@ -10,7 +10,7 @@
  *   peak RSS of a foreground `tsdock run`, and RSS per detached container (its tsdock-mon)
  */
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startContainerd } from '../test/harness/containerd.js';
 import { buildBusyboxArchive } from '../test/harness/image.js';
@@ -148,6 +148,10 @@ writeFileSync(
 );
 process.env.TSDOCK_CONFIG = join(work, 'config.json');
 env.TSDOCK_CONFIG = process.env.TSDOCK_CONFIG;
+// Code caches of this run's own, made by the first (warm-up) run of each command, as on a machine
+// where tsdock has run before; the machine's cache directory is left alone.
+env.XDG_CACHE_HOME = process.env.XDG_CACHE_HOME = join(work, 'cache');
+mkdirSync(env.XDG_CACHE_HOME);
 let reset = (): void => undefined;
 try {
   const ns = 'bench';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installRoot } from './paths.js';
 import { RuntimeContext, defaultGlobals, type GlobalOptions } from './runtime/context.js';
-import { TsdockError, UsageError, exitCodeOf, NeedsFullBundle } from './runtime/errors.js';
+import { TsdockError, UsageError, exitCodeOf } from './runtime/errors.js';
 import { traceMark } from './runtime/trace.js';
 
 interface ManifestCommand {
@@ -166,7 +166,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof NeedsFullBundle) throw err;
     return report(err, debug);
   } finally {
     ctx?.close();

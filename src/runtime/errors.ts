@@ -151,14 +151,3 @@ export class RegistryError extends TsdockError {
 export class NotATerminalError extends TsdockError {
   readonly exitCode = 1;
 }
-
-/**
- * Not a failure: the `ps` bundle (see scripts/bundle.mjs) reached for the containerd client, which
- * it does not carry. bin/tsdock runs the same command again with the full bundle.
- */
-export class NeedsFullBundle extends Error {
-  readonly tsdockNeedsFullBundle = true;
-  constructor() {
-    super('this command needs the full bundle');
-  }
-}

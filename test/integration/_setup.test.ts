@@ -38,6 +38,8 @@ if (target === 'tsdock') {
     JSON.stringify({ bridge: RUN_BRIDGE, bip: `${RUN_SUBNET.replace(/\.0\/24$/, '.1')}/24` }),
   );
   process.env.TSDOCK_CONFIG = join(configDir, 'config.json');
+  // The launcher's code caches go with the run, not into the machine's cache directory.
+  process.env.XDG_CACHE_HOME = join(configDir, 'cache');
 }
 
 /** What this run left in the kernel: namespaces, links, rules named after its bridge. */

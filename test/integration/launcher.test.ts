@@ -1,11 +1,15 @@
 /**
- * bin/tsdock's V8 code cache, on a private copy of the launcher and bundle (the repository's own
- * caches are left alone): written by a command's first run, again only when a run takes a path the
- * cache lacks, and a damaged cache costs nothing but a rewrite.
+ * bin/tsdock, run the way a user runs it (through its own `#!` line), from a private copy of the
+ * install: the V8 code caches go to the cache directory, one per known command word, written once
+ * per build, never into the install; and an install on a read-only mount with no writable cache
+ * directory works at full function.
  */
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -15,81 +19,153 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { expect } from 'chai';
-import { argvFor, repoRoot, target, testEnv } from '../harness/cli.js';
+import { repoRoot, target, testEnv, uniqueName } from '../harness/cli.js';
 
-describe('launcher: code cache', function () {
+describe('launcher', function () {
+  this.timeout(120_000);
   let root = '';
+  let install = '';
+  let cacheHome = '';
 
   before(function () {
     if (target === 'docker') this.skip();
     root = mkdtempSync(join(tmpdir(), 'tsdock-launcher-'));
-    mkdirSync(join(root, 'dist'));
-    cpSync(join(repoRoot, 'bin'), join(root, 'bin'), { recursive: true });
-    cpSync(join(repoRoot, 'package.json'), join(root, 'package.json'));
-    cpSync(join(repoRoot, 'dist', 'tsdock-mon'), join(root, 'dist', 'tsdock-mon'));
-    cpSync(join(repoRoot, 'dist', 'bundle'), join(root, 'dist', 'bundle'), {
-      recursive: true,
-      filter: (src) => !src.endsWith('.cache'),
-    });
+    install = join(root, 'install');
+    cacheHome = join(root, 'cache');
+    mkdirSync(join(install, 'dist'), { recursive: true });
+    for (const f of ['bin', 'package.json', 'oclif.manifest.json', 'dist/bundle', 'dist/tsdock-mon']) {
+      cpSync(join(repoRoot, f), join(install, f), { recursive: true });
+    }
   });
 
   after(() => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  function run(...args: string[]): string {
-    // The suite's own command line, with this copy's launcher in place of the repository's.
-    const [node, argv] = argvFor(args);
-    const r = spawnSync(node, [join(root, 'bin', 'tsdock'), ...argv.slice(1)], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    if (r.status !== 0) throw new Error(`tsdock ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  /** Runs this copy's bin/tsdock directly (through its `#!` line) against the suite's containerd. */
+  function tsdock(
+    args: string[],
+    opts: { bin?: string; env?: NodeJS.ProcessEnv } = {},
+  ): { stdout: string; stderr: string; code: number } {
+    const e = testEnv();
+    const r = spawnSync(
+      opts.bin ?? join(install, 'bin', 'tsdock'),
+      ['--address', e.address, '--namespace', e.namespace, '--data-root', e.dataRoot, ...args],
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_CACHE_HOME: cacheHome, ...opts.env } },
+    );
+    if (r.error) throw r.error;
+    return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? 128 };
+  }
+
+  function ok(args: string[], opts: { bin?: string; env?: NodeJS.ProcessEnv } = {}): string {
+    const r = tsdock(args, opts);
+    if (r.code !== 0) throw new Error(`tsdock ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return r.stdout;
   }
 
-  function cache(): { file: string; modules: number; paths: number; size: number; mtime: number } {
-    const dir = join(root, 'dist', 'bundle');
-    const names = readdirSync(dir).filter((f) => f.startsWith('tsdock.cjs.run.') && f.endsWith('.cache'));
-    expect(names, 'one cache for run').to.have.length(1);
-    const file = join(dir, names[0]!);
-    const b = readFileSync(file);
-    return {
-      file,
-      modules: b.readUInt32LE(0),
-      paths: b.readUInt32LE(4),
-      size: b.length,
-      mtime: statSync(file).mtimeMs,
-    };
+  const cacheDir = () => join(cacheHome, 'tsdock');
+  const caches = () => (existsSync(cacheDir()) ? readdirSync(cacheDir()).sort() : []);
+  const build = () =>
+    (JSON.parse(readFileSync(join(install, 'dist', 'bundle', 'commands.json'), 'utf8')) as { build: string })
+      .build;
+
+  function listing(dir: string): string[] {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      .sort();
   }
 
-  it('writes the cache once, again for a path it lacks, and replaces a damaged one', () => {
+  it('one cache per known command word, in the cache directory, written once per build', () => {
+    rmSync(cacheDir(), { recursive: true, force: true });
     const img = testEnv().image;
-    expect(run('run', '--rm', '--network', 'none', img, 'echo', 'one')).to.equal('one\n');
-    const first = cache();
-    expect(first.modules).to.be.greaterThan(10);
-    expect(first.paths, 'no bridge yet').to.equal(0);
+    const before = listing(install);
+    expect(ok(['run', '--rm', '--network', 'none', img, 'echo', 'one'])).to.equal('one\n');
+    expect(caches()).to.deep.equal(['run.cache']);
+    const file = join(cacheDir(), 'run.cache');
+    const first = statSync(file);
     expect(first.size).to.be.greaterThan(100_000);
+    expect(readFileSync(file).toString('latin1', 0, 16), 'tagged with the build').to.equal(build());
+    expect(first.mode & 0o022, 'nobody else may write it').to.equal(0);
 
-    run('run', '--rm', '--network', 'none', img, 'true');
-    expect(cache().mtime, 'same path: cache left as it is').to.equal(first.mtime);
+    ok(['run', '--rm', '--network', 'none', img, 'true']);
+    expect(statSync(file).mtimeMs, 'a valid cache is left as it is').to.equal(first.mtimeMs);
 
-    run('run', '--rm', img, 'true');
-    const both = cache();
-    expect(both.paths & 1, 'the bridge path is now in it').to.equal(1);
-    expect(both.size, 'and its bytecode').to.be.greaterThan(first.size);
+    // Two-word commands have their own; mistyped words and failed runs leave none.
+    ok(['container', 'ls', '-a']);
+    ok(['ps', '-a']);
+    expect(tsdock(['rnu', img]).code).to.equal(125);
+    expect(tsdock(['inspect', uniqueName('no-such')]).code).to.equal(1);
+    expect(caches()).to.deep.equal(['container-ls.cache', 'ps.cache', 'run.cache']);
 
-    run('run', '--rm', '--network', 'none', img, 'true');
-    run('run', '--rm', img, 'true');
-    expect(cache().mtime, 'both paths known: not written again').to.equal(both.mtime);
+    expect(listing(install), 'nothing written into the install').to.deep.equal(before);
+  });
 
-    // Damaged data after an intact header: V8 rejects it, the command runs, the cache is rewritten.
-    writeFileSync(both.file, Buffer.concat([readFileSync(both.file).subarray(0, 8), Buffer.alloc(4096, 7)]));
-    expect(run('run', '--rm', '--network', 'none', img, 'echo', 'two')).to.equal('two\n');
-    const rewritten = cache();
-    expect(rewritten.size).to.be.greaterThan(100_000);
-    expect(rewritten.paths, 'a rejected cache vouches for nothing').to.equal(0);
+  it('replaces a damaged cache, one of another build, and one others may write', () => {
+    const img = testEnv().image;
+    const file = join(cacheDir(), 'run.cache');
+    ok(['run', '--rm', '--network', 'none', img, 'true']);
+    const good = readFileSync(file);
+
+    // Damaged data behind an intact header: V8 rejects it, the command runs, the cache is rewritten.
+    writeFileSync(file, Buffer.concat([good.subarray(0, 16), Buffer.alloc(4096, 7)]));
+    expect(ok(['run', '--rm', '--network', 'none', img, 'echo', 'two'])).to.equal('two\n');
+    expect(statSync(file).size).to.be.greaterThan(100_000);
+
+    // Another build's cache of the same command is not used, and is replaced.
+    writeFileSync(file, Buffer.concat([Buffer.from('0123456789abcdef'), good.subarray(16)]));
+    ok(['run', '--rm', '--network', 'none', img, 'true']);
+    expect(readFileSync(file).toString('latin1', 0, 16)).to.equal(build());
+
+    // Bytecode others could have written is never run: taken as absent, and replaced.
+    writeFileSync(file, Buffer.concat([good.subarray(0, 16), Buffer.alloc(4096, 7)]));
+    chmodSync(file, 0o666);
+    ok(['run', '--rm', '--network', 'none', img, 'true']);
+    expect(statSync(file).mode & 0o777).to.equal(0o644);
+    expect(statSync(file).size).to.be.greaterThan(100_000);
+    writeFileSync(file, Buffer.concat([good.subarray(0, 16), Buffer.alloc(4096, 7)]));
+    chownSync(file, 65534, 65534);
+    ok(['run', '--rm', '--network', 'none', img, 'true']);
+    expect(statSync(file).uid).to.equal(process.getuid!());
+    expect(statSync(file).size).to.be.greaterThan(100_000);
+  });
+
+  it('a read-only install with no writable cache directory works at full function', function () {
+    const img = testEnv().image;
+    // The copy again, on a read-only bind mount; the cache directory under it, unwritable too.
+    const ro = join(root, 'ro');
+    mkdirSync(ro);
+    const mount = (args: string[]) => {
+      const r = spawnSync('mount', args, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mount ${args.join(' ')}: ${r.stderr}`);
+    };
+    mount(['--bind', install, ro]);
+    try {
+      mount(['-o', 'remount,bind,ro', ro]);
+      const bin = join(ro, 'bin', 'tsdock');
+      const env = { XDG_CACHE_HOME: join(ro, 'cache') };
+      const name = uniqueName('tsdock-it-ro');
+      expect(ok(['run', '--rm', '--network', 'none', img, 'echo', 'ro'], { bin, env })).to.equal('ro\n');
+      ok(['run', '-d', '--name', name, img, 'sleep', '30'], { bin, env });
+      try {
+        expect(ok(['ps', '--format', '{{.Names}}'], { bin, env }).split('\n')).to.include(name);
+        expect(ok(['inspect', '-f', '{{.State.Running}}', name], { bin, env })).to.equal('true\n');
+        expect(ok(['exec', name, 'echo', 'inside'], { bin, env })).to.equal('inside\n');
+      } finally {
+        tsdock(['rm', '-f', name], { bin, env });
+      }
+      expect(existsSync(join(ro, 'cache'))).to.equal(false);
+    } finally {
+      // The removed container's monitor and exit hook ran from the mount: it may take them a moment.
+      for (let i = 0; spawnSync('umount', [ro]).status !== 0; i++) {
+        if (i === 50) {
+          spawnSync('umount', ['-l', ro]);
+          break;
+        }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      }
+    }
   });
 });

@@ -4,7 +4,6 @@
  * stdin goes straight into the task's stdin FIFO; signals are proxied like Docker's --sig-proxy.
  */
 import type { Exited } from '../containerd/client.js';
-import { tookPath } from '../code-paths.js';
 import { createWriteStream } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -83,7 +82,6 @@ async function attachSessionAndWait(
   started: Started & { output: Socket },
   opts: AttachOptions,
 ): Promise<number | 'detached'> {
-  tookPath('attachSession');
   const client = await ctx.client();
   const outputDone = pipeFrames(started.output, { stdout: ctx.stdio.stdout, stderr: ctx.stdio.stderr });
   // docker/cli's run proxies signals with a terminal too (attach does not).

@@ -5,7 +5,6 @@
  * half-way leaves a record the next command can undo. Teardown first renames that file away: of
  * several processes tearing the same endpoint down (exit hook, rm, reconcile), one does it.
  */
-import { tookPath } from '../code-paths.js';
 import { randomHex, sha256Hex } from '../state/ids.js';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -171,7 +170,6 @@ export interface SetupInput {
 
 /** Everything a container on a bridge network needs before its task is created. */
 export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise<EndpointRecord> {
-  tookPath('bridge');
   const root = networkRoot(ctx);
   const dir = endpointDir(ctx);
   const key = endpointKey(s.id, s.extra ? s.net.Id : undefined);
@@ -274,7 +272,6 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
 
 async function addPortRules(ctx: RuntimeContext, net: NetworkRecord, rules: Rule[]): Promise<void> {
   if (rules.length === 0) return;
-  tookPath('ports');
   const text = restoreText(rules, '-A');
   try {
     await iptablesRestore(text);
