@@ -156,6 +156,8 @@ let reset = (): void => undefined;
 try {
   const ns = 'bench';
   const tsdock = [
+    // As bin/tsdock's `#!/usr/bin/env -S node --` runs it.
+    '--',
     join(root, 'bin', 'tsdock'),
     '--address',
     d.address,

@@ -38,6 +38,8 @@ export function argvFor(args: string[]): [string, string[]] {
   return [
     process.execPath,
     [
+      // As bin/tsdock's own `#!/usr/bin/env -S node --`: nothing after `--` is read by Node itself.
+      '--',
       join(repoRoot, 'bin', 'tsdock'),
       '--address',
       e.address,

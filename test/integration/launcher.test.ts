@@ -1,8 +1,8 @@
 /**
- * bin/tsdock, run the way a user runs it (through its own `#!` line), from a private copy of the
- * install: the V8 code caches go to the cache directory, one per known command word, written once
- * per build, never into the install; and an install on a read-only mount with no writable cache
- * directory works at full function.
+ * bin/tsdock, run the way a user runs it (its own `#!/usr/bin/env -S node --` line), from a private
+ * copy of the install: Node never reads tsdock's arguments; the V8 code caches go to the cache
+ * directory, one per known command word, written once per build, never into the install; and an
+ * install on a read-only mount with no writable cache directory works at full function.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -77,6 +77,33 @@ describe('launcher', function () {
       .map((e) => relative(dir, join(e.parentPath, e.name)))
       .sort();
   }
+
+  it('Node reads none of tsdock’s arguments: --env-file is run’s own flag', () => {
+    const img = testEnv().image;
+    const missing = tsdock(['run', '--rm', '--env-file', '/missing', img, 'true']);
+    expect(missing.code).to.equal(125);
+    expect(missing.stderr.split('\n')[0]).to.equal('tsdock: open /missing: no such file or directory');
+    expect(missing.stderr).to.not.match(/node:|Error:/);
+
+    const envFile = join(root, 'vars.env');
+    writeFileSync(envFile, 'FROM_FILE=yes\n');
+    expect(ok(['run', '--rm', '--env-file', envFile, img, 'sh', '-c', 'echo $FROM_FILE'])).to.equal('yes\n');
+    // A bare -e NAME takes NAME from tsdock's own environment, where Node loaded nothing: unset
+    // there, so removed from the container (Docker's order: env files, then -e).
+    const bare = [
+      'run',
+      '--rm',
+      '--env-file',
+      envFile,
+      '-e',
+      'FROM_FILE',
+      img,
+      'sh',
+      '-c',
+      'echo "<$FROM_FILE>"',
+    ];
+    expect(ok(bare)).to.equal('<>\n');
+  });
 
   it('one cache per known command word, in the cache directory, written once per build', () => {
     rmSync(cacheDir(), { recursive: true, force: true });
@@ -153,6 +180,7 @@ describe('launcher', function () {
         expect(ok(['ps', '--format', '{{.Names}}'], { bin, env }).split('\n')).to.include(name);
         expect(ok(['inspect', '-f', '{{.State.Running}}', name], { bin, env })).to.equal('true\n');
         expect(ok(['exec', name, 'echo', 'inside'], { bin, env })).to.equal('inside\n');
+        expect(tsdock(['run', '--env-file', '/missing', img], { bin, env }).code).to.equal(125);
       } finally {
         tsdock(['rm', '-f', name], { bin, env });
       }

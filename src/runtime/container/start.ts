@@ -29,6 +29,7 @@ export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
   const g = ctx.globals;
   return [
     process.execPath,
+    '--',
     rootPath('bin', 'tsdock'),
     '--address',
     g.address,
