@@ -59,10 +59,14 @@ function measure(cmd: string, args: string[]): Sample {
 const d = await startContainerd();
 const reg = await startRegistry();
 const work = mkdtempSync('/tmp/tsdock-bench-pull-');
+// As in bench/run.ts: code caches of this run's own, not the machine's cache directory.
+env.XDG_CACHE_HOME = process.env.XDG_CACHE_HOME = join(work, 'cache');
 const ctr = (ns: string, ...args: string[]) => ['--address', d.address, '--namespace', ns, ...args];
 const images: string[] = [];
 try {
   const tsdock = (ns: string, bin = join(root, 'bin', 'tsdock')) => [
+    // As bin/tsdock's `#!/usr/bin/env -S node --` runs it.
+    '--',
     bin,
     '--address',
     d.address,

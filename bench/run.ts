@@ -5,7 +5,8 @@
  *
  *   tsdock run --rm --network none IMG true   vs  ctr run --rm IMG id true        (goal ≤ 1.5×)
  *   tsdock run --rm IMG true (bridge)         vs  docker run --rm IMG true        (when a Docker engine answers)
- *   tsdock ps -a                              vs  node -e 0                       (goal ≤ 1.3×)
+ *   tsdock ps -a                              vs  node -e 0                       (goal ≤ 2.0×)
+ *   tsdock inspect CONTAINER                  vs  node -e 0                       (goal ≤ 2.0×)
  *   tsdock ps -a with 100 containers
  *   peak RSS of a foreground `tsdock run`, and RSS per detached container (its tsdock-mon)
  */
@@ -177,7 +178,7 @@ try {
   const ctr = ['--address', d.address, '--namespace', ns];
   const archive = join(work, 'busybox.tar');
   await buildBusyboxArchive(archive, { name: IMAGE });
-  execFileSync(process.execPath, [...tsdock, 'load', '-i', archive], { stdio: 'ignore' });
+  execFileSync(process.execPath, [...tsdock, 'load', '-i', archive], { stdio: 'ignore', env });
 
   let i = 0;
   const [runT, runC] = compare(
@@ -221,7 +222,19 @@ try {
     () => timed(process.execPath, [...tsdock, 'ps', '-a']),
     () => timed(process.execPath, ['-e', '0']),
   );
-  report('ps -a (empty)', psT, nodeT, 'node -e 0', '≤ 1.3×');
+  report('ps -a (empty)', psT, nodeT, 'node -e 0', '≤ 2.0×');
+
+  const running = execFileSync(
+    process.execPath,
+    [...tsdock, 'run', '-d', '--network', 'none', IMAGE, 'sleep', '600'],
+    { encoding: 'utf8', env },
+  ).trim();
+  const [inspectT, nodeI] = compare(
+    () => timed(process.execPath, [...tsdock, 'inspect', running]),
+    () => timed(process.execPath, ['-e', '0']),
+  );
+  report('inspect (a running container)', inspectT, nodeI, 'node -e 0', '≤ 2.0×');
+  execFileSync(process.execPath, [...tsdock, 'rm', '-f', running], { stdio: 'ignore', env });
 
   for (let k = 0; k < 100; k++) {
     execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], {
