@@ -3,7 +3,7 @@
 // code, tar-stream …) are inlined as they are, so Node resolves no packages at run time; commands
 // and what only some commands use are initialised on first use. `@oclif/core` in command files is
 // our own src/cli/oclif-lite.ts (see there why), while help keeps using the real oclif from
-// node_modules. Beside the bundle: commands.json, the command words bin/tsdock keeps a cache for.
+// node_modules. Beside the bundle: commands.json, the commands bin/tsdock keeps a code cache for.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -107,18 +107,19 @@ const bundle = readFileSync(join(out, 'tsdock.cjs'), 'latin1');
 if (!process.env.BUNDLE_DEV && /[^\x00-\x7f]/.test(bundle)) {
   throw new Error('dist/bundle/tsdock.cjs is not ASCII: bin/tsdock reads it as latin1');
 }
-// bin/tsdock keeps one code cache per command word it knows (mistyped words get none), tagged with
-// the build: V8 checks a cache against the source's length only, and bytecode of another build of
-// the same length would run as if it were this one's.
-const words = new Set();
+// bin/tsdock keeps one code cache per command (at most one per command of the manifest; mistyped
+// words get none), named by the command's id whichever of its names was typed (`ps`, `container ls`)
+// and tagged with the build: V8 checks a cache against the source's length only, and bytecode of
+// another build of the same length would run as if it were this one's.
+const names = {};
 for (const c of commands) {
-  for (const name of [c.id, ...(c.aliases ?? [])]) words.add(name.replace(/:/g, ' '));
+  for (const name of [c.id, ...(c.aliases ?? [])]) names[name.replace(/:/g, ' ')] = c.id.replace(/:/g, '-');
 }
 writeFileSync(
   join(out, 'commands.json'),
   JSON.stringify({
     build: createHash('sha256').update(bundle, 'latin1').digest('hex').slice(0, 16),
-    words: [...words].sort(),
+    commands: names,
   }) + '\n',
 );
 if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
