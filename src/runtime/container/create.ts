@@ -21,6 +21,7 @@ import {
   type RunFlags,
 } from '../opts/container.js';
 import { buildSpec } from '../spec/build.js';
+import { currentCapabilities } from '../spec/caps.js';
 import { detectCgroupVersion } from '../cgroups/files.js';
 import { resolveImageForRun, type ResolvedImage } from '../images/store.js';
 import { rememberUserFiles } from '../images/target-cache.js';
@@ -221,6 +222,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         cgroupsPath: cgroupPath,
         cgroupVersion: detectCgroupVersion(),
         initBinary: opts.init ? findInitBinary() : undefined,
+        hostCaps: currentCapabilities(),
       });
       const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
       const record: ContainerRecord = {

@@ -4,7 +4,7 @@
  * logged, so this client reads the FIFOs itself and there is no monitor.
  */
 import { randomHex } from '../state/ids.js';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import {
@@ -17,7 +17,7 @@ import {
   UsageError,
 } from '../errors.js';
 import { parseKeyValueFile, validateEnv, type Lookup } from '../opts/kvfile.js';
-import { knownCapabilities } from '../spec/caps.js';
+import { currentCapabilities, knownCapabilities } from '../spec/caps.js';
 import { processEnv } from '../spec/build.js';
 import type { OciProcess, OciSpec } from '../spec/types.js';
 import { resolveUser } from './rootfs.js';
@@ -104,20 +104,11 @@ export function execProcessSpec(
 }
 
 /**
- * The capabilities in this process's bounding set: runc cannot hand an exec'd process one that
- * tsdock itself lacks (a sandboxed host may drop some), it would fail with "unable to apply caps".
+ * What --privileged grants an exec'd process: the capabilities tsdock has. runc cannot hand one
+ * that tsdock itself lacks (a sandboxed host may drop some); it would fail with "unable to apply caps".
  */
 export async function hostCapabilities(): Promise<string[]> {
-  const all = knownCapabilities();
-  try {
-    const status = await readFile('/proc/self/status', 'utf8');
-    const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-    if (!hex) return all;
-    const mask = BigInt(`0x${hex}`);
-    return all.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
-  } catch {
-    return all;
-  }
+  return currentCapabilities();
 }
 
 /** What `exec` prints when the process could not be started; 127/126 as `run` has them. */

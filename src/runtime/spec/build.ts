@@ -47,6 +47,8 @@ export interface SpecInput {
   initBinary?: string;
   /** CAP_LAST_CAP of the running kernel (privileged containers get every capability up to it). */
   lastCap?: number;
+  /** What privileged containers and `--cap-add ALL` get: the capabilities tsdock has (default: lastCap's). */
+  hostCaps?: string[];
   /** Resolves major:minor of --device-*-bps/iops paths (tests pass a fake). */
   deviceNumbers?: DeviceNumbers;
 }
@@ -132,8 +134,8 @@ export function processEnv(containerEnv: string[], hostname: string, tty: boolea
   return env.filter((_, i) => !removed.has(i));
 }
 
-function capabilitiesFor(opts: ContainerOptions, uid: number, lastCap?: number): OciCapabilities {
-  const caps = tweakCapabilities(opts.capAdd, opts.capDrop, opts.privileged, knownCapabilities(lastCap));
+function capabilitiesFor(opts: ContainerOptions, uid: number, all: string[]): OciCapabilities {
+  const caps = tweakCapabilities(opts.capAdd, opts.capDrop, opts.privileged, all);
   // Docker gives a non-root process only the bounding set: it gains capabilities through setuid
   // binaries or file capabilities, never by default.
   return uid === 0 ? { bounding: caps, effective: caps, permitted: caps } : { bounding: caps };
@@ -251,7 +253,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       args,
       env: processEnv(merged.env, input.hostname, opts.tty),
       cwd: merged.workingDir || '/',
-      capabilities: capabilitiesFor(opts, input.user.uid, input.lastCap),
+      capabilities: capabilitiesFor(opts, input.user.uid, input.hostCaps ?? knownCapabilities(input.lastCap)),
       rlimits: rlimitsFor(opts),
       noNewPrivileges: false,
       oomScoreAdj: opts.oomScoreAdj,

@@ -3,6 +3,7 @@
  * the full list privileged containers and `--cap-add ALL` get, and the name normalisation
  * (`net_admin` → `CAP_NET_ADMIN`) --cap-add/--cap-drop go through.
  */
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 
 /** Docker's default set, in Docker's order. */
@@ -73,13 +74,35 @@ export function knownCapabilities(lastCap = allCapabilities.length - 1): string[
   return allCapabilities.slice(0, lastCap + 1);
 }
 
+/**
+ * The capabilities tsdock itself has (its effective set), which is what --privileged and
+ * `--cap-add ALL` grant, as Docker's daemon does (moby oci/caps initCaps): runc cannot hand a
+ * container one its caller lacks, and a sandboxed host may withhold some.
+ */
+export function currentCapabilities(): string[] {
+  const all = knownCapabilities();
+  try {
+    const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (!hex) return all;
+    const mask = BigInt(`0x${hex}`);
+    return all.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+  } catch {
+    return all;
+  }
+}
+
 /** Upper-case, add `CAP_`, keep `ALL`; unknown names: `unknown capability: "CAP_FOO"`. */
 export function normalizeCapabilities(caps: string[], known = allCapabilities): string[] {
   return caps.map((raw) => {
     let c = raw.toUpperCase();
     if (c === 'ALL') return c;
     if (!c.startsWith('CAP_')) c = `CAP_${c}`;
-    if (!known.includes(c)) throw new UsageError(`unknown capability: ${JSON.stringify(c)}`);
+    if (!allCapabilities.includes(c)) throw new UsageError(`unknown capability: ${JSON.stringify(c)}`);
+    if (!known.includes(c)) {
+      throw new UsageError(
+        `capability not supported by your kernel or not available in the current environment: ${JSON.stringify(c)}`,
+      );
+    }
     return c;
   });
 }
