@@ -57,6 +57,7 @@ export const createFlags = {
   privileged: bool('Give extended privileges to this container'),
   'cap-add': many('Add Linux capabilities'),
   'cap-drop': many('Drop Linux capabilities'),
+  'security-opt': many('Security Options'),
   'log-driver': str('Logging driver for the container'),
   'log-opt': many('Log driver options'),
   ulimit: many('Ulimit options'),

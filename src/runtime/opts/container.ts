@@ -18,9 +18,11 @@ import {
   type ThrottleDevice,
 } from './resources.js';
 import { parseUlimit, ramInBytes, type Ulimit } from './units.js';
+import { parseSecurityOpts, type SecurityOptions } from './security.js';
 
 export type { ThrottleDevice } from './resources.js';
 export type { Ulimit } from './units.js';
+export type { SecurityOptions } from './security.js';
 
 /** Raw values as the command hands them over (camelCase of the flag names, see cli/run-flags.ts). */
 export interface RunFlags {
@@ -67,6 +69,7 @@ export interface RunFlags {
   privileged?: boolean;
   capAdd?: string[];
   capDrop?: string[];
+  securityOpt?: string[];
   logDriver?: string;
   logOpt?: string[];
   ulimit?: string[];
@@ -170,6 +173,7 @@ export interface ContainerOptions {
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];
+  security: SecurityOptions;
   log: { driver: string; opts: Record<string, string> };
   ulimits: Ulimit[];
   shmSize: number;
@@ -446,6 +450,7 @@ export function parseContainerOptions(
   const capDrop = flags.capDrop ?? [];
   normalizeCapabilities(capAdd);
   normalizeCapabilities(capDrop);
+  const security = parseSecurityOpts(flags.securityOpt ?? []);
 
   const { oomScoreAdj, ...resources } = parseResources(flags, host);
   const shm = sizeFlag('shm-size', flags.shmSize);
@@ -495,6 +500,7 @@ export function parseContainerOptions(
     privileged: flags.privileged ?? false,
     capAdd,
     capDrop,
+    security,
     log: { driver: logDriver, opts: kvToMap(logOpts) },
     ulimits: [...ulimits.values()].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0)),
     shmSize: shm === 0 ? DEFAULT_SHM_SIZE : shm,

@@ -276,7 +276,7 @@ export function hostConfigOf(opts: ContainerOptions, extras: HostConfigExtras = 
     Privileged: opts.privileged,
     PublishAllPorts: opts.publishAll,
     ReadonlyRootfs: opts.readOnly,
-    SecurityOpt: null,
+    SecurityOpt: opts.security.securityOpt.length > 0 ? opts.security.securityOpt : null,
     ...(Object.keys(opts.tmpfs).length > 0 ? { Tmpfs: opts.tmpfs } : {}),
     UTSMode: '',
     UsernsMode: '',
@@ -312,8 +312,8 @@ export function hostConfigOf(opts: ContainerOptions, extras: HostConfigExtras = 
     CpuPercent: 0,
     IOMaximumIOps: 0,
     IOMaximumBandwidth: 0,
-    MaskedPaths: opts.privileged ? [] : defaultMaskedPaths(),
-    ReadonlyPaths: opts.privileged ? [] : defaultReadonlyPaths(),
+    MaskedPaths: opts.privileged || opts.security.unmaskSystemPaths ? [] : defaultMaskedPaths(),
+    ReadonlyPaths: opts.privileged || opts.security.unmaskSystemPaths ? [] : defaultReadonlyPaths(),
     ...(opts.init !== undefined ? { Init: opts.init } : {}),
   };
 }

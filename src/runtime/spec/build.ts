@@ -15,6 +15,7 @@ import {
   type ImageConfig,
 } from '../opts/inspect-shapes.js';
 import { knownCapabilities, tweakCapabilities } from './caps.js';
+import { seccompFor } from './seccomp.js';
 import type {
   OciCapabilities,
   OciDeviceCgroup,
@@ -230,9 +231,10 @@ export function buildSpec(input: SpecInput): OciSpec {
     }
   }
   if (opts.privileged) {
-    for (const m of all) {
-      if (m.destination === '/sys' || m.type === 'cgroup') m.options = m.options?.filter((o) => o !== 'ro');
-    }
+    for (const m of all) if (m.destination === '/sys') m.options = m.options?.filter((o) => o !== 'ro');
+  }
+  if (opts.security.writableCgroups ?? opts.privileged) {
+    for (const m of all) if (m.type === 'cgroup') m.options = m.options?.filter((o) => o !== 'ro');
   }
 
   const resources = linuxResources(opts.resources, input.deviceNumbers);
@@ -245,6 +247,14 @@ export function buildSpec(input: SpecInput): OciSpec {
     ...(input.user.additionalGids ? { additionalGids: input.user.additionalGids } : {}),
   };
 
+  const capabilities = capabilitiesFor(
+    opts,
+    input.user.uid,
+    input.hostCaps ?? knownCapabilities(input.lastCap),
+  );
+  const seccomp = seccompFor(opts.security.seccomp, opts.privileged, capabilities.bounding ?? []);
+  const unmasked = opts.privileged || opts.security.unmaskSystemPaths;
+
   return {
     ociVersion: OCI_VERSION,
     process: {
@@ -253,9 +263,9 @@ export function buildSpec(input: SpecInput): OciSpec {
       args,
       env: processEnv(merged.env, input.hostname, opts.tty),
       cwd: merged.workingDir || '/',
-      capabilities: capabilitiesFor(opts, input.user.uid, input.hostCaps ?? knownCapabilities(input.lastCap)),
+      capabilities,
       rlimits: rlimitsFor(opts),
-      noNewPrivileges: false,
+      noNewPrivileges: opts.security.noNewPrivileges,
       oomScoreAdj: opts.oomScoreAdj,
     },
     root: { path: 'rootfs', readonly: opts.readOnly },
@@ -266,9 +276,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       namespaces: namespacesFor(input),
       resources,
       cgroupsPath: input.cgroupsPath,
-      ...(opts.privileged
-        ? {}
-        : { maskedPaths: defaultMaskedPaths(), readonlyPaths: defaultReadonlyPaths() }),
+      ...(unmasked ? {} : { maskedPaths: defaultMaskedPaths(), readonlyPaths: defaultReadonlyPaths() }),
       // Docker's defaults for a container with its own network stack: unprivileged ping and low ports.
       ...(privateNet
         ? {
@@ -278,6 +286,7 @@ export function buildSpec(input: SpecInput): OciSpec {
             },
           }
         : {}),
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }

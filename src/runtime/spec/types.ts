@@ -92,6 +92,30 @@ export interface LinuxResources {
   blockIO?: LinuxBlockIO;
 }
 
+export interface OciSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}
+
+export interface OciSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: OciSeccompArg[];
+}
+
+export interface OciSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: OciSyscall[];
+}
+
 export interface OciLinux {
   namespaces: OciNamespace[];
   resources: LinuxResources;
@@ -99,6 +123,7 @@ export interface OciLinux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   sysctl?: Record<string, string>;
+  seccomp?: OciSeccomp;
 }
 
 export interface OciSpec {

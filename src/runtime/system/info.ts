@@ -14,6 +14,29 @@ function osName(): string {
   }
 }
 
+/** The kernel filters system calls (CONFIG_SECCOMP): its status file has the field. */
+function seccompSupported(): boolean {
+  try {
+    return /^Seccomp:/m.test(readFileSync('/proc/self/status', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** docker/cli's rendering: each option's name, and its profile when it has one. */
+function securityLines(options: string[]): string[] {
+  if (options.length === 0) return [];
+  const out = [' Security Options:'];
+  for (const o of options) {
+    const kv = Object.fromEntries(
+      o.split(',').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+    );
+    out.push(`  ${kv.name}`);
+    if (kv.profile) out.push(`   Profile: ${kv.profile}`);
+  }
+  return out;
+}
+
 export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): Promise<void> {
   const client = await ctx.client();
   const [{ summaries }, version, images, server] = await Promise.all([
@@ -23,6 +46,7 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
     client.introspection.server(),
   ]);
   const rows = await summaries(ctx);
+  const cgroupVersion = detectCgroupVersion();
   const count = (s: string) => rows.filter((r) => r.state.status === s).length;
   const info = {
     ID: server.uuid,
@@ -34,7 +58,13 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
     Driver: 'overlayfs',
     LoggingDriver: 'json-file',
     CgroupDriver: 'cgroupfs',
-    CgroupVersion: String(detectCgroupVersion()),
+    CgroupVersion: String(cgroupVersion),
+    // As the daemon reports them (moby daemon/info.go): the seccomp profile every container gets
+    // unless told otherwise, and private cgroup namespaces where they are the default (cgroup v2).
+    SecurityOptions: [
+      ...(seccompSupported() ? ['name=seccomp,profile=builtin'] : []),
+      ...(cgroupVersion === 2 ? ['name=cgroupns'] : []),
+    ],
     KernelVersion: release(),
     OperatingSystem: osName(),
     OSType: 'linux',
@@ -69,6 +99,7 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
       ` Logging Driver: ${info.LoggingDriver}`,
       ` Cgroup Driver: ${info.CgroupDriver}`,
       ` Cgroup Version: ${info.CgroupVersion}`,
+      ...securityLines(info.SecurityOptions),
       ` Kernel Version: ${info.KernelVersion}`,
       ` Operating System: ${info.OperatingSystem}`,
       ` OSType: ${info.OSType}`,
