@@ -15,6 +15,9 @@ import { buildResolvConf, hostsFile } from '../../src/runtime/network/hosts.js';
 import {
   chainsFor,
   jumpRules,
+  layoutRules,
+  networkRules,
+  obsoleteNetworkRules,
   portRules,
   restoreText,
   savedRules,
@@ -169,12 +172,68 @@ describe('hosts and resolv.conf', () => {
 describe('iptables rules', () => {
   it('own chains per instance, jumped to once; FORWARD jump inserted first', () => {
     const c = chainsFor('tsdock0');
-    expect(c).to.deep.equal({ nat: 'TSDOCK-NAT', post: 'TSDOCK-POST', fwd: 'TSDOCK-FWD' });
+    expect(c).to.deep.equal({
+      nat: 'TSDOCK-NAT',
+      post: 'TSDOCK-POST',
+      fwd: 'TSDOCK-FWD',
+      iso1: 'TSDOCK-ISO1',
+      iso2: 'TSDOCK-ISO2',
+      out: 'TSDOCK-OUT',
+      raw: 'TSDOCK-RAW',
+    });
     expect(chainsFor('tsdt1234').nat).to.equal('TSDOCK-tsdt1234-NAT');
+    // The longest bridge name (15) still gives chain names iptables accepts (28 characters).
+    expect(Object.values(chainsFor('abcdefghijklmno')).every((n) => n.length <= 28)).to.equal(true);
     const text = restoreText(jumpRules(c), '-A', [{ table: 'filter', chain: c.fwd }]);
     expect(text).to.include('*filter\n:TSDOCK-FWD - [0:0]\n-I FORWARD 1 -j TSDOCK-FWD\nCOMMIT\n');
+    expect(text).to.include('*raw\n-I PREROUTING 1 -j TSDOCK-RAW\nCOMMIT\n');
     expect(text).to.include('-A OUTPUT -m addrtype --dst-type LOCAL -j TSDOCK-NAT\n');
     expect(restoreText(jumpRules(c), '-D')).to.include('-D FORWARD -j TSDOCK-FWD\n');
+  });
+
+  it('isolation first in FWD; each bridge decides its own traffic; the loopback guard', () => {
+    const c = chainsFor('tsdock0');
+    expect(restoreText(layoutRules(c), '-A')).to.equal(
+      '*filter\n' +
+        '-I TSDOCK-FWD 1 -j TSDOCK-ISO1\n' +
+        '-A TSDOCK-OUT -o docker0 -j RETURN\n' +
+        '-A TSDOCK-OUT -o br-+ -j RETURN\n' +
+        '-A TSDOCK-OUT -j ACCEPT\n' +
+        'COMMIT\n',
+    );
+    const tag = '-m comment --comment "tsdock:net:br0"';
+    const rules = networkRules(c, { bridge: 'br0', subnet: '10.4.0.0/24', internal: false });
+    const of = (chain: string) => rules.filter((r) => r.spec.startsWith(`${chain} `)).map((r) => r.spec);
+    expect(of(c.iso1)).to.deep.equal([`TSDOCK-ISO1 -i br0 ! -o br0 ${tag} -j TSDOCK-ISO2`]);
+    expect(of(c.iso2)).to.deep.equal([`TSDOCK-ISO2 -o br0 ${tag} -j DROP`]);
+    expect(of(c.fwd)).to.deep.equal([
+      `TSDOCK-FWD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED ${tag} -j ACCEPT`,
+      `TSDOCK-FWD -o br0 -m conntrack --ctstate DNAT ${tag} -j ACCEPT`,
+      `TSDOCK-FWD -i br0 -o br0 ${tag} -j ACCEPT`,
+      `TSDOCK-FWD -o br0 ${tag} -j DROP`,
+      `TSDOCK-FWD -i br0 ${tag} -j TSDOCK-OUT`,
+    ]);
+    expect(of(c.raw)).to.deep.equal([
+      `TSDOCK-RAW -d 127.0.0.0/8 -i br0 ${tag} -j DROP`,
+      `TSDOCK-RAW -s 127.0.0.0/8 -i br0 ${tag} -j DROP`,
+    ]);
+    expect(rules.filter((r) => r.table === 'raw').map((r) => r.spec)).to.deep.equal(of(c.raw));
+    expect(obsoleteNetworkRules(c, { bridge: 'br0', subnet: '', internal: false })).to.deep.equal([
+      { table: 'filter', spec: `TSDOCK-FWD -i br0 ${tag} -j ACCEPT` },
+    ]);
+  });
+
+  it('an internal network: cut off both ways in ISO1, no NAT, members to each other', () => {
+    const c = chainsFor('tsdock0');
+    const tag = '-m comment --comment "tsdock:net:br1"';
+    const rules = networkRules(c, { bridge: 'br1', subnet: '10.5.0.0/24', internal: true });
+    expect(rules.some((r) => r.table === 'nat')).to.equal(false);
+    expect(rules.filter((r) => r.table === 'filter').map((r) => r.spec)).to.deep.equal([
+      `TSDOCK-ISO1 -i br1 ! -o br1 ${tag} -j DROP`,
+      `TSDOCK-ISO1 ! -i br1 -o br1 ${tag} -j DROP`,
+      `TSDOCK-ISO2 -o br1 ${tag} -j DROP`,
+      `TSDOCK-FWD -i br1 -o br1 ${tag} -j ACCEPT`,
+    ]);
   });
 
   it('DNAT rules in iptables-save form, recognised in a dump', () => {

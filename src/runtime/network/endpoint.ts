@@ -15,16 +15,8 @@ import { withLock } from '../state/lock.js';
 import { formatCidr, macForIp } from './addr.js';
 import { hostsFile, rewrite } from './hosts.js';
 import { Ipam, readOwner } from './ipam.js';
-import {
-  chainsFor,
-  deleteRules,
-  ensureRules,
-  iptablesRestore,
-  networkRules,
-  portRules,
-  restoreText,
-  type Rule,
-} from './iptables.js';
+import { ensureFirewallLayout, ensureNetworkRules } from './firewall.js';
+import { chainsFor, deleteRules, iptablesRestore, portRules, restoreText, type Rule } from './iptables.js';
 import { addNetns, createBridge, hostIfName, linkExists, plugContainer, unplugContainer } from './links.js';
 import { bridgeOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
 import type { PortBindings, PublishedPort } from './ports.js';
@@ -76,19 +68,14 @@ export async function containerEndpoints(ctx: RuntimeContext, id: string): Promi
 
 /** Bridge, address, rules of a network: made once, by whoever needs them first. */
 export async function ensureNetworkUp(ctx: RuntimeContext, net: NetworkRecord): Promise<void> {
+  await ensureFirewallLayout(ctx);
   const bridge = bridgeOf(net);
   if (linkExists(bridge)) return;
   await withLock(join(networkRoot(ctx), 'locks', net.Id), async () => {
     if (linkExists(bridge)) return;
     const { subnet, gateway } = subnetOf(net);
-    await ensureRules(
-      chainsFor(ctx.config.bridge),
-      networkRules(chainsFor(ctx.config.bridge), {
-        bridge,
-        subnet: formatCidr(subnet),
-        internal: net.Internal,
-      }),
-    );
+    // Rules before the bridge: no packet crosses it before its isolation is in place.
+    await ensureNetworkRules(ctx, net);
     await createBridge({ bridge, gateway, prefix: subnet.prefix });
   });
 }
@@ -278,12 +265,7 @@ async function addPortRules(ctx: RuntimeContext, net: NetworkRecord, rules: Rule
   } catch (err) {
     // Our chains were flushed or deleted behind our back: put them back once and retry.
     if (!(err instanceof TsdockError)) throw err;
-    const chains = chainsFor(ctx.config.bridge);
-    const { subnet } = subnetOf(net);
-    await ensureRules(
-      chains,
-      networkRules(chains, { bridge: bridgeOf(net), subnet: formatCidr(subnet), internal: net.Internal }),
-    );
+    await ensureNetworkRules(ctx, net);
     await iptablesRestore(text);
   }
 }

@@ -1,9 +1,21 @@
 /**
- * tsdock's iptables rules. Everything lives in three chains of our own per instance (nat DNAT,
- * nat POSTROUTING, filter FORWARD), each jumped to once from the built-in chain, so `iptables-save`
- * shows them grouped and removal is exact. Rules are written in iptables-save's canonical form so a
- * rule can be recognised in a dump, and always applied through one `iptables-restore --noflush`.
- * A chain is only ever declared when it does not exist: `--noflush` still flushes a declared chain.
+ * tsdock's iptables rules. Everything lives in chains of our own per instance, each jumped to once
+ * from a built-in chain, so `iptables-save` shows them grouped and removal is exact. Rules are
+ * written in iptables-save's canonical form so a rule can be recognised in a dump, and always
+ * applied through one `iptables-restore --noflush`. A chain is only ever declared when it does not
+ * exist: `--noflush` still flushes a declared chain.
+ *
+ * Forwarding, as Docker's two-stage isolation has it (docs/security.md has the whole picture):
+ * FORWARD jumps first to FWD, which first sends traffic leaving one tsdock bridge through ISO1 →
+ * ISO2, where it is dropped if it enters any other tsdock bridge; an internal network is cut off
+ * both ways there too. What is left touches one bridge only, so each bridge's block in FWD can
+ * decide alone: replies and published (DNAT'd) ports in, its own members to each other, everything
+ * else in dropped; out through OUT, which accepts except into Docker's bridges, left to Docker's
+ * rules. Traffic that touches no tsdock bridge passes through untouched: FORWARD's policy and
+ * everything else the host forwards stay as they were.
+ * The raw table's RAW chain drops packets from a bridge to or from 127.0.0.0/8: the bridges need
+ * route_localnet for ports published on 127.0.0.1, and without the guard a container could reach
+ * services bound to the host's loopback (the pattern of CVE-2020-8558).
  */
 import { exec, firstLine } from './exec.js';
 import { SystemError } from '../errors.js';
@@ -13,27 +25,70 @@ export interface Chains {
   nat: string;
   post: string;
   fwd: string;
+  iso1: string;
+  iso2: string;
+  out: string;
+  raw: string;
 }
 
 /** The default instance (bridge tsdock0) gets plain names; a test run's own bridge gets its own chains. */
 export function chainsFor(instance: string): Chains {
   const p = instance === 'tsdock0' ? 'TSDOCK' : `TSDOCK-${instance}`;
-  return { nat: `${p}-NAT`, post: `${p}-POST`, fwd: `${p}-FWD` };
+  return {
+    nat: `${p}-NAT`,
+    post: `${p}-POST`,
+    fwd: `${p}-FWD`,
+    iso1: `${p}-ISO1`,
+    iso2: `${p}-ISO2`,
+    out: `${p}-OUT`,
+    raw: `${p}-RAW`,
+  };
+}
+
+type Table = 'nat' | 'filter' | 'raw';
+
+/** Every chain of an instance, with its table (jump targets after the chains that jump to them). */
+export function chainList(c: Chains): { table: Table; chain: string }[] {
+  return [
+    { table: 'nat', chain: c.nat },
+    { table: 'nat', chain: c.post },
+    { table: 'filter', chain: c.fwd },
+    { table: 'filter', chain: c.iso1 },
+    { table: 'filter', chain: c.iso2 },
+    { table: 'filter', chain: c.out },
+    { table: 'raw', chain: c.raw },
+  ];
 }
 
 export interface Rule {
-  table: 'nat' | 'filter';
+  table: Table;
   /** Canonical text after `-A ` (chain first). */
   spec: string;
+  /** Inserted at the head of its chain rather than appended. */
+  first?: boolean;
 }
 
-/** The jumps into our chains from the built-in ones. */
+/** The jumps into our chains from the built-in ones; FORWARD's and raw's come first in theirs. */
 export function jumpRules(c: Chains): Rule[] {
   return [
     { table: 'nat', spec: `PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j ${c.nat}` },
     { table: 'nat', spec: `OUTPUT -m addrtype --dst-type LOCAL -j ${c.nat}` },
     { table: 'nat', spec: `POSTROUTING -j ${c.post}` },
-    { table: 'filter', spec: `FORWARD -j ${c.fwd}` },
+    // Before dockerd's DOCKER-USER, isolation chains and DROP policy: ours decide for our bridges.
+    { table: 'filter', spec: `FORWARD -j ${c.fwd}`, first: true },
+    { table: 'raw', spec: `PREROUTING -j ${c.raw}`, first: true },
+  ];
+}
+
+/** The fixed part of the layout: isolation before anything else in FWD; the outbound policy. */
+export function layoutRules(c: Chains): Rule[] {
+  const f = (spec: string, first = false): Rule => ({ table: 'filter', spec, ...(first ? { first } : {}) });
+  return [
+    f(`${c.fwd} -j ${c.iso1}`, true),
+    // Docker's bridges: whether our containers may enter them is Docker's rules' decision.
+    f(`${c.out} -o docker0 -j RETURN`),
+    f(`${c.out} -o br-+ -j RETURN`),
+    f(`${c.out} -j ACCEPT`),
   ];
 }
 
@@ -43,28 +98,56 @@ export interface NetRuleInput {
   internal: boolean;
 }
 
-/** A bridge network's rules: outbound NAT, hairpin and localhost NAT, and FORWARD accepts. */
+const tagOf = (bridge: string) => `-m comment --comment "tsdock:net:${bridge}"`;
+
+/**
+ * A bridge network's rules: outbound NAT, hairpin and localhost NAT; its isolation; the loopback
+ * guard; and its block in FWD, in order (see the top of this file).
+ */
 export function networkRules(c: Chains, n: NetRuleInput): Rule[] {
-  const tag = `-m comment --comment "tsdock:net:${n.bridge}"`;
+  const br = n.bridge;
+  const tag = tagOf(br);
   const nat = (spec: string): Rule => ({ table: 'nat', spec: `${c.post} ${spec}` });
-  const fwd = (spec: string): Rule => ({ table: 'filter', spec: `${c.fwd} ${spec}` });
+  const filter = (chain: string, spec: string): Rule => ({ table: 'filter', spec: `${chain} ${spec}` });
+  const guard: Rule[] = [
+    { table: 'raw', spec: `${c.raw} -d 127.0.0.0/8 -i ${br} ${tag} -j DROP` },
+    { table: 'raw', spec: `${c.raw} -s 127.0.0.0/8 -i ${br} ${tag} -j DROP` },
+  ];
   if (n.internal) {
     return [
-      fwd(`-i ${n.bridge} ! -o ${n.bridge} ${tag} -j DROP`),
-      fwd(`! -i ${n.bridge} -o ${n.bridge} ${tag} -j DROP`),
-      fwd(`-i ${n.bridge} -o ${n.bridge} ${tag} -j ACCEPT`),
+      ...guard,
+      filter(c.iso1, `-i ${br} ! -o ${br} ${tag} -j DROP`),
+      filter(c.iso1, `! -i ${br} -o ${br} ${tag} -j DROP`),
+      filter(c.iso2, `-o ${br} ${tag} -j DROP`),
+      filter(c.fwd, `-i ${br} -o ${br} ${tag} -j ACCEPT`),
     ];
   }
   return [
-    nat(`-s ${n.subnet} ! -o ${n.bridge} ${tag} -j MASQUERADE`),
+    nat(`-s ${n.subnet} ! -o ${br} ${tag} -j MASQUERADE`),
     // A container reaching a published port of its own network through the host (hairpin).
-    nat(`-s ${n.subnet} -o ${n.bridge} -m conntrack --ctstate DNAT ${tag} -j MASQUERADE`),
+    nat(`-s ${n.subnet} -o ${br} -m conntrack --ctstate DNAT ${tag} -j MASQUERADE`),
     // 127.0.0.1:port DNAT'd onto the bridge (route_localnet): the container must answer the gateway.
-    nat(`-s 127.0.0.0/8 -o ${n.bridge} ${tag} -j MASQUERADE`),
-    fwd(`-o ${n.bridge} -m conntrack --ctstate RELATED,ESTABLISHED ${tag} -j ACCEPT`),
-    fwd(`-o ${n.bridge} -m conntrack --ctstate DNAT ${tag} -j ACCEPT`),
-    fwd(`-i ${n.bridge} ${tag} -j ACCEPT`),
+    nat(`-s 127.0.0.0/8 -o ${br} ${tag} -j MASQUERADE`),
+    ...guard,
+    filter(c.iso1, `-i ${br} ! -o ${br} ${tag} -j ${c.iso2}`),
+    filter(c.iso2, `-o ${br} ${tag} -j DROP`),
+    filter(c.fwd, `-o ${br} -m conntrack --ctstate RELATED,ESTABLISHED ${tag} -j ACCEPT`),
+    // Published ports: our DNAT rules are the only way a new connection enters the bridge.
+    filter(c.fwd, `-o ${br} -m conntrack --ctstate DNAT ${tag} -j ACCEPT`),
+    filter(c.fwd, `-i ${br} -o ${br} ${tag} -j ACCEPT`),
+    filter(c.fwd, `-o ${br} ${tag} -j DROP`),
+    filter(c.fwd, `-i ${br} ${tag} -j ${c.out}`),
   ];
+}
+
+/** What earlier versions put in FWD for a network and the current layout no longer has. */
+export function obsoleteNetworkRules(c: Chains, n: NetRuleInput): Rule[] {
+  const br = n.bridge;
+  const tag = tagOf(br);
+  const fwd = (spec: string): Rule => ({ table: 'filter', spec: `${c.fwd} ${spec}` });
+  return n.internal
+    ? [fwd(`-i ${br} ! -o ${br} ${tag} -j DROP`), fwd(`! -i ${br} -o ${br} ${tag} -j DROP`)]
+    : [fwd(`-i ${br} ${tag} -j ACCEPT`)];
 }
 
 /** One DNAT rule per published IPv4 port. */
@@ -83,23 +166,21 @@ export function portRules(c: Chains, id: string, ip: string, ports: PublishedPor
     });
 }
 
-/** iptables-restore input appending (`-A`), inserting first (`-I`) or deleting (`-D`) rules. */
+/** iptables-restore input appending (`-A`, or `-I … 1` for a rule marked first) or deleting (`-D`). */
 export function restoreText(
   rules: Rule[],
-  op: '-A' | '-D' | '-I',
+  op: '-A' | '-D',
   declare: { table: string; chain: string }[] = [],
 ): string {
   let out = '';
-  for (const table of ['nat', 'filter'] as const) {
+  for (const table of ['raw', 'nat', 'filter'] as const) {
     const mine = rules.filter((r) => r.table === table);
     const chains = declare.filter((d) => d.table === table);
     if (mine.length === 0 && chains.length === 0) continue;
     out += `*${table}\n`;
     for (const d of chains) out += `:${d.chain} - [0:0]\n`;
     for (const r of mine) {
-      // Jumps into our chains go first in FORWARD: dockerd's DROP policy and isolation chains follow it.
-      const verb = op === '-A' && r.spec.startsWith('FORWARD ') ? '-I' : op;
-      out += verb === '-I' ? `-I ${r.spec.replace(/^(\S+)/, '$1 1')}\n` : `${verb} ${r.spec}\n`;
+      out += op === '-A' && r.first ? `-I ${r.spec.replace(/^(\S+)/, '$1 1')}\n` : `${op} ${r.spec}\n`;
     }
     out += 'COMMIT\n';
   }
@@ -148,15 +229,23 @@ export function savedRules(dump: string): { rules: Set<string>; chains: Set<stri
   return { rules, chains };
 }
 
-/** Adds what is missing of our chains, their jumps and the given rules (one restore). */
-export async function ensureRules(c: Chains, rules: Rule[]): Promise<void> {
+/**
+ * Adds what is missing of our chains, their jumps, the fixed layout and the given rules, in one
+ * restore. Rules of FWD are order-sensitive: a chain's rules given are re-added together if any of
+ * them is missing, so a partial set is never completed out of order. `obsolete` rules (an earlier
+ * layout's) are deleted where present.
+ */
+export async function ensureRules(c: Chains, rules: Rule[], obsolete: Rule[] = []): Promise<void> {
   const saved = savedRules(await iptablesSave());
-  const declare = [
-    { table: 'nat', chain: c.nat },
-    { table: 'nat', chain: c.post },
-    { table: 'filter', chain: c.fwd },
-  ].filter((d) => !saved.chains.has(`${d.table} ${d.chain}`));
-  const missing = [...jumpRules(c), ...rules].filter((r) => !saved.rules.has(`${r.table} ${r.spec}`));
+  const has = (r: Rule) => saved.rules.has(`${r.table} ${r.spec}`);
+  const declare = chainList(c).filter((d) => !saved.chains.has(`${d.table} ${d.chain}`));
+  const fwd = rules.filter((r) => r.table === 'filter' && r.spec.startsWith(`${c.fwd} `));
+  const redoFwd = fwd.some((r) => !has(r));
+  const stale = [...obsolete.filter(has), ...(redoFwd ? fwd.filter(has) : [])];
+  const missing = [...jumpRules(c), ...layoutRules(c), ...rules].filter(
+    (r) => !has(r) || (redoFwd && fwd.includes(r)),
+  );
+  if (stale.length) await iptablesRestore(restoreText(stale, '-D'));
   await iptablesRestore(restoreText(missing, '-A', declare));
 }
 
@@ -165,13 +254,8 @@ export async function removeChains(c: Chains): Promise<void> {
   const saved = savedRules(await iptablesSave());
   const jumps = jumpRules(c).filter((r) => saved.rules.has(`${r.table} ${r.spec}`));
   await deleteRules(jumps);
-  for (const [table, chain] of [
-    ['nat', c.nat],
-    ['nat', c.post],
-    ['filter', c.fwd],
-  ] as const) {
-    if (!saved.chains.has(`${table} ${chain}`)) continue;
-    await exec('iptables', ['--wait', '-t', table, '-F', chain]);
-    await exec('iptables', ['--wait', '-t', table, '-X', chain]);
-  }
+  const present = chainList(c).filter((d) => saved.chains.has(`${d.table} ${d.chain}`));
+  // Flushed first, all of them: a chain still jumped to from another cannot be deleted.
+  for (const { table, chain } of present) await exec('iptables', ['--wait', '-t', table, '-F', chain]);
+  for (const { table, chain } of present) await exec('iptables', ['--wait', '-t', table, '-X', chain]);
 }

@@ -19,7 +19,8 @@ import {
   teardownExtra,
   type EndpointRecord,
 } from './endpoint.js';
-import { chainsFor, deleteRules, networkRules, removeChains } from './iptables.js';
+import { chainsFor, removeChains } from './iptables.js';
+import { forgetFirewallLayout, removeNetworkRules } from './firewall.js';
 import { deleteLink, linkExists } from './links.js';
 import {
   base,
@@ -283,10 +284,7 @@ export async function networkInspect(ctx: RuntimeContext, refs: string[], format
 
 /** Bridge, rules and record of a user-defined network. */
 async function destroyNetwork(ctx: RuntimeContext, n: NetworkRecord): Promise<void> {
-  const chains = chainsFor(ctx.config.bridge);
-  const c = n.IPAM.Config[0];
-  if (c)
-    await deleteRules(networkRules(chains, { bridge: bridgeOf(n), subnet: c.Subnet, internal: n.Internal }));
+  await removeNetworkRules(ctx, n);
   if (linkExists(bridgeOf(n))) await deleteLink(bridgeOf(n));
   await new NetworkStore(ctx).remove(n.Id);
 }
@@ -412,17 +410,11 @@ export async function networkReset(ctx: RuntimeContext): Promise<void> {
   const store = new NetworkStore(ctx);
   const bridge = (await store.list()).find((n) => n.Name === 'bridge');
   if (bridge) {
-    const c = bridge.IPAM.Config[0]!;
-    await deleteRules(
-      networkRules(chainsFor(ctx.config.bridge), {
-        bridge: bridgeOf(bridge),
-        subnet: c.Subnet,
-        internal: false,
-      }),
-    );
+    await removeNetworkRules(ctx, bridge);
     if (linkExists(bridgeOf(bridge))) await deleteLink(bridgeOf(bridge));
   }
   await removeChains(chainsFor(ctx.config.bridge));
+  await forgetFirewallLayout(ctx);
 }
 
 export interface ConnectOptions {
