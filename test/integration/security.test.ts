@@ -179,6 +179,62 @@ describe('security options', function () {
     }
   });
 
+  it("names that reach other containers' files are checked first: exit 125, one line, nothing made", () => {
+    const name = uniqueName('tsdock-it-sec');
+    const net = uniqueName('tsdock-it-secnet');
+    ok(['network', 'create', net]);
+    try {
+      const bad: [string[], RegExp][] = [
+        [['--hostname', 'web\n10.9.9.9 bank'], /invalid hostname format: "web\\n10\.9\.9\.9 bank"/],
+        [['--domainname', 'a b'], /invalid domainname format/],
+        [['--network', net, '--network-alias', 'db\n10.9.9.9 bank'], /for "--network-alias" flag/],
+        [['--add-host', 'db\n10.9.9.9 bank:1.2.3.4'], /invalid hostname in add-host/],
+        [['--add-host', 'db:1.2.3.4\n10.9.9.9 bank'], /invalid IP address in add-host/],
+        [['--dns', '1.1.1.1\nsearch evil'], /for "--dns" flag: IP address is not correctly formatted/],
+        [['--dns-search', 'corp\nnameserver 6.6.6.6'], /for "--dns-search" flag: .* is not a valid domain/],
+        [['--dns-option', 'ndots:1\nnameserver 6.6.6.6'], /for "--dns-option" flag/],
+        [['--name', `${name}\nx`], /Invalid container name/],
+      ];
+      for (const [args, msg] of bad) {
+        const r = cli(['run', '--rm', '--name', name, ...args, img(), 'true']);
+        expect(r.code, args.join(' ')).to.equal(125);
+        const first = r.stderr.split('\n')[0]!;
+        expect(first, args.join(' ')).to.match(msg);
+        // The value is shown escaped: nothing of it spills onto further lines.
+        expect(r.stderr, args.join(' ')).to.not.match(/^(10\.9\.9\.9|search|nameserver)/m);
+      }
+      expect(ok(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}}']).trim()).to.equal('');
+      const member = uniqueName('tsdock-it-sec');
+      ok(['create', '--name', member, '--network', net, img()]);
+      try {
+        const r = cli(['network', 'connect', '--alias', 'x y', 'bridge', member]);
+        expect(r.code).to.equal(125);
+        expect(r.stderr).to.match(/for "--alias" flag/);
+      } finally {
+        cli(['rm', '-f', member]);
+      }
+    } finally {
+      cli(['network', 'rm', net]);
+    }
+  });
+
+  it('--add-host name=ip and [v6] forms land in /etc/hosts as Docker writes them', () => {
+    const out = ok([
+      'run',
+      '--rm',
+      ...NET,
+      '--add-host',
+      'db=10.1.2.3',
+      '--add-host',
+      'six=[::1]',
+      img(),
+      'cat',
+      '/etc/hosts',
+    ]);
+    expect(out).to.include('10.1.2.3\tdb\n');
+    expect(out).to.include('::1\tsix\n');
+  });
+
   it('info lists the seccomp profile among the security options', () => {
     const out = ok(['info']);
     expect(out).to.include(' Security Options:\n  seccomp\n   Profile: builtin\n');

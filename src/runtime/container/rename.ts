@@ -3,16 +3,10 @@ import type { RuntimeContext } from '../context.js';
 import { ConflictError, UsageError } from '../errors.js';
 import { nameStore, NAME_LABEL, type Found } from './store.js';
 import { recordEvent } from '../events/record.js';
-
-const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+import { validateContainerName } from '../opts/names.js';
 
 export async function renameContainer(ctx: RuntimeContext, found: Found, newName: string): Promise<void> {
-  const name = newName.replace(/^\//, '');
-  if (!NAME_RE.test(newName)) {
-    throw new UsageError(
-      `Error response from daemon: Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
-    );
-  }
+  const name = validateContainerName(newName);
   const old = found.record.name;
   if (name === old) {
     throw new UsageError(

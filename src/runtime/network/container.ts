@@ -10,7 +10,6 @@ import type { ContainerOptions } from '../opts/container.js';
 import type { ContainerRecord } from '../state/records.js';
 import { isIPv4, isMac } from './addr.js';
 import { containerEndpoints, setupEndpoint, teardownEndpoint, type EndpointRecord } from './endpoint.js';
-import { validateDns, validateExtraHost } from './hosts.js';
 import { netnsPath } from './links.js';
 import { NetworkStore, type NetworkRecord } from './networks.js';
 import { parseExpose, parsePublish, type PortBindings } from './ports.js';
@@ -36,8 +35,6 @@ export function kindOf(mode: string): NetworkKind {
 
 /** Network flags checked as docker/cli and the daemon do, before anything is created. */
 export async function planNetwork(ctx: RuntimeContext, opts: ContainerOptions): Promise<NetworkPlan> {
-  for (const h of opts.extraHosts) validateExtraHost(h);
-  for (const d of opts.dns) validateDns(d);
   if (opts.macAddress && !isMac(opts.macAddress)) {
     throw new UsageError(`${opts.macAddress} is not a valid mac address`);
   }

@@ -3,8 +3,6 @@
  * resolvconf.Build). Files are rewritten in place, never replaced: they are bind-mounted by inode.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { UsageError } from '../errors.js';
 
 const DEFAULT_HOSTS = [
   '127.0.0.1\tlocalhost',
@@ -37,30 +35,6 @@ export function hostsFile(h: HostsInput): string {
     for (const p of h.peers) lines.push(`${p.ip}\t${p.names.join(' ')}`);
   }
   return lines.join('\n') + '\n';
-}
-
-/** --add-host host:ip (opts.ValidateExtraHost); `host-gateway` is kept for the network to resolve. */
-export function validateExtraHost(v: string): void {
-  const i = v.indexOf(':');
-  const bad = (what: string) => {
-    const err = new UsageError(`invalid argument "${v}" for "--add-host" flag: ${what}`);
-    err.flagError = true;
-    return err;
-  };
-  if (i <= 0 || i === v.length - 1) throw bad(`bad format for add-host: "${v}"`);
-  const ip = v.slice(i + 1);
-  if (ip !== 'host-gateway' && isIP(ip.replace(/^\[(.*)\]$/, '$1')) === 0)
-    throw bad(`invalid IP address in add-host: "${ip}"`);
-}
-
-export function validateDns(v: string): void {
-  if (isIP(v) === 0) {
-    const err = new UsageError(
-      `invalid argument "${v}" for "--dns" flag: IP address is not correctly formatted: ${v}`,
-    );
-    err.flagError = true;
-    throw err;
-  }
 }
 
 export interface DnsInput {

@@ -21,6 +21,7 @@ import {
 } from './endpoint.js';
 import { chainsFor, removeChains } from './iptables.js';
 import { forgetFirewallLayout, removeNetworkRules } from './firewall.js';
+import { validateAlias } from '../opts/names.js';
 import { deleteLink, linkExists } from './links.js';
 import {
   base,
@@ -437,6 +438,7 @@ export async function networkConnect(
   const { findContainer } = await import('../container/store.js');
   const { connectExtra } = await import('./container.js');
   const { withLock } = await import('../state/lock.js');
+  for (const a of o.aliases) validateAlias(a, 'alias');
   const found = await findContainer(ctx, ctrRef);
   const net = await new NetworkStore(ctx).find(netRef);
   if (!found.record.netns || net.Driver !== 'bridge') throw cannotJoin();

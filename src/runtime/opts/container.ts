@@ -19,6 +19,9 @@ import {
 } from './resources.js';
 import { parseUlimit, ramInBytes, type Ulimit } from './units.js';
 import { parseSecurityOpts, type SecurityOptions } from './security.js';
+import * as names from './names.js';
+
+export { validateContainerName } from './names.js';
 
 export type { ThrottleDevice } from './resources.js';
 export type { Ulimit } from './units.js';
@@ -247,16 +250,6 @@ function sizeFlag(flag: string, raw: string | undefined): number {
   return flagValue(flag, raw, ramInBytes);
 }
 
-const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-
-/** Docker's container-name rule; a leading `/` is accepted and dropped. */
-export function validateContainerName(name: string): string {
-  if (!NAME_RE.test(name)) {
-    throw new UsageError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  }
-  return name.replace(/^\//, '');
-}
-
 /** opts.ParseRestartPolicy + the daemon's ValidateRestartPolicy. */
 export function parseRestartPolicy(policy: string | undefined): ContainerOptions['restart'] {
   if (policy === undefined || policy === '') return { name: 'no', maximumRetryCount: 0 };
@@ -372,7 +365,7 @@ export function parseContainerOptions(
 ): ContainerOptions {
   const lookup: Lookup = (k) => env[k];
 
-  const name = flags.name ? validateContainerName(flags.name) : undefined;
+  const name = flags.name ? names.validateContainerName(flags.name) : undefined;
 
   const envFromFlags = (flags.env ?? []).map((v) => flagValue('env', v, (x) => validateEnv(x, lookup)));
   const containerEnv = [...readFiles(flags.envFile, lookup), ...envFromFlags];
@@ -451,6 +444,14 @@ export function parseContainerOptions(
   normalizeCapabilities(capAdd);
   normalizeCapabilities(capDrop);
   const security = parseSecurityOpts(flags.securityOpt ?? []);
+  // Before anything is created: these end up in other containers' /etc/hosts and resolv.conf.
+  const hostname = flags.hostname ? names.validateHostname(flags.hostname) : undefined;
+  const domainname = flags.domainname ? names.validateDomainname(flags.domainname) : undefined;
+  const networkAliases = (flags.networkAlias ?? []).map((a) => names.validateAlias(a));
+  const extraHosts = (flags.addHost ?? []).map(names.validateExtraHost);
+  const dns = (flags.dns ?? []).map(names.validateDns);
+  const dnsSearch = (flags.dnsSearch ?? []).map(names.validateDnsSearch);
+  const dnsOptions = (flags.dnsOption ?? []).map(names.validateDnsOption);
 
   const { oomScoreAdj, ...resources } = parseResources(flags, host);
   const shm = sizeFlag('shm-size', flags.shmSize);
@@ -468,8 +469,8 @@ export function parseContainerOptions(
     ...(flags.entrypoint !== undefined
       ? { entrypoint: flags.entrypoint === '' ? [] : [flags.entrypoint] }
       : {}),
-    ...(flags.hostname ? { hostname: flags.hostname } : {}),
-    ...(flags.domainname ? { domainname: flags.domainname } : {}),
+    ...(hostname ? { hostname } : {}),
+    ...(domainname ? { domainname } : {}),
     labels,
     interactive,
     tty: flags.tty ?? false,
@@ -481,14 +482,14 @@ export function parseContainerOptions(
     pull,
     ...(flags.cidfile ? { cidfile: flags.cidfile } : {}),
     network: flags.network || 'bridge',
-    networkAliases: flags.networkAlias ?? [],
+    networkAliases,
     publish: flags.publish ?? [],
     publishAll: flags.publishAll ?? false,
     expose: flags.expose ?? [],
-    dns: flags.dns ?? [],
-    dnsSearch: flags.dnsSearch ?? [],
-    dnsOptions: flags.dnsOption ?? [],
-    extraHosts: flags.addHost ?? [],
+    dns,
+    dnsSearch,
+    dnsOptions,
+    extraHosts,
     ...(flags.ip ? { ip: flags.ip } : {}),
     ...(flags.macAddress ? { macAddress: flags.macAddress } : {}),
     volumes: flags.volume ?? [],
