@@ -47,6 +47,8 @@ export interface RegistryOptions {
   auth?: { kind: 'htpasswd' | 'token'; user: string; password: string };
   /** HTTPS with a certificate from a test CA, clients required to present a certificate from it too. */
   mutualTls?: boolean;
+  /** HTTPS with a certificate from a test CA nobody trusts (a self-signed registry), no client certificate. */
+  tls?: boolean;
 }
 
 export interface TlsFiles {
@@ -223,9 +225,10 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   }
   let tls: ReturnType<typeof makeTlsFiles> | undefined;
   let httpTls = '';
-  if (opts.mutualTls) {
+  if (opts.mutualTls || opts.tls) {
     tls = makeTlsFiles(dir);
-    httpTls = `  tls:\n    certificate: ${tls.serverCert}\n    key: ${tls.serverKey}\n    clientcas:\n      - ${tls.ca}\n`;
+    httpTls = `  tls:\n    certificate: ${tls.serverCert}\n    key: ${tls.serverKey}\n`;
+    if (opts.mutualTls) httpTls += `    clientcas:\n      - ${tls.ca}\n`;
   }
   const config = join(dir, 'config.yml');
   writeFileSync(

@@ -545,16 +545,14 @@ describe('registry: pull, push, login, logout', function () {
       );
       expect(idOf(name)).to.equal(imageId);
 
-      // Without certs.d's ca.crt the registry's certificate is not trusted; a CA given to Node by
-      // NODE_EXTRA_CA_CERTS is (tsdock hands TLS its own CA list, which must keep Node's extra CAs).
+      // A loopback registry is an insecure one (Docker's default 127.0.0.0/8): its certificate is
+      // not verified, on any request, so it works without certs.d's ca.crt too. (Verification of
+      // secure registries, NODE_EXTRA_CA_CERTS included, is checked in the unit tests.)
       rmSync(join(dir, 'ca.crt'));
       rmi(name);
-      const untrusted = run(['pull', name], undefined, extra);
-      expect(untrusted.code).to.equal(1);
-      expect(untrusted.stderr).to.match(/certificate/);
-      expect(
-        must(['pull', name], undefined, { ...extra, NODE_EXTRA_CA_CERTS: sec.tls!.ca }).stdout,
-      ).to.contain(`Status: Downloaded newer image for ${name}\n`);
+      expect(must(['pull', name], undefined, extra).stdout).to.contain(
+        `Status: Downloaded newer image for ${name}\n`,
+      );
     });
   });
 

@@ -10,7 +10,7 @@ import {
   helperFor,
   storeCredentials,
 } from '../../src/runtime/registry/credentials.js';
-import { authKey, endpointFor, isInsecure } from '../../src/runtime/registry/endpoint.js';
+import { authKey, endpointFor, isInsecure, isRegistryUrl } from '../../src/runtime/registry/endpoint.js';
 import {
   normalizePlatform,
   parsePlatform,
@@ -75,7 +75,11 @@ describe('registry: endpoints', () => {
     expect(endpointFor('docker.io', cfg).url).to.equal('https://registry-1.docker.io');
     // Insecure ones: HTTPS first, plain HTTP when that fails (Docker's behaviour).
     for (const host of ['127.0.0.1:5000', 'localhost:5000', '[::1]:5000', 'myreg:5000']) {
-      expect(endpointFor(host, cfg)).to.deep.include({ url: `https://${host}`, fallback: `http://${host}` });
+      expect(endpointFor(host, cfg)).to.deep.include({
+        url: `https://${host}`,
+        fallback: `http://${host}`,
+        insecure: true,
+      });
     }
     expect(endpointFor('quay.io', cfg)).to.deep.equal({ name: 'quay.io', url: 'https://quay.io' });
     expect(isInsecure('10.1.2.3:5000', cfg.insecureRegistries)).to.equal(true);
@@ -84,6 +88,18 @@ describe('registry: endpoints', () => {
     expect(registryName(undefined)).to.equal('docker.io');
     expect(registryName('http://127.0.0.1:5000/v2/')).to.equal('127.0.0.1:5000');
     expect(registryName('https://index.docker.io/v1/')).to.equal('docker.io');
+  });
+
+  it("credentials' origin: the registry's own scheme, host and port (either side of the fallback)", () => {
+    const ep = endpointFor('127.0.0.1:5000', cfg);
+    expect(isRegistryUrl(ep, 'https://127.0.0.1:5000/v2/x/blobs/uploads/1')).to.equal(true);
+    expect(isRegistryUrl(ep, 'http://127.0.0.1:5000/v2/')).to.equal(true);
+    expect(isRegistryUrl(ep, 'http://127.0.0.1:5001/v2/')).to.equal(false);
+    expect(isRegistryUrl(ep, 'https://storage.example/upload?x=1')).to.equal(false);
+    const hub = endpointFor('docker.io', cfg);
+    expect(isRegistryUrl(hub, 'https://registry-1.docker.io/v2/library/x/manifests/1')).to.equal(true);
+    expect(isRegistryUrl(hub, 'http://registry-1.docker.io/v2/')).to.equal(false);
+    expect(isRegistryUrl(hub, 'https://production.cloudflare.docker.com/blob')).to.equal(false);
   });
 
   it('reads CAs and client certificates from certs.d', () => {

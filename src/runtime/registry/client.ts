@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { RegistryError } from '../errors.js';
 import { sha256 } from '../images/oci.js';
 import { Authorizer, type Credentials, registryErrorText } from './auth.js';
-import { authKey, type Endpoint } from './endpoint.js';
+import { authKey, isRegistryUrl, type Endpoint } from './endpoint.js';
 import { getCredentials } from './credentials.js';
 import { type HttpResponse, discard, readBody, request } from './http.js';
 import { MANIFEST_ACCEPT } from './manifests.js';
@@ -91,12 +91,19 @@ export class RegistryClient {
     return /^https?:\/\//.test(path) ? path : `${this.endpoint.url}${path}`;
   }
 
-  /** One request with authorisation; the caller consumes or discards the body. */
+  /**
+   * One request with authorisation; the caller consumes or discards the body. Credentials and
+   * tokens go to the registry's own origin only: an upload `Location` or a redirect may name
+   * another host (a storage backend), which gets the request bare, and whose 401 teaches nothing
+   * (its challenge could name a realm that would collect the registry's credentials). As Docker's
+   * endpointAuthorizer, which authorises a request only for a host it holds a challenge from.
+   */
   async send(req: RegistryRequest): Promise<HttpResponse> {
     const scopes = this.scopes(req.extraScopes);
     let url = this.url(req.path);
     for (let attempt = 0; ; attempt++) {
-      const authz = await this.auth.header(scopes);
+      const own = isRegistryUrl(this.endpoint, url);
+      const authz = own ? await this.auth.header(scopes) : undefined;
       const body = typeof req.body === 'function' ? req.body() : req.body;
       let res: HttpResponse;
       try {
@@ -121,7 +128,7 @@ export class RegistryClient {
         }
         throw unreachable(req.method, url, err);
       }
-      if (res.status === 401 && attempt === 0) {
+      if (res.status === 401 && attempt === 0 && own) {
         const learned = this.auth.learn(res.headers['www-authenticate'] as string | undefined);
         // A new challenge, or a cached token the registry no longer takes: one more try.
         if (learned || authz?.startsWith('Bearer')) {
@@ -195,6 +202,16 @@ export class RegistryClient {
     for (let hops = 0; res.status >= 300 && res.status < 400 && hops < 5; hops++) {
       const location = new URL(res.headers.location as string, res.url).href;
       discard(res);
+      if (isRegistryUrl(this.endpoint, location)) {
+        res = await this.send({
+          method: 'GET',
+          path: location,
+          headers: offset > 0 ? { Range: `bytes=${offset}-` } : {},
+          ok: [200, 206, 301, 302, 303, 307, 308],
+          ...(signal ? { signal } : {}),
+        });
+        continue;
+      }
       try {
         res = await request(
           {

@@ -17,10 +17,18 @@ export interface Endpoint {
   url: string;
   tls?: { ca?: Buffer[]; cert?: Buffer; key?: Buffer };
   /**
-   * Insecure registries (loopback ones and those configured): HTTPS is tried first without verifying
-   * the server's certificate, and this plain-HTTP URL is used when HTTPS fails — Docker's behaviour.
+   * Insecure registries (loopback ones and those configured): HTTPS is tried first, and this
+   * plain-HTTP URL is used when HTTPS fails — Docker's behaviour. Gone once HTTPS has worked.
    */
   fallback?: string;
+  /** Loopback or configured insecure: certificates are not verified, on any request of this registry. */
+  insecure?: boolean;
+}
+
+/** Whether `url` is on the registry itself (scheme, host and port), where its credentials may go. */
+export function isRegistryUrl(ep: Endpoint, url: string): boolean {
+  const u = new URL(url);
+  return [ep.url, ep.fallback].some((base) => base !== undefined && new URL(base).origin === u.origin);
 }
 
 export const DOCKER_HUB_API = 'registry-1.docker.io';
@@ -91,7 +99,7 @@ export function endpointFor(
     name,
     url: `https://${apiHost}`,
     ...(tls ? { tls } : {}),
-    ...(isInsecure(name, config.insecureRegistries) ? { fallback: `http://${apiHost}` } : {}),
+    ...(isInsecure(name, config.insecureRegistries) ? { fallback: `http://${apiHost}`, insecure: true } : {}),
   };
 }
 

@@ -31,9 +31,11 @@ const agents = new Map<string, http.Agent>();
 
 function agentFor(url: URL, ep?: Endpoint): http.Agent {
   const own = !!ep && url.host === new URL(ep.url).host;
+  // Client certificates are the registry's: presented to it alone.
   const material = url.protocol === 'https:' && own ? ep.tls : undefined;
-  // An insecure registry's certificate is not verified (Docker's InsecureSkipVerify for them).
-  const verify = !(own && ep.fallback);
+  // An insecure registry's requests skip verification, all of them (Docker's transport for such a
+  // registry has InsecureSkipVerify): not only the first, and its token realm or storage too.
+  const verify = !ep?.insecure;
   const key = `${url.protocol}//${url.host}${material ? '+tls' : ''}${verify ? '' : '+noverify'}`;
   let agent = agents.get(key);
   if (!agent) {
@@ -68,8 +70,8 @@ let trusted: (string | Buffer)[] | undefined;
  * only when tsdock talks TLS, with Node's list as the fallback, and NODE_EXTRA_CA_CERTS honoured
  * (an explicit `ca` replaces the store that Node would add those to). certs.d CAs come on top.
  */
-function trustedCas(): (string | Buffer)[] {
-  if (trusted) return trusted;
+export function trustedCas(env: NodeJS.ProcessEnv = process.env): (string | Buffer)[] {
+  if (trusted && env === process.env) return trusted;
   const read = (f: string): Buffer | undefined => {
     try {
       return readFileSync(f);
@@ -78,9 +80,10 @@ function trustedCas(): (string | Buffer)[] {
     }
   };
   const system = SYSTEM_CA_FILES.map(read).find((b) => b !== undefined && b.length > 0);
-  const extra = process.env.NODE_EXTRA_CA_CERTS ? read(process.env.NODE_EXTRA_CA_CERTS) : undefined;
-  trusted = [...(system ? [system] : tls.rootCertificates), ...(extra ? [extra] : [])];
-  return trusted;
+  const extra = env.NODE_EXTRA_CA_CERTS ? read(env.NODE_EXTRA_CA_CERTS) : undefined;
+  const cas = [...(system ? [system] : tls.rootCertificates), ...(extra ? [extra] : [])];
+  if (env === process.env) trusted = cas;
+  return cas;
 }
 
 /** Closes idle keep-alive sockets so the process can exit promptly. */
