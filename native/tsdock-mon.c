@@ -72,7 +72,7 @@ static const char *log_path;
 static int log_fd = -1;
 static long long log_size;
 static long long max_size = -1;
-static int max_file = 1;
+static long long max_file = 1;
 static char entry[ENTRY_BUF];
 static volatile sig_atomic_t terminating;
 
@@ -126,7 +126,9 @@ static int open_log(int extra_flags)
 
 /*
  * Docker's rotation: the current file is renamed away (never truncated in place, so a reader that
- * has it open keeps reading consistent data) and a fresh file takes its name.
+ * has it open keeps reading consistent data) and a fresh file takes its name; at most max_file
+ * files are kept. Only the rotated files that exist are shifted (Docker's loop walks every index up
+ * to max-file, which with a huge max-file never ends), so a rotation costs what there is on disk.
  */
 static void rotate(void)
 {
@@ -134,11 +136,21 @@ static void rotate(void)
 	close(log_fd);
 	log_fd = -1;
 	if (max_file >= 2) {
-		snprintf(to, sizeof to, "%s.%d", log_path, max_file - 1);
-		unlink(to);
-		for (int i = max_file - 1; i > 1; i--) {
-			snprintf(from, sizeof from, "%s.%d", log_path, i - 1);
-			snprintf(to, sizeof to, "%s.%d", log_path, i);
+		long long n = 0; /* log.1 … log.n exist */
+		for (;;) {
+			snprintf(from, sizeof from, "%s.%lld", log_path, n + 1);
+			if (n + 1 > max_file - 1 || access(from, F_OK) != 0)
+				break;
+			n++;
+		}
+		if (n == max_file - 1) {
+			snprintf(to, sizeof to, "%s.%lld", log_path, n);
+			unlink(to);
+			n--;
+		}
+		for (long long i = n; i >= 1; i--) {
+			snprintf(from, sizeof from, "%s.%lld", log_path, i);
+			snprintf(to, sizeof to, "%s.%lld", log_path, i + 1);
 			rename(from, to);
 		}
 		snprintf(to, sizeof to, "%s.1", log_path);
@@ -279,9 +291,20 @@ static void write_entry(const struct stream *s, const char *line, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			break; /* e.g. ENOSPC: drop the rest of the entry rather than block the container */
+			break; /* e.g. ENOSPC: drop the entry rather than block the container */
 		}
 		off += (size_t)w;
+	}
+	if (off > 0 && off < k) {
+		/*
+		 * Cut short (ENOSPC, EFBIG, EIO): take the part back, so the log holds whole JSON lines
+		 * only and the next entry does not start in the middle of this one. O_APPEND put it at
+		 * the end of the file, wherever log_size thinks that is.
+		 */
+		struct stat st;
+		if (fstat(log_fd, &st) == 0 && st.st_size >= (off_t)off &&
+		    ftruncate(log_fd, st.st_size - (off_t)off) == 0)
+			off = 0;
 	}
 	log_size += (long long)off;
 }
@@ -545,7 +568,7 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--max-size") == 0)
 			max_size = parse_num(a, v);
 		else if (strcmp(a, "--max-file") == 0)
-			max_file = (int)parse_num(a, v);
+			max_file = parse_num(a, v);
 		else if (strcmp(a, "--pidfile") == 0)
 			pidfile = v;
 		else if (strcmp(a, "--exit-marker") == 0)

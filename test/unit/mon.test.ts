@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -229,6 +230,37 @@ describe('tsdock-mon', function () {
     // Oldest to newest they hold the most recent lines, contiguous, ending with the last one.
     const kept = [mon.log + '.2', mon.log + '.1', mon.log].flatMap((f) => entries(f).map((x) => x.log));
     expect(kept).to.deep.equal(lines.slice(lines.length - kept.length));
+  });
+
+  it('a huge max-file rotates at once: only the files that exist are shifted', async () => {
+    const mon = await start({ maxSize: 200, maxFile: 2 ** 31 - 1 });
+    const lines = Array.from({ length: 30 }, (_, i) => `l${i} ${'-'.repeat(40)}\n`);
+    const t0 = Date.now();
+    await finish(mon, lines.join(''));
+    expect(Date.now() - t0).to.be.below(3000);
+    const files = [mon.log];
+    for (let i = 1; existsSync(`${mon.log}.${i}`); i++) files.unshift(`${mon.log}.${i}`);
+    expect(files.length).to.be.greaterThan(3);
+    // Nothing was dropped: oldest to newest, every line once.
+    expect(files.flatMap((f) => entries(f).map((x) => x.log))).to.deep.equal(lines);
+  });
+
+  it('writes whole JSON lines or none when the disk refuses (EFBIG/ENOSPC mid-entry)', async () => {
+    // The monitor under a 1000-byte file-size limit, SIGXFSZ ignored: a write crossing the limit
+    // is cut short, the next one fails, as on a full disk.
+    const wrapper = join(work, 'mon-fsize.sh');
+    writeFileSync(wrapper, `#!/bin/sh\ntrap '' XFSZ\nexec prlimit --fsize=1000 ${bin} "$@"\n`, {
+      mode: 0o755,
+    });
+    const mon = await start({ monPath: wrapper });
+    const lines = Array.from({ length: 20 }, (_, i) => `entry ${i} ${'x'.repeat(50)}\n`);
+    await finish(mon, lines.join(''));
+    const text = readFileSync(mon.log, 'utf8');
+    expect(text.length).to.be.at.most(1000);
+    expect(text.endsWith('\n')).to.equal(true);
+    const kept = entries(mon.log).map((x) => x.log);
+    expect(kept.length).to.be.within(1, 19);
+    expect(kept).to.deep.equal(lines.slice(0, kept.length));
   });
 
   it('with max-file 1 starts the file over instead of keeping FILE.1', async () => {

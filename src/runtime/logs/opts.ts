@@ -57,9 +57,11 @@ export function parseLogOpts(opts: string[]): LogOpts {
   const files = cfg.get('max-file');
   if (files !== undefined) {
     if (!/^[+-]?\d+$/.test(files)) fail(`strconv.Atoi: parsing "${files}": invalid syntax`);
-    const n = Number(files);
-    if (n < 1) fail('max-file cannot be less than 1');
-    out.maxFile = n;
+    const big = BigInt(files);
+    if (big > 2n ** 63n - 1n || big < -(2n ** 63n)) fail(`strconv.Atoi: parsing "${files}": value out of range`);
+    if (big < 1n) fail('max-file cannot be less than 1');
+    // Beyond 2^53 a number no longer counts files exactly; tsdock-mon keeps what exists anyway.
+    out.maxFile = Number(big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : big);
   }
   const compress = cfg.get('compress');
   if (compress !== undefined) {
