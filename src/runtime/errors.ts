@@ -87,6 +87,21 @@ export class ContainerExit extends TsdockError {
   }
 }
 
+/**
+ * A record of tsdock's own state is unreadable (cut short, not JSON, written by a newer tsdock):
+ * named in the message, so the one line says which file to look at. Commands that list or clean
+ * up go on with the rest and deal with this record as damaged.
+ */
+export class CorruptRecordError extends TsdockError {
+  readonly exitCode = 1;
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`damaged record ${path}: ${reason}`);
+  }
+}
+
 /** Programming error: printed with its stack under --debug. */
 export class BugError extends TsdockError {
   readonly exitCode = 1;

@@ -1,26 +1,36 @@
 /**
- * Small file helpers for tsdock's own state: every write is atomic (temp file + rename). The small
- * files are written and read with synchronous calls: each takes microseconds, where a trip through
- * libuv's thread pool and fs/promises' handle machinery costs a CLI tenths of a millisecond of CPU
- * per call, and `run` makes dozens of them.
+ * Small file helpers for tsdock's own state. Every write is durable and atomic: the content goes to
+ * a temp file that is fsynced, renamed (or linked) into place, and the directory is fsynced, so a
+ * crash or power loss leaves the old record or the new one, never an empty or partial file. The
+ * writes and reads themselves are synchronous calls (each takes microseconds, where a trip through
+ * libuv's thread pool costs a CLI tenths of a millisecond of CPU per call); the fsyncs, which wait on
+ * the disk, go through the thread pool, so they overlap other work and one another (the journal
+ * commits concurrent fsyncs together).
+ *
+ * Reading a record that exists but does not parse throws CorruptRecordError naming the file.
  */
 // fs.promises is a getter: reached only inside the functions, node:fs/promises (and the readline
 // and stream modules it loads, ~2 ms) stay unloaded for a command that only reads (ps).
 import {
+  closeSync,
+  fsync,
   linkSync,
   mkdirSync,
+  openSync,
   promises as fsp,
   readFileSync,
   renameSync,
   rmSync,
   unlinkSync,
   writeFileSync,
+  writeSync,
   type MakeDirectoryOptions,
   type RmOptions,
   type WriteFileOptions,
 } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { basename, dirname, join } from 'node:path';
+import { CorruptRecordError } from '../errors.js';
 
 /**
  * A temp-file suffix unique among live processes: `<pid>.<hex>`, the hex a counter within this
@@ -35,30 +45,75 @@ function tmpSuffix(): string {
   return `${process.pid}.${(tmpCounter++).toString(16)}${noise}`;
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
+/** fsync(2) of an open descriptor, waited for on the thread pool. */
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Makes a rename, link or unlink in `dir` durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const fd = openSync(dir, 'r');
+  try {
+    await fsyncFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `data` to a new file at `path`, fsynced before it is closed. */
+async function writeSynced(path: string, data: string, mode = 0o600): Promise<void> {
+  const fd = openSync(path, 'w', mode);
+  try {
+    writeSync(fd, data);
+    await fsyncFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces `path` with `text`: temp file, fsync, rename, fsync of the directory. */
+export async function writeFileDurable(path: string, text: string, mode = 0o600): Promise<void> {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
   const tmp = `${path}.${tmpSuffix()}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n', { mode: 0o600 });
-  renameSync(tmp, path);
+  try {
+    await writeSynced(tmp, text, mode);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  await syncDir(dir);
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileDurable(path, JSON.stringify(value, null, 1) + '\n');
+}
+
+/** A record's text parsed; an empty or unparsable file is a CorruptRecordError naming it. */
+export function parseRecord<T>(path: string, text: string): T {
+  if (text.trim() === '') throw new CorruptRecordError(path, 'empty file');
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new CorruptRecordError(path, (err as Error).message);
+  }
 }
 
 export async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readJsonSync<T>(path);
 }
 
 /** readJson without a round trip through the thread pool, for small files read in bulk (ps). */
 export function readJsonSync<T>(path: string): T | undefined {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  return parseRecord<T>(path, text);
 }
 
 /** True when a process with this pid exists (signal 0 probes without delivering anything). */
@@ -80,14 +135,15 @@ export function pidAlive(pid: number | undefined): boolean {
  */
 export async function createExclusive(path: string, content: string): Promise<boolean> {
   // Dot-named, so directory scans (names, leases) skip it.
-  const tmp = join(dirname(path), `.${basename(path)}.${tmpSuffix()}.tmp`);
-  writeFileSync(tmp, content, { mode: 0o600 });
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${tmpSuffix()}.tmp`);
+  let linked = false;
   try {
+    await writeSynced(tmp, content);
     linkSync(tmp, path);
-    return true;
+    linked = true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   } finally {
     try {
       unlinkSync(tmp);
@@ -95,6 +151,8 @@ export async function createExclusive(path: string, content: string): Promise<bo
       /* gone already */
     }
   }
+  if (linked) await syncDir(dir);
+  return linked;
 }
 
 /**
