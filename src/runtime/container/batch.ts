@@ -10,13 +10,13 @@ export async function forEachContainer(
   ctx: RuntimeContext,
   refs: string[],
   fn: (found: Found, ref: string) => Promise<void>,
-  opts: { echo?: boolean; ignoreMissing?: boolean; parallel?: boolean } = {},
+  opts: { echo?: boolean; ignoreMissing?: boolean; parallel?: boolean; salvage?: boolean } = {},
 ): Promise<void> {
   const echo = opts.echo ?? true;
   const results = new Array<string | Error>(refs.length);
   const one = async (ref: string, i: number): Promise<void> => {
     try {
-      await fn(await findContainer(ctx, ref), ref);
+      await fn(await findContainer(ctx, ref, { salvage: opts.salvage ?? false }), ref);
       results[i] = ref;
     } catch (err) {
       results[i] = err instanceof Error ? err : new Error(String(err));

@@ -35,7 +35,8 @@ export async function finalizeExit(
 ): Promise<ContainerRunState> {
   const client = await ctx.client();
   return withLock(found.files.dir, async () => {
-    const state = await found.files.readState();
+    // A damaged state.json does not stop the exit from being recorded (over it).
+    const state = found.files.readStateOrDead();
     // Every path that deletes a task records the exit (pid 0) under this lock, and a new task cannot
     // exist before the old one is deleted: a state still on the waited pid means that task, stopped.
     const w = opts.waited;

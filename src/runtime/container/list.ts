@@ -1,7 +1,7 @@
 /** `ps` / `container ls`: rows with Docker's fields, filtered and ordered as Docker does. */
 import type { RuntimeContext } from '../context.js';
 import type { Process } from '../containerd/types.js';
-import { NotFoundError, RequestError, UsageError } from '../errors.js';
+import { CorruptRecordError, NotFoundError, RequestError, UsageError } from '../errors.js';
 import { renderList } from '../format/output.js';
 import {
   formatLabels,
@@ -13,7 +13,7 @@ import {
   shortId,
   statusString,
 } from '../format/ps.js';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectCgroupVersion } from '../cgroups/files.js';
 import { readJsonSync } from '../state/files.js';
@@ -22,10 +22,11 @@ import { CREATING_FILE } from '../state/repair.js';
 import {
   ContainerFiles,
   cgroupPathOf,
+  initialState,
   type ContainerRecord,
   type ContainerRunState,
 } from '../state/records.js';
-import { liveState, statePaths } from './store.js';
+import { liveState, salvagedRecord, statePaths } from './store.js';
 import { readEndpointSync, type EndpointRecord } from '../network/records.js';
 import { bindAddress, splitPortKey } from '../network/port-keys.js';
 
@@ -68,6 +69,26 @@ export interface ContainerSummary {
   created: Date;
   /** Its network endpoint, if it has one (ps PORTS). */
   endpoint?: EndpointRecord;
+  /** A record of it is damaged (the message names the file): listed as dead, skipped by stats and prune. */
+  damaged?: string;
+}
+
+/** The name a container's reservation holds, for one whose container.json cannot say (damaged). */
+function reservedName(namesDir: string, id: string): string {
+  let names: string[] = [];
+  try {
+    names = readdirSync(namesDir);
+  } catch {
+    return '';
+  }
+  for (const n of names) {
+    try {
+      if ((JSON.parse(readFileSync(join(namesDir, n), 'utf8')) as { id?: string }).id === id) return n;
+    } catch {
+      /* a damaged or vanished reservation: not this one's */
+    }
+  }
+  return '';
 }
 
 const FILTER_KEYS = new Set([
@@ -130,12 +151,34 @@ export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]
   }
   const version = detectCgroupVersion();
   const undecided: ContainerSummary[] = [];
+  const warnings: string[] = [];
   const rows = await Promise.all(
     ids.map(async (id): Promise<ContainerSummary | undefined> => {
       if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
       const files = new ContainerFiles(paths.container(id));
-      const record = files.readRecordSync();
-      const recorded = files.readStateSync();
+      // A damaged record costs this container its details, not the listing of the others.
+      let damaged: CorruptRecordError | undefined;
+      let record: ContainerRecord | undefined;
+      try {
+        record = files.readRecordSync();
+      } catch (err) {
+        if (!(err instanceof CorruptRecordError)) throw err;
+        damaged = err;
+        record = salvagedRecord(ctx, id, reservedName(paths.names, id), files);
+      }
+      let recorded: ContainerRunState;
+      try {
+        recorded = files.readStateSync();
+      } catch (err) {
+        if (!(err instanceof CorruptRecordError)) throw err;
+        damaged ??= err;
+        recorded = initialState();
+      }
+      if (damaged) {
+        warnings.push(damaged.message);
+        recorded.status = 'dead';
+        recorded.error = damaged.message;
+      }
       const creating = existsSync(join(files.dir, CREATING_FILE));
       let endpoint: EndpointRecord | undefined;
       try {
@@ -145,7 +188,14 @@ export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]
       }
       // A create in progress (or one that a killed tsdock left for repair) is not a container yet.
       if (!record || creating) return undefined;
-      const row = { id, record, state: recorded, created: new Date(record.created), endpoint };
+      const row: ContainerSummary = {
+        id,
+        record,
+        state: recorded,
+        created: new Date(record.created),
+        ...(endpoint ? { endpoint } : {}),
+        ...(damaged ? { damaged: damaged.message } : {}),
+      };
       if (!LIVE.has(recorded.status)) return row;
       const probe = probeCgroup(cgroupPathOf(record), version);
       if (probe === 'running') {
@@ -170,6 +220,7 @@ export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]
       }),
     );
   }
+  for (const w of warnings) ctx.stdio.stderr.write(`WARNING: ${w}\n`);
   return rows
     .filter((r): r is ContainerSummary => r !== undefined)
     .sort((a, b) => b.created.getTime() - a.created.getTime());

@@ -107,7 +107,8 @@ export async function pruneContainers(ctx: RuntimeContext, opts: PruneOptions): 
     if (answer !== 'y' && answer !== 'yes') return;
   }
   const client = await ctx.client();
-  const doomed = (await summaries(ctx)).filter((r) => prunable(r, filters));
+  // A container with a damaged record is left for `rm` (summaries warned about it).
+  const doomed = (await summaries(ctx)).filter((r) => !r.damaged && prunable(r, filters));
   const deleted: string[] = [];
   let reclaimed = 0;
   for (const row of doomed) {

@@ -20,7 +20,7 @@ const ignoreNotFound = (err: unknown): void => {
  */
 async function awaitExitRecorded(client: ContainerdClient, found: Found): Promise<void> {
   for (let waited = 0; waited < 3000; waited += 100) {
-    const s = await found.files.readState();
+    const s = found.files.readStateOrDead();
     if (s.status !== 'running' && s.status !== 'paused') return;
     const task = await getTask(client, found.id);
     if (task && task.status !== 'STOPPED') return;
@@ -42,7 +42,7 @@ export async function removeContainer(
 ): Promise<void> {
   const client = await ctx.client();
   if (!opts.force) await awaitExitRecorded(client, found);
-  if (!opts.force && (await found.files.readState()).status === 'restarting') {
+  if (!opts.force && found.files.readStateOrDead().status === 'restarting') {
     throw new ConflictError(
       `Error response from daemon: You cannot remove a restarting container ${found.id}. ` +
         'Stop the container before attempting removal or force remove',
@@ -65,7 +65,7 @@ export async function removeContainer(
   // Recording the exit deletes the task; under the container's lock, so the monitor's exit hook
   // doing the same right now neither fails this nor logs the die a second time.
   if (task) await finalizeExit(ctx, found);
-  const state = await found.files.readState();
+  const state = found.files.readStateOrDead();
   // The monitor ends by itself at EOF; one left waiting on a task that never started is ours to end.
   // The exit hook runs in the monitor's process (exec), so there the monitor's pid is our own.
   if (state.monitorPid && state.monitorPid !== process.pid && pidAlive(state.monitorPid)) {

@@ -75,7 +75,8 @@ const HEADERS = {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function targets(ctx: RuntimeContext, refs: string[], all: boolean): Promise<Target[]> {
-  const list = await summaries(ctx);
+  // A container with a damaged record has nothing to measure that can be named (summaries warned).
+  const list = (await summaries(ctx)).filter((s) => !s.damaged);
   if (refs.length === 0) {
     return list.filter((s) => all || s.state.status === 'running').map((s) => ({ label: s.id, summary: s }));
   }

@@ -6,8 +6,10 @@ import { rfc3339NanoOf } from '../state/clock.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { Container, Mount, Process } from '../containerd/types.js';
 import type { RuntimeContext } from '../context.js';
-import { NotFoundError } from '../errors.js';
-import { ContainerFiles, type ContainerRecord, type ContainerRunState } from '../state/records.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CorruptRecordError, NotFoundError } from '../errors.js';
+import { ContainerFiles, ZERO_TIME, type ContainerRecord, type ContainerRunState } from '../state/records.js';
 import { StatePaths } from '../state/paths.js';
 import { NameStore } from '../state/names.js';
 import type { Monitor } from '../logs/monitor.js';
@@ -19,6 +21,11 @@ export interface Found {
   files: ContainerFiles;
   record: ContainerRecord;
   container: Container;
+  /**
+   * Its container.json is unreadable (findContainer with `salvage`): `record` is what containerd
+   * still knows (id, name, namespace file), enough for `rm` to remove everything.
+   */
+  damaged?: CorruptRecordError;
   /**
    * Set only by `create` on the object it returns: the new snapshot's mounts, and the knowledge that
    * no task exists yet, so a `run` starts without asking containerd either again.
@@ -63,14 +70,70 @@ export async function listOwn(client: ContainerdClient): Promise<Container[]> {
   return all.filter((c) => c.labels[NAME_LABEL] !== undefined);
 }
 
-/** Docker's lookup order: full id, exact name, then a unique id prefix. */
-export async function findContainer(ctx: RuntimeContext, ref: string): Promise<Found> {
+/**
+ * What a container whose container.json is damaged still has: containerd's labels (name), the
+ * namespace file named after its id, its directory's time. Only `rm` works with this.
+ */
+export function salvagedRecord(
+  ctx: RuntimeContext,
+  id: string,
+  name: string,
+  files: ContainerFiles,
+): ContainerRecord {
+  let created = ZERO_TIME;
+  try {
+    created = statSync(files.dir).mtime.toISOString();
+  } catch {
+    /* no directory: the zero time */
+  }
+  return {
+    id,
+    name,
+    created,
+    imageRef: '',
+    imageName: '',
+    imageId: '',
+    path: '',
+    args: [],
+    config: {},
+    hostConfig: {},
+    logPath: join(files.dir, `${id}-json.log`),
+    stopSignal: 'SIGTERM',
+    stopTimeout: 10,
+    autoRemove: false,
+    interactive: false,
+    tty: false,
+    networkMode: '',
+    logOpts: {},
+    cgroupPath: `/tsdock/${id}`,
+    netns: `${ctx.config.bridge}-${id.slice(0, 12)}`,
+  };
+}
+
+/**
+ * Docker's lookup order: full id, exact name, then a unique id prefix. A damaged container.json is
+ * reported (CorruptRecordError, naming the file) unless `salvage` asks for what is left of it; a
+ * record of an earlier format is written back in this one.
+ */
+export async function findContainer(
+  ctx: RuntimeContext,
+  ref: string,
+  opts: { salvage?: boolean } = {},
+): Promise<Found> {
   const client = await ctx.client();
   const paths = statePaths(ctx);
   const load = async (c: Container): Promise<Found> => {
     const files = new ContainerFiles(paths.container(c.id));
-    const record = await files.readRecord();
+    let record: ContainerRecord | undefined;
+    try {
+      record = await files.readRecord();
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError) || !opts.salvage) throw err;
+      const name = c.labels[NAME_LABEL] ?? '';
+      return { id: c.id, files, record: salvagedRecord(ctx, c.id, name, files), container: c, damaged: err };
+    }
     if (!record) throw noSuchContainer(ref);
+    if (files.outdated) await files.persistUpgrade();
     return { id: c.id, files, record, container: c };
   };
   const bare = ref.startsWith('/') ? ref.slice(1) : ref;

@@ -35,7 +35,11 @@ export function removeContainers(
   opts: { force: boolean },
 ): Promise<void> {
   // Docker: `rm -f missing` reports the error but succeeds.
-  return forEachContainer(ctx, refs, (f) => removeContainer(ctx, f, opts), { ignoreMissing: opts.force });
+  // A container whose records are damaged can still be removed: what it holds is known elsewhere.
+  return forEachContainer(ctx, refs, (f) => removeContainer(ctx, f, opts), {
+    ignoreMissing: opts.force,
+    salvage: true,
+  });
 }
 
 export async function restartContainers(

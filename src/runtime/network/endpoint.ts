@@ -117,7 +117,8 @@ export async function reconcileNetwork(ctx: RuntimeContext): Promise<number> {
       return;
     }
     const owner = await readOwner(path);
-    if (owner && (known.has(owner.id) || pidAlive(owner.pid))) return;
+    // A damaged lease stays: its address may be in use (see readOwner).
+    if (owner === 'damaged' || (owner && (known.has(owner.id) || pidAlive(owner.pid)))) return;
     await rm(path, { force: true });
     cleaned++;
   };
@@ -300,7 +301,10 @@ async function teardownFile(ctx: RuntimeContext, file: string, ep: EndpointRecor
   const ipam = new Ipam(networkRoot(ctx));
   await Promise.all([deleteRules(ep.rules), unplugContainer(ep.extra ? undefined : ep.netns, ep.hostIf)]);
   const leasePath = join(ipam.leaseDir(ep.network.id), ep.ip);
-  const mine = async (path: string) => (await readOwner(path))?.id === ep.containerId;
+  const mine = async (path: string) => {
+    const owner = await readOwner(path);
+    return owner !== 'damaged' && owner?.id === ep.containerId;
+  };
   await Promise.all([
     (async () => {
       if (await mine(leasePath)) await rm(leasePath, { force: true });

@@ -22,11 +22,23 @@ function claim(path: string, owner: Owner): Promise<boolean> {
   return createExclusive(path, JSON.stringify(owner));
 }
 
-export async function readOwner(path: string): Promise<Owner | undefined> {
+/**
+ * A lease's or port's owner; undefined when there is no such file. An unreadable one is reported
+ * as `damaged`, never as free: leases are written whole (createExclusive), so it is damage, and
+ * handing out its address or port again could give it to two containers.
+ */
+export async function readOwner(path: string): Promise<Owner | 'damaged' | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as Owner;
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'damaged';
+  }
+  try {
+    const o = JSON.parse(text) as Owner;
+    return typeof o === 'object' && o !== null && typeof o.id === 'string' ? o : 'damaged';
   } catch {
-    return undefined;
+    return 'damaged';
   }
 }
 

@@ -8,7 +8,7 @@ import { randomHex } from '../state/ids.js';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
-import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { ConflictError, CorruptRecordError, NotFoundError, UsageError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../state/files.js';
 import { withLock } from '../state/lock.js';
 import { formatCidr, intToIp, overlaps, parseCidr, parseProcRoutes, type Subnet } from './addr.js';
@@ -73,6 +73,14 @@ export class NetworkStore {
     this.dir = join(networkRoot(ctx), 'networks');
   }
 
+  /**
+   * Records that cannot be read, found by the last listing. One of them may hold any name or
+   * subnet, so none is taken for free: creating a network or a predefined one waits for it to be
+   * repaired or removed; everything else goes on with the readable ones.
+   */
+  damaged: CorruptRecordError[] = [];
+  private warned = false;
+
   private async readAll(): Promise<NetworkRecord[]> {
     let files: string[] = [];
     try {
@@ -80,16 +88,39 @@ export class NetworkStore {
     } catch {
       /* none yet */
     }
+    const damaged: CorruptRecordError[] = [];
     const recs = await Promise.all(
-      files.filter((f) => f.endsWith('.json')).map((f) => readJson<NetworkRecord>(join(this.dir, f))),
+      files
+        .filter((f) => f.endsWith('.json'))
+        .map((f) =>
+          readJson<NetworkRecord>(join(this.dir, f)).catch((err: unknown) => {
+            if (!(err instanceof CorruptRecordError)) throw err;
+            damaged.push(err);
+            return undefined;
+          }),
+        ),
     );
+    this.damaged = damaged;
+    if (damaged.length && !this.warned) {
+      this.warned = true;
+      for (const d of damaged) this.ctx.stdio.stderr.write(`WARNING: ${d.message}\n`);
+    }
     return recs.filter((r): r is NetworkRecord => !!r);
+  }
+
+  private refuseIfDamaged(what: string): void {
+    const d = this.damaged[0];
+    if (d)
+      throw new ConflictError(
+        `Error response from daemon: ${d.message}: cannot tell whether ${what} is free`,
+      );
   }
 
   /** Every network, the predefined ones created on first use; sorted by name. */
   async list(): Promise<NetworkRecord[]> {
     let all = await this.readAll();
-    if (!PREDEFINED.every((n) => all.some((r) => r.Name === n))) {
+    // A predefined network missing while a record is damaged may be that record: not made anew.
+    if (!PREDEFINED.every((n) => all.some((r) => r.Name === n)) && this.damaged.length === 0) {
       all = await withLock(this.dir, async () => {
         const now = await this.readAll();
         for (const name of PREDEFINED) {
@@ -154,7 +185,11 @@ export class NetworkStore {
         const byPrefix = all.filter((n) => n.Id.startsWith(ref));
         return byPrefix.length === 1 ? byPrefix[0] : undefined;
       })();
-    if (!hit) throw new NotFoundError(`Error response from daemon: network ${ref} not found`);
+    if (!hit) {
+      // Not found among the readable ones: it may be the damaged one; say which file that is.
+      if (this.damaged[0]) throw this.damaged[0];
+      throw new NotFoundError(`Error response from daemon: network ${ref} not found`);
+    }
     return hit;
   }
 
@@ -165,6 +200,7 @@ export class NetworkStore {
     await this.list();
     return withLock(this.dir, async () => {
       const existing = await this.readAll();
+      this.refuseIfDamaged('the name and subnet of a new network');
       const rec = await build(existing);
       if (existing.some((n) => n.Name === rec.Name)) {
         throw new ConflictError(`Error response from daemon: network with name ${rec.Name} already exists`);

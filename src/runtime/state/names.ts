@@ -5,10 +5,10 @@
  * (pid gone, no container) is recognised as stale and reclaimed — under a lock, because two
  * reclaimers must not delete each other's fresh reservation.
  */
-import { mkdirSync, promises as fsp, readFileSync } from 'node:fs';
+import { mkdirSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError } from '../errors.js';
-import { createExclusive, pidAlive } from './files.js';
+import { ConflictError, CorruptRecordError } from '../errors.js';
+import { createExclusive, pidAlive, readJsonSync } from './files.js';
 import { withLock } from './lock.js';
 import type { StatePaths } from './paths.js';
 
@@ -24,15 +24,24 @@ export function conflictMessage(name: string, id: string): string {
   );
 }
 
+/**
+ * A reservation, or undefined when the name is free. One that cannot be read is never taken for
+ * free (that would let the name be given twice): reservations are written whole (createExclusive),
+ * so an unreadable one is damage, reported with its path.
+ */
 async function readReservation(file: string): Promise<Reservation | undefined> {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Reservation;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    // A file cut short by a crash between open and write: treat as stale with no owner.
-    return { id: '', pid: 0 };
+  const r = readJsonSync<Reservation>(file);
+  if (r !== undefined && (typeof r !== 'object' || r === null || typeof r.id !== 'string')) {
+    throw new CorruptRecordError(file, 'not a name reservation');
   }
+  return r;
+}
+
+function damagedConflict(name: string, err: CorruptRecordError): ConflictError {
+  return new ConflictError(
+    `Error response from daemon: Conflict. The container name "/${name}" is held by a ${err.message}; ` +
+      'remove that file to free the name',
+  );
 }
 
 function tryCreate(file: string, r: Reservation): Promise<boolean> {
@@ -55,7 +64,9 @@ export class NameStore {
     const file = this.file(name);
     const mine = { id, pid: process.pid };
     if (await tryCreate(file, mine)) return;
-    const held = await readReservation(file);
+    const held = await readReservation(file).catch((err: unknown) => {
+      throw err instanceof CorruptRecordError ? damagedConflict(name, err) : err;
+    });
     if (held && !(await this.isStale(held))) throw new ConflictError(conflictMessage(name, held.id));
     await withLock(this.paths.locks, async () => {
       const again = await readReservation(file);
@@ -70,12 +81,14 @@ export class NameStore {
 
   /** Release only if the name still belongs to `id` (a rename may have moved it). */
   async release(name: string, id: string): Promise<void> {
-    const held = await readReservation(this.file(name));
+    const held = await readReservation(this.file(name)).catch(() => undefined);
+    // Not synced: a reservation that outlives a crash is stale and reclaimed (isStale).
     if (held && held.id === id) await fsp.unlink(this.file(name)).catch(() => undefined);
   }
 
+  /** The id the name is reserved for; a damaged reservation names no one (and is reported by reserve). */
   async lookup(name: string): Promise<string | undefined> {
-    const held = await readReservation(this.file(name));
+    const held = await readReservation(this.file(name)).catch(() => undefined);
     return held?.id || undefined;
   }
 
@@ -100,7 +113,8 @@ export class NameStore {
     const dropped: string[] = [];
     for (const name of names) {
       if (name.startsWith('.')) continue;
-      const r = await readReservation(this.file(name));
+      // A damaged reservation is not dropped: it may hold the name of a living container.
+      const r = await readReservation(this.file(name)).catch(() => undefined);
       // A create running beside this repair holds its name under this pid before its container exists.
       if (opts.spareOwn && r?.pid === process.pid) continue;
       if (r && (await this.isStale(r, existing))) {

@@ -5,9 +5,21 @@
  * truth for existence; these files carry what containerd has no field for.
  */
 import { join } from 'node:path';
-import { readJson, readJsonSync, writeJsonAtomic } from './files.js';
+import { CorruptRecordError } from '../errors.js';
+import { readJsonSync, writeJsonAtomic } from './files.js';
+import { withLock } from './lock.js';
+
+/**
+ * The format of container.json and state.json this tsdock writes. A record without the field is of
+ * format 1 (tsdock before formats were numbered); an earlier format is brought up to date when read
+ * (upgradeRecord) and written back once, under the container's lock, by the next command that
+ * finds the container; a later one is refused rather than misread.
+ */
+export const RECORD_FORMAT = 2;
 
 export interface ContainerRecord {
+  /** See RECORD_FORMAT; absent in format 1. */
+  formatVersion?: number;
   id: string;
   name: string;
   created: string; // RFC3339Nano
@@ -41,6 +53,8 @@ export interface ContainerRecord {
 }
 
 export interface ContainerRunState {
+  /** See RECORD_FORMAT; absent in format 1. */
+  formatVersion?: number;
   status: 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
   pid: number;
   exitCode: number;
@@ -67,6 +81,43 @@ export function cgroupPathOf(r: Pick<ContainerRecord, 'id' | 'cgroupPath'>): str
   return r.cgroupPath ?? `/tsdock/${r.id}`;
 }
 
+function formatOf(path: string, raw: { formatVersion?: unknown }): number {
+  const v = raw.formatVersion ?? 1;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new CorruptRecordError(path, `bad formatVersion ${JSON.stringify(v)}`);
+  }
+  if (v > RECORD_FORMAT) {
+    throw new CorruptRecordError(
+      path,
+      `written by a newer tsdock (format ${v}; this one reads up to ${RECORD_FORMAT})`,
+    );
+  }
+  return v;
+}
+
+/** A container.json of any earlier format in this format's shape (pure). */
+export function upgradeRecord(path: string, raw: ContainerRecord): ContainerRecord {
+  if (typeof raw !== 'object' || raw === null || typeof raw.id !== 'string') {
+    throw new CorruptRecordError(path, 'not a container record');
+  }
+  const from = formatOf(path, raw);
+  const r = { ...raw };
+  // 1 → 2: the cgroup path is recorded (format 1 left it out when it was the default one).
+  if (from < 2) r.cgroupPath ??= `/tsdock/${r.id}`;
+  r.formatVersion = RECORD_FORMAT;
+  return r;
+}
+
+/** A state.json of any earlier format in this format's shape (pure). */
+export function upgradeState(path: string, raw: ContainerRunState): ContainerRunState {
+  if (typeof raw !== 'object' || raw === null || typeof raw.status !== 'string') {
+    throw new CorruptRecordError(path, 'not a container state');
+  }
+  formatOf(path, raw);
+  // 1 → 2: the same fields.
+  return { ...raw, formatVersion: RECORD_FORMAT };
+}
+
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export function initialState(): ContainerRunState {
@@ -83,6 +134,8 @@ export function initialState(): ContainerRunState {
 }
 
 export class ContainerFiles {
+  /** Set by a read that found container.json in an earlier format (see persistUpgrade). */
+  outdated = false;
   constructor(readonly dir: string) {}
   get recordPath(): string {
     return join(this.dir, 'container.json');
@@ -90,22 +143,64 @@ export class ContainerFiles {
   get statePath(): string {
     return join(this.dir, 'state.json');
   }
-  readRecord(): Promise<ContainerRecord | undefined> {
-    return readJson<ContainerRecord>(this.recordPath);
+  async readRecord(): Promise<ContainerRecord | undefined> {
+    return this.readRecordSync();
   }
   readRecordSync(): ContainerRecord | undefined {
-    return readJsonSync<ContainerRecord>(this.recordPath);
+    const raw = readJsonSync<ContainerRecord>(this.recordPath);
+    if (!raw) return undefined;
+    const r = upgradeRecord(this.recordPath, raw);
+    if (raw.formatVersion !== RECORD_FORMAT) this.outdated = true;
+    return r;
   }
   writeRecord(r: ContainerRecord): Promise<void> {
-    return writeJsonAtomic(this.recordPath, r);
+    return writeJsonAtomic(this.recordPath, { ...r, formatVersion: RECORD_FORMAT });
+  }
+  /** Writes container.json back in this format, once, under the container's lock. */
+  async persistUpgrade(): Promise<void> {
+    await withLock(this.dir, async () => {
+      const raw = readJsonSync<ContainerRecord>(this.recordPath);
+      if (raw && raw.formatVersion !== RECORD_FORMAT)
+        await this.writeRecord(upgradeRecord(this.recordPath, raw));
+    });
+    this.outdated = false;
   }
   async readState(): Promise<ContainerRunState> {
-    return (await readJson<ContainerRunState>(this.statePath)) ?? initialState();
+    return this.readStateSync();
   }
   readStateSync(): ContainerRunState {
-    return readJsonSync<ContainerRunState>(this.statePath) ?? initialState();
+    const raw = readJsonSync<ContainerRunState>(this.statePath);
+    return raw ? upgradeState(this.statePath, raw) : initialState();
+  }
+  /**
+   * The state, or for a damaged state.json a `dead` one carrying the damage as its error: for the
+   * paths that must get through a damaged record (recording an exit, removing the container).
+   */
+  readStateOrDead(): ContainerRunState {
+    try {
+      return this.readStateSync();
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError)) throw err;
+      return { ...initialState(), status: 'dead', error: err.message };
+    }
   }
   writeState(s: ContainerRunState): Promise<void> {
-    return writeJsonAtomic(this.statePath, s);
+    return writeJsonAtomic(this.statePath, { ...s, formatVersion: RECORD_FORMAT });
+  }
+  /**
+   * A read-modify-write of state.json under the container's lock; `locked`: the caller holds it
+   * already (the lock is not re-entrant).
+   */
+  async updateState(
+    change: (s: ContainerRunState) => void,
+    opts: { locked?: boolean } = {},
+  ): Promise<ContainerRunState> {
+    const apply = async () => {
+      const s = this.readStateSync();
+      change(s);
+      await this.writeState(s);
+      return s;
+    };
+    return opts.locked ? apply() : withLock(this.dir, apply);
   }
 }
