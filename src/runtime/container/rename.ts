@@ -4,6 +4,7 @@ import { ConflictError, UsageError } from '../errors.js';
 import { nameStore, NAME_LABEL, type Found } from './store.js';
 import { recordEvent } from '../events/record.js';
 import { validateContainerName } from '../opts/names.js';
+import { withLock } from '../state/lock.js';
 
 export async function renameContainer(ctx: RuntimeContext, found: Found, newName: string): Promise<void> {
   const name = validateContainerName(newName);
@@ -30,7 +31,12 @@ export async function renameContainer(ctx: RuntimeContext, found: Found, newName
     const c = await client.containers.get(found.id);
     c.labels = { ...c.labels, [NAME_LABEL]: name };
     await client.containers.update(c, [`labels.${NAME_LABEL}`]);
-    await found.files.writeRecord({ ...found.record, name });
+    // A read-modify-write of container.json: under the container's lock, on what is there now
+    // (an update or network connect may have changed it since it was found).
+    await withLock(found.files.dir, async () => {
+      const now = (await found.files.readRecord()) ?? found.record;
+      await found.files.writeRecord({ ...now, name });
+    });
   } catch (err) {
     await names.release(name, found.id);
     throw err;

@@ -152,7 +152,7 @@ export async function applyRestartPolicy(
     return await withLock(found.files.dir, async () => {
       const now = await found.files.readState().catch(() => undefined);
       if (!now || now.status !== 'restarting' || now.stoppedByUser) return false;
-      await startContainer(ctx, found, { stdin: false, restart: true });
+      await startContainer(ctx, found, { stdin: false, restart: true, locked: true });
       return true;
     });
   } catch (err) {

@@ -105,6 +105,8 @@ export async function startContainer(
     attachOutput?: boolean;
     /** The pty's size, set between create and start so the process never sees 0x0. */
     consoleSize?: { width: number; height: number };
+    /** The caller holds the container's lock (the restart policy): state writes must not take it. */
+    locked?: boolean;
   },
 ): Promise<Started | undefined> {
   const client = await ctx.client();
@@ -196,9 +198,9 @@ export async function startContainer(
         ? classifyStartError(err.message)
         : err;
     if (failure instanceof TsdockError) {
-      state.error = failure.message.replace(/^Error response from daemon: /, '');
-      state.exitCode = failure.exitCode === 125 ? 128 : failure.exitCode;
-      await found.files.writeState(state);
+      const error = failure.message.replace(/^Error response from daemon: /, '');
+      const exitCode = failure.exitCode === 125 ? 128 : failure.exitCode;
+      await found.files.updateState((s) => Object.assign(s, { error, exitCode }), { locked: opts.locked });
     }
     throw failure;
   }
@@ -225,7 +227,23 @@ export async function startContainer(
   traceMark('start: task created');
   // An attached client records the exit itself, after its Wait, so for it the running state can be
   // written while the task starts; otherwise the exit hook may read it as soon as the process ends.
-  const stateWritten = found.files.writeState(state);
+  // What this start sets, applied under the container's lock to state.json as it is then.
+  const { status, pid: startedPid, startedAt, finishedAt, error, exitCode, oomKilled } = state;
+  const { monitorPid, exitMarker, attachSocket, stdinPath, stoppedByUser } = state;
+  const { restartCount, restartTimeoutMs } = state;
+  const started = { status, pid: startedPid, startedAt, finishedAt, error, exitCode, oomKilled };
+  const run = {
+    monitorPid,
+    exitMarker,
+    attachSocket,
+    stdinPath,
+    stoppedByUser,
+    restartCount,
+    restartTimeoutMs,
+  };
+  const stateWritten = found.files.updateState((s) => Object.assign(s, started, run), {
+    locked: opts.locked,
+  });
   if (!opts.attach) await stateWritten;
   try {
     if (record.tty && opts.consoleSize) {
@@ -239,9 +257,9 @@ export async function startContainer(
     await client.tasks.delete(found.id).catch(() => undefined);
     stopMonitor(mon.pid);
     await releaseNetwork(ctx, found);
-    state.status = 'created';
-    state.pid = 0;
-    await found.files.writeState(state);
+    await found.files.updateState((s) => Object.assign(s, { status: 'created', pid: 0 }), {
+      locked: opts.locked,
+    });
     throw err instanceof TsdockError ? classifyStartError(err.message) : err;
   }
   await recordEvent(ctx, record, 'start');

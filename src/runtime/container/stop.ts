@@ -41,10 +41,8 @@ export async function stopContainer(
   }
   // Under the lock: a restart-policy start in progress holds it and writes stoppedByUser=false; this
   // write must come after it, or the container would be restarted once more after this stop.
-  await withLock(found.files.dir, async () => {
-    const state = await found.files.readState();
+  await found.files.updateState((state) => {
     state.stoppedByUser = true;
-    await found.files.writeState(state);
   });
 
   const signal = parseSignal(opts.signal ?? found.record.stopSignal ?? 'SIGTERM');
@@ -87,22 +85,23 @@ export async function killContainer(
   const signal = parseSignal(opts.signal ?? 'KILL');
   const task = await getTask(client, found.id);
   if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) {
-    const waiting = await found.files.readState();
-    if (waiting.status === 'restarting') {
+    let cancelled = false;
+    await found.files.updateState((waiting) => {
+      if (waiting.status !== 'restarting') return;
       // Docker: killing a container in its restart back-off cancels the restart.
       waiting.stoppedByUser = true;
       waiting.status = 'exited';
-      await found.files.writeState(waiting);
-      return;
-    }
+      cancelled = true;
+    });
+    if (cancelled) return;
     throw new ConflictError(
       `Error response from daemon: cannot kill container: ${found.record.name}: container ${found.id} is not running`,
     );
   }
   // moby marks any `kill` as a manual stop, so restart policies leave the container down.
-  const state = await found.files.readState();
-  state.stoppedByUser = true;
-  await found.files.writeState(state);
+  await found.files.updateState((state) => {
+    state.stoppedByUser = true;
+  });
   await recordEvent(ctx, found.record, 'kill', { signal: String(signal) });
   await client.tasks.kill(found.id, signal, { all: signal === SIGKILL });
   // A frozen process gets its signal only when thawed (moby resumes after a kill, too).
