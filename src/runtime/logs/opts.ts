@@ -58,7 +58,8 @@ export function parseLogOpts(opts: string[]): LogOpts {
   if (files !== undefined) {
     if (!/^[+-]?\d+$/.test(files)) fail(`strconv.Atoi: parsing "${files}": invalid syntax`);
     const big = BigInt(files);
-    if (big > 2n ** 63n - 1n || big < -(2n ** 63n)) fail(`strconv.Atoi: parsing "${files}": value out of range`);
+    if (big > 2n ** 63n - 1n || big < -(2n ** 63n))
+      fail(`strconv.Atoi: parsing "${files}": value out of range`);
     if (big < 1n) fail('max-file cannot be less than 1');
     // Beyond 2^53 a number no longer counts files exactly; tsdock-mon keeps what exists anyway.
     out.maxFile = Number(big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : big);
