@@ -185,7 +185,7 @@ describe('security options', function () {
     ok(['network', 'create', net]);
     try {
       const bad: [string[], RegExp][] = [
-        [['--hostname', 'web\n10.9.9.9 bank'], /invalid hostname format: "web\\n10\.9\.9\.9 bank"/],
+        [['--hostname', 'web\n10.9.9.9 bank'], /invalid hostname format: web\\n10\.9\.9\.9 bank$/],
         [['--domainname', 'a b'], /invalid domainname format/],
         [['--network', net, '--network-alias', 'db\n10.9.9.9 bank'], /for "--network-alias" flag/],
         [['--add-host', 'db\n10.9.9.9 bank:1.2.3.4'], /invalid hostname in add-host/],

@@ -44,17 +44,17 @@ describe('names that reach other containers’ files', () => {
       'a#b',
       'a\tb',
     ]) {
-      refused(() => validateHostname(bad), `invalid hostname format: ${JSON.stringify(bad)}`);
+      refused(() => validateHostname(bad), `invalid hostname format: ${JSON.stringify(bad).slice(1, -1)}`);
     }
     expect(validateDomainname('example.com.')).to.equal('example.com.');
-    refused(() => validateDomainname('example com'), 'invalid domainname format: "example com"');
+    refused(() => validateDomainname('example com'), 'invalid domainname format: example com');
   });
 
   it('aliases: host names up to 253 characters, pflag wording', () => {
     expect(validateAlias('db.internal')).to.equal('db.internal');
     refused(
       () => validateAlias('db\n1.2.3.4 bank'),
-      'invalid argument "db\\n1.2.3.4 bank" for "--network-alias" flag: "db\\n1.2.3.4 bank" is not a valid DNS name',
+      'invalid argument "db\\n1.2.3.4 bank" for "--network-alias" flag: db\\n1.2.3.4 bank is not a valid DNS name',
     );
     refused(() => validateAlias('a b', 'alias'), /for "--alias" flag/);
   });
@@ -88,7 +88,7 @@ describe('names that reach other containers’ files', () => {
     for (const bad of ['123', 'a b', 'example.com\nnameserver 6.6.6.6', '-x.com', 'x'.repeat(256)]) {
       refused(
         () => validateDnsSearch(bad),
-        /^invalid argument ".*" for "--dns-search" flag: ".*" is not a valid domain$/,
+        /^invalid argument ".*" for "--dns-search" flag: .* is not a valid domain$/,
       );
     }
   });

@@ -15,6 +15,12 @@ import { UsageError } from '../errors.js';
 const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
 const HOST_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
 
+/** A value as Docker prints it with %s, control characters escaped so the message stays one line. */
+function shown(v: string): string {
+  const control = [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  return control ? JSON.stringify(v).slice(1, -1) : v;
+}
+
 /** pflag's form for a value its validator refused (`invalid argument "v" for "--flag" flag: …`). */
 function flagError(flag: string, value: string, why: string): UsageError {
   const err = new UsageError(`invalid argument ${JSON.stringify(value)} for "--${flag}" flag: ${why}`);
@@ -29,21 +35,21 @@ export function isHostName(v: string, max = 253): boolean {
 
 /** -h: what sethostname(2) takes (64 bytes) and /etc/hosts can hold. */
 export function validateHostname(v: string): string {
-  if (!isHostName(v, 64)) throw new UsageError(`invalid hostname format: ${JSON.stringify(v)}`);
+  if (!isHostName(v, 64)) throw new UsageError(`invalid hostname format: ${shown(v)}`);
   return v;
 }
 
 /** --domainname: what setdomainname(2) takes (64 bytes). */
 export function validateDomainname(v: string): string {
   if (!isHostName(v.replace(/\.$/, ''), 64)) {
-    throw new UsageError(`invalid domainname format: ${JSON.stringify(v)}`);
+    throw new UsageError(`invalid domainname format: ${shown(v)}`);
   }
   return v;
 }
 
 /** --network-alias / network connect --alias: a name other members resolve. */
 export function validateAlias(v: string, flag = 'network-alias'): string {
-  if (!isHostName(v)) throw flagError(flag, v, `${JSON.stringify(v)} is not a valid DNS name`);
+  if (!isHostName(v)) throw flagError(flag, v, `${shown(v)} is not a valid DNS name`);
   return v;
 }
 
@@ -58,22 +64,21 @@ export function validateDnsSearch(raw: string): string {
   const v = raw.replace(/^ +| +$/g, '');
   if (v === '.') return v;
   const m = /[a-zA-Z]/.test(v) ? DOMAIN_RE.exec(v) : null;
-  if (!m || m[1]!.length >= 255)
-    throw flagError('dns-search', raw, `${JSON.stringify(raw)} is not a valid domain`);
+  if (!m || m[1]!.length >= 255) throw flagError('dns-search', raw, `${shown(raw)} is not a valid domain`);
   return m[1]!;
 }
 
 /** --dns-option: one resolv.conf option word (`ndots:2`, `rotate`, `edns0`, `timeout:1` …). */
 export function validateDnsOption(v: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.:+-]*$/.test(v)) {
-    throw flagError('dns-option', v, `${JSON.stringify(v)} is not a valid resolver option`);
+    throw flagError('dns-option', v, `${shown(v)} is not a valid resolver option`);
   }
   return v;
 }
 
 /** --dns (docker/cli opts.ValidateIPAddress, without its tolerance of surrounding blanks). */
 export function validateDns(v: string): string {
-  if (isIP(v) === 0) throw flagError('dns', v, `IP address is not correctly formatted: ${JSON.stringify(v)}`);
+  if (isIP(v) === 0) throw flagError('dns', v, `IP address is not correctly formatted: ${shown(v)}`);
   return v;
 }
 
@@ -105,7 +110,7 @@ const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 export function validateContainerName(name: string): string {
   if (!NAME_RE.test(name)) {
     throw new UsageError(
-      `Error response from daemon: Invalid container name (${JSON.stringify(name).slice(1, -1)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+      `Error response from daemon: Invalid container name (${shown(name)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
     );
   }
   return name.replace(/^\//, '');
