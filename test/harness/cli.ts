@@ -70,10 +70,13 @@ export function cli(
 /** Async variant for parallel runs and for processes the test signals. */
 export function cliAsync(
   args: string[],
-  opts: { input?: string } = {},
+  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
 ): { child: ReturnType<typeof spawn>; done: Promise<Result> } {
   const [cmd, argv] = argvFor(args);
-  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

@@ -58,7 +58,7 @@ export interface TlsFiles {
 }
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
-function makeTlsFiles(dir: string): TlsFiles & { serverCert: string; serverKey: string } {
+export function makeTlsFiles(dir: string): TlsFiles & { serverCert: string; serverKey: string } {
   const f = (n: string) => join(dir, n);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   ssl(

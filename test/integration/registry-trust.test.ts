@@ -6,14 +6,13 @@
  * every request of a push and a pull. The hosts in the middle are small HTTP servers in this
  * process that record what they receive.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { cli, repoRoot, target, testEnv, uniqueName } from '../harness/cli.js';
+import { cli, cliAsync, target, uniqueName } from '../harness/cli.js';
 import { buildBusyboxArchive } from '../harness/image.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 
@@ -82,37 +81,7 @@ describe('registry: where credentials go, insecure registries', function () {
   const names: string[] = [];
 
   /** tsdock with the test's DOCKER_CONFIG, asynchronously (the servers live in this process). */
-  const tsdock = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
-    const e = testEnv();
-    const child = spawn(
-      process.execPath,
-      [
-        join(repoRoot, 'bin', 'tsdock'),
-        '--address',
-        e.address,
-        '--namespace',
-        e.namespace,
-        '--data-root',
-        e.dataRoot,
-        ...args,
-      ],
-      {
-        env: { ...process.env, DOCKER_CONFIG: dockerConfig, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 137, stdout, stderr });
-      }),
-    );
-  };
+  const tsdock = (args: string[]) => cliAsync(args, { env: { DOCKER_CONFIG: dockerConfig } }).done;
   /** Stored credentials, as `docker login` leaves them. */
   const storeCredentials = (auths: Record<string, [string, string]>) => {
     mkdirSync(dockerConfig, { recursive: true });

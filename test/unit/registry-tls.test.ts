@@ -3,8 +3,7 @@
  * by openssl): a secure registry's certificate is verified (certs.d CAs, NODE_EXTRA_CA_CERTS), an
  * insecure one's is not, on every request.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Endpoint } from '../../src/runtime/registry/endpoint.js';
 import { closeAgents, discard, request, trustedCas } from '../../src/runtime/registry/http.js';
+import { makeTlsFiles } from '../harness/registry.js';
 
 describe('registry: TLS verification', function () {
   this.timeout(20_000);
@@ -22,56 +22,10 @@ describe('registry: TLS verification', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tsdock-tls-'));
-    const f = (n: string) => join(dir, n);
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      f('ca.key'),
-      '-out',
-      f('ca.crt'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=tsdock-unit-ca',
-    );
-    writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      f('srv.key'),
-      '-out',
-      f('srv.csr'),
-      '-subj',
-      '/CN=127.0.0.1',
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      f('srv.csr'),
-      '-CA',
-      f('ca.crt'),
-      '-CAkey',
-      f('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      f('srv.crt'),
-      '-days',
-      '1',
-      '-extfile',
-      f('san.ext'),
-    );
-    ca = readFileSync(f('ca.crt'));
+    const tls = makeTlsFiles(dir);
+    ca = readFileSync(tls.ca);
     server = https.createServer(
-      { key: readFileSync(f('srv.key')), cert: readFileSync(f('srv.crt')) },
+      { key: readFileSync(tls.serverKey), cert: readFileSync(tls.serverCert) },
       (_req, res) => {
         res.writeHead(200);
         res.end('{}');
