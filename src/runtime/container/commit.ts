@@ -5,18 +5,16 @@
  * `--change`), one more diff ID and a history entry, as moby's commit builds it. The layer is then
  * unpacked like a loaded one, so the new image runs at once.
  */
-import { randomHex } from '../state/ids.js';
 import type { RuntimeContext } from '../context.js';
 import type { ContainerdClient } from '../containerd/client.js';
-import { DaemonError, RequestError } from '../errors.js';
+import { RequestError } from '../errors.js';
+import { EMPTY_LAYER_DIFF_ID, layerDiff } from '../images/layer-diff.js';
 import { danglingName, putBlob, setImageName, unpackImage } from '../images/content.js';
 import { applyChanges } from '../images/import.js';
 import {
   type ContainerConfig,
   type Descriptor,
   type ImageConfig,
-  Label,
-  MediaType,
   encodeJson,
   manifestGcLabels,
   sha256,
@@ -25,9 +23,6 @@ import { familiar, normalize } from '../images/reference.js';
 import { resolveWith } from '../images/store.js';
 import { findContainer } from './store.js';
 import { recordEvent } from '../events/record.js';
-
-/** sha256 of an empty tar (1024 zero bytes): moby's layer.EmptyLayer DiffID. */
-export const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
 
 export interface CommitOptions {
   container: string;
@@ -85,32 +80,6 @@ export function commitImageConfig(
   if (opts.message) out.comment = opts.message;
   else delete out.comment;
   return out;
-}
-
-async function layerDiff(
-  lc: ContainerdClient,
-  chainId: string,
-  containerKey: string,
-): Promise<{ layer: Descriptor; diffId: string }> {
-  const viewKey = `tsdock-commit-${randomHex(6)}`;
-  const lower = chainId ? await lc.snapshots.view(viewKey, chainId) : [];
-  try {
-    const upper = await lc.snapshots.mounts(containerKey);
-    const desc = await lc.diff.diff({
-      left: lower,
-      right: upper,
-      mediaType: MediaType.ociLayerGzip,
-      ref: `tsdock-commit-${containerKey}-${Date.now()}`,
-    });
-    const info = await lc.content.info(desc.digest);
-    const diffId = info.labels?.[Label.uncompressed];
-    if (!diffId)
-      throw new DaemonError('Error response from daemon: the diff service gave no uncompressed digest');
-    // The bytes are a gzip tar either way; Docker's manifests name it with Docker's media type.
-    return { layer: { mediaType: MediaType.dockerLayerGzip, digest: desc.digest, size: desc.size }, diffId };
-  } finally {
-    if (chainId) await lc.snapshots.remove(viewKey).catch(() => undefined);
-  }
 }
 
 export async function commitContainer(ctx: RuntimeContext, opts: CommitOptions): Promise<string> {
