@@ -149,6 +149,11 @@ export class RequestError extends TsdockError {
   readonly exitCode = 1;
 }
 
+/** A build that failed (a step, the Dockerfile, the context): BuildKit's `ERROR: failed to solve: …`, exit 1. */
+export class BuildError extends TsdockError {
+  readonly exitCode = 1;
+}
+
 /** The user typed the detach keys: the container keeps running, Docker's CLI reports it and exits 1. */
 export class DetachedError extends TsdockError {
   readonly exitCode = 1;

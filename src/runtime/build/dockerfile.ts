@@ -293,18 +293,18 @@ export function parseGoDuration(s: string): number {
   const units: Record<string, number> = {
     ns: 1,
     us: 1e3,
-    µs: 1e3,
-    μs: 1e3,
+    '\u00b5s': 1e3,
+    '\u03bcs': 1e3,
     ms: 1e6,
     s: 1e9,
     m: 60e9,
     h: 3600e9,
   };
   if (s === '0') return 0;
-  const m = /^([-+]?)((?:\d*\.?\d+(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(s);
+  const m = /^([-+]?)((?:\d*\.?\d+(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/.exec(s);
   if (!m) throw new DockerfileError(`time: invalid duration "${s}"`);
   let total = 0;
-  for (const part of m[2]!.matchAll(/(\d*\.?\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+  for (const part of m[2]!.matchAll(/(\d*\.?\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g)) {
     total += Number(part[1]) * units[part[2]!]!;
   }
   return Math.round(m[1] === '-' ? -total : total);

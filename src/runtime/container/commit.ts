@@ -6,7 +6,6 @@
  * unpacked like a loaded one, so the new image runs at once.
  */
 import type { RuntimeContext } from '../context.js';
-import type { ContainerdClient } from '../containerd/client.js';
 import { RequestError } from '../errors.js';
 import { EMPTY_LAYER_DIFF_ID, layerDiff } from '../images/layer-diff.js';
 import { danglingName, putBlob, setImageName, unpackImage } from '../images/content.js';

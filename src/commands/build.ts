@@ -1,0 +1,64 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
+
+const many = (description: string, char?: 't') =>
+  Flags.string({ description, multiple: true, ...(char ? { char } : {}) });
+
+export default class Build extends TsdockCommand {
+  static override description = 'Build an image from a Dockerfile';
+  static override aliases = ['image:build', 'builder:build'];
+  static override usage = 'build [OPTIONS] PATH | URL | -';
+  static override flags = {
+    tag: many('Name and optionally a tag (format: "name:tag")', 't'),
+    file: Flags.string({ char: 'f', description: 'Name of the Dockerfile (default: "PATH/Dockerfile")' }),
+    'build-arg': many('Set build-time variables'),
+    target: Flags.string({ description: 'Set the target build stage to build' }),
+    'no-cache': Flags.boolean({ description: 'Do not use cache when building the image' }),
+    pull: Flags.boolean({ description: 'Always attempt to pull all referenced images' }),
+    quiet: Flags.boolean({
+      char: 'q',
+      description: 'Suppress the build output and print image ID on success',
+    }),
+    label: many('Set metadata for an image'),
+    iidfile: Flags.string({ description: 'Write the image ID to the file' }),
+    network: Flags.string({ description: 'Set the networking mode for the RUN instructions during build' }),
+    'add-host': many('Add a custom host-to-IP mapping ("host:ip")'),
+    platform: Flags.string({ description: 'Set target platform for build' }),
+    progress: Flags.string({
+      description: 'Set type of progress output ("auto", "quiet", "plain", "tty", "rawjson")',
+      default: 'auto',
+    }),
+    'cache-from': many('External cache sources'),
+    secret: many('Secret to expose to the build'),
+    ssh: many('SSH agent socket or keys to expose to the build'),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] PATH | URL | -', summary: Build.description });
+    const list = (k: string) => (flags[k] as string[] | undefined) ?? [];
+    const opt = (k: string) => flags[k] as string | undefined;
+    const { buildImage } = await import('../runtime/verbs/image/build.js');
+    await buildImage(this.ctx, {
+      context: args[0]!,
+      ...(opt('file') !== undefined ? { file: opt('file')! } : {}),
+      tags: list('tag'),
+      buildArgs: list('build-arg'),
+      ...(opt('target') ? { target: opt('target')! } : {}),
+      noCache: flags['no-cache'] as boolean,
+      pull: flags.pull as boolean,
+      quiet: flags.quiet as boolean,
+      labels: list('label'),
+      ...(opt('iidfile') ? { iidfile: opt('iidfile')! } : {}),
+      ...(opt('network') ? { network: opt('network')! } : {}),
+      addHost: list('add-host'),
+      ...((opt('platform') ?? process.env.DOCKER_DEFAULT_PLATFORM)
+        ? { platform: (opt('platform') ?? process.env.DOCKER_DEFAULT_PLATFORM)! }
+        : {}),
+      progress: (opt('progress') ?? 'auto') as 'auto',
+      cacheFrom: list('cache-from'),
+      secret: list('secret'),
+      ssh: list('ssh'),
+    });
+  }
+}
