@@ -85,17 +85,16 @@ interface StageRun {
   promise?: Promise<StageState>;
 }
 
-function hostDisplay(ref: string): string {
-  // BuildKit names images fully in its progress: docker.io/library/busybox:latest.
-  return ref;
-}
-
 export class Builder {
   private readonly stages: StageRun[];
   private readonly globals = new Map<string, string>();
   private readonly args: ArgContext;
   private readonly mountBase: string;
   private client!: ContainerdClient;
+  /** Aborted by the caller's signal (Ctrl-C) or by a failed stage. */
+  private readonly abort = new AbortController();
+  private readonly signal: AbortSignal;
+  private readonly images = new Map<string, Promise<ResolvedImage>>();
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -104,6 +103,28 @@ export class Builder {
     this.stages = opts.dockerfile.stages.map((stage) => ({ stage }));
     this.args = { buildArgs: opts.buildArgs, globals: this.globals, consumed: new Set() };
     this.mountBase = join(ctx.globals.dataRoot, 'tmp', 'mnt');
+    this.signal = opts.signal ? AbortSignal.any([opts.signal, this.abort.signal]) : this.abort.signal;
+  }
+
+  /** An image by reference, resolved (or pulled) once per build however many stages use it. */
+  private image(ref: string, pull: boolean, shown?: string): Promise<ResolvedImage> {
+    const key = `${pull}:${ref}`;
+    let p = this.images.get(key);
+    if (!p) {
+      const meta = shown ? this.opts.progress.vertex(`[internal] load metadata for ${shown}`) : undefined;
+      p = this.opts.resolveImage(ref, { pull }).then(
+        (img) => {
+          meta?.done();
+          return img;
+        },
+        (err: unknown) => {
+          meta?.fail((err as Error).message);
+          throw err;
+        },
+      );
+      this.images.set(key, p);
+    }
+    return p;
   }
 
   /** Build args given but declared by no ARG (Docker warns about them). */
@@ -119,7 +140,14 @@ export class Builder {
     this.initGlobals();
     const target = this.targetStage();
     for (const s of this.requiredStages(target)) this.start(s);
-    return this.start(target);
+    try {
+      return await this.start(target);
+    } catch (err) {
+      // Steps of other stages may still be running: stop them and wait, so nothing outlives the build.
+      this.abort.abort();
+      await Promise.allSettled(this.stages.map((s) => s.promise));
+      throw err;
+    }
   }
 
   private initGlobals(): void {
@@ -229,7 +257,7 @@ export class Builder {
     } else if (baseRef.toLowerCase() === 'scratch') {
       state = emptyState(this.opts.platform, this.opts.dockerfile.escape);
     } else {
-      const { familiar, normalize } = await import('../images/reference.js');
+      const { normalize } = await import('../images/reference.js');
       let full: string;
       try {
         full = normalize(baseRef);
@@ -239,20 +267,13 @@ export class Builder {
           { name: stage.text, line: stage.line },
         );
       }
-      const meta = this.opts.progress.vertex(`[internal] load metadata for ${hostDisplay(full)}`);
       try {
-        baseImage = await this.opts.resolveImage(baseRef, { pull: this.opts.pull });
+        baseImage = await this.image(baseRef, this.opts.pull, full);
       } catch (err) {
-        meta.fail((err as Error).message);
-        throw new BuildFailure(
-          `${full}: failed to resolve source metadata for ${full}: ${(err as Error).message}`,
-          {
-            name: `[internal] load metadata for ${full}`,
-          },
-        );
+        throw new BuildFailure(`${full}: failed to resolve source metadata for ${full}: ${(err as Error).message}`, {
+          name: `[internal] load metadata for ${full}`,
+        });
       }
-      meta.done();
-      void familiar;
       const cfg = baseImage.config;
       const host = this.opts.platform;
       if (cfg.architecture && cfg.architecture !== host.architecture) {
@@ -312,7 +333,7 @@ export class Builder {
       v.cached();
     }
     for (const { c, onbuild } of commands) {
-      if (this.opts.signal?.aborted) throw new BuildFailure('canceled');
+      if (this.signal.aborted) throw new BuildFailure('canceled');
       try {
         if (dispatchMeta(state, c, this.args)) continue;
       } catch (err) {
@@ -465,13 +486,13 @@ export class Builder {
           network: network as BuildNetwork,
           extraHosts: this.opts.extraHosts,
           onOutput: (stream, data) => vertex.output(stream, data),
-          ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+          signal: this.signal,
         });
       } catch (err) {
         if (err instanceof RunStepError) throw this.stepFailure(c, vertex, err.message);
         throw err;
       }
-      if (this.opts.signal?.aborted) throw this.stepFailure(c, vertex, 'canceled');
+      if (this.signal.aborted) throw this.stepFailure(c, vertex, 'canceled');
       if (code !== 0) {
         throw this.stepFailure(
           c,
@@ -676,7 +697,7 @@ export class Builder {
       throw fail(`invalid stage name or index: ${from}`);
     let image: ResolvedImage;
     try {
-      image = await this.opts.resolveImage(from, { pull: false });
+      image = await this.image(from, false);
     } catch (err) {
       throw fail(`failed to resolve ${from}: ${(err as Error).message}`);
     }

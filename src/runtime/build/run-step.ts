@@ -45,7 +45,8 @@ export class RunStepError extends Error {}
 
 /** Runs the step's command; resolves with its exit status. */
 export async function runStep(ctx: RuntimeContext, input: RunStepInput): Promise<number> {
-  const id = `tsdock-build-${randomHex(12)}`;
+  // Random from the first character: veth and namespace names are cut from the front of the id.
+  const id = randomHex(32);
   const dir = join(ctx.globals.dataRoot, 'tmp', 'build', id);
   const { client } = input;
   let user;
@@ -63,7 +64,7 @@ export async function runStep(ctx: RuntimeContext, input: RunStepInput): Promise
       {},
       { cpus: cpus().length, memTotal: totalmem() },
     );
-    const netns = input.network === 'bridge' ? `${ctx.config.bridge}-b${id.slice(-11)}` : undefined;
+    const netns = input.network === 'bridge' ? `${ctx.config.bridge}-${id.slice(0, 12)}` : undefined;
     await Promise.all([
       writeFile(join(dir, 'hostname'), `${HOSTNAME}\n`),
       writeFile(join(dir, 'hosts'), hostsFile({ hostname: HOSTNAME, extraHosts: input.extraHosts })),

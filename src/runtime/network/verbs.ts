@@ -396,7 +396,13 @@ export async function systemPrune(ctx: RuntimeContext, force: boolean): Promise<
   let out = '';
   if (deleted.length > 0) out += `Deleted Containers:\n${deleted.join('\n')}\n\n`;
   if (networks.length > 0) out += `Deleted Networks:\n${networks.join('\n')}\n\n`;
-  out += 'Total reclaimed space: 0B\n';
+  // Docker's system prune also removes the dangling build cache (build/prune.ts).
+  const { pruneCache } = await import('../build/prune.js');
+  const cache = await pruneCache(await ctx.client(), { all: false });
+  if (cache.removed.length > 0)
+    out += `Deleted build cache objects:\n${cache.removed.map((r) => r.key.slice(7, 32)).join('\n')}\n\n`;
+  const { humanSize } = await import('../format/units.js');
+  out += `Total reclaimed space: ${humanSize(cache.reclaimed)}\n`;
   ctx.stdio.stdout.write(out);
 }
 
