@@ -218,10 +218,10 @@ export function dispatchMeta(s: StageState, cmd: Command, args: ArgContext): boo
         } else if (a.value !== undefined) value = expand(s, a.value);
         else if (args.globals.has(a.key)) value = args.globals.get(a.key);
         if (value !== undefined) s.env = setEnv(s.env, a.key, value);
-        s.buildArgs = [
-          ...s.buildArgs.filter((b) => b.key !== a.key),
-          { key: a.key, ...(value !== undefined ? { value } : {}) },
-        ];
+        // A redeclared ARG keeps its first place (BuildKit's runCommandString order).
+        const entry = { key: a.key, ...(value !== undefined ? { value } : {}) };
+        const at = s.buildArgs.findIndex((b) => b.key === a.key);
+        s.buildArgs = at === -1 ? [...s.buildArgs, entry] : s.buildArgs.map((b, i) => (i === at ? entry : b));
         parts.push(value !== undefined ? `${a.key}=${value}` : a.key);
       }
       addHistory(s, `ARG ${parts.join(' ')}`, false);
