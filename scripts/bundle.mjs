@@ -37,7 +37,7 @@ export { main };
 const inkViewsApart = {
   name: 'ink-views-apart',
   setup(b) {
-    b.onResolve({ filter: /(stats|progress)-view\.js$/ }, (args) => ({
+    b.onResolve({ filter: /(stats|progress|build)-view\.js$/ }, (args) => ({
       path: `./${args.path.split('/').pop()}`,
       external: true,
     }));
@@ -92,7 +92,7 @@ const result = await build({
 });
 // ink is ESM-only (a script cannot require it): the live views are ES modules of their own,
 // imported at run time next to the bundle, and ink and React stay in node_modules for them alone.
-for (const view of ['container/stats-view.tsx', 'registry/progress-view.tsx']) {
+for (const view of ['container/stats-view.tsx', 'registry/progress-view.tsx', 'build/build-view.tsx']) {
   await build({
     ...common,
     entryPoints: [join(root, 'src/runtime', view)],

@@ -7,7 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
-import { cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { spawnSync } from 'node:child_process';
+import { argvFor, cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { TmuxSession } from '../harness/tmux.js';
 
 interface Inspected {
   Id: string;
@@ -381,6 +383,24 @@ describe('build', function () {
     expect(pr.code, pr.stderr).to.equal(0);
     expect(pr.stdout).to.match(/Total reclaimed space: /);
     expect(built(dir).stderr).to.match(/RUN echo pruned-step > \/p\n#\d+ DONE/);
+  });
+
+  it('on a terminal: the live view, each step with its time, FINISHED at the end', async function () {
+    if (spawnSync('tmux', ['-V']).status !== 0) this.skip();
+    const img = name();
+    const dir = context({ Dockerfile: `FROM ${base()}\nRUN echo on-a-terminal && sleep 1\n` });
+    const [cmd, argv] = argvFor(['build', '--no-cache', '-t', img, dir]);
+    const t = new TmuxSession(uniqueName('tsdock-build-tty'), [cmd, ...argv], { width: 120, height: 30 });
+    try {
+      await t.waitFor(/RC=0/, 60_000);
+      const screen = t.screen();
+      expect(screen).to.match(/\[\+\] Building \d+\.\ds \(\d+\/\d+\) FINISHED/);
+      expect(screen).to.match(/=> \[2\/2\] RUN echo on-a-terminal && sleep 1 \d+\.\ds/);
+      expect(screen).to.not.match(/^#\d+ /m);
+    } finally {
+      t.kill();
+    }
+    expect(run(img, 'true')).to.equal('');
   });
 
   it('a build killed with SIGKILL leaves no container, lease or mount behind', async function () {

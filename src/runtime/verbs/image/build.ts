@@ -6,6 +6,7 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { importEsm } from '../../../esm-import.js';
 import type { RuntimeContext } from '../../context.js';
 import { BuildError, NotFoundError, RequestError, UsageError } from '../../errors.js';
 import { hostPlatform } from '../../images/oci.js';
@@ -177,6 +178,17 @@ async function inputs(
 
 async function sinkFor(ctx: RuntimeContext, req: BuildRequest): Promise<ProgressSink> {
   if (req.quiet || req.progress === 'quiet') return new QuietSink();
+  const err = ctx.stdio.stderr as NodeJS.WriteStream;
+  if (req.progress !== 'plain' && err.isTTY === true) {
+    // An ES module of its own (ink is ESM-only), loaded next to this file or the bundle.
+    const { ttyProgress } = await importEsm<typeof import('../../build/build-view.js')>(
+      new URL(
+        import.meta.url.includes('/bundle/') ? './build-view.js' : '../../build/build-view.js',
+        import.meta.url,
+      ).href,
+    );
+    return ttyProgress(err);
+  }
   return new PlainSink(ctx.stdio.stderr);
 }
 
