@@ -270,9 +270,12 @@ export class Builder {
       try {
         baseImage = await this.image(baseRef, this.opts.pull, full);
       } catch (err) {
-        throw new BuildFailure(`${full}: failed to resolve source metadata for ${full}: ${(err as Error).message}`, {
-          name: `[internal] load metadata for ${full}`,
-        });
+        throw new BuildFailure(
+          `${full}: failed to resolve source metadata for ${full}: ${(err as Error).message}`,
+          {
+            name: `[internal] load metadata for ${full}`,
+          },
+        );
       }
       const cfg = baseImage.config;
       const host = this.opts.platform;
