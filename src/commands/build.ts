@@ -31,6 +31,11 @@ export default class Build extends TsdockCommand {
     'cache-from': many('External cache sources'),
     secret: many('Secret to expose to the build'),
     ssh: many('SSH agent socket or keys to expose to the build'),
+    output: Flags.string({
+      char: 'o',
+      description: 'Output destination (format: "type=local,dest=path")',
+      multiple: true,
+    }),
   };
 
   async run(): Promise<void> {
@@ -59,6 +64,7 @@ export default class Build extends TsdockCommand {
       cacheFrom: list('cache-from'),
       secret: list('secret'),
       ssh: list('ssh'),
+      output: list('output'),
     });
   }
 }

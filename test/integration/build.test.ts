@@ -3,7 +3,7 @@
  * TSDOCK_TEST_CLI=docker: each built image is run and its output compared with what Docker's
  * build of the same Dockerfile gives.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
@@ -383,6 +383,18 @@ describe('build', function () {
     expect(pr.code, pr.stderr).to.equal(0);
     expect(pr.stdout).to.match(/Total reclaimed space: /);
     expect(built(dir).stderr).to.match(/RUN echo pruned-step > \/p\n#\d+ DONE/);
+  });
+
+  it('--output writes the result as files (a directory, a tar) instead of an image', () => {
+    const dir = context({
+      Dockerfile: `FROM ${base()} AS b\nRUN mkdir /out && echo artifact > /out/a.txt\nFROM scratch\nCOPY --from=b /out/ /\n`,
+    });
+    const dest = join(work, 'out-dir');
+    built(dir, '--output', `type=local,dest=${dest}`);
+    expect(readFileSync(join(dest, 'a.txt'), 'utf8')).to.equal('artifact\n');
+    const tarFile = join(work, 'out.tar');
+    built(dir, '-o', `type=tar,dest=${tarFile}`);
+    expect(spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout.split('\n')).to.include('./a.txt');
   });
 
   it('on a terminal: the live view, each step with its time, FINISHED at the end', async function () {

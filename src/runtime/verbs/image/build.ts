@@ -17,7 +17,7 @@ import { BuildFailure, Builder } from '../../build/builder.js';
 import { loadCache } from '../../build/cache.js';
 import { contextFromTar, openContext, type BuildContext } from '../../build/context.js';
 import { DockerfileError, parseDockerfile, type Dockerfile } from '../../build/dockerfile.js';
-import { storeImage } from '../../build/export.js';
+import { exportFiles, parseOutputs, storeImage, type Output } from '../../build/export.js';
 import { startReaper, sweepBuildLeftovers, type Reaper } from '../../build/leftovers.js';
 import { PlainSink, Progress, QuietSink, type ProgressSink } from '../../build/progress.js';
 
@@ -42,6 +42,8 @@ export interface BuildRequest {
   cacheFrom: string[];
   secret: string[];
   ssh: string[];
+  /** --output values (`type=local,dest=DIR`, `type=tar,dest=FILE`, `DIR`, `-`). */
+  output: string[];
 }
 
 /** The checks Docker's CLI makes before it sends anything. */
@@ -220,6 +222,12 @@ export async function buildImage(ctx: RuntimeContext, req: BuildRequest): Promis
   const platform = parsePlatform(req.platform);
   const buildArgs = parseBuildArgs(req.buildArgs, process.env);
   const labels = parseLabels(req.labels);
+  let output: Output;
+  try {
+    output = parseOutputs(req.output);
+  } catch (err) {
+    throw new UsageError(`ERROR: ${(err as Error).message}`);
+  }
   const { text, name, context } = await inputs(ctx, req);
   const sink = await sinkFor(ctx, req);
   const progress = new Progress(sink);
@@ -277,6 +285,22 @@ export async function buildImage(ctx: RuntimeContext, req: BuildRequest): Promis
     });
     const state = await builder.run(lease.client);
     const unconsumed = builder.unconsumed();
+    if (output.type !== 'image') {
+      const files = progress.vertex(
+        `exporting to client ${output.type === 'local' ? 'directory' : 'tarball'}`,
+      );
+      await exportFiles(
+        lease.client,
+        state.chainId,
+        output,
+        join(ctx.globals.dataRoot, 'tmp', 'mnt'),
+        ctx.stdio.stdout,
+      );
+      files.log(`copying files ${output.dest === '-' ? 'to stdout' : output.dest} done`);
+      files.done();
+      await sink.close();
+      return '';
+    }
     const exp = progress.vertex('exporting to image');
     exp.log('exporting layers done');
     const stored = await storeImage(lease.client, state, labels, names, (n) =>
