@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { argvFor, cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { argvFor, cli, cliAsync, cliRaw, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { packTar } from '../harness/image.js';
 import { TmuxSession } from '../harness/tmux.js';
 
 interface Inspected {
@@ -266,6 +267,46 @@ describe('build', function () {
     expect(noCtx.stderr).to.match(/"\/f.txt": not found/);
   });
 
+  it('a tar on stdin as the context, and -f naming a Dockerfile with its own .dockerignore', async () => {
+    const img = name();
+    const tar = await packTar([
+      { name: 'Dockerfile', data: `FROM ${base()}\nCOPY . /in/\nCMD ls /in\n` },
+      { name: 'a.txt', data: 'a' },
+      { name: '.dockerignore', data: 'Dockerfile\n.dockerignore\n' },
+    ]);
+    const r = cliRaw(['build', '-q', '-t', img, '-'], tar);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(run(img)).to.equal('a.txt\n');
+    const img2 = name();
+    const dir = context({
+      'build/app.Dockerfile': `FROM ${base()}\nCOPY . /in/\nCMD ls -A /in\n`,
+      'build/app.Dockerfile.dockerignore': 'build\nsecret.txt\n',
+      '.dockerignore': 'kept.txt\n',
+      'kept.txt': 'k',
+      'secret.txt': 's',
+    });
+    built(dir, '-f', join(dir, 'build', 'app.Dockerfile'), '-t', img2);
+    expect(run(img2)).to.equal('.dockerignore\nkept.txt\n');
+  });
+
+  it('Ctrl-C stops the running step, exits 1 and leaves nothing', async function () {
+    if (target !== 'tsdock') this.skip();
+    const img = name();
+    const dir = context({ Dockerfile: `FROM ${base()}\nRUN echo started && sleep 60\n` });
+    const { child, done } = cliAsync(['build', '--progress=plain', '--no-cache', '-t', img, dir]);
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const deadline = Date.now() + 30_000;
+    while (!/#\d+ \d+\.\d+ started/.test(err) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(/ERROR: failed to solve: Canceled: context canceled\n$/);
+    expect(cli(['image', 'inspect', img]).code).to.equal(1);
+    await expectNoBuildLeftovers();
+  });
+
   it('the cache: an unchanged rebuild gives the same image id; a changed file rebuilds from its COPY on', () => {
     const img = name();
     const dir = context({
@@ -422,8 +463,9 @@ describe('build', function () {
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     const deadline = Date.now() + 30_000;
-    while (!err.includes('started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(err).to.include('started');
+    while (!/#\d+ \d+\.\d+ started/.test(err) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(err).to.match(/#\d+ \d+\.\d+ started/);
     child.kill('SIGKILL');
     await done;
     const until = Date.now() + 15_000;

@@ -234,8 +234,9 @@ export async function buildImage(ctx: RuntimeContext, req: BuildRequest): Promis
   let dockerfile: Dockerfile | undefined;
   const abort = new AbortController();
   const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // on, not once: a once-listener is gone before it runs, and the lock hook would then re-raise the signal.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let reaper: Reaper | undefined;
   let release: (() => Promise<void>) | undefined;
   try {
