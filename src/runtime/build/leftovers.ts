@@ -9,10 +9,10 @@
 import { spawn } from 'node:child_process';
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { rootPath } from '../../paths.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import { pidAlive } from '../state/files.js';
+import { internalCommand } from '../container/start.js';
 import { BUILD_PID_LABEL } from './run-step.js';
 
 /** Removes the RUN containers (and what goes with them) of builds whose process is gone, or of `pid`. */
@@ -50,23 +50,8 @@ export interface Reaper {
 
 /** Starts `tsdock internal build-reap PID`, which sweeps after this process if it dies. */
 export function startReaper(ctx: RuntimeContext): Reaper {
-  const g = ctx.globals;
-  const child = spawn(
-    process.execPath,
-    [
-      rootPath('bin', 'tsdock'),
-      '--address',
-      g.address,
-      '--namespace',
-      g.namespace,
-      '--data-root',
-      g.dataRoot,
-      'internal',
-      'build-reap',
-      String(process.pid),
-    ],
-    { detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
-  );
+  const [node, ...argv] = internalCommand(ctx, 'build-reap', String(process.pid));
+  const child = spawn(node!, argv, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   child.on('error', () => undefined);
   child.stdin!.on('error', () => undefined);
   child.unref();

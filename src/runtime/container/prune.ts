@@ -78,7 +78,8 @@ export function prunable(row: ContainerSummary, f: PruneFilter): boolean {
   return true;
 }
 
-async function readAnswer(stdin: NodeJS.ReadableStream): Promise<string> {
+/** The first line typed at a confirmation prompt (empty at EOF). */
+export async function readAnswer(stdin: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
     const done = () => {

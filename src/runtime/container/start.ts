@@ -26,6 +26,11 @@ import { recordEvent } from '../events/record.js';
 import { preloadLock } from '../state/lock.js';
 
 export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
+  return internalCommand(ctx, 'exited', id);
+}
+
+/** `tsdock internal …` with this command's globals: for helpers that outlive the command. */
+export function internalCommand(ctx: RuntimeContext, ...args: string[]): string[] {
   const g = ctx.globals;
   return [
     process.execPath,
@@ -38,8 +43,7 @@ export function exitHookCommand(ctx: RuntimeContext, id: string): string[] {
     '--data-root',
     g.dataRoot,
     'internal',
-    'exited',
-    id,
+    ...args,
   ];
 }
 

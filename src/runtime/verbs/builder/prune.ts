@@ -2,7 +2,7 @@
 import type { RuntimeContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { humanSize } from '../../format/units.js';
-import { parseUntil } from '../../container/prune.js';
+import { parseUntil, readAnswer } from '../../container/prune.js';
 import { pruneCache } from '../../build/prune.js';
 import { sweepBuildLeftovers } from '../../build/leftovers.js';
 
@@ -14,22 +14,7 @@ export interface BuilderPruneOptions {
 
 async function confirmed(ctx: RuntimeContext, warning: string): Promise<boolean> {
   ctx.stdio.stdout.write(`${warning} Are you sure you want to continue? [y/N] `);
-  const stdin = ctx.stdio.stdin;
-  const line = await new Promise<string>((resolve) => {
-    let text = '';
-    const done = () => {
-      stdin.off('data', onData);
-      stdin.off('end', done);
-      (stdin as NodeJS.ReadStream).pause?.();
-      resolve(text.split('\n')[0] ?? '');
-    };
-    const onData = (b: Buffer | string) => {
-      text += b.toString();
-      if (text.includes('\n')) done();
-    };
-    stdin.on('data', onData);
-    stdin.once('end', done);
-  });
+  const line = await readAnswer(ctx.stdio.stdin);
   return /^\s*y(es)?\s*$/i.test(line);
 }
 
