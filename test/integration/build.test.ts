@@ -398,6 +398,10 @@ describe('build', function () {
         /failed to calculate checksum of ref [^ ]+: "\/missing.txt": not found/,
       ],
       [`FROM ${base()}\nRUN --mount=type=cache,target=/x true\n`, /RUN --mount is not supported/],
+      [
+        `FROM ${base()}\nCOPY --from=nosuchstage /a /b\n`,
+        /nosuchstage:latest: failed to resolve source metadata/,
+      ],
     ];
     for (const [df, re] of cases) {
       const r = build(context({ Dockerfile: df }), '-t', img);

@@ -699,10 +699,17 @@ export class Builder {
     if (/^\d+$/.test(from) || this.stages.some((s) => s.stage.name === from.toLowerCase()))
       throw fail(`invalid stage name or index: ${from}`);
     let image: ResolvedImage;
+    const { normalize } = await import('../images/reference.js');
+    let full = from;
     try {
-      image = await this.image(from, false);
+      full = normalize(from);
+    } catch {
+      /* resolving reports the bad reference */
+    }
+    try {
+      image = await this.image(from, false, full);
     } catch (err) {
-      throw fail(`failed to resolve ${from}: ${(err as Error).message}`);
+      throw fail(`${full}: failed to resolve source metadata for ${full}: ${(err as Error).message}`);
     }
     await this.withRoot(image.chainId, (root) => run({ root, scoped: true, label: from }));
   }
