@@ -442,6 +442,28 @@ describe('build', function () {
     expect(spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout.split('\n')).to.include('./a.txt');
   });
 
+  it('RUN networks: bridge by default, --network none, RUN --network=none; --add-host in /etc/hosts', () => {
+    const img = name();
+    const dir = context({
+      Dockerfile: [
+        `FROM ${base()}`,
+        'RUN ls /sys/class/net | sort | tr "\\n" " " > /default-nets',
+        'RUN --network=none ls /sys/class/net | tr "\\n" " " > /none-nets',
+        'RUN grep -c buildhost /etc/hosts > /hosts-count',
+        'CMD cat /default-nets /none-nets /hosts-count',
+        '',
+      ].join('\n'),
+    });
+    built(dir, '-t', img, '--add-host', 'buildhost:10.1.2.3');
+    expect(run(img)).to.equal('eth0 lo lo 1\n');
+    const none = name();
+    const dir2 = context({
+      Dockerfile: `FROM ${base()}\nRUN ls /sys/class/net | tr "\\n" " " > /n\nCMD ["cat", "/n"]\n`,
+    });
+    built(dir2, '--network', 'none', '-t', none);
+    expect(run(none)).to.equal('lo ');
+  });
+
   it('on a terminal: the live view, each step with its time, FINISHED at the end', async function () {
     if (spawnSync('tmux', ['-V']).status !== 0) this.skip();
     const img = name();
