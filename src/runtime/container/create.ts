@@ -36,7 +36,7 @@ import { stopMonitor, type Monitor, type MonitorTarget } from '../logs/monitor.j
 import { findInitBinary } from './init.js';
 import { readUserFiles, resolveUserFrom, type ResolvedUser } from './rootfs.js';
 import { nameStore, statePaths, NAME_LABEL, type Found } from './store.js';
-import { signalName, parseSignal } from './signals.js';
+import { signalName, parseSignal } from '../opts/signals.js';
 import { parseLogOpts } from '../logs/jsonfile.js';
 import { netnsName, notRunningTarget, planNetwork } from '../network/container.js';
 import { hostsFile, resolvConf } from '../network/hosts.js';

@@ -5,7 +5,7 @@ import { traceMark } from '../trace.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { pidAlive, rmNow } from '../state/files.js';
 import { getTask, nameStore, type Found } from './store.js';
-import { SIGKILL } from './signals.js';
+import { SIGKILL } from '../opts/signals.js';
 import { finalizeExit, releaseNetwork } from './exit.js';
 import { recordEvent } from '../events/record.js';
 

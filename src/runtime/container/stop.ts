@@ -3,7 +3,7 @@ import type { RuntimeContext } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { finalizeExit } from './exit.js';
 import { withLock } from '../state/lock.js';
-import { parseSignal, SIGKILL } from './signals.js';
+import { parseSignal, SIGKILL } from '../opts/signals.js';
 import { getTask, type Found } from './store.js';
 import { recordEvent } from '../events/record.js';
 

@@ -6,7 +6,7 @@
  *   - checks the daemon makes read as the daemon's message.
  */
 import { UsageError } from '../errors.js';
-import { parseSignal, signalName } from '../container/signals.js';
+import { parseSignal, signalName } from './signals.js';
 import { normalizeCapabilities } from '../spec/caps.js';
 import { kvToMap, parseKeyValueFile, validateEnv, validateLabel, type Lookup } from './kvfile.js';
 import {
