@@ -21,7 +21,7 @@ import {
   type RunFlags,
 } from '../opts/container.js';
 import { buildSpec } from '../spec/build.js';
-import { currentCapabilities } from '../spec/caps.js';
+import { currentCapabilities } from '../opts/caps.js';
 import { detectCgroupVersion } from '../cgroups/files.js';
 import { resolveImageForRun, type ResolvedImage } from '../images/store.js';
 import { rememberUserFiles } from '../images/target-cache.js';

@@ -17,7 +17,7 @@ import {
   UsageError,
 } from '../errors.js';
 import { parseKeyValueFile, validateEnv, type Lookup } from '../opts/kvfile.js';
-import { currentCapabilities, knownCapabilities } from '../spec/caps.js';
+import { currentCapabilities, knownCapabilities } from '../opts/caps.js';
 import { processEnv } from '../spec/build.js';
 import type { OciProcess, OciSpec } from '../spec/types.js';
 import { resolveUser } from './rootfs.js';

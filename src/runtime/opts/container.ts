@@ -7,7 +7,7 @@
  */
 import { UsageError } from '../errors.js';
 import { parseSignal, signalName } from './signals.js';
-import { normalizeCapabilities } from '../spec/caps.js';
+import { normalizeCapabilities } from './caps.js';
 import { kvToMap, parseKeyValueFile, validateEnv, validateLabel, type Lookup } from './kvfile.js';
 import {
   DEFAULT_SHM_SIZE,

@@ -14,7 +14,7 @@ import {
   mergeImageConfig,
   type ImageConfig,
 } from '../opts/inspect-shapes.js';
-import { knownCapabilities, tweakCapabilities } from './caps.js';
+import { knownCapabilities, tweakCapabilities } from '../opts/caps.js';
 import { seccompFor } from './seccomp.js';
 import type {
   OciCapabilities,
