@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { cli, cliAsync, ok, repoRoot, target, testEnv, uniqueName } from '../harness/cli.js';
 import { detectCgroupVersion, expectedCgroupFiles } from '../../src/runtime/cgroups/files.js';
-import { linuxResources } from '../../src/runtime/cgroups/resources.js';
+import { linuxResources } from '../../src/runtime/spec/resources.js';
 import { parseContainerOptions, type RunFlags } from '../../src/runtime/opts/container.js';
 
 const NET = ['--network', 'none'];

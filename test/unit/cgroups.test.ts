@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseContainerOptions, type RunFlags } from '../../src/runtime/opts/container.js';
-import { linuxResources } from '../../src/runtime/cgroups/resources.js';
+import { linuxResources } from '../../src/runtime/spec/resources.js';
 import {
   cpuSharesToWeight,
   detectCgroupVersion,

@@ -6,7 +6,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import type { RuntimeContext } from '../context.js';
-import { CPU_PERIOD_US } from '../cgroups/resources.js';
+import { CPU_PERIOD_US } from '../spec/resources.js';
 import { ConflictError, RequestError, UsageError } from '../errors.js';
 import { parseContainerOptions, parseRestartPolicy, type RunFlags } from '../opts/container.js';
 import type { RestartPolicy } from './restart-policy.js';

@@ -5,7 +5,7 @@
  * bind-mount, cgroup path and version) comes in through SpecInput.
  */
 import { SystemError } from '../errors.js';
-import { linuxResources, type DeviceNumbers } from '../cgroups/resources.js';
+import { linuxResources, type DeviceNumbers } from './resources.js';
 import type { ContainerOptions } from '../opts/container.js';
 import {
   defaultMaskedPaths,

@@ -1,12 +1,12 @@
 /**
  * ContainerOptions resources → the OCI `linux.resources` block runc applies, filled the way the
  * Docker daemon fills it (moby daemon_unix.go getMemoryResources / getCPUResources / getPidsLimit,
- * oci_linux.go WithResources). The kernel-file side of the same limits is ./files.ts.
+ * oci_linux.go WithResources). The kernel-file side of the same limits is ../cgroups/files.ts.
  */
 import { statSync } from 'node:fs';
 import { SystemError } from '../errors.js';
 import type { ResourceOptions, ThrottleDevice } from '../opts/container.js';
-import type { LinuxResources, OciThrottleDevice } from '../spec/types.js';
+import type { LinuxResources, OciThrottleDevice } from './types.js';
 
 /** CFS period Docker uses for --cpus: 100 ms. */
 export const CPU_PERIOD_US = 100000;
