@@ -3,7 +3,7 @@
  * leaves nothing behind on failure: options are checked before anything is created, the name is
  * reserved atomically, a snapshot is never without an owner for containerd's GC (its container, or
  * an expiring lease), and a tsdock killed half-way leaves a creation mark that the next command's
- * repair acts on (state/repair.ts).
+ * repair acts on (repair.ts).
  */
 import { randomHex } from '../state/ids.js';
 import { cpus, totalmem } from 'node:os';
@@ -29,7 +29,7 @@ import { familiar, normalize } from '../images/reference.js';
 import { ContainerFiles, initialState, type ContainerRecord } from '../state/records.js';
 import { nowRfc3339Nano } from '../state/clock.js';
 import { mkdirNow, rmNow, writeFileNow, writeJsonAtomic } from '../state/files.js';
-import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from '../state/repair.js';
+import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from './repair.js';
 import { randomName } from './namesgen.js';
 import type { NameStore } from '../state/names.js';
 import { stopMonitor, type Monitor, type MonitorTarget } from '../logs/monitor.js';

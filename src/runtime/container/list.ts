@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { detectCgroupVersion } from '../cgroups/files.js';
 import { readJsonSync } from '../state/files.js';
 import { probeCgroup } from '../cgroups/probe.js';
-import { CREATING_FILE } from '../state/repair.js';
+import { CREATING_FILE } from './repair.js';
 import {
   ContainerFiles,
   cgroupPathOf,

@@ -5,12 +5,12 @@
  * containerd and snapshot, the network namespace its monitor made — or only its marker, if it had
  * written its record, the last step; name reservations without a container are dropped.
  */
-import { ContainerFiles } from './records.js';
+import { ContainerFiles } from '../state/records.js';
 import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import type { ContainerdClient } from '../containerd/client.js';
-import { pidAlive, readJsonSync } from './files.js';
-import { NameStore } from './names.js';
-import type { StatePaths } from './paths.js';
+import { pidAlive, readJsonSync } from '../state/files.js';
+import { NameStore } from '../state/names.js';
+import type { StatePaths } from '../state/paths.js';
 
 export const LEASE_PID_LABEL = 'tsdock/pid';
 /**
