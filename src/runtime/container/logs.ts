@@ -1,5 +1,5 @@
 /** `logs`: reads the json-file log the monitor writes; `-f` follows until the container stops. */
-import { access } from 'node:fs/promises';
+import { waitForFile } from '../state/files.js';
 import type { RuntimeContext } from '../context.js';
 import { RequestError } from '../errors.js';
 import { findContainer, getTask } from './store.js';
@@ -10,17 +10,6 @@ export interface LogsOptions {
   timestamps: boolean;
   since?: string;
   until?: string;
-}
-
-export async function waitForFile(path: string, signal?: AbortSignal, intervalMs = 10): Promise<void> {
-  while (!signal?.aborted) {
-    try {
-      await access(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
 }
 
 export async function showLogs(ctx: RuntimeContext, ref: string, opts: LogsOptions): Promise<void> {

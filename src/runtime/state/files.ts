@@ -13,6 +13,7 @@
 // and stream modules it loads, ~2 ms) stay unloaded for a command that only reads (ps).
 import {
   closeSync,
+  existsSync,
   fsync,
   linkSync,
   mkdirSync,
@@ -188,4 +189,12 @@ export async function writeFileNow(path: string, data: string, opts?: WriteFileO
 
 export async function rmNow(path: string, opts?: RmOptions): Promise<void> {
   rmSync(path, opts);
+}
+
+/** Polls until `path` exists (the monitor's exit marker, say), or until `signal` aborts. */
+export async function waitForFile(path: string, signal?: AbortSignal, intervalMs = 10): Promise<void> {
+  while (!signal?.aborted) {
+    if (existsSync(path)) return;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }
