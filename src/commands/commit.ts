@@ -31,7 +31,7 @@ export default class Commit extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
       summary: Commit.description,
     });
-    const { commitContainer } = await import('../runtime/container/commit.js');
+    const { commitContainer } = await import('../runtime/verbs/container/commit.js');
     await commitContainer(this.ctx, {
       container: args[0]!,
       reference: args[1],

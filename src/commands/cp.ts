@@ -28,7 +28,7 @@ export default class Cp extends TsdockCommand {
         hint: `\nUsage:  tsdock ${USAGE}\n\nRun 'tsdock ${path} --help' for more information`,
       });
     }
-    const { copyCommand } = await import('../runtime/container/cp.js');
+    const { copyCommand } = await import('../runtime/verbs/container/cp.js');
     await copyCommand(this.ctx, {
       source: args[0]!,
       destination: args[1]!,

@@ -22,7 +22,7 @@ export default class Logs extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER', summary: Logs.description });
-    const { showLogs } = await import('../runtime/container/logs.js');
+    const { showLogs } = await import('../runtime/verbs/container/logs.js');
     await showLogs(this.ctx, args[0]!, {
       follow: flags.follow as boolean,
       tail: flags.tail as string,

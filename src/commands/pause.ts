@@ -8,7 +8,7 @@ export default class Pause extends TsdockCommand {
   async run(): Promise<void> {
     const { args } = this.dockerParse();
     requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]', summary: Pause.description });
-    const { pauseContainers } = await import('../runtime/container/pause.js');
+    const { pauseContainers } = await import('../runtime/verbs/container/pause.js');
     await pauseContainers(this.ctx, args);
   }
 }

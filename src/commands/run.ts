@@ -16,7 +16,7 @@ export default class Run extends TsdockCommand {
       usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
       summary: Run.description,
     });
-    const { runContainer } = await import('../runtime/container/run.js');
+    const { runContainer } = await import('../runtime/verbs/container/run.js');
     const all = camelFlags(flags);
     await runContainer(this.ctx, {
       image: args[0]!,

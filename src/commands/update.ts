@@ -22,7 +22,7 @@ export default class Update extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
       summary: Update.description,
     });
-    const { updateContainers } = await import('../runtime/container/update.js');
+    const { updateContainers } = await import('../runtime/verbs/container/update.js');
     await updateContainers(this.ctx, args, {
       cpus: flags.cpus as string | undefined,
       cpuShares: flags['cpu-shares'] as string | undefined,

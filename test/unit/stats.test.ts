@@ -11,8 +11,8 @@ import {
   parseSystemCpuNs,
   readCgroupSample,
 } from '../../src/runtime/cgroups/stats.js';
-import { filterPsOutput } from '../../src/runtime/container/top.js';
-import { applyUpdate, parseUpdateFlags } from '../../src/runtime/container/update.js';
+import { filterPsOutput } from '../../src/runtime/verbs/container/top.js';
+import { applyUpdate, parseUpdateFlags } from '../../src/runtime/verbs/container/update.js';
 import { oomCounterFile, parseOomKillCount, wasOomKilled } from '../../src/runtime/cgroups/oom.js';
 
 describe('cgroups/oom', () => {

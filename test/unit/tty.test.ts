@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DetachMatcher, parseDetachKeys } from '../../src/runtime/container/tty.js';
 import { FrameDecoder } from '../../src/runtime/container/stdio.js';
-import { execProcessSpec } from '../../src/runtime/container/exec.js';
+import { execProcessSpec } from '../../src/runtime/verbs/container/exec.js';
 import type { OciProcess } from '../../src/runtime/spec/types.js';
 
 describe('detach keys', () => {

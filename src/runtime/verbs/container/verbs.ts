@@ -2,15 +2,15 @@
  * The runtime entry points of the simple container verbs; each command file calls exactly one of
  * these with its typed options.
  */
-import type { RuntimeContext } from '../context.js';
-import { ContainerExit } from '../errors.js';
+import type { RuntimeContext } from '../../context.js';
+import { ContainerExit } from '../../errors.js';
 import { forEachContainer } from './batch.js';
-import { removeContainer } from './remove.js';
+import { removeContainer } from '../../container/remove.js';
 import { renameContainer } from './rename.js';
-import { stopContainer, killContainer } from './stop.js';
+import { stopContainer, killContainer } from '../../container/stop.js';
 import { waitContainer } from './wait.js';
-import { findContainer } from './store.js';
-import { recordEvent } from '../events/record.js';
+import { findContainer } from '../../container/store.js';
+import { recordEvent } from '../../events/record.js';
 
 export interface StopOptions {
   timeout?: number;
@@ -47,7 +47,7 @@ export async function restartContainers(
   refs: string[],
   opts: StopOptions,
 ): Promise<void> {
-  const { startContainer } = await import('./start.js');
+  const { startContainer } = await import('../../container/start.js');
   return forEachContainer(ctx, refs, async (f) => {
     await stopContainer(ctx, f, opts);
     await startContainer(ctx, f, { stdin: false });
@@ -75,6 +75,6 @@ export async function renameOne(ctx: RuntimeContext, ref: string, newName: strin
 
 /** `tsdock internal exited ID`: run by the monitor when a container's output ends. */
 export async function onContainerExited(ctx: RuntimeContext, id: string): Promise<void> {
-  const { onContainerExited: exited } = await import('./restart-policy.js');
+  const { onContainerExited: exited } = await import('../../container/restart-policy.js');
   await exited(ctx, id);
 }

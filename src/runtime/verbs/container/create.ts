@@ -5,44 +5,44 @@
  * an expiring lease), and a tsdock killed half-way leaves a creation mark that the next command's
  * repair acts on (repair.ts).
  */
-import { randomHex } from '../state/ids.js';
+import { randomHex } from '../../state/ids.js';
 import { cpus, totalmem } from 'node:os';
 import { access, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { RuntimeContext } from '../context.js';
-import type { ContainerdClient } from '../containerd/client.js';
-import { traceMark } from '../trace.js';
-import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../errors.js';
+import type { RuntimeContext } from '../../context.js';
+import type { ContainerdClient } from '../../containerd/client.js';
+import { traceMark } from '../../trace.js';
+import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../../errors.js';
 import {
   parseContainerOptions,
   hostConfigOf,
   configOf,
   type ContainerOptions,
   type RunFlags,
-} from '../opts/container.js';
-import { buildSpec } from '../spec/build.js';
-import { currentCapabilities } from '../opts/caps.js';
-import { detectCgroupVersion } from '../cgroups/files.js';
-import { resolveImageForRun, type ResolvedImage } from '../images/store.js';
-import { rememberUserFiles } from '../images/target-cache.js';
-import { familiar, normalize } from '../images/reference.js';
-import { ContainerFiles, initialState, type ContainerRecord } from '../state/records.js';
-import { nowRfc3339Nano } from '../state/clock.js';
-import { mkdirNow, rmNow, writeFileNow, writeJsonAtomic } from '../state/files.js';
-import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from './repair.js';
-import { randomName } from './namesgen.js';
-import type { NameStore } from '../state/names.js';
-import { stopMonitor, type Monitor, type MonitorTarget } from '../logs/monitor.js';
-import { findInitBinary } from './init.js';
-import { readUserFiles, resolveUserFrom, type ResolvedUser } from './rootfs.js';
-import { nameStore, statePaths, NAME_LABEL, type Found } from './store.js';
-import { signalName, parseSignal } from '../opts/signals.js';
-import { parseLogOpts } from '../logs/jsonfile.js';
-import { netnsName, notRunningTarget, planNetwork } from '../network/container.js';
-import { hostsFile, resolvConf } from '../network/hosts.js';
-import { netnsPath } from '../network/links.js';
-import { findContainer } from './store.js';
-import { recordEvent } from '../events/record.js';
+} from '../../opts/container.js';
+import { buildSpec } from '../../spec/build.js';
+import { currentCapabilities } from '../../opts/caps.js';
+import { detectCgroupVersion } from '../../cgroups/files.js';
+import { resolveImageForRun, type ResolvedImage } from '../../images/store.js';
+import { rememberUserFiles } from '../../images/target-cache.js';
+import { familiar, normalize } from '../../images/reference.js';
+import { ContainerFiles, initialState, type ContainerRecord } from '../../state/records.js';
+import { nowRfc3339Nano } from '../../state/clock.js';
+import { mkdirNow, rmNow, writeFileNow, writeJsonAtomic } from '../../state/files.js';
+import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from '../../container/repair.js';
+import { randomName } from '../../container/namesgen.js';
+import type { NameStore } from '../../state/names.js';
+import { stopMonitor, type Monitor, type MonitorTarget } from '../../logs/monitor.js';
+import { findInitBinary } from '../../container/init.js';
+import { readUserFiles, resolveUserFrom, type ResolvedUser } from '../../container/rootfs.js';
+import { nameStore, statePaths, NAME_LABEL, type Found } from '../../container/store.js';
+import { signalName, parseSignal } from '../../opts/signals.js';
+import { parseLogOpts } from '../../logs/jsonfile.js';
+import { netnsName, notRunningTarget, planNetwork } from '../../network/container.js';
+import { hostsFile, resolvConf } from '../../network/hosts.js';
+import { netnsPath } from '../../network/links.js';
+import { findContainer } from '../../container/store.js';
+import { recordEvent } from '../../events/record.js';
 
 /** With the host's network the container sees the host's /etc/hosts (as Docker copies it), plus --add-host. */
 async function containerHosts(kind: string, hostname: string, extraHosts: string[]): Promise<string> {
@@ -98,7 +98,7 @@ async function ensureImage(
     throw new ImageNotFoundError(`Error response from daemon: No such image: ${shown}`);
   if (opts.pull !== 'always') ctx.stdio.stderr.write(`Unable to find image '${shown}' locally\n`);
   // As docker/cli's run: the pull's progress goes to stderr, so stdout carries only the container's output.
-  const { pullForRun } = await import('../registry/verbs.js');
+  const { pullForRun } = await import('../../registry/verbs.js');
   await pullForRun(ctx, ref, { quiet: opts.quiet, ...(opts.platform ? { platform: opts.platform } : {}) });
   return resolveImageForRun(ctx, ref);
 }

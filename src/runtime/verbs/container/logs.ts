@@ -1,8 +1,8 @@
 /** `logs`: reads the json-file log the monitor writes; `-f` follows until the container stops. */
-import { waitForFile } from '../state/files.js';
-import type { RuntimeContext } from '../context.js';
-import { RequestError } from '../errors.js';
-import { findContainer, getTask } from './store.js';
+import { waitForFile } from '../../state/files.js';
+import type { RuntimeContext } from '../../context.js';
+import { RequestError } from '../../errors.js';
+import { findContainer, getTask } from '../../container/store.js';
 
 export interface LogsOptions {
   follow: boolean;
@@ -14,7 +14,7 @@ export interface LogsOptions {
 
 export async function showLogs(ctx: RuntimeContext, ref: string, opts: LogsOptions): Promise<void> {
   const found = await findContainer(ctx, ref);
-  const { readLogs, parseTimeArg } = await import('../logs/jsonfile.js');
+  const { readLogs, parseTimeArg } = await import('../../logs/jsonfile.js');
   const now = new Date();
   let tail: number | undefined;
   if (opts.tail !== undefined && opts.tail !== 'all') {

@@ -1,14 +1,14 @@
 /** `run`, `create` and `start` as the commands call them. */
-import type { RuntimeContext } from '../context.js';
-import { asRunFailure, ContainerExit, PartialFailureError, UsageError } from '../errors.js';
-import { attachAndWait } from './attach.js';
+import type { RuntimeContext } from '../../context.js';
+import { asRunFailure, ContainerExit, PartialFailureError, UsageError } from '../../errors.js';
+import { attachAndWait } from '../../container/attach.js';
 import { createContainer, type CreateRequest } from './create.js';
-import { autoRemove } from './remove.js';
-import { exitHookCommand, launchMonitor, startContainer } from './start.js';
-import { handOverRestart } from './restart-policy.js';
-import { findContainer } from './store.js';
-import { checkTty, parseDetachKeys } from './tty.js';
-import { recordEvent } from '../events/record.js';
+import { autoRemove } from '../../container/remove.js';
+import { exitHookCommand, launchMonitor, startContainer } from '../../container/start.js';
+import { handOverRestart } from '../../container/restart-policy.js';
+import { findContainer } from '../../container/store.js';
+import { checkTty, parseDetachKeys } from '../../container/tty.js';
+import { recordEvent } from '../../events/record.js';
 
 export interface RunRequest extends CreateRequest {
   detach: boolean;

@@ -1,8 +1,8 @@
 /** `wait`: block until the container stops, then its exit code. */
-import type { RuntimeContext } from '../context.js';
-import { NotFoundError } from '../errors.js';
-import { finalizeExit } from './exit.js';
-import { getTask, type Found } from './store.js';
+import type { RuntimeContext } from '../../context.js';
+import { NotFoundError } from '../../errors.js';
+import { finalizeExit } from '../../container/exit.js';
+import { getTask, type Found } from '../../container/store.js';
 
 export async function waitContainer(ctx: RuntimeContext, found: Found): Promise<number> {
   const client = await ctx.client();

@@ -4,11 +4,11 @@
  * tabwriter (minwidth 20, padding 3).
  */
 import { spawnSync } from 'node:child_process';
-import type { RuntimeContext } from '../context.js';
-import { ConflictError, SystemError } from '../errors.js';
-import { tabwrite } from '../format/table.js';
-import { findContainer, getTask } from './store.js';
-import { recordEvent } from '../events/record.js';
+import type { RuntimeContext } from '../../context.js';
+import { ConflictError, SystemError } from '../../errors.js';
+import { tabwrite } from '../../format/table.js';
+import { findContainer, getTask } from '../../container/store.js';
+import { recordEvent } from '../../events/record.js';
 
 export interface ProcessList {
   titles: string[];

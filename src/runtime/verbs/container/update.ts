@@ -5,16 +5,16 @@
  * them so inspect shows what is in force.
  */
 import { cpus, totalmem } from 'node:os';
-import type { RuntimeContext } from '../context.js';
-import { CPU_PERIOD_US } from '../spec/resources.js';
-import { ConflictError, RequestError, UsageError } from '../errors.js';
-import { parseContainerOptions, parseRestartPolicy, type RunFlags } from '../opts/container.js';
-import type { RestartPolicy } from './restart-policy.js';
-import type { LinuxResources, OciSpec } from '../spec/types.js';
-import { withLock } from '../state/lock.js';
+import type { RuntimeContext } from '../../context.js';
+import { CPU_PERIOD_US } from '../../spec/resources.js';
+import { ConflictError, RequestError, UsageError } from '../../errors.js';
+import { parseContainerOptions, parseRestartPolicy, type RunFlags } from '../../opts/container.js';
+import type { RestartPolicy } from '../../container/restart-policy.js';
+import type { LinuxResources, OciSpec } from '../../spec/types.js';
+import { withLock } from '../../state/lock.js';
 import { forEachContainer } from './batch.js';
-import { getTask, type Found } from './store.js';
-import { recordEvent } from '../events/record.js';
+import { getTask, type Found } from '../../container/store.js';
+import { recordEvent } from '../../events/record.js';
 
 export interface UpdateFlags {
   cpus?: string;

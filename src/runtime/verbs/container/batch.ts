@@ -2,9 +2,9 @@
  * Docker's handling of commands over several containers (`rm a b`, `stop a b`): each success prints
  * the argument as typed, each failure prints its error line, and the command exits 1 if any failed.
  */
-import type { RuntimeContext } from '../context.js';
-import { PartialFailureError, TsdockError } from '../errors.js';
-import { findContainer, type Found } from './store.js';
+import type { RuntimeContext } from '../../context.js';
+import { PartialFailureError, TsdockError } from '../../errors.js';
+import { findContainer, type Found } from '../../container/store.js';
 
 export async function forEachContainer(
   ctx: RuntimeContext,

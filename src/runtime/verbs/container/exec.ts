@@ -3,10 +3,10 @@
  * exec id). Its spec is the container's process with Docker's exec overrides; its output is not
  * logged, so this client reads the FIFOs itself and there is no monitor.
  */
-import { randomHex } from '../state/ids.js';
+import { randomHex } from '../../state/ids.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RuntimeContext } from '../context.js';
+import type { RuntimeContext } from '../../context.js';
 import {
   CannotInvokeError,
   CommandNotFoundError,
@@ -15,17 +15,17 @@ import {
   DetachedError,
   TsdockError,
   UsageError,
-} from '../errors.js';
-import { parseKeyValueFile, validateEnv, type Lookup } from '../opts/kvfile.js';
-import { currentCapabilities, knownCapabilities } from '../opts/caps.js';
-import { processEnv } from '../spec/build.js';
-import type { OciProcess, OciSpec } from '../spec/types.js';
-import { resolveUser } from './rootfs.js';
-import { runSession } from './session.js';
-import { makeFifos, openFifoReader } from './stdio.js';
-import { findContainer, getTask } from './store.js';
-import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys, type TerminalSize } from './tty.js';
-import { recordEvent } from '../events/record.js';
+} from '../../errors.js';
+import { parseKeyValueFile, validateEnv, type Lookup } from '../../opts/kvfile.js';
+import { currentCapabilities, knownCapabilities } from '../../opts/caps.js';
+import { processEnv } from '../../spec/build.js';
+import type { OciProcess, OciSpec } from '../../spec/types.js';
+import { resolveUser } from '../../container/rootfs.js';
+import { runSession } from '../../container/session.js';
+import { makeFifos, openFifoReader } from '../../container/stdio.js';
+import { findContainer, getTask } from '../../container/store.js';
+import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys, type TerminalSize } from '../../container/tty.js';
+import { recordEvent } from '../../events/record.js';
 
 export interface ExecRequest {
   container: string;

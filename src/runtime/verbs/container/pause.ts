@@ -2,11 +2,11 @@
  * `pause`/`unpause`: containerd's task Pause/Resume, i.e. the cgroup freezer. No state is recorded
  * (ps and inspect read the task's PAUSED status from containerd: liveState), only the event.
  */
-import type { RuntimeContext } from '../context.js';
-import { ConflictError } from '../errors.js';
+import type { RuntimeContext } from '../../context.js';
+import { ConflictError } from '../../errors.js';
 import { forEachContainer } from './batch.js';
-import { getTask, type Found } from './store.js';
-import { recordEvent } from '../events/record.js';
+import { getTask, type Found } from '../../container/store.js';
+import { recordEvent } from '../../events/record.js';
 
 async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
   const client = await ctx.client();

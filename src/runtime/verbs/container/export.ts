@@ -6,13 +6,13 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { RuntimeContext } from '../context.js';
-import { RequestError } from '../errors.js';
-import { writeStreamAtomic } from '../state/files.js';
-import { withContainerRoot } from './rootfs-mount.js';
-import { findContainer } from './store.js';
-import { recordEvent } from '../events/record.js';
-import { BrokenPipeError, packTree } from './tarfs.js';
+import type { RuntimeContext } from '../../context.js';
+import { RequestError } from '../../errors.js';
+import { writeStreamAtomic } from '../../state/files.js';
+import { withContainerRoot } from '../../container/rootfs-mount.js';
+import { findContainer } from '../../container/store.js';
+import { recordEvent } from '../../events/record.js';
+import { BrokenPipeError, packTree } from '../../container/tarfs.js';
 
 export interface ExportOptions {
   container: string;

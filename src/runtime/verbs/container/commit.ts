@@ -5,11 +5,11 @@
  * `--change`), one more diff ID and a history entry, as moby's commit builds it. The layer is then
  * unpacked like a loaded one, so the new image runs at once.
  */
-import type { RuntimeContext } from '../context.js';
-import { RequestError } from '../errors.js';
-import { EMPTY_LAYER_DIFF_ID, layerDiff } from '../images/layer-diff.js';
-import { danglingName, putBlob, setImageName, unpackImage } from '../images/content.js';
-import { applyChanges } from '../images/import.js';
+import type { RuntimeContext } from '../../context.js';
+import { RequestError } from '../../errors.js';
+import { EMPTY_LAYER_DIFF_ID, layerDiff } from '../../images/layer-diff.js';
+import { danglingName, putBlob, setImageName, unpackImage } from '../../images/content.js';
+import { applyChanges } from '../../images/import.js';
 import {
   type ContainerConfig,
   type Descriptor,
@@ -17,11 +17,11 @@ import {
   encodeJson,
   manifestGcLabels,
   sha256,
-} from '../images/oci.js';
-import { familiar, normalize } from '../images/reference.js';
-import { resolveWith } from '../images/store.js';
-import { findContainer } from './store.js';
-import { recordEvent } from '../events/record.js';
+} from '../../images/oci.js';
+import { familiar, normalize } from '../../images/reference.js';
+import { resolveWith } from '../../images/store.js';
+import { findContainer } from '../../container/store.js';
+import { recordEvent } from '../../events/record.js';
 
 export interface CommitOptions {
   container: string;
@@ -101,7 +101,7 @@ export async function commitContainer(ctx: RuntimeContext, opts: CommitOptions):
   const containerConfig = found.record.config as ContainerConfig;
   const config = commitConfig(found.record.config, opts.changes);
 
-  const { getTask } = await import('./store.js');
+  const { getTask } = await import('../../container/store.js');
   const task = await getTask(client, found.id);
   const pause = opts.pause && task?.status === 'RUNNING';
   if (pause) await client.tasks.pause(found.id);

@@ -8,9 +8,9 @@ import { type Stats } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, posix, resolve } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import type { RuntimeContext } from '../context.js';
-import { NotFoundError, RequestError, TsdockError, UsageError } from '../errors.js';
-import { humanSize } from '../format/units.js';
+import type { RuntimeContext } from '../../context.js';
+import { NotFoundError, RequestError, TsdockError, UsageError } from '../../errors.js';
+import { humanSize } from '../../format/units.js';
 import {
   CopyRuleError,
   CP_ERRORS,
@@ -21,12 +21,19 @@ import {
   splitCpArg,
   splitPathDirEntry,
   type CopyInfo,
-} from './cp-rules.js';
-import { resolveUser } from './rootfs.js';
-import { withContainerRoot } from './rootfs-mount.js';
-import { findContainer, type Found } from './store.js';
-import { recordEvent } from '../events/record.js';
-import { BrokenPipeError, extractInto, goFsMessage, hostPath, packTree, resolveInRoot } from './tarfs.js';
+} from '../../container/cp-rules.js';
+import { resolveUser } from '../../container/rootfs.js';
+import { withContainerRoot } from '../../container/rootfs-mount.js';
+import { findContainer, type Found } from '../../container/store.js';
+import { recordEvent } from '../../events/record.js';
+import {
+  BrokenPipeError,
+  extractInto,
+  goFsMessage,
+  hostPath,
+  packTree,
+  resolveInRoot,
+} from '../../container/tarfs.js';
 
 export interface CopyOptions {
   source: string;

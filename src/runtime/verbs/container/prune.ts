@@ -3,14 +3,14 @@
  * filters goes, after Docker's confirmation prompt unless -f; prints the removed IDs and the
  * space their writable layers held (SizeRw, as Docker sums it).
  */
-import type { RuntimeContext } from '../context.js';
-import { RequestError } from '../errors.js';
-import { goDurationParse, humanSize } from '../format/units.js';
-import { containerSizeRw } from './diff.js';
-import { summaries, type ContainerSummary } from './list.js';
-import { removeContainer } from './remove.js';
-import { findContainer } from './store.js';
-import { recordPrune } from '../events/record.js';
+import type { RuntimeContext } from '../../context.js';
+import { RequestError } from '../../errors.js';
+import { goDurationParse, humanSize } from '../../format/units.js';
+import { containerSizeRw } from '../../container/diff.js';
+import { summaries, type ContainerSummary } from '../../container/list.js';
+import { removeContainer } from '../../container/remove.js';
+import { findContainer } from '../../container/store.js';
+import { recordPrune } from '../../events/record.js';
 
 export interface PruneOptions {
   force: boolean;
