@@ -18,7 +18,7 @@ export default class Events extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { exact: 0, usage: '[OPTIONS]', summary: Events.description });
-    const { streamEvents } = await import('../runtime/events/stream.js');
+    const { streamEvents } = await import('../runtime/verbs/system/events.js');
     await streamEvents(this.ctx, {
       filters: (flags.filter as string[] | undefined) ?? [],
       format: flags.format as string | undefined,

@@ -10,7 +10,7 @@ export default class Info extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();
-    const { showInfo } = await import('../runtime/system/info.js');
+    const { showInfo } = await import('../runtime/verbs/system/info.js');
     await showInfo(this.ctx, { format: flags.format as string | undefined });
   }
 }

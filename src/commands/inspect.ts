@@ -19,7 +19,7 @@ export default class Inspect extends TsdockCommand {
       usage: '[OPTIONS] NAME|ID [NAME|ID...]',
       summary: Inspect.description,
     });
-    const { inspectObjects } = await import('../runtime/inspect.js');
+    const { inspectObjects } = await import('../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {
       format: flags.format as string | undefined,
       type: flags.type as 'container' | 'image' | undefined,

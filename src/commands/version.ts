@@ -9,7 +9,7 @@ export default class Version extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();
-    const { showVersion } = await import('../runtime/system/version.js');
+    const { showVersion } = await import('../runtime/verbs/system/version.js');
     await showVersion(this.ctx, { format: flags.format as string | undefined });
   }
 }

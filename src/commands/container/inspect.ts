@@ -15,7 +15,7 @@ export default class ContainerInspect extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
       summary: ContainerInspect.description,
     });
-    const { inspectObjects } = await import('../../runtime/inspect.js');
+    const { inspectObjects } = await import('../../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {
       format: flags.format as string | undefined,
       type: 'container',

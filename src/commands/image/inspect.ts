@@ -14,7 +14,7 @@ export default class ImageInspect extends TsdockCommand {
       usage: '[OPTIONS] IMAGE [IMAGE...]',
       summary: ImageInspect.description,
     });
-    const { inspectObjects } = await import('../../runtime/inspect.js');
+    const { inspectObjects } = await import('../../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {
       format: flags.format as string | undefined,
       type: 'image',

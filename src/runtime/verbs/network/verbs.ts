@@ -1,5 +1,5 @@
 /** The runtime side of `network …`, `port` and `system prune`; each command calls one of these. */
-import type { RuntimeContext } from '../context.js';
+import type { RuntimeContext } from '../../context.js';
 import {
   ConflictError,
   NotFoundError,
@@ -7,10 +7,10 @@ import {
   RequestError,
   TsdockError,
   UsageError,
-} from '../errors.js';
-import { renderInspect, renderList } from '../format/output.js';
-import { goTime } from '../format/ps.js';
-import { formatCidr, intToIp, ipToInt, contains, isIPv4, parseCidr } from './addr.js';
+} from '../../errors.js';
+import { renderInspect, renderList } from '../../format/output.js';
+import { goTime } from '../../format/ps.js';
+import { formatCidr, intToIp, ipToInt, contains, isIPv4, parseCidr } from '../../network/addr.js';
 import {
   allEndpoints,
   ensureNetworkUp,
@@ -18,11 +18,11 @@ import {
   reconcileNetwork,
   teardownExtra,
   type EndpointRecord,
-} from './endpoint.js';
-import { chainsFor, removeChains } from './iptables.js';
-import { forgetFirewallLayout, removeNetworkRules } from './firewall.js';
-import { validateAlias } from '../opts/names.js';
-import { deleteLink, linkExists } from './links.js';
+} from '../../network/endpoint.js';
+import { chainsFor, removeChains } from '../../network/iptables.js';
+import { forgetFirewallLayout, removeNetworkRules } from '../../network/firewall.js';
+import { validateAlias } from '../../opts/names.js';
+import { deleteLink, linkExists } from '../../network/links.js';
 import {
   base,
   BRIDGE_NAME_OPTION,
@@ -30,11 +30,11 @@ import {
   NetworkStore,
   PREDEFINED,
   type NetworkRecord,
-} from './networks.js';
-import { portLines } from './ports.js';
+} from '../../network/networks.js';
+import { portLines } from '../../network/ports.js';
 
 export async function portCommand(ctx: RuntimeContext, ref: string, port?: string): Promise<void> {
-  const { findContainer } = await import('../container/store.js');
+  const { findContainer } = await import('../../container/store.js');
   const found = await findContainer(ctx, ref);
   const [ep, state] = await Promise.all([readEndpoint(ctx, found.id), found.files.readState()]);
   const running = state.status === 'running' || state.status === 'paused';
@@ -377,9 +377,9 @@ export async function systemPrune(ctx: RuntimeContext, force: boolean): Promise<
     'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n' +
     '  - all dangling images\n  - unused build cache\n';
   if (!force && !(await confirm(ctx, warning))) return;
-  const { summaries } = await import('../container/list.js');
-  const { removeContainer } = await import('../container/remove.js');
-  const { findContainer } = await import('../container/store.js');
+  const { summaries } = await import('../../container/list.js');
+  const { removeContainer } = await import('../../container/remove.js');
+  const { findContainer } = await import('../../container/store.js');
   const stopped = (await summaries(ctx)).filter((r) =>
     ['exited', 'created', 'dead'].includes(r.state.status),
   );
@@ -441,9 +441,9 @@ export async function networkConnect(
   ctrRef: string,
   o: ConnectOptions,
 ): Promise<void> {
-  const { findContainer } = await import('../container/store.js');
-  const { connectExtra } = await import('./container.js');
-  const { withLock } = await import('../state/lock.js');
+  const { findContainer } = await import('../../container/store.js');
+  const { connectExtra } = await import('../../network/container.js');
+  const { withLock } = await import('../../state/lock.js');
   for (const a of o.aliases) validateAlias(a, 'alias');
   const found = await findContainer(ctx, ctrRef);
   const net = await new NetworkStore(ctx).find(netRef);
@@ -483,8 +483,8 @@ export async function networkConnect(
 
 /** `network disconnect`: a network joined by `network connect`. */
 export async function networkDisconnect(ctx: RuntimeContext, netRef: string, ctrRef: string): Promise<void> {
-  const { findContainer } = await import('../container/store.js');
-  const { withLock } = await import('../state/lock.js');
+  const { findContainer } = await import('../../container/store.js');
+  const { withLock } = await import('../../state/lock.js');
   const found = await findContainer(ctx, ctrRef);
   const net = await new NetworkStore(ctx).find(netRef);
   await withLock(found.files.dir, async () => {

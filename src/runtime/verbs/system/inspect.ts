@@ -1,7 +1,7 @@
 /** `inspect`: containers first, then images (as Docker's generic inspect), rendered by the shared formatter. */
-import type { RuntimeContext } from './context.js';
-import { NotFoundError, PartialFailureError } from './errors.js';
-import { renderInspect } from './format/output.js';
+import type { RuntimeContext } from '../../context.js';
+import { NotFoundError, PartialFailureError } from '../../errors.js';
+import { renderInspect } from '../../format/output.js';
 
 export interface InspectOptions {
   format?: string;
@@ -11,15 +11,15 @@ export interface InspectOptions {
 
 async function inspectOne(ctx: RuntimeContext, ref: string, type: InspectOptions['type']): Promise<unknown> {
   if (type !== 'image') {
-    const { findContainer } = await import('./container/store.js');
-    const { inspectContainer } = await import('./container/inspect.js');
+    const { findContainer } = await import('../../container/store.js');
+    const { inspectContainer } = await import('../../container/inspect.js');
     try {
       return await inspectContainer(ctx, await findContainer(ctx, ref));
     } catch (err) {
       if (!(err instanceof NotFoundError) || type === 'container') throw err;
     }
   }
-  const { inspectImage } = await import('./images/store.js');
+  const { inspectImage } = await import('../../images/store.js');
   return inspectImage(ctx, ref);
 }
 

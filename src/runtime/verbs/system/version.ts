@@ -1,11 +1,11 @@
 /** `version`: client facts, then the server side as containerd reports it (Docker's layout). */
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
-import { rootPath } from '../../paths.js';
+import { rootPath } from '../../../paths.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { RuntimeContext } from '../context.js';
-import { compileTemplate } from '../format/template.js';
+import type { RuntimeContext } from '../../context.js';
+import { compileTemplate } from '../../format/template.js';
 
 const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' };
 

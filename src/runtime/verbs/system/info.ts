@@ -1,10 +1,10 @@
 /** `info`: a Docker-shaped summary of the host and of tsdock's objects in this namespace. */
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
-import type { RuntimeContext } from '../context.js';
-import { compileTemplate } from '../format/template.js';
-import { bytesSize } from '../format/units.js';
-import { detectCgroupVersion } from '../cgroups/files.js';
+import type { RuntimeContext } from '../../context.js';
+import { compileTemplate } from '../../format/template.js';
+import { bytesSize } from '../../format/units.js';
+import { detectCgroupVersion } from '../../cgroups/files.js';
 
 function osName(): string {
   try {
@@ -40,7 +40,7 @@ function securityLines(options: string[]): string[] {
 export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): Promise<void> {
   const client = await ctx.client();
   const [{ summaries }, version, images, server] = await Promise.all([
-    import('../container/list.js'),
+    import('../../container/list.js'),
     client.version(),
     client.images.list(),
     client.introspection.server(),

@@ -7,11 +7,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import type { RuntimeContext } from '../context.js';
-import { PartialFailureError, RequestError } from '../errors.js';
-import { renderList } from '../format/output.js';
-import { writeStreamAtomic } from '../state/files.js';
-import { type ContainerUse, imageHistory, listImages, removeImages, tagImage } from './store.js';
+import type { RuntimeContext } from '../../context.js';
+import { PartialFailureError, RequestError } from '../../errors.js';
+import { renderList } from '../../format/output.js';
+import { writeStreamAtomic } from '../../state/files.js';
+import { type ContainerUse, imageHistory, listImages, removeImages, tagImage } from '../../images/store.js';
 
 function isTTY(s: NodeJS.ReadableStream | NodeJS.WritableStream): boolean {
   return (s as { isTTY?: boolean }).isTTY === true;
@@ -40,7 +40,7 @@ export async function loadCommand(ctx: RuntimeContext, opts: LoadCommandOptions)
     if (isTTY(ctx.stdio.stdin)) throw new RequestError('requested load from stdin, but stdin is empty');
     input = ctx.stdio.stdin as Readable;
   }
-  const { loadImages } = await import('./load.js');
+  const { loadImages } = await import('../../images/load.js');
   await loadImages(ctx, input, { quiet: opts.quiet });
 }
 
@@ -50,7 +50,7 @@ export interface SaveCommandOptions {
 }
 
 export async function saveCommand(ctx: RuntimeContext, opts: SaveCommandOptions): Promise<void> {
-  const { saveImages } = await import('./save.js');
+  const { saveImages } = await import('../../images/save.js');
   if (opts.output === undefined) {
     if (isTTY(ctx.stdio.stdout)) {
       throw new RequestError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
@@ -156,7 +156,7 @@ export async function importCommand(ctx: RuntimeContext, opts: ImportCommandOpti
     throw new RequestError('importing from a URL is not supported; download the file and import it');
   }
   const input = opts.source === '-' ? (ctx.stdio.stdin as Readable) : await openInput(opts.source);
-  const { importImage } = await import('./import.js');
+  const { importImage } = await import('../../images/import.js');
   await importImage(ctx, input, {
     ...(opts.ref !== undefined ? { ref: opts.ref } : {}),
     changes: opts.changes ?? [],
@@ -173,7 +173,7 @@ export async function tagCommand(
 
 /** Containers and their images, for rmi's conflict checks. */
 async function containerUses(ctx: RuntimeContext): Promise<ContainerUse[]> {
-  const { summaries } = await import('../container/list.js');
+  const { summaries } = await import('../../container/list.js');
   return (await summaries(ctx)).map((s) => ({
     id: s.id,
     imageId: s.record.imageId,

@@ -2,10 +2,10 @@
  * The runtime side of `pull`, `push`, `login` and `logout`: one function per command, printing as
  * the Docker CLI does (progress on stdout, the reference last, registry failures as the daemon's).
  */
-import type { RuntimeContext } from '../context.js';
-import { RegistryError } from '../errors.js';
-import { closeAgents } from './http.js';
-import { progressFor } from './progress.js';
+import type { RuntimeContext } from '../../context.js';
+import { RegistryError } from '../../errors.js';
+import { closeAgents } from '../../registry/http.js';
+import { progressFor } from '../../registry/progress.js';
 
 export interface PullCommandOptions {
   image: string;
@@ -24,7 +24,7 @@ export function asDaemonResponse(err: unknown): unknown {
 }
 
 export async function pullCommand(ctx: RuntimeContext, opts: PullCommandOptions): Promise<void> {
-  const { pullImage, listTags } = await import('./pull.js');
+  const { pullImage, listTags } = await import('../../registry/pull.js');
   const progress = await progressFor(ctx.stdio.stdout, opts.quiet);
   const platform = opts.platform ? { platform: opts.platform } : {};
   try {
@@ -51,7 +51,7 @@ export async function pushCommand(
   ctx: RuntimeContext,
   opts: { image: string; quiet: boolean },
 ): Promise<void> {
-  const { pushImage } = await import('./push.js');
+  const { pushImage } = await import('../../registry/push.js');
   const progress = await progressFor(ctx.stdio.stdout, opts.quiet);
   try {
     await pushImage(ctx, opts.image, { progress });
@@ -66,9 +66,9 @@ export async function pushCommand(
 
 export async function loginCommand(
   ctx: RuntimeContext,
-  opts: import('./login.js').LoginOptions,
+  opts: import('../../registry/login.js').LoginOptions,
 ): Promise<void> {
-  const { login } = await import('./login.js');
+  const { login } = await import('../../registry/login.js');
   try {
     await login(ctx, opts);
   } finally {
@@ -77,7 +77,7 @@ export async function loginCommand(
 }
 
 export async function logoutCommand(ctx: RuntimeContext, server?: string): Promise<void> {
-  const { logout } = await import('./login.js');
+  const { logout } = await import('../../registry/login.js');
   await logout(ctx, server);
 }
 
@@ -87,7 +87,7 @@ export async function pullForRun(
   image: string,
   opts: { quiet: boolean; platform?: string },
 ): Promise<void> {
-  const { pullImage } = await import('./pull.js');
+  const { pullImage } = await import('../../registry/pull.js');
   const progress = await progressFor(ctx.stdio.stderr, opts.quiet);
   try {
     await pullImage(ctx, image, { progress, ...(opts.platform ? { platform: opts.platform } : {}) });

@@ -9,12 +9,12 @@
  * subscription beside it would report die or start a second time under a slightly different
  * timestamp, and no cut-off time can tell such a pair from two real events.
  */
-import type { RuntimeContext } from '../context.js';
-import { RequestError } from '../errors.js';
-import { compileTemplate } from '../format/template.js';
-import { StatePaths } from '../state/paths.js';
-import { EventJournal, type JournalEntry } from './journal.js';
-import { formatEventLine, matchesFilters, parseEventFilters, toMessage } from './message.js';
+import type { RuntimeContext } from '../../context.js';
+import { RequestError } from '../../errors.js';
+import { compileTemplate } from '../../format/template.js';
+import { StatePaths } from '../../state/paths.js';
+import { EventJournal, type JournalEntry } from '../../events/journal.js';
+import { formatEventLine, matchesFilters, parseEventFilters, toMessage } from '../../events/message.js';
 
 export interface EventsOptions {
   format?: string;
@@ -25,7 +25,7 @@ export interface EventsOptions {
 
 export async function streamEvents(ctx: RuntimeContext, opts: EventsOptions): Promise<void> {
   const filters = parseEventFilters(opts.filters);
-  const { timeArg } = await import('../logs/timearg.js');
+  const { timeArg } = await import('../../logs/timearg.js');
   const now = new Date();
   const nowNs = BigInt(now.getTime()) * 1_000_000n;
   const since = opts.since ? timeArg(opts.since, 'since', now) : undefined;
