@@ -15,7 +15,7 @@ export default class Kill extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
       summary: Kill.description,
     });
-    const { killContainers } = await import('../runtime/verbs/container/verbs.js');
+    const { killContainers } = await import('../runtime/verbs/container/kill.js');
     await killContainers(this.ctx, args, { signal: flags.signal as string });
   }
 }

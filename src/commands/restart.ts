@@ -15,7 +15,7 @@ export default class Restart extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
       summary: Restart.description,
     });
-    const { restartContainers } = await import('../runtime/verbs/container/verbs.js');
+    const { restartContainers } = await import('../runtime/verbs/container/restart.js');
     await restartContainers(this.ctx, args, {
       timeout: flags.time as number | undefined,
       signal: flags.signal as string | undefined,

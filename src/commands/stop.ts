@@ -18,7 +18,7 @@ export default class Stop extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
       summary: Stop.description,
     });
-    const { stopContainers } = await import('../runtime/verbs/container/verbs.js');
+    const { stopContainers } = await import('../runtime/verbs/container/stop.js');
     await stopContainers(this.ctx, args, {
       timeout: flags.time as number | undefined,
       signal: flags.signal as string | undefined,

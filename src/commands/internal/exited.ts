@@ -8,7 +8,7 @@ export default class InternalExited extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    const { onContainerExited } = await import('../../runtime/verbs/container/verbs.js');
+    const { onContainerExited } = await import('../../runtime/verbs/internal/exited.js');
     await onContainerExited(this.ctx, args[0] ?? '');
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Restart policies without a daemon. The decision is taken where tsdock learns that a task ended:
- * the monitor's exit hook (`tsdock internal exited`), which the per-container tsdock-mon runs when
- * the container's output ends — so a process killed from the host, an OOM kill or a crash of
- * containerd's shim all reach it. The hook records the exit (finalizeExit), applies moby's
+ * the monitor's exit hook (`tsdock internal exited`, verbs/internal/exited.ts), which the
+ * per-container tsdock-mon runs when the container's output ends — so a process killed from the
+ * host, an OOM kill or a crash of containerd's shim all reach it. The hook records the exit
+ * (finalizeExit), applies moby's
  * restartmanager rules (policy, manual stop, on-failure's count, back-off from 100 ms doubling to
  * one minute, reset after 10 s of running), shows the container as `restarting` while it waits,
  * and starts it again through startContainer — the same path as `tsdock start`, so everything
@@ -11,14 +12,10 @@
  * container back after a containerd restart that took its task with it.
  */
 import { childProcess } from '../builtins.js';
-import { access } from 'node:fs/promises';
 import type { RuntimeContext } from '../context.js';
-import { NotFoundError } from '../errors.js';
 import type { ContainerRecord, ContainerRunState } from '../state/records.js';
 import { withLock } from '../state/lock.js';
-import { finalizeExit } from './exit.js';
-import { autoRemove } from './remove.js';
-import { findContainer, statePaths, type Found } from './store.js';
+import type { Found } from './store.js';
 
 export type PolicyName = 'no' | 'always' | 'on-failure' | 'unless-stopped';
 export interface RestartPolicy {
@@ -28,8 +25,6 @@ export interface RestartPolicy {
 
 const DEFAULT_TIMEOUT_MS = 100;
 const MAX_TIMEOUT_MS = 60_000;
-/** How long an exit hook waits for an unreachable containerd before giving up. */
-const CONTAINERD_WAIT_MS = 10 * 60_000;
 
 export function policyOf(record: Pick<ContainerRecord, 'hostConfig'>): RestartPolicy {
   const p = record.hostConfig.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
@@ -64,52 +59,13 @@ export function decideRestart(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** findContainer, waiting while containerd is unreachable (it is restarting) and the container's files exist. */
-async function findWaiting(ctx: RuntimeContext, id: string): Promise<Found | undefined> {
-  const dir = statePaths(ctx).container(id);
-  const end = Date.now() + CONTAINERD_WAIT_MS;
-  for (;;) {
-    try {
-      return await findContainer(ctx, id);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined; // removed meanwhile
-      try {
-        await access(dir);
-      } catch {
-        return undefined; // removed (or the data root is gone): nothing left to restart
-      }
-      if (Date.now() > end) throw err;
-      await sleep(1000);
-    }
-  }
-}
-
-/** `tsdock internal exited ID`: record the exit, then --rm or the restart policy. */
-export async function onContainerExited(ctx: RuntimeContext, id: string): Promise<void> {
-  const found = await findWaiting(ctx, id);
-  if (!found) return;
-  const policy = policyOf((await found.files.readRecord()) ?? found.record);
-  let decided: Decision | undefined;
-  let recorded = false;
-  const state = await finalizeExit(ctx, found, {
-    onRecorded: (s) => {
-      recorded = true;
-      if (!found.record.autoRemove && policy.name !== 'no') decided = decideInPlace(policy, s);
-    },
-  });
-  if (found.record.autoRemove && state.status === 'exited') {
-    await autoRemove(ctx, found);
-    return;
-  }
-  // Recorded by someone else (a foreground run, stop): decide now, as before.
-  if (recorded) await applyRestartPolicy(ctx, found, decided ?? null);
-  else await applyRestartPolicy(ctx, found);
-}
-
-type Decision = ReturnType<typeof decideRestart>;
+export type Decision = ReturnType<typeof decideRestart>;
 
 /** The restart decision on a just-exited state, written into it (status, count, back-off). */
-function decideInPlace(policy: ReturnType<typeof policyOf>, state: ContainerRunState): Decision | undefined {
+export function decideInPlace(
+  policy: ReturnType<typeof policyOf>,
+  state: ContainerRunState,
+): Decision | undefined {
   if (state.status !== 'exited') return undefined;
   const ranMs = Date.parse(state.finishedAt) - Date.parse(state.startedAt);
   const d = decideRestart(policy, state, Number.isFinite(ranMs) ? ranMs : 0);

@@ -1,17 +1,23 @@
-/** `stop` and `kill`: signals to a running task, Docker's timeout then SIGKILL. */
+/**
+ * Stopping a container's task: its stop signal, Docker's timeout, then SIGKILL; the exit is recorded
+ * before it returns. Used by `stop` and `restart`.
+ */
 import type { RuntimeContext } from '../context.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { finalizeExit } from './exit.js';
 import { withLock } from '../state/lock.js';
 import { parseSignal, SIGKILL } from '../opts/signals.js';
 import { getTask, type Found } from './store.js';
 import { recordEvent } from '../events/record.js';
 
-export async function stopContainer(
-  ctx: RuntimeContext,
-  found: Found,
-  opts: { timeout?: number; signal?: string },
-): Promise<void> {
+export interface StopOptions {
+  /** Seconds before SIGKILL; the container's own (--stop-timeout, default 10) when unset. */
+  timeout?: number;
+  /** The container's --stop-signal (default SIGTERM) when unset. */
+  signal?: string;
+}
+
+export async function stopContainer(ctx: RuntimeContext, found: Found, opts: StopOptions): Promise<void> {
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (!task || task.status === 'STOPPED') {
@@ -74,37 +80,4 @@ export async function stopContainer(
   await waited;
   await finalizeExit(ctx, found);
   await recordEvent(ctx, found.record, 'stop');
-}
-
-export async function killContainer(
-  ctx: RuntimeContext,
-  found: Found,
-  opts: { signal?: string },
-): Promise<void> {
-  const client = await ctx.client();
-  const signal = parseSignal(opts.signal ?? 'KILL');
-  const task = await getTask(client, found.id);
-  if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) {
-    let cancelled = false;
-    await found.files.updateState((waiting) => {
-      if (waiting.status !== 'restarting') return;
-      // Docker: killing a container in its restart back-off cancels the restart.
-      waiting.stoppedByUser = true;
-      waiting.status = 'exited';
-      cancelled = true;
-    });
-    if (cancelled) return;
-    throw new ConflictError(
-      `Error response from daemon: cannot kill container: ${found.record.name}: container ${found.id} is not running`,
-    );
-  }
-  // moby marks any `kill` as a manual stop, so restart policies leave the container down.
-  await found.files.updateState((state) => {
-    state.stoppedByUser = true;
-  });
-  await recordEvent(ctx, found.record, 'kill', { signal: String(signal) });
-  await client.tasks.kill(found.id, signal, { all: signal === SIGKILL });
-  // A frozen process gets its signal only when thawed (moby resumes after a kill, too).
-  if (task.status === 'PAUSED' && signal === SIGKILL)
-    await client.tasks.resume(found.id).catch(() => undefined);
 }

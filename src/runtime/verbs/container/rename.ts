@@ -1,12 +1,13 @@
 /** `rename`: the new name is reserved first, so a failed rename leaves the old one intact. */
 import type { RuntimeContext } from '../../context.js';
 import { ConflictError, UsageError } from '../../errors.js';
-import { nameStore, NAME_LABEL, type Found } from '../../container/store.js';
+import { findContainer, nameStore, NAME_LABEL } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
 import { validateContainerName } from '../../opts/names.js';
 import { withLock } from '../../state/lock.js';
 
-export async function renameContainer(ctx: RuntimeContext, found: Found, newName: string): Promise<void> {
+export async function renameContainer(ctx: RuntimeContext, ref: string, newName: string): Promise<void> {
+  const found = await findContainer(ctx, ref);
   const name = validateContainerName(newName);
   const old = found.record.name;
   if (name === old) {

@@ -1,10 +1,10 @@
-/** `wait`: block until the container stops, then its exit code. */
+/** `wait`: block until each container stops, then print its exit code. */
 import type { RuntimeContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
+import { ContainerExit, NotFoundError } from '../../errors.js';
 import { finalizeExit } from '../../container/exit.js';
-import { getTask, type Found } from '../../container/store.js';
+import { findContainer, getTask, type Found } from '../../container/store.js';
 
-export async function waitContainer(ctx: RuntimeContext, found: Found): Promise<number> {
+async function waitContainer(ctx: RuntimeContext, found: Found): Promise<number> {
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (task && task.status !== 'STOPPED') {
@@ -18,4 +18,18 @@ export async function waitContainer(ctx: RuntimeContext, found: Found): Promise<
   }
   const state = await finalizeExit(ctx, found);
   return state.exitCode;
+}
+
+export async function waitContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      const code = await waitContainer(ctx, await findContainer(ctx, ref));
+      ctx.stdio.stdout.write(`${code}\n`);
+    } catch (err) {
+      failed = true;
+      ctx.stdio.stderr.write(`${(err as Error).message}\n`);
+    }
+  }
+  if (failed) throw new ContainerExit(1);
 }

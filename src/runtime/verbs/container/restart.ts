@@ -1,0 +1,18 @@
+/** `restart`: stop (with stop's options), then start again; a `restart` event for each. */
+import type { RuntimeContext } from '../../context.js';
+import { stopContainer, type StopOptions } from '../../container/stop.js';
+import { recordEvent } from '../../events/record.js';
+import { forEachContainer } from './batch.js';
+
+export async function restartContainers(
+  ctx: RuntimeContext,
+  refs: string[],
+  opts: StopOptions,
+): Promise<void> {
+  const { startContainer } = await import('../../container/start.js');
+  return forEachContainer(ctx, refs, async (f) => {
+    await stopContainer(ctx, f, opts);
+    await startContainer(ctx, f, { stdin: false });
+    await recordEvent(ctx, f.record, 'restart');
+  });
+}

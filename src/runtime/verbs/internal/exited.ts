@@ -1,0 +1,65 @@
+/**
+ * `tsdock internal exited ID`: the exit hook tsdock-mon runs when a container's output ends (see
+ * container/restart-policy.ts). It records the exit, then applies --rm or the restart policy;
+ * while containerd is unreachable (restarting) it waits for it, so an `always` container comes
+ * back after a containerd restart.
+ */
+import { access } from 'node:fs/promises';
+import type { RuntimeContext } from '../../context.js';
+import { NotFoundError } from '../../errors.js';
+import { finalizeExit } from '../../container/exit.js';
+import { autoRemove } from '../../container/remove.js';
+import {
+  applyRestartPolicy,
+  decideInPlace,
+  policyOf,
+  type Decision,
+} from '../../container/restart-policy.js';
+import { findContainer, statePaths, type Found } from '../../container/store.js';
+
+/** How long an exit hook waits for an unreachable containerd before giving up. */
+const CONTAINERD_WAIT_MS = 10 * 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** findContainer, waiting while containerd is unreachable (it is restarting) and the container's files exist. */
+async function findWaiting(ctx: RuntimeContext, id: string): Promise<Found | undefined> {
+  const dir = statePaths(ctx).container(id);
+  const end = Date.now() + CONTAINERD_WAIT_MS;
+  for (;;) {
+    try {
+      return await findContainer(ctx, id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined; // removed meanwhile
+      try {
+        await access(dir);
+      } catch {
+        return undefined; // removed (or the data root is gone): nothing left to restart
+      }
+      if (Date.now() > end) throw err;
+      await sleep(1000);
+    }
+  }
+}
+
+/** `tsdock internal exited ID`: record the exit, then --rm or the restart policy. */
+export async function onContainerExited(ctx: RuntimeContext, id: string): Promise<void> {
+  const found = await findWaiting(ctx, id);
+  if (!found) return;
+  const policy = policyOf((await found.files.readRecord()) ?? found.record);
+  let decided: Decision | undefined;
+  let recorded = false;
+  const state = await finalizeExit(ctx, found, {
+    onRecorded: (s) => {
+      recorded = true;
+      if (!found.record.autoRemove && policy.name !== 'no') decided = decideInPlace(policy, s);
+    },
+  });
+  if (found.record.autoRemove && state.status === 'exited') {
+    await autoRemove(ctx, found);
+    return;
+  }
+  // Recorded by someone else (a foreground run, stop): decide now, as before.
+  if (recorded) await applyRestartPolicy(ctx, found, decided ?? null);
+  else await applyRestartPolicy(ctx, found);
+}
