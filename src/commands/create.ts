@@ -16,7 +16,7 @@ export default class Create extends TsdockCommand {
       usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
       summary: Create.description,
     });
-    const { createOnly } = await import('../runtime/verbs/container/run.js');
+    const { createOnly } = await import('../runtime/verbs/container/create.js');
     await createOnly(this.ctx, {
       image: args[0]!,
       command: args.slice(1),

@@ -17,7 +17,7 @@ export default class Start extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
       summary: Start.description,
     });
-    const { startContainers } = await import('../runtime/verbs/container/run.js');
+    const { startContainers } = await import('../runtime/verbs/container/start.js');
     await startContainers(this.ctx, args, {
       attach: flags.attach as boolean,
       interactive: flags.interactive as boolean,

@@ -15,11 +15,10 @@ import { traceMark } from '../trace.js';
 import { rmNow, waitForFile } from '../state/files.js';
 import { autoRemove } from './remove.js';
 import { attachPidFile, type Started } from './start.js';
-import { findContainer, getTask, type Found } from './store.js';
+import type { Found } from './store.js';
 import { runSession } from './session.js';
-import { connectAttach, FrameDecoder } from './stdio.js';
-import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys } from './tty.js';
-import { ConflictError, ContainerExit, DetachedError } from '../errors.js';
+import { FrameDecoder } from './stdio.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './tty.js';
 import { recordEvent } from '../events/record.js';
 
 const PROXIED: NodeJS.Signals[] = [
@@ -31,6 +30,17 @@ const PROXIED: NodeJS.Signals[] = [
   'SIGUSR2',
   'SIGWINCH',
 ];
+
+/** The local terminal's size, for a container's pty (undefined when stdout is no terminal). */
+export function localConsoleSize(ctx: RuntimeContext): { width: number; height: number } | undefined {
+  const out = ctx.stdio.stdout as NodeJS.WriteStream;
+  return out.isTTY && out.columns && out.rows ? { width: out.columns, height: out.rows } : undefined;
+}
+
+/** Where an attached client's log replay starts (unix nanos): just before the run it starts. */
+export function attachSince(): bigint {
+  return BigInt(Date.now() - 1) * 1_000_000n;
+}
 
 /** Docker's --sig-proxy: what this client receives goes to the container's process. Returns the undo. */
 export function proxySignals(client: ContainerdClient, id: string): () => void {
@@ -198,62 +208,4 @@ export async function attachAndWait(
     if (found.record.autoRemove) await autoRemove(ctx, found, { taskDeleted: recorded?.status === 'exited' });
     else await rmNow(attachPidFile(found.files.dir), { force: true });
   }
-}
-
-/**
- * `attach`: this terminal to a running container's stdio, through the monitor's socket (output as
- * it is produced, no history) and the stdin FIFO of containers created with -i.
- */
-export async function attachToContainer(
-  ctx: RuntimeContext,
-  ref: string,
-  opts: { noStdin: boolean; sigProxy: boolean; detachKeys?: string },
-): Promise<void> {
-  const keys = parseDetachKeys(opts.detachKeys || DEFAULT_DETACH_KEYS);
-  const found = await findContainer(ctx, ref);
-  const client = await ctx.client();
-  const task = await getTask(client, found.id);
-  if (task?.status === 'PAUSED' || task?.status === 'PAUSING')
-    throw new ConflictError('You cannot attach to a paused container, unpause it first');
-  if (task?.status !== 'RUNNING')
-    throw new ConflictError('You cannot attach to a stopped container, start it first');
-  const state = await found.files.readState();
-  if (!state.attachSocket)
-    throw new ConflictError(
-      `Error response from daemon: container ${found.id} was started by an older tsdock without an attach socket: restart it to attach`,
-    );
-  const withStdin = !opts.noStdin && found.record.interactive;
-  checkTty(ctx.stdio, withStdin, found.record.tty);
-  const socket = await connectAttach(state.attachSocket).catch(() => {
-    throw new ConflictError('You cannot attach to a stopped container, start it first');
-  });
-  const waited = client.tasks.wait(found.id);
-  waited.catch(() => undefined);
-  await recordEvent(ctx, found.record, 'attach');
-  const unproxy = opts.sigProxy && !found.record.tty ? proxySignals(client, found.id) : () => undefined;
-  let end;
-  try {
-    end = await runSession(ctx, {
-      tty: found.record.tty,
-      // A container's stdin outlives one attached client (Docker's StdinOnce is false here).
-      stdinPath: withStdin ? state.stdinPath : undefined,
-      detachKeys: keys,
-      resize: (s) => client.tasks.resizePty(found.id, s.width, s.height),
-      outputDone: pipeFrames(socket, { stdout: ctx.stdio.stdout, stderr: ctx.stdio.stderr }),
-    });
-  } finally {
-    unproxy();
-  }
-  if (end === 'detached') {
-    socket.destroy();
-    await recordEvent(ctx, found.record, 'detach');
-    throw new DetachedError('read escape sequence');
-  }
-  let code: number;
-  try {
-    code = (await waited).exitStatus;
-  } catch {
-    code = (await finalizeExit(ctx, found)).exitCode;
-  }
-  if (code !== 0) throw new ContainerExit(code);
 }

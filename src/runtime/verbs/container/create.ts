@@ -377,3 +377,8 @@ async function writeCidFile(path: string, id: string): Promise<void> {
     throw err;
   }
 }
+
+export async function createOnly(ctx: RuntimeContext, req: CreateRequest): Promise<void> {
+  const found = await createContainer(ctx, req);
+  ctx.stdio.stdout.write(`${found.id}\n`);
+}

@@ -1,6 +1,6 @@
 /**
- * `pause`/`unpause`: containerd's task Pause/Resume, i.e. the cgroup freezer. No state is recorded
- * (ps and inspect read the task's PAUSED status from containerd: liveState), only the event.
+ * `pause`: containerd's task Pause, i.e. the cgroup freezer. No state is recorded (ps and inspect
+ * read the task's PAUSED status from containerd: liveState), only the event.
  */
 import type { RuntimeContext } from '../../context.js';
 import { ConflictError } from '../../errors.js';
@@ -19,19 +19,6 @@ async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
   await recordEvent(ctx, found.record, 'pause');
 }
 
-async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
-  const client = await ctx.client();
-  const task = await getTask(client, found.id);
-  if (task?.status !== 'PAUSED' && task?.status !== 'PAUSING')
-    throw new ConflictError(`Error response from daemon: Container ${found.id} is not paused`);
-  await client.tasks.resume(found.id);
-  await recordEvent(ctx, found.record, 'unpause');
-}
-
 export function pauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
   return forEachContainer(ctx, refs, (f) => pauseOne(ctx, f));
-}
-
-export function unpauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
-  return forEachContainer(ctx, refs, (f) => unpauseOne(ctx, f));
 }

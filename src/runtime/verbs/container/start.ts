@@ -1,0 +1,59 @@
+/** `start`: each container's task started again; with -a/-i one container, attached until it exits. */
+import type { RuntimeContext } from '../../context.js';
+import { ContainerExit, PartialFailureError, UsageError } from '../../errors.js';
+import { attachAndWait, attachSince, localConsoleSize } from '../../container/attach.js';
+import { exitHookCommand, startContainer } from '../../container/start.js';
+import { handOverRestart } from '../../container/restart-policy.js';
+import { findContainer } from '../../container/store.js';
+import { parseDetachKeys } from '../../container/tty.js';
+import { recordEvent } from '../../events/record.js';
+
+export async function startContainers(
+  ctx: RuntimeContext,
+  refs: string[],
+  opts: { attach: boolean; interactive: boolean; detachKeys?: string },
+): Promise<void> {
+  if ((opts.attach || opts.interactive) && refs.length > 1) {
+    throw new UsageError('you cannot start and attach multiple containers at once');
+  }
+  if (opts.attach || opts.interactive) {
+    const keys = opts.detachKeys ? parseDetachKeys(opts.detachKeys) : undefined;
+    // docker/cli's start, unlike run, exec and attach, does not insist on a terminal for a -t container.
+    const found = await findContainer(ctx, refs[0]!);
+    const since = attachSince();
+    await recordEvent(ctx, found.record, 'attach');
+    const started = await startContainer(ctx, found, {
+      stdin: opts.interactive,
+      attach: true,
+      attachOutput: found.record.tty,
+      consoleSize: localConsoleSize(ctx),
+    });
+    if (!started) return;
+    const code = await attachAndWait(ctx, found, started, {
+      stdin: opts.interactive,
+      sigProxy: true,
+      sinceNanos: since,
+      detachKeys: keys,
+    });
+    // Docker's run says nothing on detach and exits 0; the container keeps running (and its exit
+    // hook, with this client gone, records the exit and applies the restart policy).
+    if (code === 'detached') return;
+    await handOverRestart(ctx, found, exitHookCommand(ctx, found.id));
+    if (code !== 0) throw new ContainerExit(code);
+    return;
+  }
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      await startContainer(ctx, await findContainer(ctx, ref), { stdin: false });
+      ctx.stdio.stdout.write(`${ref}\n`);
+    } catch (err) {
+      failed = true;
+      ctx.stdio.stderr.write(`${(err as Error).message}\n`);
+    }
+  }
+  if (failed) {
+    ctx.stdio.stderr.write('Error: failed to start containers: ' + refs.join(', ') + '\n');
+    throw new PartialFailureError();
+  }
+}
