@@ -29,7 +29,7 @@ export default class ContainerLs extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();
-    const { listContainers } = await import('../../runtime/container/list.js');
+    const { listContainers } = await import('../../runtime/verbs/container/ls.js');
     const last = flags.latest ? 1 : (flags.last as number);
     await listContainers(this.ctx, {
       all: flags.all as boolean,
