@@ -9,7 +9,7 @@ export default class Diff extends TsdockCommand {
   async run(): Promise<void> {
     const { args } = this.dockerParse();
     requireArgs(this, args, { exact: 1, usage: 'CONTAINER', summary: Diff.description });
-    const { diffCommand } = await import('../runtime/container/diff.js');
+    const { diffCommand } = await import('../runtime/verbs/container/diff.js');
     await diffCommand(this.ctx, args[0]!);
   }
 }

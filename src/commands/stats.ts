@@ -13,7 +13,7 @@ export default class Stats extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    const { containerStats } = await import('../runtime/container/stats.js');
+    const { containerStats } = await import('../runtime/verbs/container/stats.js');
     await containerStats(this.ctx, args, {
       all: flags.all as boolean,
       format: flags.format as string | undefined,

@@ -1,18 +1,17 @@
 /**
- * `docker diff`: the container's changes read from its overlay upper dir, classified as moby's
- * archive.OverlayChanges does — a whiteout (0/0 character device) is `D`, an entry also present in
- * a lower layer is `C`, anything else `A`; a directory that merely holds changes is `C` too (its
- * parent entry is added before its first change). Docker prints the walk in the upper dir's
+ * A container's changes (`docker diff`, and the size `container prune` reports), read from its
+ * overlay upper dir and classified as moby's archive.OverlayChanges does — a whiteout (0/0
+ * character device) is `D`, an entry also present in a lower layer is `C`, anything else `A`; a
+ * directory that merely holds changes is `C` too (its parent entry is added before its first
+ * change). Docker prints the walk in the upper dir's
  * directory order, which on ext4 is hash order; tsdock walks in name order so the output is stable.
  */
 import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { RuntimeContext } from '../context.js';
-import { DaemonError } from '../errors.js';
 import { mountOption } from './rootfs.js';
 import type { ContainerdClient } from '../containerd/client.js';
-import { findContainer, type Found } from './store.js';
+import type { Found } from './store.js';
 
 export type ChangeKind = 'A' | 'C' | 'D';
 export interface Change {
@@ -123,30 +122,8 @@ export async function containerSizeRw(
   }
 }
 
-export async function containerChanges(ctx: RuntimeContext, ref: string): Promise<Change[]> {
-  const found = await findContainer(ctx, ref);
-  const client = await ctx.client();
-  const mounts = await client.snapshots.mounts(found.container.snapshotKey || found.id);
-  const m = mounts[0];
-  const upper = m && m.type === 'overlay' ? mountOption(m, 'upperdir') : undefined;
-  if (!m || (m.type === 'overlay' && !upper)) {
-    throw new DaemonError(`Error response from daemon: cannot read the changes of container ${ref}`);
-  }
-  if (m.type !== 'overlay') {
-    // A snapshot without parents is a plain directory: everything in it was added.
-    return overlayChanges(m.source, []);
-  }
-  const lowers = (mountOption(m, 'lowerdir') ?? '').split(':').filter(Boolean);
-  return overlayChanges(upper!, lowers, mountPoints(found.container.spec));
-}
-
 /** The destinations of the container's OCI mounts. */
 export function mountPoints(spec: unknown): Set<string> {
   const mounts = (spec as { mounts?: { destination?: string }[] } | undefined)?.mounts ?? [];
   return new Set(mounts.map((m) => m.destination ?? '').filter(Boolean));
-}
-
-export async function diffCommand(ctx: RuntimeContext, ref: string): Promise<void> {
-  const changes = await containerChanges(ctx, ref);
-  ctx.stdio.stdout.write(changes.map((c) => `${c.kind} ${c.path}\n`).join(''));
 }

@@ -1,8 +1,7 @@
 /**
- * `docker stats`: every container's figures from two samples of its cgroup taken about a second
- * apart. All containers are read at the same two instants, so twenty take as long as one.
- * Streaming redraws the table every second until SIGINT (in place, through ink, on a terminal;
- * printing successive tables otherwise, as docker/cli does).
+ * The figures of `docker stats` for containers: every container's row from two samples of its
+ * cgroup taken about a second apart. All containers are read at the same two instants, so twenty
+ * take as long as one.
  */
 import { cpus } from 'node:os';
 import type { RuntimeContext } from '../context.js';
@@ -19,27 +18,18 @@ import {
   type CgroupSample,
 } from '../cgroups/stats.js';
 import { detectCgroupVersion } from '../cgroups/files.js';
-import { renderList } from '../format/output.js';
 import { summaries, type ContainerSummary } from './list.js';
 import { findContainer } from './store.js';
 import { importEsm } from '../../esm-import.js';
+import type { LiveTable } from './stats-view.js';
 
-export interface StatsOptions {
-  all: boolean;
-  noStream: boolean;
-  noTrunc: boolean;
-  format?: string;
-  /** Time between the two samples (and between redraws), ms. */
-  intervalMs?: number;
-}
-
-interface Target {
+export interface StatsTarget {
   /** What the user named it by (or the ID when listing all): Docker's .Container. */
   label: string;
   summary: ContainerSummary;
 }
 
-interface Sample {
+export interface Sample {
   cgroup: CgroupSample;
   systemNs: number;
   net: { rx: number; tx: number };
@@ -58,23 +48,13 @@ export interface StatsRow {
   PIDs: string;
 }
 
-const DEFAULT_TABLE =
-  'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
-const HEADERS = {
-  ID: 'CONTAINER ID',
-  Container: 'CONTAINER',
-  Name: 'NAME',
-  CPUPerc: 'CPU %',
-  MemUsage: 'MEM USAGE / LIMIT',
-  MemPerc: 'MEM %',
-  NetIO: 'NET I/O',
-  BlockIO: 'BLOCK I/O',
-  PIDs: 'PIDS',
-};
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function targets(ctx: RuntimeContext, refs: string[], all: boolean): Promise<Target[]> {
+export async function statsTargets(
+  ctx: RuntimeContext,
+  refs: string[],
+  all: boolean,
+): Promise<StatsTarget[]> {
   // A container with a damaged record has nothing to measure that can be named (summaries warned).
   const list = (await summaries(ctx)).filter((s) => !s.damaged);
   if (refs.length === 0) {
@@ -88,7 +68,7 @@ async function targets(ctx: RuntimeContext, refs: string[], all: boolean): Promi
   });
 }
 
-function sample(t: Target, version: 1 | 2, systemNs: number): Sample {
+function sample(t: StatsTarget, version: 1 | 2, systemNs: number): Sample {
   const running = t.summary.state.status === 'running' && t.summary.state.pid > 0;
   return {
     cgroup: readCgroupSample(cgroupPathOf(t.summary.record), version, undefined),
@@ -98,13 +78,13 @@ function sample(t: Target, version: 1 | 2, systemNs: number): Sample {
   };
 }
 
-function sampleAll(list: Target[], version: 1 | 2): Map<string, Sample> {
+export function sampleAll(list: StatsTarget[], version: 1 | 2): Map<string, Sample> {
   const systemNs = readSystemCpuNs();
   return new Map(list.map((t) => [t.summary.id, sample(t, version, systemNs)]));
 }
 
-function row(
-  t: Target,
+export function statsRow(
+  t: StatsTarget,
   prev: Sample | undefined,
   cur: Sample,
   hostMemory: number,
@@ -134,73 +114,27 @@ function row(
   return { ...formatStats(figures), Container: t.label, ID: id, Name: name };
 }
 
-function render(rows: StatsRow[], format: string | undefined): string {
-  return renderList({
-    format,
-    defaultTable: DEFAULT_TABLE,
-    headers: HEADERS,
-    rows,
-    typeName: '*formatter.statsContext',
-  });
-}
-
 /** One table's worth of rows: sample, wait, sample again. */
 export async function collectStats(
   ctx: RuntimeContext,
   refs: string[],
-  opts: Pick<StatsOptions, 'all' | 'noTrunc' | 'intervalMs'>,
+  opts: { all: boolean; noTrunc: boolean; intervalMs?: number },
 ): Promise<StatsRow[]> {
-  const list = await targets(ctx, refs, opts.all);
+  const list = await statsTargets(ctx, refs, opts.all);
   const version = detectCgroupVersion();
   const hostMemory = readHostMemory();
   const first = sampleAll(list, version);
   if (list.some((t) => first.get(t.summary.id)!.running)) await sleep(opts.intervalMs ?? 1000);
   const second = sampleAll(list, version);
   return list.map((t) =>
-    row(t, first.get(t.summary.id), second.get(t.summary.id)!, hostMemory, opts.noTrunc),
+    statsRow(t, first.get(t.summary.id), second.get(t.summary.id)!, hostMemory, opts.noTrunc),
   );
 }
 
-export async function containerStats(ctx: RuntimeContext, refs: string[], opts: StatsOptions): Promise<void> {
-  const out = ctx.stdio.stdout;
-  if (opts.noStream) {
-    out.write(render(await collectStats(ctx, refs, opts), opts.format));
-    return;
-  }
-  const interval = opts.intervalMs ?? 1000;
-  const tty = (out as NodeJS.WriteStream).isTTY === true;
-  let stopped = false;
-  const onSigint = () => {
-    stopped = true;
-  };
-  process.once('SIGINT', onSigint);
-  // ink (and React) load only here: no other command pays for them.
-  const live = tty
-    ? (
-        await importEsm<typeof import('./stats-view.js')>(new URL('./stats-view.js', import.meta.url).href)
-      ).liveTable(out as NodeJS.WriteStream)
-    : undefined;
-  try {
-    const version = detectCgroupVersion();
-    const hostMemory = readHostMemory();
-    let prev = new Map<string, Sample>();
-    let named = await targets(ctx, refs, opts.all);
-    prev = sampleAll(named, version);
-    while (!stopped) {
-      await sleep(interval);
-      if (stopped) break;
-      // With no names given, containers that start or stop meanwhile come and go, as in Docker.
-      if (refs.length === 0) named = await targets(ctx, refs, opts.all);
-      const cur = sampleAll(named, version);
-      const rows = named.map((t) =>
-        row(t, prev.get(t.summary.id), cur.get(t.summary.id)!, hostMemory, opts.noTrunc),
-      );
-      prev = cur;
-      if (live) live.update(render(rows, opts.format));
-      else out.write(render(rows, opts.format));
-    }
-  } finally {
-    live?.stop();
-    process.removeListener('SIGINT', onSigint);
-  }
+/** The live table on a terminal: an ES module of its own (ink is ESM-only), loaded beside this file or the bundle. */
+export async function loadLiveTable(out: NodeJS.WriteStream): Promise<LiveTable> {
+  const view = await importEsm<typeof import('./stats-view.js')>(
+    new URL('./stats-view.js', import.meta.url).href,
+  );
+  return view.liveTable(out);
 }
