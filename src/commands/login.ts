@@ -14,7 +14,7 @@ export default class Login extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { max: 1, usage: '[OPTIONS] [SERVER]', summary: Login.description });
-    const { loginCommand } = await import('../runtime/verbs/registry/verbs.js');
+    const { loginCommand } = await import('../runtime/verbs/registry/login.js');
     await loginCommand(this.ctx, {
       server: args[0],
       username: flags.username as string | undefined,

@@ -7,7 +7,7 @@ export default class Logout extends TsdockCommand {
   async run(): Promise<void> {
     const { args } = this.dockerParse();
     requireArgs(this, args, { max: 1, usage: '[SERVER]', summary: Logout.description });
-    const { logoutCommand } = await import('../runtime/verbs/registry/verbs.js');
+    const { logoutCommand } = await import('../runtime/verbs/registry/logout.js');
     await logoutCommand(this.ctx, args[0]);
   }
 }

@@ -13,7 +13,7 @@ export default class Pull extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NAME[:TAG|@DIGEST]', summary: Pull.description });
-    const { pullCommand } = await import('../runtime/verbs/registry/verbs.js');
+    const { pullCommand } = await import('../runtime/verbs/image/pull.js');
     await pullCommand(this.ctx, {
       image: args[0]!,
       quiet: flags.quiet as boolean,

@@ -11,7 +11,7 @@ export default class Push extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NAME[:TAG]', summary: Push.description });
-    const { pushCommand } = await import('../runtime/verbs/registry/verbs.js');
+    const { pushCommand } = await import('../runtime/verbs/image/push.js');
     await pushCommand(this.ctx, { image: args[0]!, quiet: flags.quiet as boolean });
   }
 }

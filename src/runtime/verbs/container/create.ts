@@ -98,7 +98,7 @@ async function ensureImage(
     throw new ImageNotFoundError(`Error response from daemon: No such image: ${shown}`);
   if (opts.pull !== 'always') ctx.stdio.stderr.write(`Unable to find image '${shown}' locally\n`);
   // As docker/cli's run: the pull's progress goes to stderr, so stdout carries only the container's output.
-  const { pullForRun } = await import('../registry/verbs.js');
+  const { pullForRun } = await import('../image/pull.js');
   await pullForRun(ctx, ref, { quiet: opts.quiet, ...(opts.platform ? { platform: opts.platform } : {}) });
   return resolveImageForRun(ctx, ref);
 }

@@ -1,6 +1,6 @@
 /**
- * The runtime side of `pull`, `push`, `login` and `logout`: one function per command, printing as
- * the Docker CLI does (progress on stdout, the reference last, registry failures as the daemon's).
+ * `pull` (progress on stdout, the reference last, as the Docker CLI prints it), and the pull that
+ * `run`/`create` make for a missing image. Registry failures read as the daemon's.
  */
 import type { RuntimeContext } from '../../context.js';
 import { RegistryError } from '../../errors.js';
@@ -45,40 +45,6 @@ export async function pullCommand(ctx: RuntimeContext, opts: PullCommandOptions)
   } finally {
     closeAgents();
   }
-}
-
-export async function pushCommand(
-  ctx: RuntimeContext,
-  opts: { image: string; quiet: boolean },
-): Promise<void> {
-  const { pushImage } = await import('../../registry/push.js');
-  const progress = await progressFor(ctx.stdio.stdout, opts.quiet);
-  try {
-    await pushImage(ctx, opts.image, { progress });
-    await progress.close();
-  } catch (err) {
-    await progress.close();
-    throw asDaemonResponse(err);
-  } finally {
-    closeAgents();
-  }
-}
-
-export async function loginCommand(
-  ctx: RuntimeContext,
-  opts: import('../../registry/login.js').LoginOptions,
-): Promise<void> {
-  const { login } = await import('../../registry/login.js');
-  try {
-    await login(ctx, opts);
-  } finally {
-    closeAgents();
-  }
-}
-
-export async function logoutCommand(ctx: RuntimeContext, server?: string): Promise<void> {
-  const { logout } = await import('../../registry/login.js');
-  await logout(ctx, server);
 }
 
 /** `run`/`create` pulling a missing image: progress on stderr, no reference line. */
