@@ -18,7 +18,7 @@ export default class History extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] IMAGE', summary: History.description });
-    const { historyCommand } = await import('../runtime/verbs/image/verbs.js');
+    const { historyCommand } = await import('../runtime/verbs/image/history.js');
     await historyCommand(this.ctx, {
       image: args[0]!,
       human: flags.human as boolean,

@@ -22,7 +22,7 @@ export default class Import extends TsdockCommand {
       usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
       summary: Import.description,
     });
-    const { importCommand } = await import('../runtime/verbs/image/verbs.js');
+    const { importCommand } = await import('../runtime/verbs/image/import.js');
     await importCommand(this.ctx, {
       source: args[0]!,
       ref: args[1],

@@ -11,7 +11,7 @@ export default class Load extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();
-    const { loadCommand } = await import('../runtime/verbs/image/verbs.js');
+    const { loadCommand } = await import('../runtime/verbs/image/load.js');
     await loadCommand(this.ctx, { input: flags.input as string | undefined, quiet: flags.quiet as boolean });
   }
 }

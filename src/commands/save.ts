@@ -11,7 +11,7 @@ export default class Save extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]', summary: Save.description });
-    const { saveCommand } = await import('../runtime/verbs/image/verbs.js');
+    const { saveCommand } = await import('../runtime/verbs/image/save.js');
     await saveCommand(this.ctx, { images: args, output: flags.output as string | undefined });
   }
 }

@@ -12,7 +12,7 @@ export default class Tag extends TsdockCommand {
       usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
       summary: Tag.description,
     });
-    const { tagCommand } = await import('../runtime/verbs/image/verbs.js');
-    await tagCommand(this.ctx, { source: args[0]!, target: args[1]! });
+    const { tagImage } = await import('../runtime/verbs/image/tag.js');
+    await tagImage(this.ctx, { source: args[0]!, target: args[1]! });
   }
 }

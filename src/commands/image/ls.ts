@@ -20,7 +20,7 @@ export default class ImageLs extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { max: 1, usage: '[OPTIONS] [REPOSITORY[:TAG]]', summary: ImageLs.description });
-    const { listImagesCommand } = await import('../../runtime/verbs/image/verbs.js');
+    const { listImagesCommand } = await import('../../runtime/verbs/image/ls.js');
     await listImagesCommand(this.ctx, {
       reference: args[0],
       all: flags.all as boolean,

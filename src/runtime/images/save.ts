@@ -10,7 +10,7 @@ import type { RuntimeContext } from '../context.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import { type Descriptor, Annotation, MediaType, encodeJson, hexOf } from './oci.js';
 import { familiar, normalize, parseAnyReference, splitRepositoryTag } from './reference.js';
-import { type ResolvedImage, resolveWith } from './store.js';
+import { type ResolvedImage, resolveWith } from './resolve.js';
 
 interface SaveEntry {
   image: ResolvedImage;

@@ -19,7 +19,7 @@ import {
   sha256,
 } from '../../images/oci.js';
 import { familiar, normalize } from '../../images/reference.js';
-import { resolveWith } from '../../images/store.js';
+import { resolveWith } from '../../images/resolve.js';
 import { findContainer } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
 

@@ -23,7 +23,7 @@ import {
 import { buildSpec } from '../../spec/build.js';
 import { currentCapabilities } from '../../opts/caps.js';
 import { detectCgroupVersion } from '../../cgroups/files.js';
-import { resolveImageForRun, type ResolvedImage } from '../../images/store.js';
+import { resolveImageForRun, type ResolvedImage } from '../../images/resolve.js';
 import { rememberUserFiles } from '../../images/target-cache.js';
 import { familiar, normalize } from '../../images/reference.js';
 import { ContainerFiles, initialState, type ContainerRecord } from '../../state/records.js';

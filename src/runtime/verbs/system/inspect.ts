@@ -19,7 +19,7 @@ async function inspectOne(ctx: RuntimeContext, ref: string, type: InspectOptions
       if (!(err instanceof NotFoundError) || type === 'container') throw err;
     }
   }
-  const { inspectImage } = await import('../../images/store.js');
+  const { inspectImage } = await import('../../images/inspect.js');
   return inspectImage(ctx, ref);
 }
 
