@@ -14,7 +14,7 @@ export default class Port extends TsdockCommand {
       usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
       summary: Port.description,
     });
-    const { portCommand } = await import('../runtime/verbs/network/verbs.js');
+    const { portCommand } = await import('../runtime/verbs/container/port.js');
     await portCommand(this.ctx, args[0]!, args[1]);
   }
 }

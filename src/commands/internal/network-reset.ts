@@ -8,7 +8,7 @@ export default class InternalNetworkReset extends TsdockCommand {
 
   async run(): Promise<void> {
     this.dockerParse();
-    const { networkReset } = await import('../../runtime/verbs/network/verbs.js');
+    const { networkReset } = await import('../../runtime/verbs/internal/network-reset.js');
     await networkReset(this.ctx);
   }
 }

@@ -16,7 +16,7 @@ export default class NetworkConnect extends TsdockCommand {
       usage: '[OPTIONS] NETWORK CONTAINER',
       summary: NetworkConnect.description,
     });
-    const { networkConnect } = await import('../../runtime/verbs/network/verbs.js');
+    const { networkConnect } = await import('../../runtime/verbs/network/connect.js');
     await networkConnect(this.ctx, args[0]!, args[1]!, {
       aliases: (flags.alias as string[] | undefined) ?? [],
       ...(flags.ip ? { ip: flags.ip as string } : {}),

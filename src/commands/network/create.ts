@@ -22,7 +22,7 @@ export default class NetworkCreate extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NETWORK', summary: NetworkCreate.description });
-    const { networkCreate } = await import('../../runtime/verbs/network/verbs.js');
+    const { networkCreate } = await import('../../runtime/verbs/network/create.js');
     await networkCreate(this.ctx, {
       name: args[0]!,
       driver: flags.driver as string,

@@ -15,7 +15,7 @@ export default class NetworkDisconnect extends TsdockCommand {
       usage: '[OPTIONS] NETWORK CONTAINER',
       summary: NetworkDisconnect.description,
     });
-    const { networkDisconnect } = await import('../../runtime/verbs/network/verbs.js');
+    const { networkDisconnect } = await import('../../runtime/verbs/network/disconnect.js');
     await networkDisconnect(this.ctx, args[0]!, args[1]!);
   }
 }

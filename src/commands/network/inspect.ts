@@ -15,7 +15,7 @@ export default class NetworkInspect extends TsdockCommand {
       usage: '[OPTIONS] NETWORK [NETWORK...]',
       summary: NetworkInspect.description,
     });
-    const { networkInspect } = await import('../../runtime/verbs/network/verbs.js');
+    const { networkInspect } = await import('../../runtime/verbs/network/inspect.js');
     await networkInspect(this.ctx, args, flags.format as string | undefined);
   }
 }

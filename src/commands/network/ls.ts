@@ -17,7 +17,7 @@ export default class NetworkLs extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();
-    const { networkList } = await import('../../runtime/verbs/network/verbs.js');
+    const { networkList } = await import('../../runtime/verbs/network/ls.js');
     await networkList(this.ctx, {
       quiet: flags.quiet as boolean,
       noTrunc: flags['no-trunc'] as boolean,

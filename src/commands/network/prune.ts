@@ -9,7 +9,7 @@ export default class NetworkPrune extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();
-    const { networkPrune } = await import('../../runtime/verbs/network/verbs.js');
+    const { networkPrune } = await import('../../runtime/verbs/network/prune.js');
     await networkPrune(this.ctx, flags.force as boolean);
   }
 }

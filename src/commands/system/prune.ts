@@ -9,7 +9,7 @@ export default class SystemPrune extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags } = this.dockerParse();
-    const { systemPrune } = await import('../../runtime/verbs/network/verbs.js');
+    const { systemPrune } = await import('../../runtime/verbs/system/prune.js');
     await systemPrune(this.ctx, flags.force as boolean);
   }
 }

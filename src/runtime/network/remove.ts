@@ -1,0 +1,32 @@
+/** Removing user-defined networks: one (its bridge, rules and record), or every unused one. */
+import type { RuntimeContext } from '../context.js';
+import { allEndpoints, reconcileNetwork } from './endpoint.js';
+import { removeNetworkRules } from './firewall.js';
+import { deleteLink, linkExists } from './links.js';
+import { bridgeOf, NetworkStore, PREDEFINED, type NetworkRecord } from './networks.js';
+
+/** Bridge, rules and record of a user-defined network. */
+export async function destroyNetwork(ctx: RuntimeContext, n: NetworkRecord): Promise<void> {
+  await removeNetworkRules(ctx, n);
+  if (linkExists(bridgeOf(n))) await deleteLink(bridgeOf(n));
+  await new NetworkStore(ctx).remove(n.Id);
+}
+
+/** Networks with a container attached right now (an endpoint exists). */
+export async function usedNetworks(ctx: RuntimeContext): Promise<Set<string>> {
+  return new Set((await allEndpoints(ctx)).map((e) => e.network.id));
+}
+
+/** Every user-defined network without an endpoint, after reconciling what a killed tsdock left; their names. */
+export async function pruneNetworks(ctx: RuntimeContext): Promise<string[]> {
+  const store = new NetworkStore(ctx);
+  await reconcileNetwork(ctx);
+  const used = await usedNetworks(ctx);
+  const removed: string[] = [];
+  for (const n of await store.list()) {
+    if (PREDEFINED.includes(n.Name) || used.has(n.Id)) continue;
+    await destroyNetwork(ctx, n);
+    removed.push(n.Name);
+  }
+  return removed;
+}

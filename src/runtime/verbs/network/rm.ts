@@ -1,0 +1,39 @@
+/** `network rm`: user-defined networks without endpoints; `-f` is silent about missing ones. */
+import type { RuntimeContext } from '../../context.js';
+import { ConflictError, NotFoundError, PartialFailureError, TsdockError } from '../../errors.js';
+import { reconcileNetwork } from '../../network/endpoint.js';
+import { NetworkStore, PREDEFINED } from '../../network/networks.js';
+import { destroyNetwork, usedNetworks } from '../../network/remove.js';
+
+async function removeOne(ctx: RuntimeContext, store: NetworkStore, ref: string): Promise<void> {
+  const n = await store.find(ref);
+  if (PREDEFINED.includes(n.Name)) {
+    throw new ConflictError(
+      `Error response from daemon: ${n.Name} is a pre-defined network and cannot be removed`,
+    );
+  }
+  await reconcileNetwork(ctx);
+  if ((await usedNetworks(ctx)).has(n.Id)) {
+    throw new ConflictError(
+      `Error response from daemon: error while removing network: network ${n.Name} id ${n.Id} has active endpoints`,
+    );
+  }
+  await destroyNetwork(ctx, n);
+}
+
+export async function networkRemove(ctx: RuntimeContext, refs: string[], force: boolean): Promise<void> {
+  const store = new NetworkStore(ctx);
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      await removeOne(ctx, store, ref);
+      ctx.stdio.stdout.write(`${ref}\n`);
+    } catch (err) {
+      if (force && err instanceof NotFoundError) continue;
+      if (!(err instanceof TsdockError)) throw err;
+      failed = true;
+      ctx.stdio.stderr.write(`${err.message}\n`);
+    }
+  }
+  if (failed) throw new PartialFailureError();
+}
