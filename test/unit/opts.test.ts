@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/runtime/errors.js';
 import {
-  configOf,
-  hostConfigOf,
   parseContainerOptions,
   parseRestartPolicy,
   validateContainerName,
   type RunFlags,
 } from '../../src/runtime/opts/container.js';
+import { configOf, hostConfigOf } from '../../src/runtime/opts/inspect-shapes.js';
 import { parseKeyValueContent } from '../../src/runtime/opts/kvfile.js';
 import { parseCpus, parseUintList } from '../../src/runtime/opts/resources.js';
 import { parseUlimit, ramInBytes } from '../../src/runtime/opts/units.js';

@@ -231,7 +231,7 @@ describe('spec: linux.resources from the options', () => {
 
 describe('spec/config: command given beside the options', () => {
   it('SpecInput.command and configOf extras stand in for RunFlags.image/args', async () => {
-    const { configOf } = await import('../../src/runtime/opts/container.js');
+    const { configOf } = await import('../../src/runtime/opts/inspect-shapes.js');
     const opts = parseContainerOptions({}, {}, host);
     const s = buildSpec({
       id: 'c2',

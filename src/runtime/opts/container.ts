@@ -515,13 +515,3 @@ export function parseContainerOptions(
     ...(flags.detachKeys ? { detachKeys: flags.detachKeys } : {}),
   };
 }
-
-export { hostConfigOf, configOf, mergeImageConfig } from './inspect-shapes.js';
-export type {
-  HostConfig,
-  ContainerConfig,
-  ConfigExtras,
-  ImageConfig,
-  HostConfigExtras,
-  MergedConfig,
-} from './inspect-shapes.js';

@@ -13,13 +13,8 @@ import type { RuntimeContext } from '../../context.js';
 import type { ContainerdClient } from '../../containerd/client.js';
 import { traceMark } from '../../trace.js';
 import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../../errors.js';
-import {
-  parseContainerOptions,
-  hostConfigOf,
-  configOf,
-  type ContainerOptions,
-  type RunFlags,
-} from '../../opts/container.js';
+import { parseContainerOptions, type ContainerOptions, type RunFlags } from '../../opts/container.js';
+import { configOf, hostConfigOf } from '../../opts/inspect-shapes.js';
 import { buildSpec } from '../../spec/build.js';
 import { currentCapabilities } from '../../opts/caps.js';
 import { detectCgroupVersion } from '../../cgroups/files.js';
