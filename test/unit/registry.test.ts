@@ -17,7 +17,8 @@ import {
   platformMatches,
   selectManifest,
 } from '../../src/runtime/registry/manifests.js';
-import { PlainProgress, Screen, progressBar } from '../../src/runtime/registry/progress.js';
+import { Screen, progressBar } from '../../src/runtime/registry/jsonmessage.js';
+import { PlainProgress } from '../../src/runtime/registry/progress.js';
 import { registryName } from '../../src/runtime/registry/login.js';
 
 describe('registry: WWW-Authenticate', () => {

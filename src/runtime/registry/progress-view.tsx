@@ -5,7 +5,7 @@
  */
 import { Box, Text, render } from 'ink';
 import Spinner from 'ink-spinner';
-import { Screen, type Bytes, type ProgressSink, type ScreenLine } from './progress.js';
+import { Screen, type Bytes, type ProgressSink, type ScreenLine } from './jsonmessage.js';
 
 function View({ lines }: { lines: ScreenLine[] }) {
   return (

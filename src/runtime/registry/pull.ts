@@ -51,7 +51,7 @@ import {
   platformMatches,
   selectManifest,
 } from './manifests.js';
-import { type ProgressSink } from './progress.js';
+import type { ProgressSink } from './jsonmessage.js';
 
 export interface PullOptions {
   platform?: string;

@@ -26,7 +26,7 @@ import { Readable } from 'node:stream';
 import { RegistryClient, withQuery } from './client.js';
 import { endpointFor } from './endpoint.js';
 import { discard } from './http.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from './jsonmessage.js';
 import { addDistributionSource, distributionSources, shortId } from './pull.js';
 
 export interface PushOptions {
