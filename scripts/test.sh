@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 npm run build
 npx tsc -p tsconfig.test.json
 npx eslint src test
+# The layering (docs/architecture.md): no import cycles, nothing imports upwards.
+npx depcruise src --config .dependency-cruiser.cjs
 npx prettier --check src test >/dev/null || { npx prettier --list-different src test; echo "prettier: files above need formatting (npm run format)" >&2; exit 1; }
 npx mocha 'test/unit/**/*.test.ts'
 if [ "$(id -u)" = 0 ]; then

@@ -1,14 +1,13 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../cli/base.js';
-import { ArgumentCountError } from '../runtime/errors.js';
+import { TsdockCommand, requireArgs } from '../cli/base.js';
 
-const USAGE =
-  'cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\ttsdock cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH';
+// docker/cli's Use line: the second form is spelled out with the binary's name.
+const ARGS = '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\ttsdock cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH';
 
 export default class Cp extends TsdockCommand {
   static override description = 'Copy files/folders between a container and the local filesystem';
   static override aliases = ['container:cp'];
-  static override usage = USAGE;
+  static override usage = `cp ${ARGS}`;
   static override flags = {
     archive: Flags.boolean({ char: 'a', description: 'Archive mode (copy all uid/gid information)' }),
     'follow-link': Flags.boolean({ char: 'L', description: 'Always follow symbol link in SRC_PATH' }),
@@ -21,13 +20,7 @@ export default class Cp extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args, given } = this.dockerParse();
-    if (args.length !== 2) {
-      // docker/cli's cli.ExactArgs(2) wording.
-      const path = this.commandPath || 'cp';
-      throw new ArgumentCountError(`tsdock: 'tsdock ${path}' requires 2 arguments`, {
-        hint: `\nUsage:  tsdock ${USAGE}\n\nRun 'tsdock ${path} --help' for more information`,
-      });
-    }
+    requireArgs(this, args, { exact: 2, usage: ARGS, summary: Cp.description });
     const { copyCommand } = await import('../runtime/verbs/container/cp.js');
     await copyCommand(this.ctx, {
       source: args[0]!,
