@@ -42,7 +42,7 @@ import { ArgumentCountError } from '../runtime/errors.js';
 export function requireArgs(
   cmd: TsdockCommand,
   args: string[],
-  opts: { min?: number; max?: number; exact?: number; usage: string; summary: string },
+  opts: { min?: number; max?: number; exact?: number; usage: string },
 ): void {
   const path = cmd.commandPath || (cmd.constructor as typeof TsdockCommand).id;
   // docker/cli 28: "docker: 'docker stop' requires at least 1 argument", Usage, where to get help.

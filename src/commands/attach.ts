@@ -13,7 +13,7 @@ export default class Attach extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER', summary: Attach.description });
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER' });
     const { attachToContainer } = await import('../runtime/verbs/container/attach.js');
     await attachToContainer(this.ctx, args[0]!, {
       noStdin: flags['no-stdin'] as boolean,

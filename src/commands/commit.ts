@@ -29,7 +29,6 @@ export default class Commit extends TsdockCommand {
       min: 1,
       max: 2,
       usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
-      summary: Commit.description,
     });
     const { commitContainer } = await import('../runtime/verbs/container/commit.js');
     await commitContainer(this.ctx, {

@@ -20,7 +20,7 @@ export default class Cp extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args, given } = this.dockerParse();
-    requireArgs(this, args, { exact: 2, usage: ARGS, summary: Cp.description });
+    requireArgs(this, args, { exact: 2, usage: ARGS });
     const { copyCommand } = await import('../runtime/verbs/container/cp.js');
     await copyCommand(this.ctx, {
       source: args[0]!,

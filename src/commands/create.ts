@@ -14,7 +14,6 @@ export default class Create extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
-      summary: Create.description,
     });
     const { createOnly } = await import('../runtime/verbs/container/create.js');
     await createOnly(this.ctx, {

@@ -8,7 +8,7 @@ export default class Diff extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    requireArgs(this, args, { exact: 1, usage: 'CONTAINER', summary: Diff.description });
+    requireArgs(this, args, { exact: 1, usage: 'CONTAINER' });
     const { diffCommand } = await import('../runtime/verbs/container/diff.js');
     await diffCommand(this.ctx, args[0]!);
   }

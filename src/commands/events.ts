@@ -17,7 +17,7 @@ export default class Events extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 0, usage: '[OPTIONS]', summary: Events.description });
+    requireArgs(this, args, { exact: 0, usage: '[OPTIONS]' });
     const { streamEvents } = await import('../runtime/verbs/system/events.js');
     await streamEvents(this.ctx, {
       filters: (flags.filter as string[] | undefined) ?? [],

@@ -11,7 +11,7 @@ export default class Export extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER', summary: Export.description });
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER' });
     const { exportContainer } = await import('../runtime/verbs/container/export.js');
     await exportContainer(this.ctx, { container: args[0]!, output: flags.output as string | undefined });
   }

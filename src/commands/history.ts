@@ -17,7 +17,7 @@ export default class History extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] IMAGE', summary: History.description });
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] IMAGE' });
     const { historyCommand } = await import('../runtime/verbs/image/history.js');
     await historyCommand(this.ctx, {
       image: args[0]!,

@@ -20,7 +20,6 @@ export default class Import extends TsdockCommand {
       min: 1,
       max: 2,
       usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
-      summary: Import.description,
     });
     const { importCommand } = await import('../runtime/verbs/image/import.js');
     await importCommand(this.ctx, {

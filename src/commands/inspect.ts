@@ -17,7 +17,6 @@ export default class Inspect extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] NAME|ID [NAME|ID...]',
-      summary: Inspect.description,
     });
     const { inspectObjects } = await import('../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {

@@ -13,7 +13,6 @@ export default class Kill extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-      summary: Kill.description,
     });
     const { killContainers } = await import('../runtime/verbs/container/kill.js');
     await killContainers(this.ctx, args, { signal: flags.signal as string });

@@ -13,7 +13,7 @@ export default class Login extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { max: 1, usage: '[OPTIONS] [SERVER]', summary: Login.description });
+    requireArgs(this, args, { max: 1, usage: '[OPTIONS] [SERVER]' });
     const { loginCommand } = await import('../runtime/verbs/registry/login.js');
     await loginCommand(this.ctx, {
       server: args[0],

@@ -6,7 +6,7 @@ export default class Logout extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    requireArgs(this, args, { max: 1, usage: '[SERVER]', summary: Logout.description });
+    requireArgs(this, args, { max: 1, usage: '[SERVER]' });
     const { logoutCommand } = await import('../runtime/verbs/registry/logout.js');
     await logoutCommand(this.ctx, args[0]);
   }

@@ -21,7 +21,7 @@ export default class Logs extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER', summary: Logs.description });
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER' });
     const { showLogs } = await import('../runtime/verbs/container/logs.js');
     await showLogs(this.ctx, args[0]!, {
       follow: flags.follow as boolean,

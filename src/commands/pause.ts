@@ -7,7 +7,7 @@ export default class Pause extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]', summary: Pause.description });
+    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]' });
     const { pauseContainers } = await import('../runtime/verbs/container/pause.js');
     await pauseContainers(this.ctx, args);
   }

@@ -12,7 +12,6 @@ export default class Port extends TsdockCommand {
       min: 1,
       max: 2,
       usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
-      summary: Port.description,
     });
     const { portCommand } = await import('../runtime/verbs/container/port.js');
     await portCommand(this.ctx, args[0]!, args[1]);

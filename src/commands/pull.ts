@@ -12,7 +12,7 @@ export default class Pull extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NAME[:TAG|@DIGEST]', summary: Pull.description });
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NAME[:TAG|@DIGEST]' });
     const { pullCommand } = await import('../runtime/verbs/image/pull.js');
     await pullCommand(this.ctx, {
       image: args[0]!,

@@ -7,7 +7,7 @@ export default class Rename extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    requireArgs(this, args, { exact: 2, usage: 'CONTAINER NEW_NAME', summary: Rename.description });
+    requireArgs(this, args, { exact: 2, usage: 'CONTAINER NEW_NAME' });
     const { renameContainer } = await import('../runtime/verbs/container/rename.js');
     await renameContainer(this.ctx, args[0]!, args[1]!);
   }

@@ -13,7 +13,6 @@ export default class Restart extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-      summary: Restart.description,
     });
     const { restartContainers } = await import('../runtime/verbs/container/restart.js');
     await restartContainers(this.ctx, args, {

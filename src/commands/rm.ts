@@ -18,7 +18,7 @@ export default class Rm extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]', summary: Rm.description });
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]' });
     const { removeContainers } = await import('../runtime/verbs/container/rm.js');
     await removeContainers(this.ctx, args, { force: flags.force as boolean });
   }

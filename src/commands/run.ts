@@ -14,7 +14,6 @@ export default class Run extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
-      summary: Run.description,
     });
     const { runContainer } = await import('../runtime/verbs/container/run.js');
     const all = camelFlags(flags);

@@ -10,7 +10,7 @@ export default class Save extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]', summary: Save.description });
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]' });
     const { saveCommand } = await import('../runtime/verbs/image/save.js');
     await saveCommand(this.ctx, { images: args, output: flags.output as string | undefined });
   }

@@ -15,7 +15,6 @@ export default class Start extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-      summary: Start.description,
     });
     const { startContainers } = await import('../runtime/verbs/container/start.js');
     await startContainers(this.ctx, args, {

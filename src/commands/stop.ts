@@ -16,7 +16,6 @@ export default class Stop extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-      summary: Stop.description,
     });
     const { stopContainers } = await import('../runtime/verbs/container/stop.js');
     await stopContainers(this.ctx, args, {

@@ -10,7 +10,6 @@ export default class Tag extends TsdockCommand {
     requireArgs(this, args, {
       exact: 2,
       usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
-      summary: Tag.description,
     });
     const { tagImage } = await import('../runtime/verbs/image/tag.js');
     await tagImage(this.ctx, { source: args[0]!, target: args[1]! });

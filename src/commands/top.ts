@@ -9,7 +9,7 @@ export default class Top extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: 'CONTAINER [ps OPTIONS]', summary: Top.description });
+    requireArgs(this, args, { min: 1, usage: 'CONTAINER [ps OPTIONS]' });
     const { containerTop } = await import('../runtime/verbs/container/top.js');
     await containerTop(this.ctx, args[0]!, args.slice(1));
   }

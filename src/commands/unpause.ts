@@ -7,7 +7,7 @@ export default class Unpause extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]', summary: Unpause.description });
+    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]' });
     const { unpauseContainers } = await import('../runtime/verbs/container/unpause.js');
     await unpauseContainers(this.ctx, args);
   }

@@ -20,7 +20,6 @@ export default class Update extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-      summary: Update.description,
     });
     const { updateContainers } = await import('../runtime/verbs/container/update.js');
     await updateContainers(this.ctx, args, {

@@ -7,7 +7,7 @@ export default class Wait extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]', summary: Wait.description });
+    requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]' });
     const { waitContainers } = await import('../runtime/verbs/container/wait.js');
     await waitContainers(this.ctx, args);
   }

@@ -13,7 +13,6 @@ export default class ContainerInspect extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-      summary: ContainerInspect.description,
     });
     const { inspectObjects } = await import('../../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {

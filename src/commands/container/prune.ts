@@ -11,7 +11,7 @@ export default class ContainerPrune extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { max: 0, usage: '[OPTIONS]', summary: ContainerPrune.description });
+    requireArgs(this, args, { max: 0, usage: '[OPTIONS]' });
     const { pruneContainers } = await import('../../runtime/verbs/container/prune.js');
     await pruneContainers(this.ctx, {
       force: flags.force as boolean,

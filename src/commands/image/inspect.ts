@@ -12,7 +12,6 @@ export default class ImageInspect extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] IMAGE [IMAGE...]',
-      summary: ImageInspect.description,
     });
     const { inspectObjects } = await import('../../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {

@@ -19,7 +19,7 @@ export default class ImageLs extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { max: 1, usage: '[OPTIONS] [REPOSITORY[:TAG]]', summary: ImageLs.description });
+    requireArgs(this, args, { max: 1, usage: '[OPTIONS] [REPOSITORY[:TAG]]' });
     const { listImagesCommand } = await import('../../runtime/verbs/image/ls.js');
     await listImagesCommand(this.ctx, {
       reference: args[0],

@@ -11,7 +11,7 @@ export default class ImageRm extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]', summary: ImageRm.description });
+    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]' });
     const { removeImages } = await import('../../runtime/verbs/image/rm.js');
     await removeImages(this.ctx, { images: args, force: flags.force as boolean });
   }

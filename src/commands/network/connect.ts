@@ -14,7 +14,6 @@ export default class NetworkConnect extends TsdockCommand {
     requireArgs(this, args, {
       exact: 2,
       usage: '[OPTIONS] NETWORK CONTAINER',
-      summary: NetworkConnect.description,
     });
     const { networkConnect } = await import('../../runtime/verbs/network/connect.js');
     await networkConnect(this.ctx, args[0]!, args[1]!, {

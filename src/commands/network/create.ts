@@ -21,7 +21,7 @@ export default class NetworkCreate extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NETWORK', summary: NetworkCreate.description });
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NETWORK' });
     const { networkCreate } = await import('../../runtime/verbs/network/create.js');
     await networkCreate(this.ctx, {
       name: args[0]!,

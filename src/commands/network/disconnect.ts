@@ -13,7 +13,6 @@ export default class NetworkDisconnect extends TsdockCommand {
     requireArgs(this, args, {
       exact: 2,
       usage: '[OPTIONS] NETWORK CONTAINER',
-      summary: NetworkDisconnect.description,
     });
     const { networkDisconnect } = await import('../../runtime/verbs/network/disconnect.js');
     await networkDisconnect(this.ctx, args[0]!, args[1]!);

@@ -13,7 +13,6 @@ export default class NetworkInspect extends TsdockCommand {
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] NETWORK [NETWORK...]',
-      summary: NetworkInspect.description,
     });
     const { networkInspect } = await import('../../runtime/verbs/network/inspect.js');
     await networkInspect(this.ctx, args, flags.format as string | undefined);

@@ -10,7 +10,7 @@ export default class NetworkRm extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: 'NETWORK [NETWORK...]', summary: NetworkRm.description });
+    requireArgs(this, args, { min: 1, usage: 'NETWORK [NETWORK...]' });
     const { networkRemove } = await import('../../runtime/verbs/network/rm.js');
     await networkRemove(this.ctx, args, flags.force as boolean);
   }
