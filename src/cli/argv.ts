@@ -33,8 +33,8 @@ export interface ParseOptions {
   usage?: string;
 }
 
-export interface Parsed {
-  flags: Record<string, unknown>;
+export interface Parsed<V = Record<string, unknown>> {
+  flags: V;
   args: string[];
   /** Names of flags the user actually gave (to tell "unset" from "default"). */
   given: Set<string>;

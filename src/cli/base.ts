@@ -3,8 +3,9 @@
  * what `dockerParse` returns into a typed options object, and calls one runtime function.
  * Errors are not handled here: they propagate to main.ts, which maps them to exit codes.
  */
-import { Command } from '@oclif/core';
+import { Command, type Interfaces } from '@oclif/core';
 import { parseArgv, type FlagDefs, type Parsed } from './argv.js';
+import type { FlagValues } from './flags.js';
 import { RuntimeContext, defaultGlobals } from '../runtime/context.js';
 
 /** Thrown for --help; main.ts renders oclif's help. A marker, not a class check: bundling renames classes. */
@@ -23,16 +24,23 @@ export abstract class TsdockCommand extends Command {
   /** The words the user typed for the command ("run", "container ls"), for hints. */
   commandPath = '';
 
-  protected dockerParse(): Parsed {
+  /** argv read with Docker's grammar against the command's declared flags (pass its static `flags`). */
+  protected dockerParse<F extends Interfaces.FlagInput>(flags: F): Parsed<FlagValues<F>> {
     const ctor = this.constructor as typeof TsdockCommand;
-    const defs = { ...(ctor.flags as unknown as FlagDefs), help: { type: 'boolean' } } as FlagDefs;
-    const parsed = parseArgv(this.argv, defs, {
+    const defs: FlagDefs = { ...flags, help: { type: 'boolean' } };
+    const {
+      flags: values,
+      args,
+      given,
+    } = parseArgv(this.argv, defs, {
       interspersed: ctor.interspersed,
       commandPath: this.commandPath || ctor.id || '',
       usage: ctor.argsUsage,
     });
-    if (parsed.flags.help) throw new HelpRequested();
-    return parsed;
+    if (values.help) throw new HelpRequested();
+    delete values.help;
+    // argv.ts gives every declared flag a value of the type FlagValues derives from its declaration.
+    return { flags: values as FlagValues<F>, args, given };
   }
 }
 

@@ -24,6 +24,9 @@ export const Flags = {
   string: (o: FlagOpts = {}) => ({ type: 'option', ...o }),
   integer: (o: FlagOpts = {}) => ({ type: 'option', tsdockKind: 'int', ...o }),
   boolean: (o: FlagOpts = {}) => ({ type: 'boolean', allowNo: false, ...o }),
+  option:
+    (o: FlagOpts = {}) =>
+    (more: FlagOpts = {}) => ({ type: 'option', ...o, ...more }),
 };
 
 export class Help {}

@@ -1,9 +1,10 @@
 /**
  * The flags `run` and `create` share (docker/cli's addFlags in container/opts.go), declared once.
- * Names are Docker's; `flagsToRunFlags` hands them to the options parser under camelCase keys.
+ * Names are Docker's; `runFlagsOf` hands them to the options parser under camelCase keys.
  */
 import { Flags } from '@oclif/core';
-import { int } from './flags.js';
+import type { RunFlags } from '../runtime/opts/container.js';
+import { camelFlags, int, type CamelFlags, type FlagValues } from './flags.js';
 
 type Char = Parameters<typeof Flags.boolean>[0] extends infer O
   ? O extends { char?: infer C }
@@ -28,11 +29,9 @@ export const createFlags = {
   interactive: bool('Keep STDIN open even if not attached', 'i'),
   tty: bool('Allocate a pseudo-TTY', 't'),
   'stop-signal': str('Signal to stop the container'),
-  'stop-timeout': int({ description: 'Timeout (in seconds) to stop a container' }),
-  pull: Flags.string({
+  'stop-timeout': int(Flags.integer({ description: 'Timeout (in seconds) to stop a container' })),
+  pull: Flags.option({ options: ['always', 'missing', 'never'] as const, default: 'missing' })({
     description: 'Pull image before creating ("always", "missing", "never")',
-    options: ['always', 'missing', 'never'],
-    default: 'missing',
   }),
   cidfile: str('Write the container ID to the file'),
   rm: bool('Automatically remove the container and its associated anonymous volumes when it exits'),
@@ -63,27 +62,30 @@ export const createFlags = {
   ulimit: many('Ulimit options'),
   'shm-size': str('Size of /dev/shm'),
   cpus: str('Number of CPUs'),
-  'cpu-period': int({ description: 'Limit CPU CFS (Completely Fair Scheduler) period' }),
-  'cpu-quota': int({ description: 'Limit CPU CFS (Completely Fair Scheduler) quota' }),
-  'cpu-shares': int({ char: 'c', description: 'CPU shares (relative weight)' }),
+  'cpu-period': int(Flags.integer({ description: 'Limit CPU CFS (Completely Fair Scheduler) period' })),
+  'cpu-quota': int(Flags.integer({ description: 'Limit CPU CFS (Completely Fair Scheduler) quota' })),
+  'cpu-shares': int(Flags.integer({ char: 'c', description: 'CPU shares (relative weight)' })),
   'cpuset-cpus': str('CPUs in which to allow execution (0-3, 0,1)'),
   'cpuset-mems': str('MEMs in which to allow execution (0-3, 0,1)'),
   memory: str('Memory limit', 'm'),
   'memory-swap': str("Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
   'memory-reservation': str('Memory soft limit'),
-  'memory-swappiness': int({ description: 'Tune container memory swappiness (0 to 100)', default: -1 }),
+  'memory-swappiness': int(
+    Flags.integer({ description: 'Tune container memory swappiness (0 to 100)', default: -1 }),
+  ),
   'oom-kill-disable': bool('Disable OOM Killer'),
-  'oom-score-adj': int({ description: "Tune host's OOM preferences (-1000 to 1000)" }),
-  'pids-limit': int({ description: 'Tune container pids limit (set -1 for unlimited)' }),
-  'blkio-weight': int({ description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' }),
+  'oom-score-adj': int(Flags.integer({ description: "Tune host's OOM preferences (-1000 to 1000)" })),
+  'pids-limit': int(Flags.integer({ description: 'Tune container pids limit (set -1 for unlimited)' })),
+  'blkio-weight': int(
+    Flags.integer({ description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' }),
+  ),
   'device-read-bps': many('Limit read rate (bytes per second) from a device'),
   'device-write-bps': many('Limit write rate (bytes per second) to a device'),
   'device-read-iops': many('Limit read rate (IO per second) from a device'),
   'device-write-iops': many('Limit write rate (IO per second) to a device'),
   'cgroup-parent': str('Optional parent cgroup for the container'),
-  cgroupns: Flags.string({
+  cgroupns: Flags.option({ options: ['host', 'private'] as const })({
     description: 'Cgroup namespace to use (host|private)',
-    options: ['host', 'private'],
   }),
   platform: str('Set platform if server is multi-platform capable'),
   quiet: bool('Suppress the pull output', 'q'),
@@ -96,12 +98,20 @@ export const runOnlyFlags = {
   attach: many('Attach to STDIN, STDOUT or STDERR', 'a'),
 };
 
-/** oclif flag names (kebab-case) → the options parser's camelCase keys. */
-export function camelFlags(flags: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flags))
-    out[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
-  if (out.net !== undefined && out.network === undefined) out.network = out.net;
-  delete out.net;
-  return out;
+type CreateFlagValues = FlagValues<typeof createFlags>;
+type RunOnlyFlagValues = FlagValues<typeof runOnlyFlags>;
+
+/** The options parser's input: the flags under camelCase keys, the hidden `--net` as `--network`. */
+export function runFlagsOf({ net, ...flags }: CreateFlagValues & Partial<RunOnlyFlagValues>): RunFlags {
+  const named = camelFlags(flags);
+  return { ...named, network: named.network ?? net };
 }
+
+// Every declared flag reaches the options parser and every RunFlags field has its flag: a flag
+// renamed on either side fails to compile here (the error names it).
+type Declared = keyof CamelFlags<Omit<CreateFlagValues, 'net'> & RunOnlyFlagValues>;
+type Unread = Exclude<Declared, keyof RunFlags>;
+type Undeclared = Exclude<keyof RunFlags, Declared | 'image' | 'args'>;
+const _flagsMatchRunFlags: [Unread, Undeclared] extends [never, never]
+  ? true
+  : { unread: Unread; undeclared: Undeclared } = true;

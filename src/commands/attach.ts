@@ -12,13 +12,13 @@ export default class Attach extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Attach.flags);
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER' });
     const { attachToContainer } = await import('../runtime/verbs/container/attach.js');
     await attachToContainer(this.ctx, args[0]!, {
-      noStdin: flags['no-stdin'] as boolean,
-      sigProxy: flags['sig-proxy'] as boolean,
-      detachKeys: flags['detach-keys'] as string | undefined,
+      noStdin: flags['no-stdin'],
+      sigProxy: flags['sig-proxy'],
+      detachKeys: flags['detach-keys'],
     });
   }
 }

@@ -24,7 +24,7 @@ export default class Commit extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Commit.flags);
     requireArgs(this, args, {
       min: 1,
       max: 2,
@@ -34,10 +34,10 @@ export default class Commit extends TsdockCommand {
     await commitContainer(this.ctx, {
       container: args[0]!,
       reference: args[1],
-      author: flags.author as string | undefined,
-      message: flags.message as string | undefined,
-      changes: (flags.change as string[] | undefined) ?? [],
-      pause: flags.pause as boolean,
+      author: flags.author,
+      message: flags.message,
+      changes: flags.change,
+      pause: flags.pause,
     });
   }
 }

@@ -19,15 +19,15 @@ export default class Cp extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args, given } = this.dockerParse();
+    const { flags, args, given } = this.dockerParse(Cp.flags);
     requireArgs(this, args, { exact: 2, usage: ARGS });
     const { copyCommand } = await import('../runtime/verbs/container/cp.js');
     await copyCommand(this.ctx, {
       source: args[0]!,
       destination: args[1]!,
-      followLink: flags['follow-link'] as boolean,
-      archive: flags.archive as boolean,
-      quiet: given.has('quiet') ? (flags.quiet as boolean) : undefined,
+      followLink: flags['follow-link'],
+      archive: flags.archive,
+      quiet: given.has('quiet') ? flags.quiet : undefined,
     });
   }
 }

@@ -1,6 +1,5 @@
 import { TsdockCommand, requireArgs } from '../cli/base.js';
-import { camelFlags, createFlags } from '../cli/run-flags.js';
-import type { RunFlags } from '../runtime/opts/container.js';
+import { createFlags, runFlagsOf } from '../cli/run-flags.js';
 
 export default class Create extends TsdockCommand {
   static override description = 'Create a new container';
@@ -10,16 +9,13 @@ export default class Create extends TsdockCommand {
   static override flags = createFlags;
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
-    requireArgs(this, args, {
-      min: 1,
-      usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
-    });
+    const { flags, args } = this.dockerParse(Create.flags);
+    requireArgs(this, args, { min: 1, usage: Create.argsUsage });
     const { createOnly } = await import('../runtime/verbs/container/create.js');
     await createOnly(this.ctx, {
       image: args[0]!,
       command: args.slice(1),
-      flags: camelFlags(flags) as unknown as RunFlags,
+      flags: runFlagsOf(flags),
     });
   }
 }

@@ -7,7 +7,7 @@ export default class Diff extends TsdockCommand {
   static override flags = {};
 
   async run(): Promise<void> {
-    const { args } = this.dockerParse();
+    const { args } = this.dockerParse(Diff.flags);
     requireArgs(this, args, { exact: 1, usage: 'CONTAINER' });
     const { diffCommand } = await import('../runtime/verbs/container/diff.js');
     await diffCommand(this.ctx, args[0]!);

@@ -16,14 +16,14 @@ export default class Events extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Events.flags);
     requireArgs(this, args, { exact: 0, usage: '[OPTIONS]' });
     const { streamEvents } = await import('../runtime/verbs/system/events.js');
     await streamEvents(this.ctx, {
-      filters: (flags.filter as string[] | undefined) ?? [],
-      format: flags.format as string | undefined,
-      since: flags.since as string | undefined,
-      until: flags.until as string | undefined,
+      filters: flags.filter,
+      format: flags.format,
+      since: flags.since,
+      until: flags.until,
     });
   }
 }

@@ -19,21 +19,21 @@ export default class Exec extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Exec.flags);
     requireArgs(this, args, { min: 2, usage: Exec.argsUsage });
     const { execInContainer } = await import('../runtime/verbs/container/exec.js');
     await execInContainer(this.ctx, {
       container: args[0]!,
       command: args.slice(1),
-      interactive: flags.interactive as boolean,
-      tty: flags.tty as boolean,
-      detach: flags.detach as boolean,
-      env: (flags.env as string[] | undefined) ?? [],
-      envFile: (flags['env-file'] as string[] | undefined) ?? [],
-      workdir: flags.workdir as string | undefined,
-      user: flags.user as string | undefined,
-      privileged: flags.privileged as boolean,
-      detachKeys: flags['detach-keys'] as string | undefined,
+      interactive: flags.interactive,
+      tty: flags.tty,
+      detach: flags.detach,
+      env: flags.env,
+      envFile: flags['env-file'],
+      workdir: flags.workdir,
+      user: flags.user,
+      privileged: flags.privileged,
+      detachKeys: flags['detach-keys'],
     });
   }
 }

@@ -10,9 +10,9 @@ export default class Export extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Export.flags);
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER' });
     const { exportContainer } = await import('../runtime/verbs/container/export.js');
-    await exportContainer(this.ctx, { container: args[0]!, output: flags.output as string | undefined });
+    await exportContainer(this.ctx, { container: args[0]!, output: flags.output });
   }
 }

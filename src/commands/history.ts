@@ -16,15 +16,15 @@ export default class History extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(History.flags);
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] IMAGE' });
     const { historyCommand } = await import('../runtime/verbs/image/history.js');
     await historyCommand(this.ctx, {
       image: args[0]!,
-      human: flags.human as boolean,
-      quiet: flags.quiet as boolean,
-      noTrunc: flags['no-trunc'] as boolean,
-      format: flags.format as string | undefined,
+      human: flags.human,
+      quiet: flags.quiet,
+      noTrunc: flags['no-trunc'],
+      format: flags.format,
     });
   }
 }

@@ -15,7 +15,7 @@ export default class Import extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Import.flags);
     requireArgs(this, args, {
       min: 1,
       max: 2,
@@ -25,8 +25,8 @@ export default class Import extends TsdockCommand {
     await importCommand(this.ctx, {
       source: args[0]!,
       ref: args[1],
-      changes: flags.change as string[],
-      message: flags.message as string | undefined,
+      changes: flags.change,
+      message: flags.message,
     });
   }
 }

@@ -9,8 +9,8 @@ export default class Info extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(Info.flags);
     const { showInfo } = await import('../runtime/verbs/system/info.js');
-    await showInfo(this.ctx, { format: flags.format as string | undefined });
+    await showInfo(this.ctx, { format: flags.format });
   }
 }

@@ -5,24 +5,23 @@ export default class Inspect extends TsdockCommand {
   static override description = 'Return low-level information on Docker objects';
   static override flags = {
     format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
-    type: Flags.string({
+    type: Flags.option({ options: ['container', 'image'] as const })({
       description: 'Only inspect objects of the given type',
-      options: ['container', 'image'],
     }),
     size: Flags.boolean({ char: 's', description: 'Display total file sizes if the type is container' }),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Inspect.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] NAME|ID [NAME|ID...]',
     });
     const { inspectObjects } = await import('../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {
-      format: flags.format as string | undefined,
-      type: flags.type as 'container' | 'image' | undefined,
-      size: flags.size as boolean,
+      format: flags.format,
+      type: flags.type,
+      size: flags.size,
     });
   }
 }

@@ -9,12 +9,12 @@ export default class Kill extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Kill.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
     });
     const { killContainers } = await import('../runtime/verbs/container/kill.js');
-    await killContainers(this.ctx, args, { signal: flags.signal as string });
+    await killContainers(this.ctx, args, { signal: flags.signal });
   }
 }

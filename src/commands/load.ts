@@ -10,8 +10,8 @@ export default class Load extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(Load.flags);
     const { loadCommand } = await import('../runtime/verbs/image/load.js');
-    await loadCommand(this.ctx, { input: flags.input as string | undefined, quiet: flags.quiet as boolean });
+    await loadCommand(this.ctx, { input: flags.input, quiet: flags.quiet });
   }
 }

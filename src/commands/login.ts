@@ -12,14 +12,14 @@ export default class Login extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Login.flags);
     requireArgs(this, args, { max: 1, usage: '[OPTIONS] [SERVER]' });
     const { loginCommand } = await import('../runtime/verbs/registry/login.js');
     await loginCommand(this.ctx, {
       server: args[0],
-      username: flags.username as string | undefined,
-      password: flags.password as string | undefined,
-      passwordStdin: flags['password-stdin'] as boolean,
+      username: flags.username,
+      password: flags.password,
+      passwordStdin: flags['password-stdin'],
     });
   }
 }

@@ -5,7 +5,7 @@ export default class Logout extends TsdockCommand {
   static override flags = {};
 
   async run(): Promise<void> {
-    const { args } = this.dockerParse();
+    const { args } = this.dockerParse(Logout.flags);
     requireArgs(this, args, { max: 1, usage: '[SERVER]' });
     const { logoutCommand } = await import('../runtime/verbs/registry/logout.js');
     await logoutCommand(this.ctx, args[0]);

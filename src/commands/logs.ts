@@ -20,15 +20,15 @@ export default class Logs extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Logs.flags);
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER' });
     const { showLogs } = await import('../runtime/verbs/container/logs.js');
     await showLogs(this.ctx, args[0]!, {
-      follow: flags.follow as boolean,
-      tail: flags.tail as string,
-      timestamps: flags.timestamps as boolean,
-      since: flags.since as string | undefined,
-      until: flags.until as string | undefined,
+      follow: flags.follow,
+      tail: flags.tail,
+      timestamps: flags.timestamps,
+      since: flags.since,
+      until: flags.until,
     });
   }
 }

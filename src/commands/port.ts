@@ -7,7 +7,7 @@ export default class Port extends TsdockCommand {
   static override flags = {};
 
   async run(): Promise<void> {
-    const { args } = this.dockerParse();
+    const { args } = this.dockerParse(Port.flags);
     requireArgs(this, args, {
       min: 1,
       max: 2,

@@ -11,14 +11,14 @@ export default class Pull extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Pull.flags);
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NAME[:TAG|@DIGEST]' });
     const { pullCommand } = await import('../runtime/verbs/image/pull.js');
     await pullCommand(this.ctx, {
       image: args[0]!,
-      quiet: flags.quiet as boolean,
-      allTags: flags['all-tags'] as boolean,
-      platform: (flags.platform as string | undefined) ?? process.env.DOCKER_DEFAULT_PLATFORM,
+      quiet: flags.quiet,
+      allTags: flags['all-tags'],
+      platform: flags.platform ?? process.env.DOCKER_DEFAULT_PLATFORM,
     });
   }
 }

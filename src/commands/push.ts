@@ -9,9 +9,9 @@ export default class Push extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Push.flags);
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NAME[:TAG]' });
     const { pushCommand } = await import('../runtime/verbs/image/push.js');
-    await pushCommand(this.ctx, { image: args[0]!, quiet: flags.quiet as boolean });
+    await pushCommand(this.ctx, { image: args[0]!, quiet: flags.quiet });
   }
 }

@@ -9,15 +9,15 @@ export default class Restart extends TsdockCommand {
   static override flags = Stop.flags;
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Restart.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
     });
     const { restartContainers } = await import('../runtime/verbs/container/restart.js');
     await restartContainers(this.ctx, args, {
-      timeout: flags.time as number | undefined,
-      signal: flags.signal as string | undefined,
+      timeout: flags.time,
+      signal: flags.signal,
     });
   }
 }

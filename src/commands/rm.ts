@@ -17,9 +17,9 @@ export default class Rm extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Rm.flags);
     requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]' });
     const { removeContainers } = await import('../runtime/verbs/container/rm.js');
-    await removeContainers(this.ctx, args, { force: flags.force as boolean });
+    await removeContainers(this.ctx, args, { force: flags.force });
   }
 }

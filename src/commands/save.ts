@@ -9,9 +9,9 @@ export default class Save extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Save.flags);
     requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]' });
     const { saveCommand } = await import('../runtime/verbs/image/save.js');
-    await saveCommand(this.ctx, { images: args, output: flags.output as string | undefined });
+    await saveCommand(this.ctx, { images: args, output: flags.output });
   }
 }

@@ -11,16 +11,16 @@ export default class Start extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Start.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
     });
     const { startContainers } = await import('../runtime/verbs/container/start.js');
     await startContainers(this.ctx, args, {
-      attach: flags.attach as boolean,
-      interactive: flags.interactive as boolean,
-      detachKeys: flags['detach-keys'] as string | undefined,
+      attach: flags.attach,
+      interactive: flags.interactive,
+      detachKeys: flags['detach-keys'],
     });
   }
 }

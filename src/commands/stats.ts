@@ -12,13 +12,13 @@ export default class Stats extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Stats.flags);
     const { containerStats } = await import('../runtime/verbs/container/stats.js');
     await containerStats(this.ctx, args, {
-      all: flags.all as boolean,
-      format: flags.format as string | undefined,
-      noStream: flags['no-stream'] as boolean,
-      noTrunc: flags['no-trunc'] as boolean,
+      all: flags.all,
+      format: flags.format,
+      noStream: flags['no-stream'],
+      noTrunc: flags['no-trunc'],
     });
   }
 }

@@ -7,20 +7,20 @@ export default class Stop extends TsdockCommand {
   static override aliases = ['container:stop'];
   static override usage = 'stop [OPTIONS] CONTAINER [CONTAINER...]';
   static override flags = {
-    time: int({ char: 't', description: 'Seconds to wait before killing the container' }),
+    time: int(Flags.integer({ char: 't', description: 'Seconds to wait before killing the container' })),
     signal: Flags.string({ char: 's', description: 'Signal to send to the container' }),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Stop.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
     });
     const { stopContainers } = await import('../runtime/verbs/container/stop.js');
     await stopContainers(this.ctx, args, {
-      timeout: flags.time as number | undefined,
-      signal: flags.signal as string | undefined,
+      timeout: flags.time,
+      signal: flags.signal,
     });
   }
 }

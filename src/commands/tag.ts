@@ -6,7 +6,7 @@ export default class Tag extends TsdockCommand {
   static override flags = {};
 
   async run(): Promise<void> {
-    const { args } = this.dockerParse();
+    const { args } = this.dockerParse(Tag.flags);
     requireArgs(this, args, {
       exact: 2,
       usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',

@@ -16,19 +16,19 @@ export default class Update extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(Update.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
     });
     const { updateContainers } = await import('../runtime/verbs/container/update.js');
     await updateContainers(this.ctx, args, {
-      cpus: flags.cpus as string | undefined,
-      cpuShares: flags['cpu-shares'] as string | undefined,
-      memory: flags.memory as string | undefined,
-      memorySwap: flags['memory-swap'] as string | undefined,
-      pidsLimit: flags['pids-limit'] as string | undefined,
-      restart: flags.restart as string | undefined,
+      cpus: flags.cpus,
+      cpuShares: flags['cpu-shares'],
+      memory: flags.memory,
+      memorySwap: flags['memory-swap'],
+      pidsLimit: flags['pids-limit'],
+      restart: flags.restart,
     });
   }
 }

@@ -8,8 +8,8 @@ export default class Version extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(Version.flags);
     const { showVersion } = await import('../runtime/verbs/system/version.js');
-    await showVersion(this.ctx, { format: flags.format as string | undefined });
+    await showVersion(this.ctx, { format: flags.format });
   }
 }

@@ -6,7 +6,7 @@ export default class Wait extends TsdockCommand {
   static override flags = {};
 
   async run(): Promise<void> {
-    const { args } = this.dockerParse();
+    const { args } = this.dockerParse(Wait.flags);
     requireArgs(this, args, { min: 1, usage: 'CONTAINER [CONTAINER...]' });
     const { waitContainers } = await import('../runtime/verbs/container/wait.js');
     await waitContainers(this.ctx, args);

@@ -9,16 +9,16 @@ export default class ContainerInspect extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ContainerInspect.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
     });
     const { inspectObjects } = await import('../../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {
-      format: flags.format as string | undefined,
+      format: flags.format,
       type: 'container',
-      size: flags.size as boolean,
+      size: flags.size,
     });
   }
 }

@@ -8,11 +8,13 @@ export default class ContainerLs extends TsdockCommand {
   static override flags = {
     all: Flags.boolean({ char: 'a', description: 'Show all containers (default shows just running)' }),
     quiet: Flags.boolean({ char: 'q', description: 'Only display container IDs' }),
-    last: int({
-      char: 'n',
-      description: 'Show n last created containers (includes all states)',
-      default: -1,
-    }),
+    last: int(
+      Flags.integer({
+        char: 'n',
+        description: 'Show n last created containers (includes all states)',
+        default: -1,
+      }),
+    ),
     latest: Flags.boolean({
       char: 'l',
       description: 'Show the latest created container (includes all states)',
@@ -28,17 +30,17 @@ export default class ContainerLs extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(ContainerLs.flags);
     const { listContainers } = await import('../../runtime/verbs/container/ls.js');
-    const last = flags.latest ? 1 : (flags.last as number);
+    const last = flags.latest ? 1 : flags.last;
     await listContainers(this.ctx, {
-      all: flags.all as boolean,
-      quiet: flags.quiet as boolean,
+      all: flags.all,
+      quiet: flags.quiet,
       last: last > 0 ? last : undefined,
-      size: flags.size as boolean,
-      noTrunc: flags['no-trunc'] as boolean,
-      filters: flags.filter as string[],
-      format: flags.format as string | undefined,
+      size: flags.size,
+      noTrunc: flags['no-trunc'],
+      filters: flags.filter,
+      format: flags.format,
     });
   }
 }

@@ -10,12 +10,12 @@ export default class ContainerPrune extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ContainerPrune.flags);
     requireArgs(this, args, { max: 0, usage: '[OPTIONS]' });
     const { pruneContainers } = await import('../../runtime/verbs/container/prune.js');
     await pruneContainers(this.ctx, {
-      force: flags.force as boolean,
-      filters: (flags.filter as string[] | undefined) ?? [],
+      force: flags.force,
+      filters: flags.filter,
     });
   }
 }

@@ -8,14 +8,14 @@ export default class ImageInspect extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ImageInspect.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] IMAGE [IMAGE...]',
     });
     const { inspectObjects } = await import('../../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {
-      format: flags.format as string | undefined,
+      format: flags.format,
       type: 'image',
       size: false,
     });

@@ -18,17 +18,17 @@ export default class ImageLs extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ImageLs.flags);
     requireArgs(this, args, { max: 1, usage: '[OPTIONS] [REPOSITORY[:TAG]]' });
     const { listImagesCommand } = await import('../../runtime/verbs/image/ls.js');
     await listImagesCommand(this.ctx, {
       reference: args[0],
-      all: flags.all as boolean,
-      quiet: flags.quiet as boolean,
-      digests: flags.digests as boolean,
-      noTrunc: flags['no-trunc'] as boolean,
-      filters: flags.filter as string[],
-      format: flags.format as string | undefined,
+      all: flags.all,
+      quiet: flags.quiet,
+      digests: flags.digests,
+      noTrunc: flags['no-trunc'],
+      filters: flags.filter,
+      format: flags.format,
     });
   }
 }

@@ -10,9 +10,9 @@ export default class ImageRm extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ImageRm.flags);
     requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]' });
     const { removeImages } = await import('../../runtime/verbs/image/rm.js');
-    await removeImages(this.ctx, { images: args, force: flags.force as boolean });
+    await removeImages(this.ctx, { images: args, force: flags.force });
   }
 }

@@ -7,7 +7,7 @@ export default class InternalExited extends TsdockCommand {
   static override flags = {};
 
   async run(): Promise<void> {
-    const { args } = this.dockerParse();
+    const { args } = this.dockerParse(InternalExited.flags);
     const { onContainerExited } = await import('../../runtime/verbs/internal/exited.js');
     await onContainerExited(this.ctx, args[0] ?? '');
   }

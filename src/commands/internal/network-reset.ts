@@ -7,7 +7,7 @@ export default class InternalNetworkReset extends TsdockCommand {
   static override flags = {};
 
   async run(): Promise<void> {
-    this.dockerParse();
+    this.dockerParse(InternalNetworkReset.flags);
     const { networkReset } = await import('../../runtime/verbs/internal/network-reset.js');
     await networkReset(this.ctx);
   }

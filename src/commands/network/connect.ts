@@ -10,15 +10,15 @@ export default class NetworkConnect extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(NetworkConnect.flags);
     requireArgs(this, args, {
       exact: 2,
       usage: '[OPTIONS] NETWORK CONTAINER',
     });
     const { networkConnect } = await import('../../runtime/verbs/network/connect.js');
     await networkConnect(this.ctx, args[0]!, args[1]!, {
-      aliases: (flags.alias as string[] | undefined) ?? [],
-      ...(flags.ip ? { ip: flags.ip as string } : {}),
+      aliases: flags.alias,
+      ...(flags.ip ? { ip: flags.ip } : {}),
     });
   }
 }

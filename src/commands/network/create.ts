@@ -20,19 +20,19 @@ export default class NetworkCreate extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(NetworkCreate.flags);
     requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NETWORK' });
     const { networkCreate } = await import('../../runtime/verbs/network/create.js');
     await networkCreate(this.ctx, {
       name: args[0]!,
-      driver: flags.driver as string,
-      subnet: (flags.subnet as string[] | undefined) ?? [],
-      gateway: (flags.gateway as string[] | undefined) ?? [],
-      ipRange: (flags['ip-range'] as string[] | undefined) ?? [],
-      internal: flags.internal as boolean,
-      labels: (flags.label as string[] | undefined) ?? [],
-      options: (flags.opt as string[] | undefined) ?? [],
-      ipv6: flags.ipv6 as boolean,
+      driver: flags.driver,
+      subnet: flags.subnet,
+      gateway: flags.gateway,
+      ipRange: flags['ip-range'],
+      internal: flags.internal,
+      labels: flags.label,
+      options: flags.opt,
+      ipv6: flags.ipv6,
     });
   }
 }

@@ -9,7 +9,7 @@ export default class NetworkDisconnect extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { args } = this.dockerParse();
+    const { args } = this.dockerParse(NetworkDisconnect.flags);
     requireArgs(this, args, {
       exact: 2,
       usage: '[OPTIONS] NETWORK CONTAINER',

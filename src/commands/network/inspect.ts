@@ -9,12 +9,12 @@ export default class NetworkInspect extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(NetworkInspect.flags);
     requireArgs(this, args, {
       min: 1,
       usage: '[OPTIONS] NETWORK [NETWORK...]',
     });
     const { networkInspect } = await import('../../runtime/verbs/network/inspect.js');
-    await networkInspect(this.ctx, args, flags.format as string | undefined);
+    await networkInspect(this.ctx, args, flags.format);
   }
 }

@@ -16,13 +16,13 @@ export default class NetworkLs extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(NetworkLs.flags);
     const { networkList } = await import('../../runtime/verbs/network/ls.js');
     await networkList(this.ctx, {
-      quiet: flags.quiet as boolean,
-      noTrunc: flags['no-trunc'] as boolean,
-      format: flags.format as string | undefined,
-      filters: (flags.filter as string[] | undefined) ?? [],
+      quiet: flags.quiet,
+      noTrunc: flags['no-trunc'],
+      format: flags.format,
+      filters: flags.filter,
     });
   }
 }

@@ -8,8 +8,8 @@ export default class NetworkPrune extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(NetworkPrune.flags);
     const { networkPrune } = await import('../../runtime/verbs/network/prune.js');
-    await networkPrune(this.ctx, flags.force as boolean);
+    await networkPrune(this.ctx, flags.force);
   }
 }

@@ -9,9 +9,9 @@ export default class NetworkRm extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(NetworkRm.flags);
     requireArgs(this, args, { min: 1, usage: 'NETWORK [NETWORK...]' });
     const { networkRemove } = await import('../../runtime/verbs/network/rm.js');
-    await networkRemove(this.ctx, args, flags.force as boolean);
+    await networkRemove(this.ctx, args, flags.force);
   }
 }

@@ -8,8 +8,8 @@ export default class SystemPrune extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(SystemPrune.flags);
     const { systemPrune } = await import('../../runtime/verbs/system/prune.js');
-    await systemPrune(this.ctx, flags.force as boolean);
+    await systemPrune(this.ctx, flags.force);
   }
 }
