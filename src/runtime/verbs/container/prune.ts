@@ -11,6 +11,7 @@ import { summaries, type ContainerSummary } from '../../container/list.js';
 import { removeContainer } from '../../container/remove.js';
 import { findContainer } from '../../container/store.js';
 import { recordPrune } from '../../events/record.js';
+import { confirm } from '../../prompt.js';
 
 export interface PruneOptions {
   force: boolean;
@@ -78,35 +79,10 @@ export function prunable(row: ContainerSummary, f: PruneFilter): boolean {
   return true;
 }
 
-/** The first line typed at a confirmation prompt (empty at EOF). */
-export async function readAnswer(stdin: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    const done = () => {
-      stdin.off('data', onData);
-      stdin.off('end', done);
-      stdin.off('error', done);
-      (stdin as NodeJS.ReadStream).pause?.();
-      resolve(text.split('\n')[0] ?? '');
-    };
-    const onData = (b: Buffer | string) => {
-      text += b.toString();
-      if (text.includes('\n')) done();
-    };
-    stdin.on('data', onData);
-    stdin.once('end', done);
-    stdin.once('error', done);
-  });
-}
-
 export async function pruneContainers(ctx: RuntimeContext, opts: PruneOptions): Promise<void> {
   const filters = parsePruneFilters(opts.filters);
   const out = ctx.stdio.stdout;
-  if (!opts.force) {
-    out.write('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
-    const answer = (await readAnswer(ctx.stdio.stdin)).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') return;
-  }
+  if (!opts.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return;
   const client = await ctx.client();
   // A container with a damaged record is left for `rm` (summaries warned about it).
   const doomed = (await summaries(ctx)).filter((r) => !r.damaged && prunable(r, filters));

@@ -1,7 +1,7 @@
 /** `network prune`: every user-defined network no container uses, after Docker's prompt unless -f. */
 import type { RuntimeContext } from '../../context.js';
 import { pruneNetworks } from '../../network/remove.js';
-import { confirm } from '../prompt.js';
+import { confirm } from '../../prompt.js';
 
 export async function networkPrune(ctx: RuntimeContext, force: boolean): Promise<void> {
   if (

@@ -9,7 +9,7 @@ import { findContainer } from '../../container/store.js';
 import { pruneCache } from '../../build/prune.js';
 import { humanSize } from '../../format/units.js';
 import { pruneNetworks } from '../../network/remove.js';
-import { confirm } from '../prompt.js';
+import { confirm } from '../../prompt.js';
 
 export async function systemPrune(ctx: RuntimeContext, force: boolean): Promise<void> {
   const warning =
