@@ -19,7 +19,10 @@ const DOMAINS = [
   'images', // the image store over containerd: content, archives, lookup
   'registry', // registry client: pull, push, auth
   'network', // namespaces, veths, bridges, IPAM, iptables
+  'volumes', // the local volume driver's store, mounts of binds and volumes
   'container', // containers: records, lifecycle (start, stop, exit, remove), rootfs, stdio, tty
+  'build', // Dockerfile builds, which run steps as containers
+  'compose', // compose files: loading, validation, the project model
 ];
 
 const domainOrder = DOMAINS.slice(0, -1).map((name, i) => ({
