@@ -102,11 +102,6 @@ export class CorruptRecordError extends TsdockError {
   }
 }
 
-/** Programming error: printed with its stack under --debug. */
-export class BugError extends TsdockError {
-  readonly exitCode = 1;
-}
-
 export function exitCodeOf(err: unknown): number {
   if (err instanceof TsdockError) return err.exitCode;
   return 1;

@@ -9,7 +9,6 @@ import {
   statusString,
   type PortSummary,
 } from '../../src/runtime/format/ps.js';
-import { zeroTime } from '../../src/runtime/format/units.js';
 
 const now = new Date('2024-06-01T12:00:00Z');
 const ago = (ms: number): Date => new Date(now.getTime() - ms);
@@ -19,7 +18,7 @@ const H = 60 * MIN;
 
 describe('format/ps: statusString (moby State.String)', () => {
   it('created / running / paused / restarting / exited / dead / removing', () => {
-    const zero = zeroTime();
+    const zero = new Date('0001-01-01T00:00:00Z');
     expect(statusString({ state: 'created', startedAt: zero, finishedAt: zero, now })).to.equal('Created');
     expect(statusString({ state: 'running', startedAt: ago(3 * S), now })).to.equal('Up 3 seconds');
     expect(statusString({ state: 'running', startedAt: ago(500), now })).to.equal('Up Less than a second');

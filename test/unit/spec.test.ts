@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { UsageError } from '../../src/runtime/errors.js';
 import { parseContainerOptions, type RunFlags } from '../../src/runtime/opts/container.js';
-import { buildSpec, processEnv, serializeSpec, type SpecInput } from '../../src/runtime/spec/index.js';
+import { buildSpec, processEnv, serializeSpec, type SpecInput } from '../../src/runtime/spec/build.js';
 import { defaultCapabilities } from '../../src/runtime/opts/caps.js';
 
 const host = { cpus: 8, memTotal: 8 * 1024 ** 3 };

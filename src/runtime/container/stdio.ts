@@ -61,9 +61,3 @@ export class FrameDecoder {
     this.pending = Buffer.from(buf);
   }
 }
-
-/** Writes to a destination, resolving once it has taken the bytes (back-pressure for the reader). */
-export function writeOut(out: NodeJS.WritableStream, data: Buffer): Promise<void> | undefined {
-  if (out.write(data)) return undefined;
-  return new Promise((resolve) => out.once('drain', () => resolve()));
-}

@@ -120,14 +120,6 @@ export function rfc3339Nano(date: Date, extraNanos = 0): string {
   );
 }
 
-/** Go's zero time.Time, which Docker shows as `0001-01-01T00:00:00Z`. */
-export function zeroTime(): Date {
-  const d = new Date(0);
-  d.setUTCFullYear(1, 0, 1);
-  d.setUTCHours(0, 0, 0, 0);
-  return d;
-}
-
 export function isZeroTime(d: Date | undefined): boolean {
   return !d || Number.isNaN(d.getTime()) || d.getUTCFullYear() <= 1;
 }
@@ -169,27 +161,4 @@ export function goDurationParse(s: string): number {
   }
   if (total > 2 ** 63) throw invalid();
   return neg ? -total : total;
-}
-
-/** time.Duration.String(): `1h30m0s`, `1.5s`, `300ms`, `0s`. */
-export function goDurationString(ns: number): string {
-  if (ns === 0) return '0s';
-  const neg = ns < 0;
-  let u = Math.abs(Math.round(ns));
-  let out: string;
-  if (u < 1e9) {
-    const [unit, div] = u < 1e3 ? ['ns', 1] : u < 1e6 ? ['µs', 1e3] : ['ms', 1e6];
-    out = trimFrac(u / div) + unit;
-  } else {
-    const h = Math.floor(u / 3600e9);
-    u -= h * 3600e9;
-    const m = Math.floor(u / 60e9);
-    u -= m * 60e9;
-    out = (h ? `${h}h${m}m` : m ? `${m}m` : '') + trimFrac(u / 1e9) + 's';
-  }
-  return (neg ? '-' : '') + out;
-}
-
-function trimFrac(x: number): string {
-  return x.toFixed(9).replace(/\.?0+$/, '');
 }

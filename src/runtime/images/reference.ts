@@ -29,7 +29,6 @@ const namePat = `(?:${domainAndPort}/)?${remoteName}`;
 
 const referenceRegexp = new RegExp(`^(${namePat})(?::(${tagPat}))?(?:@(${digestPat}))?$`);
 const anchoredNameRegexp = new RegExp(`^(?:(${domainAndPort})/)?(${remoteName})$`);
-const anchoredTagRegexp = new RegExp(`^${tagPat}$`);
 const anchoredIdentifierRegexp = /^[a-f0-9]{64}$/;
 
 /** Hex lengths of the digest algorithms go-digest knows. */
@@ -195,11 +194,6 @@ export function parseAnyReference(s: string): { id: string } | { ref: Reference 
     }
   }
   return { ref: parseNormalizedNamed(s) };
-}
-
-/** Docker's check for `tag`'s target and `import`'s REF: a valid tag when given. */
-export function isValidTag(tag: string): boolean {
-  return anchoredTagRegexp.test(tag);
 }
 
 /** `sha256:<64 hex>` → 12-char short id as Docker prints image IDs. */

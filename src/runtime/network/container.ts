@@ -10,7 +10,6 @@ import type { ContainerOptions } from '../opts/container.js';
 import type { ContainerRecord } from '../state/records.js';
 import { isIPv4, isMac } from './addr.js';
 import { containerEndpoints, setupEndpoint, teardownEndpoint, type EndpointRecord } from './endpoint.js';
-import { netnsPath } from './links.js';
 import { NetworkStore, type NetworkRecord } from './networks.js';
 import { parseExpose, parsePublish, type PortBindings } from './ports.js';
 
@@ -150,10 +149,6 @@ export async function connectExtra(
     hostsPath: `${c.dir}/hosts`,
     extra: { ifName: `eth${index}` },
   });
-}
-
-export function specNetnsPath(name: string): string {
-  return netnsPath(name);
 }
 
 export function notRunningTarget(id: string): ConflictError {

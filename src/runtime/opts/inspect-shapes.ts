@@ -317,5 +317,3 @@ export function hostConfigOf(opts: ContainerOptions, extras: HostConfigExtras = 
     ...(opts.init !== undefined ? { Init: opts.init } : {}),
   };
 }
-
-export type HostConfig = ReturnType<typeof hostConfigOf>;

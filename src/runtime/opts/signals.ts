@@ -3,7 +3,6 @@ import { constants } from 'node:os';
 import { UsageError } from '../errors.js';
 
 export const SIGKILL = 9;
-export const SIGTERM = 15;
 
 const table = constants.signals as Record<string, number>;
 
