@@ -8,7 +8,6 @@ import {
   humanDuration,
   humanSize,
   ramInBytes,
-  rfc3339Nano,
 } from '../../src/runtime/format/units.js';
 
 const S = 1000;
@@ -193,16 +192,6 @@ describe('format/units: Go time formats', () => {
     expect(goTime(new Date('2024-01-02T15:04:05.120Z'), 120_000_000)).to.equal(
       '2024-01-02 15:04:05.12 +0000 UTC',
     );
-  });
-
-  it('rfc3339Nano trims trailing zeros', () => {
-    expect(rfc3339Nano(new Date('2024-01-02T15:04:05Z'))).to.equal('2024-01-02T15:04:05Z');
-    expect(rfc3339Nano(new Date('2024-01-02T15:04:05.5Z'))).to.equal('2024-01-02T15:04:05.5Z');
-    expect(rfc3339Nano(new Date('2024-01-02T15:04:05.123Z'), 456_789)).to.equal(
-      '2024-01-02T15:04:05.123456789Z',
-    );
-    expect(rfc3339Nano(new Date('2024-01-02T15:04:05.120Z'), 300)).to.equal('2024-01-02T15:04:05.1200003Z');
-    expect(rfc3339Nano(new Date('0001-01-01T00:00:00Z'))).to.equal('0001-01-01T00:00:00Z');
   });
 
   it('goDurationParse follows time.ParseDuration', () => {

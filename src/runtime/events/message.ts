@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { JournalEntry } from './journal.js';
+import { rfc3339NanoFixed } from '../state/clock.js';
 
 export interface EventMessage {
   Status: string;
@@ -68,17 +69,7 @@ export function toMessage(e: JournalEntry): EventMessage {
 
 /** RFC3339NanoFixed in the local time zone, as the CLI prints it. */
 export function formatEventTime(timeNano: bigint, tzOffsetMinutes = new Date().getTimezoneOffset()): string {
-  const ms = Number(timeNano / 1_000_000n);
-  const local = new Date(ms - tzOffsetMinutes * 60_000);
-  const base = local.toISOString().slice(0, 19);
-  const frac = (timeNano % 1_000_000_000n).toString().padStart(9, '0');
-  let zone = 'Z';
-  if (tzOffsetMinutes !== 0) {
-    const east = -tzOffsetMinutes;
-    const abs = Math.abs(east);
-    zone = `${east >= 0 ? '+' : '-'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-  }
-  return `${base}.${frac}${zone}`;
+  return rfc3339NanoFixed(timeNano, -tzOffsetMinutes);
 }
 
 /** docker/cli's printOutput: time, type, action, actor, then the attributes sorted by key. */

@@ -105,21 +105,6 @@ export function goTime(date: Date, nanos?: number): string {
   return goTimeString(date, nanos ?? 0);
 }
 
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-
-/**
- * RFC3339Nano in UTC with Go's trailing-zero trimming: `2024-01-02T15:04:05.12345Z`.
- * `extraNanos` (0–999999) refines the Date's millisecond resolution.
- */
-export function rfc3339Nano(date: Date, extraNanos = 0): string {
-  const ns = date.getUTCMilliseconds() * 1e6 + extraNanos;
-  const frac = ns ? '.' + pad(ns, 9).replace(/0+$/, '') : '';
-  return (
-    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
-    `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${frac}Z`
-  );
-}
-
 export function isZeroTime(d: Date | undefined): boolean {
   return !d || Number.isNaN(d.getTime()) || d.getUTCFullYear() <= 1;
 }

@@ -2,6 +2,7 @@
 import type { RuntimeContext } from '../context.js';
 import { SNAPSHOTTER } from './content.js';
 import type { ContainerConfig, ImageConfig } from './oci.js';
+import { rfc3339NanoOfText } from '../state/clock.js';
 import { familiar } from './reference.js';
 import { imageSize, resolveWith } from './resolve.js';
 
@@ -43,16 +44,6 @@ export function dockerContainerConfig(c: ContainerConfig | undefined): Container
   return ordered;
 }
 
-/** Go's RFC3339Nano of a parsed timestamp: fraction kept to the nanosecond, trailing zeros dropped, UTC as Z. */
-export function rfc3339Nano(iso: string | undefined): string {
-  if (!iso) return '0001-01-01T00:00:00Z';
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i.exec(iso);
-  if (!m) return iso;
-  const frac = (m[2] ?? '').slice(0, 9).replace(/0+$/, '');
-  const zone = m[3] === '+00:00' || m[3] === '-00:00' || m[3]!.toUpperCase() === 'Z' ? 'Z' : m[3];
-  return `${m[1]}${frac ? `.${frac}` : ''}${zone}`;
-}
-
 export async function inspectImage(ctx: RuntimeContext, ref: string): Promise<Record<string, unknown>> {
   const client = await ctx.client();
   const img = await resolveWith(client, ref);
@@ -64,7 +55,7 @@ export async function inspectImage(ctx: RuntimeContext, ref: string): Promise<Re
     RepoDigests: img.names.filter((n) => n.includes('@')).map(familiar),
     Parent: '',
     Comment: c.comment ?? historyComment(c) ?? '',
-    Created: rfc3339Nano(c.created),
+    Created: rfc3339NanoOfText(c.created),
     DockerVersion: c.docker_version ?? '',
     Author: c.author ?? '',
     Config: dockerContainerConfig(c.config),

@@ -97,9 +97,7 @@ export function timeToNanos(t: string): bigint | undefined {
   return secs * 1_000_000_000n + BigInt((frac ?? '').padEnd(9, '0'));
 }
 
-/** Docker's `-t` format, `2006-01-02T15:04:05.000000000Z`; its strings also compare in time order. */
-export const nanosToFixed = rfc3339NanoFixed;
-
+/** A log entry's time in Docker's `-t` format (RFC3339NanoFixed), whose strings also compare in time order. */
 export function fixedTime(t: string): string | undefined {
   // The monitor's own UTC times: just pad the fraction.
   if (t.length >= 20 && t.charCodeAt(t.length - 1) === 90 && t[10] === 'T') {
@@ -107,7 +105,7 @@ export function fixedTime(t: string): string | undefined {
     if (t[19] === '.' && t.length <= 30) return `${t.slice(0, 20)}${t.slice(20, -1).padEnd(9, '0')}Z`;
   }
   const ns = timeToNanos(t);
-  return ns === undefined ? undefined : nanosToFixed(ns);
+  return ns === undefined ? undefined : rfc3339NanoFixed(ns);
 }
 
 type Stream = 0 | 1;
@@ -186,8 +184,8 @@ class Filter {
     opts: ReadLogsOptions,
     private readonly output: Output,
   ) {
-    if (opts.since !== undefined) this.since = nanosToFixed(opts.since);
-    if (opts.until !== undefined) this.until = nanosToFixed(opts.until);
+    if (opts.since !== undefined) this.since = rfc3339NanoFixed(opts.since);
+    if (opts.until !== undefined) this.until = rfc3339NanoFixed(opts.until);
     this.timestamps = opts.timestamps;
   }
 
