@@ -109,41 +109,67 @@ export function isZeroTime(d: Date | undefined): boolean {
   return !d || Number.isNaN(d.getTime()) || d.getUTCFullYear() <= 1;
 }
 
-const durationUnits: Record<string, number> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3, // U+00B5
-  μs: 1e3, // U+03BC
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n, // U+00B5
+  μs: 1000n, // U+03BC
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
+const MAX_DURATION = (1n << 63n) - 1n;
 
-/** time.ParseDuration: `10m`, `1h30m`, `1.5s`, `300ms`, `-1h`; returns nanoseconds. */
-export function goDurationParse(s: string): number {
-  const orig = s;
-  const invalid = (): UsageError => new UsageError(`time: invalid duration ${goQuote(orig)}`);
+/**
+ * time.ParseDuration: `10m`, `1h30m`, `1.5s`, `300ms`, `-1h`, in nanoseconds exactly (Go's int64
+ * range and float64 rounding of fractions); Go's messages on failure.
+ */
+export function goDurationNanos(input: string): bigint {
+  const invalid = (): UsageError => new UsageError(`time: invalid duration ${goQuote(input)}`);
+  let s = input;
   let neg = false;
   if (s[0] === '-' || s[0] === '+') {
     neg = s[0] === '-';
     s = s.slice(1);
   }
-  if (s === '0') return 0;
+  if (s === '0') return 0n;
   if (s === '') throw invalid();
-  let total = 0;
+  let total = 0n;
   while (s !== '') {
-    const m = /^(\d*)(?:\.(\d*))?/.exec(s)!;
-    if (m[0] === '' || m[0] === '.' || (m[1] === '' && (m[2] ?? '') === '')) throw invalid();
-    s = s.slice(m[0].length);
+    const [whole, intPart, fracPart] = /^(\d*)(?:\.(\d*))?/.exec(s)!;
+    if (intPart === '' && !fracPart) throw invalid(); // a digit before or after the dot
+    s = s.slice(whole.length);
     const u = /^[^\d.]*/.exec(s)![0];
-    if (u === '') throw new UsageError(`time: missing unit in duration ${goQuote(orig)}`);
-    const unit = durationUnits[u];
+    if (u === '') throw new UsageError(`time: missing unit in duration ${goQuote(input)}`);
+    const unit = UNIT_NS[u];
     if (unit === undefined)
-      throw new UsageError(`time: unknown unit ${goQuote(u)} in duration ${goQuote(orig)}`);
+      throw new UsageError(`time: unknown unit ${goQuote(u)} in duration ${goQuote(input)}`);
     s = s.slice(u.length);
-    total += Number(m[1] || '0') * unit + (m[2] ? Number('0.' + m[2]) * unit : 0);
+    let v = BigInt(intPart || '0');
+    if (v > (1n << 63n) / unit) throw invalid();
+    v *= unit;
+    if (fracPart) {
+      // Go accumulates the fraction as an integer plus a scale, in float64 — same rounding here.
+      let f = 0;
+      let scale = 1;
+      for (const d of fracPart) {
+        if (f > (2 ** 63 - 1 - 9) / 10) break;
+        f = f * 10 + Number(d);
+        scale *= 10;
+      }
+      v += BigInt(Math.trunc(f * (Number(unit) / scale)));
+      if (v > 1n << 63n) throw invalid();
+    }
+    total += v;
+    if (total > 1n << 63n) throw invalid();
   }
-  if (total > 2 ** 63) throw invalid();
-  return neg ? -total : total;
+  if (neg) return -total;
+  if (total > MAX_DURATION) throw invalid();
+  return total;
+}
+
+/** goDurationNanos as a number of nanoseconds (exact up to 2^53 ns, about 104 days). */
+export function goDurationParse(s: string): number {
+  return Number(goDurationNanos(s));
 }

@@ -6,8 +6,10 @@
  */
 import { RequestError } from '../errors.js';
 import { goQuote } from '../format/gofmt.js';
+import { goDurationNanos } from '../format/units.js';
 
 const NS_PER_SEC = 1_000_000_000n;
+const MAX_INT64 = (1n << 63n) - 1n;
 
 /** The quoting inside Go's time package errors: non-ASCII and control bytes as \xNN. */
 function timeQuote(s: string): string {
@@ -23,61 +25,13 @@ function timeQuote(s: string): string {
   return out + '"';
 }
 
-const UNIT_NS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1000n,
-  µs: 1000n, // U+00B5
-  μs: 1000n, // U+03BC
-  ms: 1_000_000n,
-  s: NS_PER_SEC,
-  m: 60n * NS_PER_SEC,
-  h: 3600n * NS_PER_SEC,
-};
-const MAX_DURATION = (1n << 63n) - 1n;
-
 /** Go's time.ParseDuration in nanoseconds, or undefined when it would fail. */
-export function parseGoDuration(input: string): bigint | undefined {
-  let s = input;
-  let neg = false;
-  if (s[0] === '-' || s[0] === '+') {
-    neg = s[0] === '-';
-    s = s.slice(1);
+function parseGoDuration(input: string): bigint | undefined {
+  try {
+    return goDurationNanos(input);
+  } catch {
+    return undefined;
   }
-  if (s === '0') return 0n;
-  if (s === '') return undefined;
-  let total = 0n;
-  while (s !== '') {
-    const m = /^(\d*)(?:\.(\d*))?/.exec(s)!;
-    const [whole, intPart, fracPart] = m;
-    if (intPart === '' && !fracPart) return undefined; // needs a digit before or after the dot
-    s = s.slice(whole.length);
-    let i = 0;
-    while (i < s.length && s[i] !== '.' && !(s[i] >= '0' && s[i] <= '9')) i++;
-    if (i === 0) return undefined; // missing unit
-    const unit = UNIT_NS[s.slice(0, i)];
-    if (unit === undefined) return undefined;
-    s = s.slice(i);
-    let v = BigInt(intPart || '0');
-    if (v > (1n << 63n) / unit) return undefined;
-    v *= unit;
-    if (fracPart) {
-      // Go accumulates the fraction as an integer plus a scale, in float64 — same rounding here.
-      let f = 0;
-      let scale = 1;
-      for (const d of fracPart) {
-        if (f > (2 ** 63 - 1 - 9) / 10) break;
-        f = f * 10 + Number(d);
-        scale *= 10;
-      }
-      v += BigInt(Math.trunc(f * (Number(unit) / scale)));
-      if (v > 1n << 63n) return undefined;
-    }
-    total += v;
-    if (total > 1n << 63n) return undefined;
-  }
-  if (neg) return -total;
-  if (total > MAX_DURATION) return undefined;
-  return total;
 }
 
 type Std = '2006' | '01' | '02' | '15' | '04' | '05' | '.999999999' | 'Z07:00';
@@ -262,7 +216,7 @@ function parseUnix(value: string): bigint | undefined {
   const s = dot < 0 ? value : value.slice(0, dot);
   if (!/^[+-]?\d+$/.test(s)) return undefined;
   const secs = BigInt(s);
-  if (secs > MAX_DURATION || secs < -MAX_DURATION - 1n) return undefined;
+  if (secs > MAX_INT64 || secs < -MAX_INT64 - 1n) return undefined;
   if (dot < 0) return secs * NS_PER_SEC;
   const n = value.slice(dot + 1);
   if (!/^[+-]?\d+$/.test(n)) return undefined;

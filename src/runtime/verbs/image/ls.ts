@@ -4,7 +4,7 @@ import type { ContainerdClient } from '../../containerd/client.js';
 import { RequestError } from '../../errors.js';
 import { goTimeString } from '../../format/gofmt.js';
 import { renderList } from '../../format/output.js';
-import { humanDuration, humanSize } from '../../format/units.js';
+import { goDurationParse, humanDuration, humanSize } from '../../format/units.js';
 import { isDanglingName } from '../../images/content.js';
 import { familiar, shortImageId, splitRepositoryTag } from '../../images/reference.js';
 import { imageSize, loadAll, resolveWith, type Loaded } from '../../images/resolve.js';
@@ -174,10 +174,10 @@ export async function listImages(ctx: RuntimeContext, opts: ListImagesOptions): 
 
 function untilTime(v: string): Date {
   if (/^\d+(\.\d+)?$/.test(v)) return new Date(Number(v) * 1000);
-  const m = /^(\d+)(ns|us|ms|s|m|h)$/.exec(v);
-  if (m) {
-    const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
-    return new Date(Date.now() - Number(m[1]) * mult[m[2]!]!);
+  try {
+    return new Date(Date.now() - goDurationParse(v) / 1e6);
+  } catch {
+    /* not a duration */
   }
   const d = new Date(v);
   if (Number.isNaN(d.getTime()))
