@@ -1,6 +1,7 @@
 /** `history`: an image's history entries, newest first, with their layers' sizes. */
 import type { RuntimeContext } from '../../context.js';
 import { renderList } from '../../format/output.js';
+import { ellipsis } from '../../format/ps.js';
 import { humanDuration, humanSize } from '../../format/units.js';
 import { layerSizes } from '../../images/content.js';
 import type { HistoryEntry } from '../../images/oci.js';
@@ -26,11 +27,6 @@ export interface HistoryRow {
   CreatedBy: string;
   Size: string;
   Comment: string;
-}
-
-function ellipsis(s: string, max: number): string {
-  const chars = [...s];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : s;
 }
 
 export async function imageHistory(
