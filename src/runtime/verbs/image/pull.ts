@@ -5,6 +5,7 @@
 import type { RuntimeContext } from '../../context.js';
 import { RegistryError } from '../../errors.js';
 import { closeAgents } from '../../registry/http.js';
+import type { ProgressSink } from '../../registry/jsonmessage.js';
 import { progressFor } from '../../registry/progress.js';
 
 export interface PullCommandOptions {
@@ -16,35 +17,49 @@ export interface PullCommandOptions {
 }
 
 /** Registry failures read `Error response from daemon: …` in Docker, whose daemon did the talking. */
-export function asDaemonResponse(err: unknown): unknown {
+function asDaemonResponse(err: unknown): unknown {
   if (err instanceof RegistryError && !err.message.startsWith('Error response from daemon')) {
     return new RegistryError(`Error response from daemon: ${err.message}`, { cause: err });
   }
   return err;
 }
 
-export async function pullCommand(ctx: RuntimeContext, opts: PullCommandOptions): Promise<void> {
-  const { pullImage, listTags } = await import('../../registry/pull.js');
-  const progress = await progressFor(ctx.stdio.stdout, opts.quiet);
-  const platform = opts.platform ? { platform: opts.platform } : {};
+/**
+ * A registry conversation with its progress on `out`: the view is closed before anything else is
+ * printed, failures read as the daemon's, and the HTTP agents are closed so that no keep-alive
+ * socket holds the CLI.
+ */
+export async function withProgress<T>(
+  out: NodeJS.WritableStream,
+  quiet: boolean,
+  fn: (progress: ProgressSink) => Promise<T>,
+): Promise<T> {
+  const progress = await progressFor(out, quiet);
   try {
-    if (opts.allTags) {
-      // Every tag of the repository, one after the other; the repository name last, as Docker prints it.
-      const { repository, tags } = await listTags(ctx, opts.image);
-      for (const tag of tags) await pullImage(ctx, `${repository}:${tag}`, { progress, ...platform });
-      await progress.close();
-      ctx.stdio.stdout.write(`${repository}\n`);
-      return;
-    }
-    const r = await pullImage(ctx, opts.image, { progress, announceDefaultTag: true, ...platform });
+    const result = await fn(progress);
     await progress.close();
-    ctx.stdio.stdout.write(`${r.name}\n`);
+    return result;
   } catch (err) {
     await progress.close();
     throw asDaemonResponse(err);
   } finally {
     closeAgents();
   }
+}
+
+export async function pullCommand(ctx: RuntimeContext, opts: PullCommandOptions): Promise<void> {
+  const { pullImage, listTags } = await import('../../registry/pull.js');
+  const platform = opts.platform ? { platform: opts.platform } : {};
+  const name = await withProgress(ctx.stdio.stdout, opts.quiet, async (progress) => {
+    if (!opts.allTags) {
+      return (await pullImage(ctx, opts.image, { progress, announceDefaultTag: true, ...platform })).name;
+    }
+    // Every tag of the repository, one after the other; the repository name last, as Docker prints it.
+    const { repository, tags } = await listTags(ctx, opts.image);
+    for (const tag of tags) await pullImage(ctx, `${repository}:${tag}`, { progress, ...platform });
+    return repository;
+  });
+  ctx.stdio.stdout.write(`${name}\n`);
 }
 
 /** `run`/`create` pulling a missing image: progress on stderr, no reference line. */
@@ -54,14 +69,7 @@ export async function pullForRun(
   opts: { quiet: boolean; platform?: string },
 ): Promise<void> {
   const { pullImage } = await import('../../registry/pull.js');
-  const progress = await progressFor(ctx.stdio.stderr, opts.quiet);
-  try {
-    await pullImage(ctx, image, { progress, ...(opts.platform ? { platform: opts.platform } : {}) });
-    await progress.close();
-  } catch (err) {
-    await progress.close();
-    throw asDaemonResponse(err);
-  } finally {
-    closeAgents();
-  }
+  await withProgress(ctx.stdio.stderr, opts.quiet, (progress) =>
+    pullImage(ctx, image, { progress, ...(opts.platform ? { platform: opts.platform } : {}) }),
+  );
 }
