@@ -27,6 +27,7 @@ import { mkdirNow, rmNow, writeFileNow, writeJsonAtomic } from '../../state/file
 import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from '../../container/repair.js';
 import { randomName } from '../../container/namesgen.js';
 import type { NameStore } from '../../state/names.js';
+import type { Mount } from '../../containerd/types.js';
 import { stopMonitor, type Monitor, type MonitorTarget } from '../../logs/monitor.js';
 import { findInitBinary } from '../../container/init.js';
 import { readUserFiles, resolveUserFrom, type ResolvedUser } from '../../container/rootfs.js';
@@ -98,14 +99,10 @@ async function ensureImage(
   return resolveImageForRun(ctx, ref);
 }
 
-export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Found> {
-  traceMark('create: begin');
-  // Connecting to containerd overlaps with checking the options (a bad flag still fails first).
-  const connected = ctx.client();
-  connected.catch(() => undefined);
-  let opts: ContainerOptions;
+/** The container's options, checked before anything is made. */
+function parseOptions(flags: RunFlags): ContainerOptions {
   try {
-    opts = parseContainerOptions(req.flags, process.env, { cpus: cpus().length, memTotal: totalmem() });
+    return parseContainerOptions(flags, process.env, { cpus: cpus().length, memTotal: totalmem() });
   } catch (err) {
     // pflag's own errors ("invalid argument … flag") print bare; other checks are reported as a failed
     // run (see asRunFailure), as docker/cli does.
@@ -114,22 +111,40 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     }
     throw err;
   }
+}
+
+/** Like Promise.all, but every step ends before a failure is thrown: undoing finds nothing in flight. */
+async function allEnded<T extends readonly unknown[]>(
+  steps: readonly [...T],
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
+export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Found> {
+  traceMark('create: begin');
+  // Connecting to containerd overlaps with checking the options (a bad flag still fails first).
+  const connected = ctx.client();
+  connected.catch(() => undefined);
+  const opts = parseOptions(req.flags);
   const plan = await planNetwork(ctx, opts);
   const logOpts = parseLogOpts(Object.entries(opts.log.opts).map(([k, v]) => `${k}=${v}`));
   if (opts.cidfile) await assertNoCidFile(opts.cidfile);
   const client = await connected;
-  const paths = statePaths(ctx);
-  const names = nameStore(ctx, client);
   const [image, joined] = await Promise.all([
     ensureImage(ctx, req.image, opts),
     plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
   ]);
-
   traceMark('create: image resolved');
+
   const id = randomHex(32);
   // Docker (cgroupfs driver): the parent, default ours, joined with the id.
   const cgroupPath = posix.join(opts.cgroupParent || '/tsdock', id);
-  const dir = paths.container(id);
+  const dir = statePaths(ctx).container(id);
   const files = new ContainerFiles(dir);
   const logPath = join(dir, `${id}-json.log`);
   const netns = plan.kind === 'bridge' ? netnsName(ctx, id) : undefined;
@@ -137,175 +152,105 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     joined?.hostname ??
     opts.hostname ??
     (plan.kind === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
-  const etcDir = joined?.dir ?? dir;
-
   const imgCfg = image.config.config ?? {};
-  const userSpec = opts.user ?? imgCfg.User ?? '';
-  // With the image's user files cached, an unknown -u fails here, before anything is made.
-  const knownUser: ResolvedUser | undefined = image.userFiles
-    ? resolveUserFrom(image.userFiles, userSpec)
-    : undefined;
-  // Without them the snapshot must be prepared (and read) before the container can be described,
-  // so a lease keeps it from containerd's GC until the container holds it. With them the container
-  // goes to containerd first and holds the snapshot from the start: no lease, one write to
-  // containerd's database (and its fsync) fewer before the task.
-  const leasing = knownUser
-    ? undefined
-    : client.openLease({ labels: { [LEASE_PID_LABEL]: String(process.pid) } });
-  leasing?.catch(() => undefined);
-
-  let name: string | undefined;
-  let lease: { client: ContainerdClient; release: () => Promise<void> } | undefined;
-  let monitor: Promise<Monitor> | undefined;
+  const names = nameStore(ctx, client);
+  // What exists so far, for the undo below. A crash instead leaves only what repairState removes:
+  // a name whose creator is dead, a lease labelled with a dead pid, a directory marked as being
+  // created by a dead pid (with its container and namespace, if it got that far).
+  const made: { name?: string; lease?: Lease; monitor?: Promise<Monitor> } = {};
   try {
-    // Independent lines, joined before the container is reported created (each ~2-8 ms, together
-    // the longest of them): the name; the directory with its creation marker and /etc files; for
-    // `run`, the monitor that will hold the task's FIFOs; the container in containerd, which needs
-    // the name and the user; and the snapshot — prepared after the container when the user is known
-    // from the image's cache entry (the container then owns it), before it under a lease otherwise.
-    // A failure in any of them undoes all (catch below); a crash leaves only what repairState
-    // removes: a name whose creator is dead, a lease labelled with a dead pid, a directory marked as
-    // being created by a dead pid (with its container and namespace, if it got that far).
-    const reserving = reserveName(names, opts.name, id).then((n) => {
-      name = n;
-      traceMark('create: name reserved');
-      return n;
-    });
-    const leasedPrepare = leasing?.then((l) => {
-      lease = l;
-      return l.client.snapshots.prepare(id, image.chainId);
-    });
-    const userReady = knownUser
-      ? Promise.resolve(knownUser)
-      : leasedPrepare!.then(async (mounts) => {
-          const userFiles = await readUserFiles(mounts);
-          void rememberUserFiles(ctx.stateDir, image.target.digest, userFiles).catch(() => undefined);
-          return resolveUserFrom(userFiles, userSpec);
-        });
-    const dirReady = mkdirNow(dir, { recursive: true, mode: 0o711 }).then(() =>
-      writeJsonAtomic(join(dir, CREATING_FILE), {
-        pid: process.pid,
-        ...(netns && req.monitor ? { netns } : {}),
-      } satisfies CreatingMarker),
-    );
-    const etcWritten = joined
-      ? dirReady
-      : dirReady.then(() =>
-          Promise.all([
-            writeFileNow(join(dir, 'hostname'), `${hostname}\n`),
-            containerHosts(plan.kind, hostname, opts.extraHosts).then((text) =>
-              writeFileNow(join(dir, 'hosts'), text),
-            ),
-            resolvConf(opts).then((text) => writeFileNow(join(dir, 'resolv.conf'), text)),
-          ]),
-        );
-    // After the creation marker: a crash once the container exists is always repaired.
-    const built = Promise.all([reserving, userReady, dirReady]).then(([reserved, user]) => {
-      const spec = buildSpec({
-        id,
-        opts,
-        image: { config: imgCfg },
-        command: req.command,
-        user,
-        hostname,
-        etcFiles: {
-          hosts: join(etcDir, 'hosts'),
-          resolvConf: join(etcDir, 'resolv.conf'),
-          hostname: join(etcDir, 'hostname'),
-        },
-        ...(netns ? { netnsPath: netnsPath(netns) } : joined ? { netnsPath: joined.netnsPath } : {}),
-        cgroupsPath: cgroupPath,
-        cgroupVersion: detectCgroupVersion(),
-        initBinary: opts.init ? findInitBinary() : undefined,
-        hostCaps: currentCapabilities(),
-      });
-      const stopSignal = signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM'));
-      const record: ContainerRecord = {
-        id,
-        name: reserved,
-        created: nowRfc3339Nano(),
-        imageRef: req.image,
-        imageName: image.name,
-        imageId: image.configDigest,
-        path: spec.process.args[0] ?? '',
-        args: spec.process.args.slice(1),
-        config: configOf(opts, { ...imgCfg }, { hostname, image: req.image, cmd: req.command }),
-        hostConfig: hostConfigOf(opts, { portBindings: plan.portBindings }),
-        logPath,
-        stopSignal,
-        stopTimeout: opts.stopTimeout ?? 10,
-        autoRemove: opts.rm,
-        interactive: opts.interactive,
-        tty: opts.tty,
-        networkMode: plan.mode,
-        ...(netns ? { netns } : {}),
-        ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
-        ...(opts.ip ? { ipv4: opts.ip } : {}),
-        ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
-        logOpts,
-        cgroupPath,
-      };
-      traceMark('create: spec built');
-      return { spec, record };
-    });
-    const creating = built.then(({ spec, record }) =>
-      client.containers.create({
-        id,
-        labels: { ...opts.labels, [NAME_LABEL]: record.name },
-        image: image.name,
-        runtime: { name: 'io.containerd.runc.v2' },
-        spec,
-        snapshotter: 'overlayfs',
-        snapshotKey: id,
-      }),
-    );
-    if (req.monitor) {
-      const launch = req.monitor;
-      // Forked once the container's request is on its way (HTTP/2 writes go out in the next
-      // immediate): the fork, ~4 ms of this process, then overlaps with containerd's work.
-      monitor = built
-        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
-        .then(() =>
-          launch({
-            id,
-            dir,
-            logPath,
-            interactive: opts.interactive,
-            tty: opts.tty,
-            logOpts,
-            // The container's network namespace: made by the monitor, one `ip` process fewer on the way.
-            ...(netns ? { makeNetns: netnsPath(netns) } : {}),
-          }),
-        );
-    }
-    // The container holds the snapshot for containerd's GC from the moment it exists.
-    const preparing = leasedPrepare ?? creating.then(() => client.snapshots.prepare(id, image.chainId));
-    const lines = await Promise.allSettled([
-      reserving,
-      preparing,
-      userReady,
-      etcWritten,
-      monitor,
-      built,
-      creating,
+    // 1. Side by side: the name; the directory with its creation marker (so that a crash once the
+    //    container exists is always repaired); the user `-u` names.
+    const [name, , user] = await allEnded([
+      reserveName(names, opts.name, id).then((n) => (made.name = n)),
+      makeDirectory(dir, { pid: process.pid, ...(netns && req.monitor ? { netns } : {}) }),
+      userOf(ctx, client, image, id, opts.user ?? imgCfg.User ?? '', (l) => (made.lease = l)),
     ]);
-    const failed = lines.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const [mounts, { record }, container] = await Promise.all([preparing, built, creating]);
-    const mon = monitor ? await monitor : undefined;
+    traceMark('create: name reserved');
+
+    // 2. The spec and the record.
+    const etcDir = joined?.dir ?? dir;
+    const spec = buildSpec({
+      id,
+      opts,
+      image: { config: imgCfg },
+      command: req.command,
+      user: user.resolved,
+      hostname,
+      etcFiles: {
+        hosts: join(etcDir, 'hosts'),
+        resolvConf: join(etcDir, 'resolv.conf'),
+        hostname: join(etcDir, 'hostname'),
+      },
+      ...(netns ? { netnsPath: netnsPath(netns) } : joined ? { netnsPath: joined.netnsPath } : {}),
+      cgroupsPath: cgroupPath,
+      cgroupVersion: detectCgroupVersion(),
+      initBinary: opts.init ? findInitBinary() : undefined,
+      hostCaps: currentCapabilities(),
+    });
+    const record = recordOf(id, name, req, opts, image, spec, {
+      hostname,
+      logPath,
+      logOpts,
+      plan,
+      netns,
+      cgroupPath,
+    });
+    traceMark('create: spec built');
+
+    // 3. The container in containerd, which from then on holds its snapshot: prepared after it when
+    //    the user came from the image's cache (step 1 prepared it under a lease otherwise). Meanwhile
+    //    the /etc files are written and, for `run`, the monitor is forked once the container's
+    //    request is on its way (HTTP/2 writes go out in the next immediate): the fork, ~4 ms of this
+    //    process, overlaps containerd's work.
+    const creating = client.containers.create({
+      id,
+      labels: { ...opts.labels, [NAME_LABEL]: name },
+      image: image.name,
+      runtime: { name: 'io.containerd.runc.v2' },
+      spec,
+      snapshotter: 'overlayfs',
+      snapshotKey: id,
+    });
+    const launch = req.monitor;
+    if (launch) {
+      made.monitor = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+        launch({
+          id,
+          dir,
+          logPath,
+          interactive: opts.interactive,
+          tty: opts.tty,
+          logOpts,
+          // The container's network namespace: made by the monitor, one `ip` process fewer on the way.
+          ...(netns ? { makeNetns: netnsPath(netns) } : {}),
+        }),
+      );
+    }
+    const [container, rootfs, mon] = await allEnded([
+      creating,
+      user.mounts ?? creating.then(() => client.snapshots.prepare(id, image.chainId)),
+      made.monitor,
+      joined ? undefined : writeEtcFiles(dir, hostname, plan.kind, opts),
+    ]);
     traceMark('create: container created');
-    // A monitor started here is ended by rm if the container never starts (see remove.ts).
+
+    // 4. The record, the last thing made: with it, the creation is complete (see repair.ts). A
+    //    monitor started here is ended by rm if the container never starts (see remove.ts).
     const state = { ...initialState(), ...(mon ? { monitorPid: mon.pid } : {}) };
     await Promise.all([files.writeRecord(record), files.writeState(state)]);
-    // Housekeeping that this container does not need: the lease has done its work (the container
-    // now holds the snapshot), and repairing a crashed tsdock's leftovers (nothing here depends on
-    // it: a stale name is reclaimed by reserve itself, and what it removes belongs to dead processes
-    // only). `create` reports its errors; `run` does it while containerd creates the task, where
-    // a failure only means the next command repairs (see fresh.settle).
-    const held = lease;
+
+    // 5. Housekeeping this container does not need: the lease has done its work (the container now
+    //    holds the snapshot), and repairing a crashed tsdock's leftovers (nothing here depends on it:
+    //    a stale name is reclaimed by reserve itself, and what it removes belongs to dead processes
+    //    only). `create` reports its errors; `run` does it while containerd creates the task, where a
+    //    failure only means the next command repairs (see Found.fresh.settle).
+    const held = made.lease;
     let settling: Promise<void> | undefined;
     const settle = () =>
-      (settling ??= Promise.all([held?.release(), repairState(client, paths, names)]).then(() => undefined));
+      (settling ??= Promise.all([held?.release(), repairState(client, statePaths(ctx), names)]).then(
+        () => undefined,
+      ));
     await Promise.all([
       req.monitor ? undefined : settle(),
       rmNow(join(dir, CREATING_FILE), { force: true }),
@@ -317,19 +262,109 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       files,
       record,
       container,
-      fresh: { rootfs: mounts, state, settle, ...(mon ? { monitor: mon } : {}) },
+      fresh: { rootfs, state, settle, ...(mon ? { monitor: mon } : {}) },
     };
   } catch (err) {
-    if (monitor) void monitor.then((m) => stopMonitor(m.pid)).catch(() => undefined);
+    if (made.monitor) void made.monitor.then((m) => stopMonitor(m.pid)).catch(() => undefined);
     await Promise.all([
       client.containers.delete(id).catch(() => undefined),
       client.snapshots.remove(id).catch(() => undefined),
       rmNow(dir, { recursive: true, force: true }),
-      name ? names.release(name, id) : undefined,
+      made.name ? names.release(made.name, id) : undefined,
     ]);
-    await leasing?.then((l) => l.release()).catch(() => undefined);
+    await made.lease?.release().catch(() => undefined);
     throw err;
   }
+}
+
+type Lease = Awaited<ReturnType<ContainerdClient['openLease']>>;
+
+/** The container's directory, and in it the mark that it is being created (see repair.ts). */
+async function makeDirectory(dir: string, marker: CreatingMarker): Promise<void> {
+  await mkdirNow(dir, { recursive: true, mode: 0o711 });
+  await writeJsonAtomic(join(dir, CREATING_FILE), marker);
+}
+
+/** The hostname, hosts and resolv.conf files the container's spec binds (unless it shares another's). */
+async function writeEtcFiles(
+  dir: string,
+  hostname: string,
+  kind: string,
+  opts: ContainerOptions,
+): Promise<void> {
+  await Promise.all([
+    writeFileNow(join(dir, 'hostname'), `${hostname}\n`),
+    containerHosts(kind, hostname, opts.extraHosts).then((text) => writeFileNow(join(dir, 'hosts'), text)),
+    resolvConf(opts).then((text) => writeFileNow(join(dir, 'resolv.conf'), text)),
+  ]);
+}
+
+/**
+ * The user `-u` (or the image's USER) names. With the image's /etc/passwd and /etc/group cached, an
+ * unknown name fails here, before anything is made in containerd. Without them the snapshot is
+ * prepared (and read) first, under a lease that keeps it from containerd's GC until the container
+ * holds it; its mounts are returned.
+ */
+async function userOf(
+  ctx: RuntimeContext,
+  client: ContainerdClient,
+  image: ResolvedImage,
+  id: string,
+  spec: string,
+  leased: (lease: Lease) => void,
+): Promise<{ resolved: ResolvedUser; mounts?: Mount[] }> {
+  if (image.userFiles) return { resolved: resolveUserFrom(image.userFiles, spec) };
+  const lease = await client.openLease({ labels: { [LEASE_PID_LABEL]: String(process.pid) } });
+  leased(lease);
+  const mounts = await lease.client.snapshots.prepare(id, image.chainId);
+  const userFiles = await readUserFiles(mounts);
+  void rememberUserFiles(ctx.stateDir, image.target.digest, userFiles).catch(() => undefined);
+  return { resolved: resolveUserFrom(userFiles, spec), mounts };
+}
+
+/** What tsdock records of the container: Docker's Config and HostConfig, and its own facts. */
+function recordOf(
+  id: string,
+  name: string,
+  req: CreateRequest,
+  opts: ContainerOptions,
+  image: ResolvedImage,
+  spec: ReturnType<typeof buildSpec>,
+  c: {
+    hostname: string;
+    logPath: string;
+    logOpts: ContainerRecord['logOpts'];
+    plan: Awaited<ReturnType<typeof planNetwork>>;
+    netns?: string;
+    cgroupPath: string;
+  },
+): ContainerRecord {
+  const imgCfg = image.config.config ?? {};
+  return {
+    id,
+    name,
+    created: nowRfc3339Nano(),
+    imageRef: req.image,
+    imageName: image.name,
+    imageId: image.configDigest,
+    path: spec.process.args[0] ?? '',
+    args: spec.process.args.slice(1),
+    config: configOf(opts, { ...imgCfg }, { hostname: c.hostname, image: req.image, cmd: req.command }),
+    hostConfig: hostConfigOf(opts, { portBindings: c.plan.portBindings }),
+    logPath: c.logPath,
+    stopSignal: signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM')),
+    stopTimeout: opts.stopTimeout ?? 10,
+    autoRemove: opts.rm,
+    interactive: opts.interactive,
+    tty: opts.tty,
+    networkMode: c.plan.mode,
+    ...(c.netns ? { netns: c.netns } : {}),
+    ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
+    ...(opts.ip ? { ipv4: opts.ip } : {}),
+    ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
+    logOpts: c.logOpts,
+    cgroupPath: c.cgroupPath,
+  };
 }
 
 /** --name, or a generated one (retried: two creates may draw the same). */
