@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { cli, cliAsync, ok, target, testEnv, uniqueName, type Result } from '../harness/cli.js';
 import { curl, freePort, freeSubnet24, RemoteHost } from '../harness/net.js';
-import { buildBusyboxArchive } from '../harness/image.js';
+import { buildBusyboxArchive, buildRootfsTarball } from '../harness/image.js';
 import { networkLeftovers, RUN_BRIDGE, RUN_SUBNET } from './_setup.test.js';
 
 const img = (): string => testEnv().image;
@@ -589,6 +589,64 @@ describe('network: user-defined networks', function () {
     const declined = cli(['network', 'prune'], { input: 'n\n' });
     expect(declined.code).to.equal(0);
     expect(declined.stdout).to.include('Are you sure you want to continue? [y/N]');
+  });
+
+  it('system prune -a --filter label: its warning, then the stopped containers, networks and unused images it names, with the space measured', async () => {
+    const label = `tsdock.sysprune=${process.pid}`;
+    const declined = cli(['system', 'prune', '-a', '--filter', `label=${label}`], { input: 'n\n' });
+    expect(declined.code).to.equal(0);
+    expect(declined.stdout).to.equal(
+      'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n' +
+        '  - all images without at least one container associated to them\n  - all build cache\n\n' +
+        `  Items to be pruned will be filtered with:\n  - label=${label}\n\nAre you sure you want to continue? [y/N] `,
+    );
+    const work = mkdtempSync(join(tmpdir(), 'tsdock-sysprune-'));
+    const made: string[] = [];
+    try {
+      // An image with the label and a layer of its own (so that its removal frees measurable space),
+      // one without the label, and one with the label that a running container uses.
+      const own = join(work, 'own.tar');
+      await buildRootfsTarball(own, { extraFiles: { '/prune': `${process.pid}\n`.repeat(50_000) } });
+      const doomed = ok(['import', '--change', `LABEL ${label}`, own]).trim();
+      const doomedSize = Number(ok(['image', 'inspect', '-f', '{{.Size}}', doomed]).trim());
+      const tarball = join(work, 'shared.tar');
+      await buildRootfsTarball(tarball);
+      const kept = ok(['import', tarball]).trim();
+      const usedName = `${uniqueName('tsdock-it/used')}:x`;
+      const used = ok(['import', '--change', `LABEL ${label}`, tarball, usedName]).trim();
+      made.push(kept, usedName);
+      const user = uniqueName('user');
+      // (It inherits the image's label, so only running keeps it from the prune.)
+      ok(['run', '-d', '--name', user, '--network', 'none', usedName, 'sleep', '600']);
+      const stopped = ok(['create', '--label', label, '--network', 'none', img(), 'true']).trim();
+      const other = uniqueName('unlabelled');
+      ok(['create', '--name', other, '--network', 'none', img(), 'true']);
+      const net = uniqueName('labelled');
+      ok(['network', 'create', '--label', label, '--subnet', freeSubnet24(), net]);
+      const keptNet = uniqueName('unlabelled');
+      ok(['network', 'create', '--subnet', freeSubnet24(), keptNet]);
+
+      const out = ok(['system', 'prune', '-f', '-a', '--filter', `label=${label}`]);
+      expect(out).to.include(`Deleted Containers:\n${stopped}\n\n`);
+      expect(out).to.include(`Deleted Networks:\n${net}\n\n`);
+      expect(out).to.include(`Deleted Images:\ndeleted: ${doomed}\n\n`);
+      const total = /Total reclaimed space: (\d+(?:\.\d+)?)(B|kB|MB)\n$/.exec(out);
+      expect(total, out).to.not.equal(null);
+      // The labelled image's own layer, unpacked and as a blob, and its other blobs; nothing else.
+      const bytes = Number(total![1]) * { B: 1, kB: 1e3, MB: 1e6 }[total![2] as 'B' | 'kB' | 'MB'];
+      expect(bytes).to.be.within(doomedSize * 1.5, doomedSize * 2.5);
+      expect(cli(['image', 'inspect', doomed]).code).to.equal(1);
+      expect(ok(['image', 'inspect', '-f', '{{.Id}}', kept]).trim()).to.equal(kept);
+      expect(ok(['image', 'inspect', '-f', '{{.Id}}', usedName]).trim()).to.equal(used);
+      expect(cli(['inspect', stopped]).code).to.equal(1);
+      expect(cli(['inspect', other]).code).to.equal(0);
+      expect(cli(['network', 'inspect', net]).code).to.equal(1);
+      ok(['rm', '-f', user, other]);
+      ok(['network', 'rm', keptNet]);
+    } finally {
+      for (const m of made) cli(['rmi', '-f', m]);
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,15 +1,21 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
 
 export default class SystemPrune extends TsdockCommand {
   static override description = 'Remove unused data';
   static override flags = {
+    all: Flags.boolean({ char: 'a', description: 'Remove all unused images not just dangling ones' }),
+    filter: Flags.string({
+      description: 'Provide filter values (e.g. "label=<key>=<value>")',
+      multiple: true,
+    }),
     force: Flags.boolean({ char: 'f', description: 'Do not prompt for confirmation' }),
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse(SystemPrune.flags);
+    const { flags, args } = this.dockerParse(SystemPrune.flags);
+    requireArgs(this, args, { max: 0, usage: '[OPTIONS]' });
     const { systemPrune } = await import('../../runtime/verbs/system/prune.js');
-    await systemPrune(this.ctx, flags.force);
+    await systemPrune(this.ctx, { force: flags.force, all: flags.all, filters: flags.filter });
   }
 }

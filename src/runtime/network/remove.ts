@@ -1,5 +1,6 @@
 /** Removing user-defined networks: one (its bridge, rules and record), or every unused one. */
 import type { RuntimeContext } from '../context.js';
+import { pruneMatches, type PruneFilter } from '../opts/prune-filters.js';
 import { allEndpoints, reconcileNetwork } from './endpoint.js';
 import { removeNetworkRules } from './firewall.js';
 import { deleteLink, linkExists } from './links.js';
@@ -17,14 +18,18 @@ export async function usedNetworks(ctx: RuntimeContext): Promise<Set<string>> {
   return new Set((await allEndpoints(ctx)).map((e) => e.network.id));
 }
 
-/** Every user-defined network without an endpoint, after reconciling what a killed tsdock left; their names. */
-export async function pruneNetworks(ctx: RuntimeContext): Promise<string[]> {
+/**
+ * Every user-defined network without an endpoint that the filter lets go, after reconciling what a
+ * killed tsdock left; their names.
+ */
+export async function pruneNetworks(ctx: RuntimeContext, filter?: PruneFilter): Promise<string[]> {
   const store = new NetworkStore(ctx);
   await reconcileNetwork(ctx);
   const used = await usedNetworks(ctx);
   const removed: string[] = [];
   for (const n of await store.list()) {
     if (PREDEFINED.includes(n.Name) || used.has(n.Id)) continue;
+    if (filter && !pruneMatches(filter, Date.parse(n.Created), n.Labels)) continue;
     await destroyNetwork(ctx, n);
     removed.push(n.Name);
   }

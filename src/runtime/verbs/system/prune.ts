@@ -1,41 +1,69 @@
 /**
- * `system prune`: stopped containers, unused networks, and whatever a killed tsdock left in the
- * kernel and in the network state (reconcile).
+ * `system prune`: what its warning lists, in Docker's order — stopped containers, unused networks,
+ * dangling images (with -a every image no container uses), the unused build cache (-a: all of it)
+ * — each through the filters, then the space reclaimed, as measured by each pruner (containers'
+ * writable layers, images' blobs and layers that are really gone, the cache's records). Volumes
+ * join the list with their pruner.
  */
 import type { RuntimeContext } from '../../context.js';
 import { summaries } from '../../container/list.js';
-import { removeContainer } from '../../container/remove.js';
-import { findContainer } from '../../container/store.js';
+import { pruneStoppedContainers } from '../../container/prune.js';
 import { pruneCache } from '../../build/prune.js';
 import { humanSize } from '../../format/units.js';
+import { pruneImages } from '../../images/prune.js';
 import { pruneNetworks } from '../../network/remove.js';
+import { parsePruneFilters, type PruneFilter } from '../../opts/prune-filters.js';
 import { confirm } from '../../prompt.js';
 
-export async function systemPrune(ctx: RuntimeContext, force: boolean): Promise<void> {
-  const warning =
-    'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n' +
-    '  - all dangling images\n  - unused build cache\n';
-  if (!force && !(await confirm(ctx, warning))) return;
-  const stopped = (await summaries(ctx)).filter((r) =>
-    ['exited', 'created', 'dead'].includes(r.state.status),
-  );
-  const deleted: string[] = [];
-  for (const r of stopped) {
-    try {
-      await removeContainer(ctx, await findContainer(ctx, r.id), { force: false });
-      deleted.push(r.id);
-    } catch {
-      /* started meanwhile, or already gone */
-    }
+export interface SystemPruneOptions {
+  force: boolean;
+  /** -a: every unused image, not only the dangling ones. */
+  all: boolean;
+  filters: string[];
+}
+
+/** docker/cli's confirmation message for the options given. */
+function warning(opts: SystemPruneOptions, filter: PruneFilter): string {
+  const removes = [
+    'all stopped containers',
+    'all networks not used by at least one container',
+    opts.all ? 'all images without at least one container associated to them' : 'all dangling images',
+    opts.all ? 'all build cache' : 'unused build cache',
+  ];
+  let text = `WARNING! This will remove:\n${removes.map((w) => `  - ${w}\n`).join('')}`;
+  if (filter.shown.length > 0) {
+    text += `\n  Items to be pruned will be filtered with:\n${filter.shown.map((f) => `  - ${f}\n`).join('')}`;
   }
-  const networks = await pruneNetworks(ctx);
+  return text;
+}
+
+export async function systemPrune(ctx: RuntimeContext, opts: SystemPruneOptions): Promise<void> {
+  const filter = parsePruneFilters(opts.filters);
+  if (!opts.force && !(await confirm(ctx, warning(opts, filter)))) return;
   let out = '';
-  if (deleted.length > 0) out += `Deleted Containers:\n${deleted.join('\n')}\n\n`;
+  const containers = await pruneStoppedContainers(ctx, filter);
+  if (containers.deleted.length > 0) out += `Deleted Containers:\n${containers.deleted.join('\n')}\n\n`;
+  const networks = await pruneNetworks(ctx, filter);
   if (networks.length > 0) out += `Deleted Networks:\n${networks.join('\n')}\n\n`;
-  // Docker's system prune also removes the dangling build cache (build/prune.ts).
-  const cache = await pruneCache(await ctx.client(), { all: false });
+  // After the containers: the images of the ones just removed are unused now.
+  const inUse = new Set((await summaries(ctx)).map((s) => s.record.imageId));
+  const images = await pruneImages(ctx, { all: opts.all, filter, inUse });
+  if (images.items.length > 0) {
+    const lines = images.items.map((i) =>
+      'untagged' in i ? `untagged: ${i.untagged}` : `deleted: ${i.deleted}`,
+    );
+    out += `Deleted Images:\n${lines.join('\n')}\n\n`;
+  }
+  // Cache records carry no labels: a label filter leaves them all.
+  const cache =
+    filter.labels.length > 0
+      ? { removed: [], reclaimed: 0 }
+      : await pruneCache(await ctx.client(), {
+          all: opts.all,
+          ...(filter.until !== undefined ? { until: filter.until } : {}),
+        });
   if (cache.removed.length > 0)
     out += `Deleted build cache objects:\n${cache.removed.map((r) => r.key.slice(7, 32)).join('\n')}\n\n`;
-  out += `Total reclaimed space: ${humanSize(cache.reclaimed)}\n`;
+  out += `Total reclaimed space: ${humanSize(containers.reclaimed + images.reclaimed + cache.reclaimed)}\n`;
   ctx.stdio.stdout.write(out);
 }
