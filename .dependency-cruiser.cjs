@@ -117,8 +117,6 @@ module.exports = {
     // `import type` and type positions are dependencies too: a type-only circle is still a circle.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    // The generated protobuf code (plain CommonJS) is a leaf.
-    exclude: { path: '\\.gen\\.' },
-    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.cjs', '.d.cts'] },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js'] },
   },
 };
