@@ -6,7 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { parseDockerProfile, type SeccompSetting } from '../spec/seccomp.js';
+import { parseDockerProfile } from './seccomp-profile.js';
+
+/** What `--security-opt seccomp=…` chose: the built-in policy by default, none, or a Docker profile. */
+export type SeccompSetting = 'default' | 'builtin' | 'unconfined' | { profile: string };
 
 export interface SecurityOptions {
   /** HostConfig.SecurityOpt as Docker stores it: a profile file replaced by its compacted JSON. */
