@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { UsageError } from '../../src/runtime/errors.js';
 import { parseContainerOptions } from '../../src/runtime/opts/container.js';
 import { compactJson, parseSecurityOpts } from '../../src/runtime/opts/security.js';
-import { allCapabilities, defaultCapabilities } from '../../src/runtime/spec/caps.js';
+import { allCapabilities, defaultCapabilities } from '../../src/runtime/opts/caps.js';
 import { buildSpec } from '../../src/runtime/spec/build.js';
 import {
   defaultSeccomp,
