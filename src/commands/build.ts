@@ -39,32 +39,29 @@ export default class Build extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] PATH | URL | -', summary: Build.description });
-    const list = (k: string) => (flags[k] as string[] | undefined) ?? [];
-    const opt = (k: string) => flags[k] as string | undefined;
+    const { flags, args } = this.dockerParse(Build.flags);
+    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] PATH | URL | -' });
+    const platform = flags.platform ?? process.env.DOCKER_DEFAULT_PLATFORM;
     const { buildImage } = await import('../runtime/verbs/image/build.js');
     await buildImage(this.ctx, {
       context: args[0]!,
-      ...(opt('file') !== undefined ? { file: opt('file')! } : {}),
-      tags: list('tag'),
-      buildArgs: list('build-arg'),
-      ...(opt('target') ? { target: opt('target')! } : {}),
-      noCache: flags['no-cache'] as boolean,
-      pull: flags.pull as boolean,
-      quiet: flags.quiet as boolean,
-      labels: list('label'),
-      ...(opt('iidfile') ? { iidfile: opt('iidfile')! } : {}),
-      ...(opt('network') ? { network: opt('network')! } : {}),
-      addHost: list('add-host'),
-      ...((opt('platform') ?? process.env.DOCKER_DEFAULT_PLATFORM)
-        ? { platform: (opt('platform') ?? process.env.DOCKER_DEFAULT_PLATFORM)! }
-        : {}),
-      progress: (opt('progress') ?? 'auto') as 'auto',
-      cacheFrom: list('cache-from'),
-      secret: list('secret'),
-      ssh: list('ssh'),
-      output: list('output'),
+      ...(flags.file !== undefined ? { file: flags.file } : {}),
+      tags: flags.tag,
+      buildArgs: flags['build-arg'],
+      ...(flags.target ? { target: flags.target } : {}),
+      noCache: flags['no-cache'],
+      pull: flags.pull,
+      quiet: flags.quiet,
+      labels: flags.label,
+      ...(flags.iidfile ? { iidfile: flags.iidfile } : {}),
+      ...(flags.network ? { network: flags.network } : {}),
+      addHost: flags['add-host'],
+      ...(platform ? { platform } : {}),
+      progress: flags.progress,
+      cacheFrom: flags['cache-from'],
+      secret: flags.secret,
+      ssh: flags.ssh,
+      output: flags.output,
     });
   }
 }

@@ -4,8 +4,9 @@
  */
 import type { RuntimeContext } from './context.js';
 
-export async function confirm(ctx: RuntimeContext, warning: string): Promise<boolean> {
-  ctx.stdio.stdout.write(`${warning}\nAre you sure you want to continue? [y/N] `);
+/** `between`: what separates the warning from the question (`builder prune` asks on the same line). */
+export async function confirm(ctx: RuntimeContext, warning: string, between = '\n'): Promise<boolean> {
+  ctx.stdio.stdout.write(`${warning}${between}Are you sure you want to continue? [y/N] `);
   const stdin = ctx.stdio.stdin;
   const line = await new Promise<string>((resolve) => {
     let text = '';

@@ -10,13 +10,9 @@ export default class BuilderPrune extends TsdockCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { max: 0, usage: '[OPTIONS]', summary: BuilderPrune.description });
+    const { flags, args } = this.dockerParse(BuilderPrune.flags);
+    requireArgs(this, args, { max: 0, usage: '[OPTIONS]' });
     const { builderPrune } = await import('../../runtime/verbs/builder/prune.js');
-    await builderPrune(this.ctx, {
-      all: flags.all as boolean,
-      force: flags.force as boolean,
-      filters: (flags.filter as string[] | undefined) ?? [],
-    });
+    await builderPrune(this.ctx, { all: flags.all, force: flags.force, filters: flags.filter });
   }
 }

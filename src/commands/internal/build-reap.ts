@@ -7,8 +7,8 @@ export default class InternalBuildReap extends TsdockCommand {
   static override flags = {};
 
   async run(): Promise<void> {
-    const { args } = this.dockerParse();
-    const { reap } = await import('../../runtime/build/leftovers.js');
-    await reap(this.ctx, Number(args[0]), process.stdin);
+    const { args } = this.dockerParse(InternalBuildReap.flags);
+    const { buildReap } = await import('../../runtime/verbs/internal/build-reap.js');
+    await buildReap(this.ctx, Number(args[0]));
   }
 }

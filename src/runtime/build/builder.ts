@@ -15,7 +15,7 @@ import type { RuntimeContext } from '../context.js';
 import { isAlreadyExists } from '../images/content.js';
 import { EMPTY_LAYER_DIFF_ID, layerDiff } from '../images/layer-diff.js';
 import { chainId as chainOf, type ImageConfig } from '../images/oci.js';
-import type { ResolvedImage } from '../images/store.js';
+import type { ResolvedImage } from '../images/resolve.js';
 import { randomHex } from '../state/ids.js';
 import { mountSnapshot, unmount } from '../container/rootfs-mount.js';
 import { resolveUser } from '../container/rootfs.js';

@@ -5,7 +5,7 @@
  * history entries BuildKit writes (`created_by`, `comment: buildkit.dockerfile.v0`).
  */
 import type { ContainerConfig, Descriptor, HistoryEntry } from '../images/oci.js';
-import { parseSignal } from '../container/signals.js';
+import { parseSignal } from '../opts/signals.js';
 import type { CmdLine, Command, Healthcheck } from './dockerfile.js';
 import { processWord, processWords, type EnvLookup } from './shell-lex.js';
 

@@ -2,7 +2,8 @@
 import type { RuntimeContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { humanSize } from '../../format/units.js';
-import { parseUntil, readAnswer } from '../../container/prune.js';
+import { parseUntil } from '../../opts/prune-filters.js';
+import { confirm } from '../../prompt.js';
 import { pruneCache } from '../../build/prune.js';
 import { sweepBuildLeftovers } from '../../build/leftovers.js';
 
@@ -10,12 +11,6 @@ export interface BuilderPruneOptions {
   all: boolean;
   force: boolean;
   filters: string[];
-}
-
-async function confirmed(ctx: RuntimeContext, warning: string): Promise<boolean> {
-  ctx.stdio.stdout.write(`${warning} Are you sure you want to continue? [y/N] `);
-  const line = await readAnswer(ctx.stdio.stdin);
-  return /^\s*y(es)?\s*$/i.test(line);
 }
 
 export async function builderPrune(ctx: RuntimeContext, opts: BuilderPruneOptions): Promise<void> {
@@ -29,7 +24,7 @@ export async function builderPrune(ctx: RuntimeContext, opts: BuilderPruneOption
   const warning = opts.all
     ? 'WARNING! This will remove all build cache.'
     : 'WARNING! This will remove all dangling build cache.';
-  if (!opts.force && !(await confirmed(ctx, warning))) return;
+  if (!opts.force && !(await confirm(ctx, warning, ' '))) return;
   const client = await ctx.client();
   await sweepBuildLeftovers(ctx, client);
   const { removed, reclaimed } = await pruneCache(client, {

@@ -11,8 +11,8 @@ import type { RuntimeContext } from '../../context.js';
 import { BuildError, NotFoundError, RequestError, UsageError } from '../../errors.js';
 import { hostPlatform } from '../../images/oci.js';
 import { normalize, familiar } from '../../images/reference.js';
-import { resolveImage, type ResolvedImage } from '../../images/store.js';
-import { LEASE_PID_LABEL } from '../../state/repair.js';
+import { resolveImage, type ResolvedImage } from '../../images/resolve.js';
+import { LEASE_PID_LABEL } from '../../container/repair.js';
 import { BuildFailure, Builder } from '../../build/builder.js';
 import { loadCache } from '../../build/cache.js';
 import { contextFromTar, openContext, type BuildContext } from '../../build/context.js';
@@ -20,8 +20,6 @@ import { DockerfileError, parseDockerfile, type Dockerfile } from '../../build/d
 import { exportFiles, parseOutputs, storeImage, type Output } from '../../build/export.js';
 import { startReaper, sweepBuildLeftovers, type Reaper } from '../../build/leftovers.js';
 import { PlainSink, Progress, QuietSink, type ProgressSink } from '../../build/progress.js';
-
-export type ProgressMode = 'auto' | 'plain' | 'tty' | 'quiet' | 'rawjson';
 
 export interface BuildRequest {
   /** PATH, `-` (a Dockerfile or a tar on stdin) or a URL. */
@@ -38,7 +36,8 @@ export interface BuildRequest {
   network?: string;
   addHost: string[];
   platform?: string;
-  progress: ProgressMode;
+  /** `auto`, `plain`, `tty` or `quiet` (checked here, with Docker's message). */
+  progress: string;
   cacheFrom: string[];
   secret: string[];
   ssh: string[];
