@@ -89,6 +89,25 @@ export const createFlags = {
   }),
   platform: str('Set platform if server is multi-platform capable'),
   quiet: bool('Suppress the pull output', 'q'),
+  link: many('Add link to another container'),
+  'health-cmd': str('Command to run to check health'),
+  'health-interval': str('Time between running the check (ms|s|m|h) (default 0s)'),
+  'health-retries': int({ description: 'Consecutive failures needed to report unhealthy' }),
+  'health-start-interval': str(
+    'Time between running the check during the start period (ms|s|m|h) (default 0s)',
+  ),
+  'health-start-period': str(
+    'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)',
+  ),
+  'health-timeout': str('Maximum time to allow one check to run (ms|s|m|h) (default 0s)'),
+  'no-healthcheck': bool('Disable any container-specified HEALTHCHECK'),
+  pid: str('PID namespace to use'),
+  ipc: str('IPC mode to use'),
+  uts: str('UTS namespace to use'),
+  userns: str('User namespace to use'),
+  device: many('Add a host device to the container'),
+  'device-cgroup-rule': many('Add a rule to the cgroup allowed devices list'),
+  sysctl: many('Sysctl options'),
 };
 
 export const runOnlyFlags = {

@@ -20,6 +20,11 @@ import {
 import { parseUlimit, ramInBytes, type Ulimit } from './units.js';
 import { parseSecurityOpts, type SecurityOptions } from './security.js';
 import * as names from './names.js';
+import { parseHealthFlags, type HealthConfig, type HealthFlags } from './health.js';
+import { parseLink, type LinkSpec } from './links.js';
+import { parseNamespaceModes, type NamespaceModes } from './namespaces.js';
+import { parseDevice, validateDeviceCgroupRule, type DeviceMapping } from './devices.js';
+import { parseSysctl } from './sysctl.js';
 
 export { validateContainerName } from './names.js';
 
@@ -28,7 +33,7 @@ export type { Ulimit } from './units.js';
 export type { SecurityOptions } from './security.js';
 
 /** Raw values as the command hands them over (camelCase of the flag names, see cli/run-flags.ts). */
-export interface RunFlags {
+export interface RunFlags extends HealthFlags {
   /** First positional: the image reference as typed. */
   image?: string;
   /** Positionals after the image: the command. */
@@ -101,6 +106,14 @@ export interface RunFlags {
   quiet?: boolean;
   sigProxy?: boolean;
   detachKeys?: string;
+  link?: string[];
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  userns?: string;
+  device?: string[];
+  deviceCgroupRule?: string[];
+  sysctl?: string[];
 }
 
 export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
@@ -189,6 +202,15 @@ export interface ContainerOptions {
   quiet: boolean;
   sigProxy: boolean;
   detachKeys?: string;
+  /** --link, in the order given. */
+  links: LinkSpec[];
+  /** Config.Healthcheck as the flags give it (the image's is merged at create); undefined: none given. */
+  healthcheck?: HealthConfig;
+  namespaces: NamespaceModes;
+  devices: DeviceMapping[];
+  deviceCgroupRules: string[];
+  /** --sysctl KEY=VALUE, later values of a key winning. */
+  sysctls: Record<string, string>;
 }
 
 export interface HostInfo {
@@ -459,6 +481,19 @@ export function parseContainerOptions(
   const stopTimeout =
     flags.stopTimeout === undefined ? undefined : intFlag('stop-timeout', flags.stopTimeout, 0);
 
+  const links = (flags.link ?? []).map((v) => flagValue('link', v, parseLink));
+  const healthcheck = parseHealthFlags(flags, flagValue);
+  const devices = (flags.device ?? []).flatMap((v) => flagValue('device', v, parseDevice));
+  const deviceCgroupRules = (flags.deviceCgroupRule ?? []).map((v) =>
+    flagValue('device-cgroup-rule', v, validateDeviceCgroupRule),
+  );
+  const sysctls: Record<string, string> = {};
+  for (const v of flags.sysctl ?? []) {
+    const [k, val] = flagValue('sysctl', v, parseSysctl);
+    sysctls[k] = val;
+  }
+  const namespaces = parseNamespaceModes(flags);
+
   return {
     image: flags.image ?? '',
     command: flags.args ?? [],
@@ -513,5 +548,11 @@ export function parseContainerOptions(
     quiet: flags.quiet ?? false,
     sigProxy: flags.sigProxy ?? true,
     ...(flags.detachKeys ? { detachKeys: flags.detachKeys } : {}),
+    links,
+    ...(healthcheck ? { healthcheck } : {}),
+    namespaces,
+    devices,
+    deviceCgroupRules,
+    sysctls,
   };
 }

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ContainerOptions } from './container.js';
+import { mergeHealthcheck, type HealthConfig } from './health.js';
 
 /** The `config` object of an OCI image config (Docker field names). */
 export interface ImageConfig {
@@ -18,6 +19,10 @@ export interface ImageConfig {
   WorkingDir?: string;
   Labels?: Record<string, string> | null;
   StopSignal?: string;
+  /** HEALTHCHECK (Docker's image config extension). */
+  Healthcheck?: HealthConfig | null;
+  /** SHELL: what CMD-SHELL probes run under (default /bin/sh -c). */
+  Shell?: string[] | null;
 }
 
 export interface MergedConfig {
@@ -156,6 +161,7 @@ export type ContainerConfig = {
   StdinOnce: boolean;
   Env: string[];
   Cmd: string[] | null;
+  Healthcheck?: HealthConfig;
   Image: string;
   Volumes: Record<string, object> | null;
   WorkingDir: string;
@@ -164,6 +170,7 @@ export type ContainerConfig = {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  Shell?: string[];
 };
 
 /** Values the caller knows better than the options: the container's hostname (Docker: the short id). */
@@ -198,6 +205,7 @@ export function configOf(
     StdinOnce: stdinOnce,
     Env: m.env,
     Cmd: m.cmd,
+    ...healthcheckOf(opts.healthcheck, image?.Healthcheck),
     Image: x.image ?? opts.image,
     Volumes: Object.keys(m.volumes).length > 0 ? m.volumes : null,
     WorkingDir: m.workingDir,
@@ -206,7 +214,17 @@ export function configOf(
     Labels: m.labels,
     ...(m.stopSignal ? { StopSignal: m.stopSignal } : {}),
     ...(opts.stopTimeout !== undefined ? { StopTimeout: opts.stopTimeout } : {}),
+    ...(image?.Shell && image.Shell.length > 0 ? { Shell: [...image.Shell] } : {}),
   };
+}
+
+/** Config.Healthcheck: the flags' settings over the image's HEALTHCHECK (absent when neither has one). */
+function healthcheckOf(
+  user: HealthConfig | undefined,
+  image: HealthConfig | null | undefined,
+): { Healthcheck?: HealthConfig } {
+  const merged = mergeHealthcheck(user, image);
+  return merged ? { Healthcheck: merged } : {};
 }
 
 export type PortBindings = Record<string, { HostIp: string; HostPort: string }[]>;
@@ -218,6 +236,8 @@ export interface HostConfigExtras {
   cgroupVersion?: 1 | 2;
   /** --tty terminal size [height, width]; Docker records it, [0, 0] without a TTY. */
   consoleSize?: [number, number];
+  /** Legacy links as the daemon lists them (`/target:/this/alias`); user networks have none here. */
+  links?: string[];
 }
 
 const MASKED_PATHS = [
@@ -268,19 +288,20 @@ export function hostConfigOf(opts: ContainerOptions, extras: HostConfigExtras = 
     DnsSearch: opts.dnsSearch,
     ExtraHosts: opts.extraHosts.length > 0 ? opts.extraHosts : null,
     GroupAdd: null,
-    IpcMode: 'private',
+    IpcMode: opts.namespaces.ipc,
     Cgroup: '',
-    Links: null,
+    Links: extras.links && extras.links.length > 0 ? extras.links : null,
     OomScoreAdj: opts.oomScoreAdj,
-    PidMode: '',
+    PidMode: opts.namespaces.pid,
     Privileged: opts.privileged,
     PublishAllPorts: opts.publishAll,
     ReadonlyRootfs: opts.readOnly,
     SecurityOpt: opts.security.securityOpt.length > 0 ? opts.security.securityOpt : null,
     ...(Object.keys(opts.tmpfs).length > 0 ? { Tmpfs: opts.tmpfs } : {}),
-    UTSMode: '',
-    UsernsMode: '',
+    UTSMode: opts.namespaces.uts,
+    UsernsMode: opts.namespaces.userns,
     ShmSize: opts.shmSize,
+    ...(Object.keys(opts.sysctls).length > 0 ? { Sysctls: opts.sysctls } : {}),
     Runtime: 'runc',
     Isolation: '',
     CpuShares: r.cpuShares,
@@ -299,8 +320,8 @@ export function hostConfigOf(opts: ContainerOptions, extras: HostConfigExtras = 
     CpuRealtimeRuntime: 0,
     CpusetCpus: r.cpusetCpus,
     CpusetMems: r.cpusetMems,
-    Devices: [],
-    DeviceCgroupRules: null,
+    Devices: opts.devices,
+    DeviceCgroupRules: opts.deviceCgroupRules.length > 0 ? opts.deviceCgroupRules : null,
     DeviceRequests: null,
     MemoryReservation: r.memoryReservation,
     MemorySwap: r.memorySwap,
