@@ -53,6 +53,14 @@ export class CommandNotFoundError extends TsdockError {
   readonly exitCode = 127;
 }
 
+/**
+ * A host path the user named for the container does not exist (`--device /dev/nope`): Docker's CLI
+ * reads "no such file or directory" in the daemon's answer as 127.
+ */
+export class HostPathNotFoundError extends TsdockError {
+  readonly exitCode = 127;
+}
+
 /** A kernel-side operation (mount, netns, iptables, cgroup write) failed. */
 export class SystemError extends TsdockError {
   readonly exitCode = 125;

@@ -16,6 +16,8 @@ import {
 } from '../opts/inspect-shapes.js';
 import { knownCapabilities, tweakCapabilities } from '../opts/caps.js';
 import { seccompFor } from './seccomp.js';
+import { deviceCgroupRules, type HostDevice } from './devices.js';
+import { ipcMounts } from './namespaces.js';
 import type {
   OciCapabilities,
   OciDeviceCgroup,
@@ -52,6 +54,14 @@ export interface SpecInput {
   hostCaps?: string[];
   /** Resolves major:minor of --device-*-bps/iops paths (tests pass a fake). */
   deviceNumbers?: DeviceNumbers;
+  /** Namespaces of other containers joined (--pid/--ipc container:NAME): their /proc/PID/ns paths. */
+  joinNamespaces?: { pid?: string; ipc?: string };
+  /** Bound at /dev/shm with a shareable IPC namespace, another container's, or the host's. */
+  shmPath?: string;
+  /** --device nodes as they are on the host (spec/devices.ts hostDevices). */
+  devices?: HostDevice[];
+  /** The legacy links' variables (Link.ToEnv), which the container's own Env may override. */
+  linkEnv?: string[];
 }
 
 /** The character devices every container may use (moby oci.DefaultLinuxSpec), after a deny-all. */
@@ -111,9 +121,15 @@ function defaultMounts(shmSize: number): OciMount[] {
  * Docker's process environment: PATH, HOSTNAME, TERM (with a TTY), then the container's Env replacing
  * same-named entries or appending; a bare `KEY` deletes KEY (moby ReplaceOrAppendEnvValues).
  */
-export function processEnv(containerEnv: string[], hostname: string, tty: boolean): string[] {
+export function processEnv(
+  containerEnv: string[],
+  hostname: string,
+  tty: boolean,
+  linkEnv: string[] = [],
+): string[] {
   const env = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`];
   if (tty) env.push('TERM=xterm');
+  env.push(...linkEnv);
   const keyOf = (e: string) => e.split('=')[0]!;
   const index = new Map<string, number>(env.map((e, i) => [keyOf(e), i]));
   const removed = new Set<number>();
@@ -195,7 +211,12 @@ function namespacesFor(input: SpecInput): OciNamespace[] {
   const ns: OciNamespace[] = [{ type: 'mount' }];
   if (input.netnsPath) ns.push({ type: 'network', path: input.netnsPath });
   else if (opts.network !== 'host') ns.push({ type: 'network' });
-  ns.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  // --uts/--pid/--ipc host: the host's namespace (none in the spec); container:NAME: that one's.
+  const { pid, ipc, uts } = opts.namespaces;
+  const joined = input.joinNamespaces ?? {};
+  if (uts !== 'host') ns.push({ type: 'uts' });
+  if (pid !== 'host') ns.push({ type: 'pid', ...(joined.pid ? { path: joined.pid } : {}) });
+  if (ipc !== 'host') ns.push({ type: 'ipc', ...(joined.ipc ? { path: joined.ipc } : {}) });
   if (effectiveCgroupns(opts, input.cgroupVersion) === 'private') ns.push({ type: 'cgroup' });
   return ns;
 }
@@ -213,7 +234,11 @@ export function buildSpec(input: SpecInput): OciSpec {
 
   const userMounts = [...etcMounts(input.etcFiles, opts.readOnly), ...tmpfsMounts(opts.tmpfs)];
   const overridden = new Set(userMounts.map((m) => m.destination));
-  const all = [...mounts.filter((m) => !overridden.has(m.destination)), ...userMounts];
+  const all = ipcMounts(
+    [...mounts.filter((m) => !overridden.has(m.destination)), ...userMounts],
+    opts.namespaces.ipc,
+    input.shmPath,
+  );
   if (opts.init && input.initBinary) {
     all.push({
       destination: CONTAINER_INIT_PATH,
@@ -238,7 +263,9 @@ export function buildSpec(input: SpecInput): OciSpec {
   }
 
   const resources = linuxResources(opts.resources, input.deviceNumbers);
-  resources.devices = opts.privileged ? [{ allow: true, access: 'rwm' }] : defaultDeviceRules();
+  resources.devices = opts.privileged
+    ? [{ allow: true, access: 'rwm' }]
+    : [...defaultDeviceRules(), ...deviceCgroupRules(input.devices ?? [], opts.deviceCgroupRules)];
 
   const privateNet = opts.network !== 'host' && !opts.network.startsWith('container:');
   const user = {
@@ -261,7 +288,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       terminal: opts.tty,
       user,
       args,
-      env: processEnv(merged.env, input.hostname, opts.tty),
+      env: processEnv(merged.env, input.hostname, opts.tty, input.linkEnv),
       cwd: merged.workingDir || '/',
       capabilities,
       rlimits: rlimitsFor(opts),
@@ -269,26 +296,34 @@ export function buildSpec(input: SpecInput): OciSpec {
       oomScoreAdj: opts.oomScoreAdj,
     },
     root: { path: 'rootfs', readonly: opts.readOnly },
-    hostname: input.hostname,
-    ...(opts.domainname ? { domainname: opts.domainname } : {}),
+    // runc sets these only in a UTS namespace of the container's own.
+    ...(opts.namespaces.uts === 'host'
+      ? {}
+      : { hostname: input.hostname, ...(opts.domainname ? { domainname: opts.domainname } : {}) }),
     mounts: all,
     linux: {
       namespaces: namespacesFor(input),
+      ...(input.devices && input.devices.length > 0 ? { devices: input.devices.map((d) => d.device) } : {}),
       resources,
       cgroupsPath: input.cgroupsPath,
       ...(unmasked ? {} : { maskedPaths: defaultMaskedPaths(), readonlyPaths: defaultReadonlyPaths() }),
       // Docker's defaults for a container with its own network stack: unprivileged ping and low ports.
-      ...(privateNet
-        ? {
-            sysctl: {
-              'net.ipv4.ping_group_range': '0 2147483647',
-              'net.ipv4.ip_unprivileged_port_start': '0',
-            },
-          }
-        : {}),
+      ...sysctlsFor(opts.sysctls, privateNet),
       ...(seccomp ? { seccomp } : {}),
     },
   };
+}
+
+/**
+ * --sysctl over Docker's defaults for a container with its own network stack (unprivileged ping and
+ * low ports), which apply unless the user set those keys.
+ */
+function sysctlsFor(user: Record<string, string>, privateNet: boolean): { sysctl?: Record<string, string> } {
+  const sysctl: Record<string, string> = privateNet
+    ? { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv4.ip_unprivileged_port_start': '0' }
+    : {};
+  Object.assign(sysctl, user);
+  return Object.keys(sysctl).length > 0 ? { sysctl } : {};
 }
 
 /**

@@ -53,6 +53,17 @@ export interface OciDeviceCgroup {
   access?: string;
 }
 
+/** A device node runc creates in the container (linux.devices). */
+export interface OciDevice {
+  path: string;
+  type: 'c' | 'b' | 'p' | 'u';
+  major: number;
+  minor: number;
+  fileMode?: number;
+  uid?: number;
+  gid?: number;
+}
+
 export interface OciThrottleDevice {
   major: number;
   minor: number;
@@ -118,6 +129,7 @@ export interface OciSeccomp {
 
 export interface OciLinux {
   namespaces: OciNamespace[];
+  devices?: OciDevice[];
   resources: LinuxResources;
   cgroupsPath: string;
   maskedPaths?: string[];
