@@ -50,6 +50,8 @@ export interface ContainerRecord {
   macAddress?: string;
   /** Networks joined by `network connect`, set up at every start after the first one. */
   extraNetworks?: { name: string; aliases: string[]; ip?: string }[];
+  /** --link: legacy links on the default bridge, aliases of other containers on a user network. */
+  links?: { name: string; alias: string }[];
 }
 
 export interface ContainerRunState {
