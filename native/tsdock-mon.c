@@ -9,7 +9,9 @@
  * Usage:
  *   tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES]
  *              [--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE]
- *              [--attach-socket NAME] [--netns PATH] [-- EXIT_CMD ARGS...]
+ *              [--attach-socket NAME] [--netns PATH]
+ *              [--health INTERVAL,TIMEOUT,START_PERIOD,START_INTERVAL --health-cmd ARG...]
+ *              [-- EXIT_CMD ARGS...]
  *
  * --netns: make a network namespace bound at PATH, as `ip netns add` does, before reporting ready.
  * `run` on a bridge network needs one before containerd creates the task, and the monitor starts
@@ -27,6 +29,18 @@
  * session. When the streams end, the clients' sockets are closed after the last byte: EOF there
  * means all output was delivered. Abstract, because a path under a data root can exceed the 108
  * bytes of sun_path; SO_PEERCRED keeps other users out.
+ *
+ * --health: the container has a healthcheck, and this process is what runs it for as long as the
+ * container runs (tsdock has no daemon; nothing else outlives the CLI). The four values are
+ * milliseconds. It schedules the probes as moby's health monitor does — the first one INTERVAL
+ * after the start (START_INTERVAL while the status is `starting` within START_PERIOD, and never past
+ * the end of START_PERIOD), each next one INTERVAL after the previous one ended — and runs each as
+ * a short-lived command, the argv given by the --health-cmd values (`tsdock internal health ID`),
+ * which execs the probe through containerd, records its result under the container's lock and
+ * exits with the status it left: 0 healthy, 1 starting, 2 unhealthy, 3 no result recorded. One
+ * probe runs at a time; the command enforces TIMEOUT on the probe itself, and one that is still
+ * there 30 s after that (a wedged containerd) is killed. When the container's output ends the
+ * schedule ends with it; a probe still running finishes on its own and records nothing.
  *
  * Readiness protocol: the parent reads our stdout; "ready\n" means the FIFOs exist and are open
  * for reading, anything else is an error message. After that stdio is /dev/null.
@@ -47,6 +61,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +90,7 @@ static long long max_size = -1;
 static long long max_file = 1;
 static char entry[ENTRY_BUF];
 static volatile sig_atomic_t terminating;
+static volatile sig_atomic_t child_exited;
 
 #define MAX_CLIENTS 16
 /* How long a client that does not read may hold the container's output back before it is dropped. */
@@ -112,6 +128,131 @@ static void on_term(int sig)
 {
 	(void)sig;
 	terminating = 1;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;
+	child_exited = 1;
+}
+
+/* The healthcheck schedule (see the top of this file); all times in ms of CLOCK_MONOTONIC. */
+#define MAX_HEALTH_ARGS 64
+/* How long a probe command may outlive its own timeout before it is killed. */
+#define PROBE_GRACE_MS 30000
+static struct {
+	int on;
+	long long interval, timeout, start_period, start_interval;
+	char *argv[MAX_HEALTH_ARGS + 1];
+	int argc;
+	long long started;   /* the monitor's start: the container starts a moment later */
+	long long next;      /* when the next probe is due, while none runs */
+	pid_t pid;           /* the running probe command, 0 when none */
+	long long deadline;  /* when that one is killed */
+	int starting;        /* the status is `starting` (no probe has succeeded since the start) */
+} health;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* moby's getInterval: the start period is probed at START_INTERVAL until a probe succeeds, and
+ * the first probe after it comes no later than its end. */
+static long long health_delay(void)
+{
+	long long elapsed = now_ms() - health.started;
+	if (elapsed >= health.start_period)
+		return health.interval;
+	long long remaining = health.start_period - elapsed;
+	if (remaining < health.interval)
+		return remaining;
+	return health.starting ? health.start_interval : health.interval;
+}
+
+static void parse_health(const char *v)
+{
+	long long f[4];
+	char *end;
+	const char *p = v;
+	for (int i = 0; i < 4; i++) {
+		errno = 0;
+		f[i] = strtoll(p, &end, 10);
+		if (errno || end == p || f[i] < 0 || (i < 3 ? *end != ',' : *end != '\0'))
+			fail("invalid value for --health: %s", v);
+		p = end + 1;
+	}
+	if (f[0] < 1 || f[1] < 1 || f[3] < 1)
+		fail("invalid value for --health: %s", v);
+	health.on = 1;
+	health.interval = f[0];
+	health.timeout = f[1];
+	health.start_period = f[2];
+	health.start_interval = f[3];
+}
+
+static void start_probe(void)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		health.next = now_ms() + health.interval; /* try again later */
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		execvp(health.argv[0], health.argv);
+		_exit(127);
+	}
+	health.pid = pid;
+	health.deadline = now_ms() + health.timeout + PROBE_GRACE_MS;
+}
+
+/* Reaps the probe command if it ended, and schedules the next one from its status. */
+static void reap_probe(void)
+{
+	int status;
+	child_exited = 0;
+	if (health.pid <= 0 || waitpid(health.pid, &status, WNOHANG) != health.pid)
+		return;
+	health.pid = 0;
+	if (WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+		if (code == 0 || code == 2)
+			health.starting = 0;
+		else if (code == 1)
+			health.starting = 1;
+	}
+	health.next = now_ms() + health_delay();
+}
+
+/* Runs what is due; returns the ms until the schedule next needs attention (-1: nothing due). */
+static long long health_tick(void)
+{
+	if (!health.on)
+		return -1;
+	reap_probe();
+	long long t = now_ms();
+	if (health.pid > 0) {
+		if (t >= health.deadline) {
+			kill(health.pid, SIGKILL);
+			health.deadline = t + 1000; /* reaped on SIGCHLD; look again in a second */
+		}
+		return health.deadline - t;
+	}
+	if (t >= health.next) {
+		start_probe();
+		return health.pid > 0 ? health.deadline - now_ms() : health.next - now_ms();
+	}
+	return health.next - t;
 }
 
 static int open_log(int extra_flags)
@@ -506,7 +647,8 @@ static void usage(void)
 {
 	fail("usage: tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES] "
 	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE] "
-	     "[--attach-socket NAME] [--netns PATH] [-- EXIT_CMD ARGS...]");
+	     "[--attach-socket NAME] [--netns PATH] [--health I,T,SP,SI --health-cmd ARG...] "
+	     "[-- EXIT_CMD ARGS...]");
 }
 
 static long long parse_num(const char *flag, const char *v)
@@ -579,11 +721,19 @@ int main(int argc, char **argv)
 			attach_socket = v;
 		else if (strcmp(a, "--netns") == 0)
 			netns_path = v;
-		else
+		else if (strcmp(a, "--health") == 0)
+			parse_health(v);
+		else if (strcmp(a, "--health-cmd") == 0) {
+			if (health.argc == MAX_HEALTH_ARGS)
+				fail("too many --health-cmd values");
+			health.argv[health.argc++] = argv[i];
+		} else
 			usage();
 	}
 	if (!out_s.path || !log_path)
 		usage();
+	if (health.on && health.argc == 0)
+		fail("--health needs --health-cmd");
 	if (max_file < 1)
 		max_file = 1;
 
@@ -598,15 +748,20 @@ int main(int argc, char **argv)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGCHLD);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
 
 	if (stdin_path && mkfifo(stdin_path, 0600) < 0 && errno != EEXIST)
 		fail("mkfifo %s: %s", stdin_path, strerror(errno));
@@ -653,7 +808,13 @@ int main(int argc, char **argv)
 	 */
 	char *log_copy = strdup(log_path);
 	const char *container_dir = log_copy ? dirname(log_copy) : NULL;
-	const struct timespec idle_check = {.tv_sec = 5, .tv_nsec = 0};
+	const long long idle_ms = 5000;
+
+	if (health.on) {
+		health.started = now_ms();
+		health.starting = 1;
+		health.next = health.started + health_delay();
+	}
 
 	struct stream *streams[2] = {&out_s, &err_s};
 	while (!(out_s.eof && err_s.eof) && !terminating) {
@@ -681,14 +842,19 @@ int main(int argc, char **argv)
 			pfd[k].events = 0;
 			pfd[k++].revents = 0;
 		}
-		int r = ppoll(pfd, k, container_dir ? &idle_check : NULL, &waitmask);
+		long long wait_ms = container_dir ? idle_ms : -1;
+		long long due = health_tick();
+		if (due >= 0 && (wait_ms < 0 || due < wait_ms))
+			wait_ms = due;
+		struct timespec wait_ts = {.tv_sec = wait_ms / 1000, .tv_nsec = (wait_ms % 1000) * 1000000};
+		int r = ppoll(pfd, k, wait_ms >= 0 ? &wait_ts : NULL, &waitmask);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (r == 0) {
-			if (access(container_dir, F_OK) < 0 && errno == ENOENT)
+			if (container_dir && access(container_dir, F_OK) < 0 && errno == ENOENT)
 				terminating = 1;
 			continue;
 		}

@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError } from '../errors.js';
 import { rootPath } from '../../paths.js';
+import type { HealthConfig } from '../opts/health.js';
 
 export interface MonitorOptions {
   monPath: string;
@@ -31,6 +32,19 @@ export interface MonitorOptions {
    * ready; it removes it again if it is stopped before the container ran (see tsdock-mon.c).
    */
   netns?: string;
+  /**
+   * The container's healthcheck schedule (milliseconds) and the command that runs one probe: the
+   * monitor runs it for as long as the container runs (see tsdock-mon.c).
+   */
+  health?: HealthSchedule;
+}
+
+export interface HealthSchedule {
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  startIntervalMs: number;
+  cmd: string[];
 }
 
 /** What a container's monitor needs to know of it: all known before the container exists. */
@@ -43,6 +57,8 @@ export interface MonitorTarget {
   logOpts: { maxSize?: number; maxFile?: number };
   /** See MonitorOptions.netns (not `netns`: a record's netns is a name, spread into a target). */
   makeNetns?: string;
+  /** Config.Healthcheck: probes are scheduled when it has a test to run. */
+  healthcheck?: HealthConfig;
 }
 
 export interface Monitor {
@@ -119,6 +135,11 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   if (opts.attachPidFile) args.push('--attach-pidfile', opts.attachPidFile);
   if (attachSocket) args.push('--attach-socket', attachSocket);
   if (opts.netns) args.push('--netns', opts.netns);
+  if (opts.health) {
+    const h = opts.health;
+    args.push('--health', [h.intervalMs, h.timeoutMs, h.startPeriodMs, h.startIntervalMs].join(','));
+    for (const a of h.cmd) args.push('--health-cmd', a);
+  }
   if (opts.exitCmd?.length) args.push('--', ...opts.exitCmd);
 
   const child = childProcess().spawn(opts.monPath, args, {
