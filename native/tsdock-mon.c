@@ -9,7 +9,7 @@
  * Usage:
  *   tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES]
  *              [--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE]
- *              [--attach-socket NAME] [--netns PATH]
+ *              [--attach-socket NAME] [--netns PATH] [--shm DIR,SIZE]
  *              [--health INTERVAL,TIMEOUT,START_PERIOD,START_INTERVAL --health-cmd ARG...]
  *              [-- EXIT_CMD ARGS...]
  *
@@ -19,6 +19,11 @@
  * (SIGTERM) or its container's directory vanishes before the container ever ran — tsdock gave up,
  * or died and the next command's repair removed what it had begun — it removes the namespace too,
  * so nothing is left of it. Once the container ran, the namespace is tsdock's to remove.
+ *
+ * --shm: a shareable IPC namespace's /dev/shm (`--ipc shareable`): a tmpfs of SIZE bytes mounted
+ * on DIR before reporting ready and unmounted when the monitor ends, so it exists exactly while the
+ * container runs, as Docker mounts it at start and unmounts it at stop. Containers joining that IPC
+ * namespace bind DIR; their binds keep the tmpfs alive after it is unmounted here.
  *
  * Without --stderr only stdout is read: a container with a terminal has one stream, the pty.
  *
@@ -100,6 +105,8 @@ static int clients[MAX_CLIENTS];
 static int nclients;
 /* The namespace --netns made (removed again by a monitor whose container never ran). */
 static const char *netns_made;
+/* The tmpfs --shm mounted, unmounted whenever the monitor ends. */
+static char shm_dir[4096];
 /* Set once the shim has been seen on a FIFO (output, or its end): the container ran. */
 static int ran;
 
@@ -109,6 +116,13 @@ static void remove_netns(void)
 		return;
 	umount2(netns_made, MNT_DETACH);
 	unlink(netns_made);
+}
+
+static void unmount_shm(void)
+{
+	if (shm_dir[0])
+		umount2(shm_dir, MNT_DETACH);
+	shm_dir[0] = 0;
 }
 
 static void fail(const char *fmt, ...)
@@ -121,6 +135,7 @@ static void fail(const char *fmt, ...)
 	/* Before readiness stdout is the parent's pipe: the message is what it reports. */
 	dprintf(STDOUT_FILENO, "error: %s\n", msg);
 	remove_netns();
+	unmount_shm();
 	exit(1);
 }
 
@@ -643,11 +658,37 @@ static void make_netns(const char *path)
 	netns_made = path;
 }
 
+static void mount_shm(const char *v)
+{
+	const char *comma = strrchr(v, ',');
+	char *end;
+	if (!comma || (size_t)(comma - v) >= sizeof shm_dir)
+		fail("invalid value for --shm: %s", v);
+	errno = 0;
+	long long size = strtoll(comma + 1, &end, 10);
+	if (errno || *end != '\0' || size <= 0)
+		fail("invalid value for --shm: %s", v);
+	char dir[sizeof shm_dir];
+	memcpy(dir, v, (size_t)(comma - v));
+	dir[comma - v] = 0;
+	char parent[sizeof shm_dir];
+	snprintf(parent, sizeof parent, "%s", dir);
+	mkdir(dirname(parent), 0700);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		fail("mkdir %s: %s", dir, strerror(errno));
+	umount2(dir, MNT_DETACH); /* a previous run's, should its monitor have been killed */
+	char data[64];
+	snprintf(data, sizeof data, "mode=1777,size=%lld", size);
+	if (mount("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
+		fail("mounting shm tmpfs: %s", strerror(errno));
+	memcpy(shm_dir, dir, sizeof dir);
+}
+
 static void usage(void)
 {
 	fail("usage: tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES] "
 	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE] "
-	     "[--attach-socket NAME] [--netns PATH] [--health I,T,SP,SI --health-cmd ARG...] "
+	     "[--attach-socket NAME] [--netns PATH] [--shm DIR,SIZE] [--health I,T,SP,SI --health-cmd ARG...] "
 	     "[-- EXIT_CMD ARGS...]");
 }
 
@@ -686,7 +727,7 @@ static int attached_client_alive(const char *path)
 int main(int argc, char **argv)
 {
 	const char *stdin_path = NULL, *pidfile = NULL, *exit_marker = NULL, *attach_pidfile = NULL;
-	const char *attach_socket = NULL, *netns_path = NULL;
+	const char *attach_socket = NULL, *netns_path = NULL, *shm = NULL;
 	char **exit_cmd = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -721,6 +762,8 @@ int main(int argc, char **argv)
 			attach_socket = v;
 		else if (strcmp(a, "--netns") == 0)
 			netns_path = v;
+		else if (strcmp(a, "--shm") == 0)
+			shm = v;
 		else if (strcmp(a, "--health") == 0)
 			parse_health(v);
 		else if (strcmp(a, "--health-cmd") == 0) {
@@ -778,6 +821,8 @@ int main(int argc, char **argv)
 
 	if (netns_path)
 		make_netns(netns_path);
+	if (shm)
+		mount_shm(shm);
 
 	if (pidfile) {
 		int fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -790,6 +835,7 @@ int main(int argc, char **argv)
 	if (write(STDOUT_FILENO, "ready\n", 6) != 6) {
 		/* the parent is gone or gave up on us: nobody will create the task */
 		remove_netns();
+		unmount_shm();
 		exit(1);
 	}
 	int devnull = open("/dev/null", O_RDWR);
@@ -886,6 +932,8 @@ int main(int argc, char **argv)
 	if (log_fd >= 0)
 		close(log_fd);
 	close_attach();
+	/* The container's run is over: its shareable /dev/shm goes, as Docker's does at stop. */
+	unmount_shm();
 	/* The FIFOs were per start; nothing opens them again. */
 	unlink(out_s.path);
 	if (err_s.path)

@@ -1,14 +1,13 @@
 /**
  * The host side of a shareable IPC namespace (`--ipc shareable`): a tmpfs of --shm-size under the
- * container's directory, mounted when it starts and unmounted when it stops, as moby's setupIpcDirs
- * and UnmountIpcMount do. The container binds it at /dev/shm, and so do the containers that join
- * its IPC namespace (`--ipc container:NAME`); their binds keep it alive after it is unmounted here.
+ * container's directory that its monitor mounts for as long as the container runs (tsdock-mon
+ * --shm), as moby mounts it at start and unmounts it at stop. `rm` makes sure it is gone before it
+ * removes the directory: the monitor of a container killed a moment ago may not have got to it yet.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { SystemError } from '../errors.js';
-import { shmDir } from './joins.js';
+import { shmDir } from '../state/records.js';
 
 const run = promisify(execFile);
 
@@ -20,18 +19,6 @@ function mounted(path: string): boolean {
       .some((l) => l.split(' ')[1] === escaped);
   } catch {
     return false;
-  }
-}
-
-export async function mountShm(containerDir: string, size: number): Promise<void> {
-  const dir = shmDir(containerDir);
-  if (mounted(dir)) return;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    await run('mount', ['-t', 'tmpfs', '-o', `nosuid,nodev,noexec,mode=1777,size=${size}`, 'shm', dir]);
-  } catch (err) {
-    const msg = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
-    throw new SystemError(`Error response from daemon: mounting shm tmpfs: ${msg}`);
   }
 }
 

@@ -78,6 +78,10 @@ export async function removeContainer(
   // Whoever records an exit releases the network, under the container's lock: after the exit the
   // caller just recorded, there is nothing left to release (~2 ms of a bridge `run --rm`).
   if (!opts.taskDeleted) await releaseNetwork(ctx, found);
+  // A shareable IPC tmpfs whose monitor has not unmounted it yet (it ends as the task does).
+  if ((found.record.hostConfig as { IpcMode?: string }).IpcMode === 'shareable') {
+    await import('./ipc.js').then((m) => m.unmountShm(found.files.dir));
+  }
   // Independent: neither containerd nor the state directory needs the others gone first.
   await Promise.all([
     client.containers.delete(found.id).catch(ignoreNotFound),

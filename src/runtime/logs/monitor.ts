@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { SystemError } from '../errors.js';
 import { rootPath } from '../../paths.js';
 import type { HealthConfig } from '../opts/health.js';
+import { shmDir, type ContainerRecord } from '../state/records.js';
 
 export interface MonitorOptions {
   monPath: string;
@@ -37,6 +38,8 @@ export interface MonitorOptions {
    * monitor runs it for as long as the container runs (see tsdock-mon.c).
    */
   health?: HealthSchedule;
+  /** A shareable IPC namespace's /dev/shm: a tmpfs the monitor mounts at `dir` while it runs. */
+  shm?: { dir: string; size: number };
 }
 
 export interface HealthSchedule {
@@ -59,6 +62,24 @@ export interface MonitorTarget {
   makeNetns?: string;
   /** Config.Healthcheck: probes are scheduled when it has a test to run. */
   healthcheck?: HealthConfig;
+  /** MonitorOptions.shm. */
+  shm?: { dir: string; size: number };
+}
+
+/** A created container's MonitorTarget. */
+export function monitorTargetOf(r: ContainerRecord, dir: string): MonitorTarget {
+  const hc = r.hostConfig as { IpcMode?: string; ShmSize?: number };
+  const health = r.config.Healthcheck as HealthConfig | undefined;
+  return {
+    id: r.id,
+    dir,
+    logPath: r.logPath,
+    interactive: r.interactive,
+    tty: r.tty,
+    logOpts: r.logOpts,
+    ...(health ? { healthcheck: health } : {}),
+    ...(hc.IpcMode === 'shareable' ? { shm: { dir: shmDir(dir), size: hc.ShmSize || 67108864 } } : {}),
+  };
 }
 
 export interface Monitor {
@@ -135,6 +156,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   if (opts.attachPidFile) args.push('--attach-pidfile', opts.attachPidFile);
   if (attachSocket) args.push('--attach-socket', attachSocket);
   if (opts.netns) args.push('--netns', opts.netns);
+  if (opts.shm) args.push('--shm', `${opts.shm.dir},${opts.shm.size}`);
   if (opts.health) {
     const h = opts.health;
     args.push('--health', [h.intervalMs, h.timeoutMs, h.startPeriodMs, h.startIntervalMs].join(','));
