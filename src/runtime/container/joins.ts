@@ -8,7 +8,6 @@
  * the rest (addresses, pids) and `run` does both before anything is made.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { linkEnv, type LinkSpec } from '../opts/links.js';
@@ -16,13 +15,8 @@ import { containerOf } from '../opts/namespaces.js';
 import { readEndpointSync } from '../network/records.js';
 import { processEnv } from '../spec/build.js';
 import type { OciSpec } from '../spec/types.js';
-import type { ContainerRecord } from '../state/records.js';
+import { shmDir, type ContainerRecord } from '../state/records.js';
 import { findContainer, type Found } from './store.js';
-
-/** A shareable container's /dev/shm on the host (mounted while it runs, see ipc.ts). */
-export function shmDir(containerDir: string): string {
-  return join(containerDir, 'mounts', 'shm');
-}
 
 export interface JoinsInput {
   /** The container's own name (links are named `/name/alias`). */
@@ -83,9 +77,12 @@ function runningPid(target: Found): number | undefined {
 /**
  * Create-time checks of the links (moby registerLinks): on the default bridge each target exists
  * and is not on the host's network (one on another container's network is followed there). Returns
- * HostConfig.Links as the daemon lists them, `/target:/this/alias`.
+ * each link's target name, for HostConfig.Links (`/target:/this/alias`, see hostConfigLinks).
  */
-export async function checkLinks(ctx: RuntimeContext, i: JoinsInput): Promise<string[]> {
+export async function checkLinks(
+  ctx: RuntimeContext,
+  i: Omit<JoinsInput, 'name' | 'dir'>,
+): Promise<{ target: string; alias: string }[]> {
   if (i.links.length === 0) return [];
   if (i.networkMode === 'host') {
     throw new UsageError(
@@ -98,7 +95,7 @@ export async function checkLinks(ctx: RuntimeContext, i: JoinsInput): Promise<st
     );
   }
   if (i.networkMode !== 'bridge') return [];
-  const out: string[] = [];
+  const out: { target: string; alias: string }[] = [];
   for (const l of i.links) {
     let child = await lookup(ctx, l.name);
     if (!child) {
@@ -121,9 +118,14 @@ export async function checkLinks(ctx: RuntimeContext, i: JoinsInput): Promise<st
         "Error response from daemon: conflicting options: host type networking can't be used with links. This would result in undefined behavior",
       );
     }
-    out.push(`/${child.record.name}:/${i.name}/${l.alias}`);
+    out.push({ target: child.record.name, alias: l.alias });
   }
   return out;
+}
+
+/** HostConfig.Links as the daemon lists them. */
+export function hostConfigLinks(name: string, checked: { target: string; alias: string }[]): string[] {
+  return checked.map((l) => `/${l.target}:/${name}/${l.alias}`);
 }
 
 /**
@@ -219,4 +221,23 @@ export function applyJoins(spec: OciSpec, joins: Joins, r: ContainerRecord): boo
     );
   }
   return JSON.stringify(spec) !== before;
+}
+
+/**
+ * At a start: what the container takes from others, resolved now, and its spec in containerd
+ * brought up to date if that changed anything (a target restarted, got another address). Undefined
+ * for a container that takes nothing from anyone.
+ */
+export async function startJoins(ctx: RuntimeContext, found: Found): Promise<Joins | undefined> {
+  const input = joinsInputOf(found.record, found.files.dir);
+  if (!hasJoins(input)) return undefined;
+  const joins = await resolveJoins(ctx, input, true);
+  const spec = found.container.spec as OciSpec | undefined;
+  if (spec && applyJoins(spec, joins, found.record)) {
+    const client = await ctx.client();
+    // Parsed from containerd's JSON, RLIM_INFINITY lost its last digits: written back exactly.
+    const text = JSON.stringify(spec).replace(/:18446744073709552000(?=[,}])/g, ':18446744073709551615');
+    await client.containers.update({ id: found.id, spec: text }, ['spec']);
+  }
+  return joins;
 }

@@ -83,7 +83,12 @@ export async function connectContainer(
   ctx: RuntimeContext,
   c: { id: string; dir: string; record: ContainerRecord },
   /** See SetupInput.deferPlumbing (a container with further networks is connected in one go). */
-  opts: { deferPlumbing?: (plumbing: Promise<void>) => void; netnsMade?: boolean } = {},
+  opts: {
+    deferPlumbing?: (plumbing: Promise<void>) => void;
+    netnsMade?: boolean;
+    /** The legacy links' /etc/hosts lines (container/joins.ts). */
+    linkHosts?: { ip: string; names: string[] }[];
+  } = {},
 ): Promise<EndpointRecord | undefined> {
   const r = c.record;
   if (!r.netns) return undefined;
@@ -113,6 +118,8 @@ export async function connectContainer(
     hostsPath: `${c.dir}/hosts`,
     ...(opts.deferPlumbing && !r.extraNetworks?.length ? { deferPlumbing: opts.deferPlumbing } : {}),
     ...(opts.netnsMade ? { netnsMade: true } : {}),
+    ...(opts.linkHosts?.length ? { linkHosts: opts.linkHosts } : {}),
+    ...(r.links?.length && r.networkMode !== 'bridge' ? { links: r.links } : {}),
   });
   try {
     const extras = r.extraNetworks ?? [];

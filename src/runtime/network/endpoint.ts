@@ -154,6 +154,9 @@ export interface SetupInput {
   deferPlumbing?: (plumbing: Promise<void>) => void;
   /** The namespace exists already, made a moment ago by the container's monitor (loopback down). */
   netnsMade?: boolean;
+  /** See EndpointRecord.linkHosts and .links. */
+  linkHosts?: { ip: string; names: string[] }[];
+  links?: { name: string; alias: string }[];
 }
 
 /** Everything a container on a bridge network needs before its task is created. */
@@ -218,6 +221,8 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
     extraHosts: s.extraHosts.map((h) => h.replace(/:host-gateway$/, `:${gateway}`)),
     ifName: s.extra?.ifName ?? 'eth0',
     ...(s.extra ? { extra: true } : {}),
+    ...(s.linkHosts?.length ? { linkHosts: s.linkHosts } : {}),
+    ...(s.links?.length ? { links: s.links } : {}),
   };
   const file = join(dir, `${key}.json`);
   await writeJsonAtomic(file, ep);
@@ -318,6 +323,16 @@ async function teardownFile(ctx: RuntimeContext, file: string, ep: EndpointRecor
   return true;
 }
 
+/** --link on a user network: the alias resolves to the linked member, for this container only (as Docker). */
+function linkAliases(own: EndpointRecord, peers: EndpointRecord[]): { ip: string; names: string[] }[] {
+  const out: { ip: string; names: string[] }[] = [];
+  for (const l of own.links ?? []) {
+    const peer = peers.find((p) => p.containerId !== own.containerId && p.dnsNames.includes(l.name));
+    if (peer) out.push({ ip: peer.ip, names: [l.alias] });
+  }
+  return out;
+}
+
 /**
  * Name resolution on user-defined networks: a container's /etc/hosts lists the members of every
  * user network it is on (the default bridge resolves no names, as Docker's). Rewritten, for every
@@ -329,6 +344,7 @@ async function updateHosts(ctx: RuntimeContext, ep: EndpointRecord, how: 'join' 
       hostname: own.hostname,
       ip: own.ip,
       extraHosts: own.extraHosts,
+      links: [...(own.linkHosts ?? []), ...linkAliases(own, peers)],
       peers: peers.map((p) => ({ ip: p.ip, names: p.dnsNames })),
     });
   if (ep.network.name === 'bridge' && !ep.extra) {

@@ -19,6 +19,8 @@ export interface HostsInput {
   ip?: string;
   /** --add-host entries, `name:ip` (host-gateway already replaced). */
   extraHosts: string[];
+  /** --link targets: their address and the names they answer to here (after --add-host, as Docker). */
+  links?: { ip: string; names: string[] }[];
   /** Other members of a user-defined network: address and the names it answers to. */
   peers?: { ip: string; names: string[] }[];
 }
@@ -29,6 +31,7 @@ export function hostsFile(h: HostsInput): string {
     const i = e.indexOf(':');
     lines.push(`${e.slice(i + 1)}\t${e.slice(0, i)}`);
   }
+  for (const l of h.links ?? []) lines.push(`${l.ip}\t${l.names.join(' ')}`);
   lines.push(`${h.ip ?? '127.0.0.1'}\t${h.hostname}`);
   if (h.peers && h.peers.length > 0) {
     lines.push('# tsdock: other containers of the network');

@@ -37,6 +37,10 @@ export interface EndpointRecord {
   ifName?: string;
   /** Joined by `network connect`: shares the first network's namespace, no default route. */
   extra?: boolean;
+  /** Legacy links (default bridge): /etc/hosts lines for the linked containers. */
+  linkHosts?: { ip: string; names: string[] }[];
+  /** --link on a user network: another member's name and the alias this container knows it by. */
+  links?: { name: string; alias: string }[];
 }
 
 /** File of an endpoint: `<id>.json` for the first network, `<id>@<network id>.json` for others. */

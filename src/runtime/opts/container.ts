@@ -493,6 +493,9 @@ export function parseContainerOptions(
     sysctls[k] = val;
   }
   const namespaces = parseNamespaceModes(flags);
+  if (namespaces.uts === 'host' && hostname) {
+    throw new UsageError('Error response from daemon: conflicting options: hostname and the UTS mode');
+  }
 
   return {
     image: flags.image ?? '',

@@ -70,6 +70,8 @@ export function execProcessSpec(
     extraEnv: string[];
     hostname: string;
     tty: boolean;
+    /** The legacy links' variables of the container's run (Docker gives them to exec'd processes too). */
+    linkEnv?: string[];
     cwd?: string;
     user?: { uid: number; gid: number; additionalGids: number[] };
     privileged: boolean;
@@ -81,7 +83,7 @@ export function execProcessSpec(
   const p: OciProcess & { consoleSize?: { height: number; width: number } } = structuredClone(base);
   p.args = opts.args;
   p.terminal = opts.tty;
-  p.env = processEnv([...opts.containerEnv, ...opts.extraEnv], opts.hostname, opts.tty);
+  p.env = processEnv([...opts.containerEnv, ...opts.extraEnv], opts.hostname, opts.tty, opts.linkEnv);
   p.cwd = opts.cwd || base.cwd || '/';
   if (opts.user) {
     p.user = {
@@ -147,8 +149,9 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
     args: req.command,
     containerEnv: (found.record.config.Env as string[] | null | undefined) ?? [],
     extraEnv,
-    hostname: spec.hostname ?? '',
+    hostname: spec.hostname ?? String(found.record.config.Hostname ?? ''),
     tty: req.tty,
+    linkEnv: found.files.readStateOrDead().linkEnv,
     cwd: req.workdir,
     user,
     privileged: req.privileged,
