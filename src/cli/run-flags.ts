@@ -92,7 +92,7 @@ export const createFlags = {
   link: many('Add link to another container'),
   'health-cmd': str('Command to run to check health'),
   'health-interval': str('Time between running the check (ms|s|m|h) (default 0s)'),
-  'health-retries': int({ description: 'Consecutive failures needed to report unhealthy' }),
+  'health-retries': int(Flags.integer({ description: 'Consecutive failures needed to report unhealthy' })),
   'health-start-interval': str(
     'Time between running the check during the start period (ms|s|m|h) (default 0s)',
   ),

@@ -61,24 +61,31 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
   const r = found.record;
   const dir = found.files.dir;
   const hostConfig = r.hostConfig;
+  const state = {
+    Status: s.status,
+    Running: s.status === 'running' || s.status === 'paused' || s.status === 'restarting',
+    Paused: s.status === 'paused',
+    Restarting: s.status === 'restarting',
+    OOMKilled: s.oomKilled,
+    Dead: s.status === 'dead',
+    Pid: s.pid,
+    ExitCode: s.exitCode,
+    Error: s.error,
+    StartedAt: s.startedAt,
+    FinishedAt: s.finishedAt,
+    ...(s.health
+      ? { Health: { Status: s.health.status, FailingStreak: s.health.failingStreak, Log: s.health.log } }
+      : {}),
+  };
+  // Docker's State.Health is a nil pointer without a healthcheck: left out of the JSON, but a
+  // template reaching for it gets <nil>, not a missing-key error.
+  if (!s.health) Object.defineProperty(state, 'Health', { value: null, enumerable: false });
   return {
     Id: found.id,
     Created: r.created,
     Path: r.path,
     Args: r.args,
-    State: {
-      Status: s.status,
-      Running: s.status === 'running' || s.status === 'paused' || s.status === 'restarting',
-      Paused: s.status === 'paused',
-      Restarting: s.status === 'restarting',
-      OOMKilled: s.oomKilled,
-      Dead: s.status === 'dead',
-      Pid: s.pid,
-      ExitCode: s.exitCode,
-      Error: s.error,
-      StartedAt: s.startedAt,
-      FinishedAt: s.finishedAt,
-    },
+    State: state,
     Image: r.imageId,
     ResolvConfPath: `${dir}/resolv.conf`,
     HostnamePath: `${dir}/hostname`,
@@ -98,9 +105,17 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
       Name: 'overlayfs',
     },
     Mounts: [],
-    Config: r.config,
+    Config: withNilHealthcheck(r.config),
     NetworkSettings: networkSettings(r, s.status === 'running' || s.status === 'paused' ? eps : []),
   };
+}
+
+/** Config.Healthcheck is a pointer in Docker too: nil (<nil> to a template) when there is none. */
+function withNilHealthcheck(config: Record<string, unknown>): Record<string, unknown> {
+  if ('Healthcheck' in config) return config;
+  const copy = { ...config };
+  Object.defineProperty(copy, 'Healthcheck', { value: null, enumerable: false });
+  return copy;
 }
 
 /** moby's NetworkSettings: the top-level address fields describe the default bridge only. */

@@ -17,7 +17,18 @@ import {
   NotFoundError,
   TsdockError,
 } from '../errors.js';
-import { startMonitor, stopMonitor, monitorPath, type Monitor, type MonitorTarget } from '../logs/monitor.js';
+import {
+  monitorPath,
+  monitorTargetOf,
+  startMonitor,
+  stopMonitor,
+  type HealthSchedule,
+  type Monitor,
+  type MonitorTarget,
+} from '../logs/monitor.js';
+import { healthTimings, probeCommand, type HealthConfig } from '../opts/health.js';
+import { startingHealth } from '../state/records.js';
+import { startJoins } from './joins.js';
 import { finalizeExit, releaseNetwork } from './exit.js';
 import { connectAttach } from './stdio.js';
 import { traceMark } from '../trace.js';
@@ -64,7 +75,24 @@ export function launchMonitor(ctx: RuntimeContext, target: MonitorTarget, stdin 
     exitCmd: exitHookCommand(ctx, target.id),
     attachPidFile: attachPidFile(target.dir),
     ...(target.makeNetns ? { netns: target.makeNetns } : {}),
+    ...(target.shm ? { shm: target.shm } : {}),
+    ...healthScheduleOf(ctx, target),
   });
+}
+
+/** The monitor runs the probes of a container with a healthcheck to run (`tsdock internal health`). */
+function healthScheduleOf(ctx: RuntimeContext, target: MonitorTarget): { health?: HealthSchedule } {
+  if (!probeCommand(target.healthcheck, undefined)) return {};
+  const t = healthTimings(target.healthcheck!);
+  return {
+    health: {
+      intervalMs: t.intervalMs,
+      timeoutMs: t.timeoutMs,
+      startPeriodMs: t.startPeriodMs,
+      startIntervalMs: t.startIntervalMs,
+      cmd: internalCommand(ctx, 'health', target.id),
+    },
+  };
 }
 
 export function attachPidFile(dir: string): string {
@@ -126,10 +154,14 @@ export async function startContainer(
 
   traceMark('start: begin');
   const { record } = found;
+  const joins = await startJoins(ctx, found).catch((err: unknown) => {
+    if (found.fresh?.monitor) stopMonitor(found.fresh.monitor.pid);
+    throw err;
+  });
   let plumbing: Promise<void> | undefined;
   // Independent: the monitor process and the network (namespace, veth, address, ports).
   const [monitored, network] = await Promise.allSettled([
-    found.fresh?.monitor ?? launchMonitor(ctx, { ...record, dir: found.files.dir }, opts.stdin),
+    found.fresh?.monitor ?? launchMonitor(ctx, monitorTargetOf(record, found.files.dir), opts.stdin),
     record.netns
       ? import('../network/container.js').then((m) =>
           m.connectContainer(
@@ -139,6 +171,7 @@ export async function startContainer(
             {
               deferPlumbing: (p) => (plumbing = p),
               netnsMade: found.fresh?.monitor?.netnsMade !== undefined,
+              ...(joins?.linkHosts.length ? { linkHosts: joins.linkHosts } : {}),
             },
           ),
         )
@@ -245,9 +278,19 @@ export async function startContainer(
     restartCount,
     restartTimeoutMs,
   };
-  const stateWritten = found.files.updateState((s) => Object.assign(s, started, run), {
-    locked: opts.locked,
-  });
+  const probed = probeCommand(record.config.Healthcheck as HealthConfig | undefined, undefined) !== undefined;
+  const linkEnv = joins?.linkEnv ?? [];
+  const stateWritten = found.files.updateState(
+    (s) => {
+      Object.assign(s, started, run);
+      if (probed) s.health = startingHealth(s.health);
+      if (linkEnv.length > 0) s.linkEnv = linkEnv;
+      else delete s.linkEnv;
+    },
+    {
+      locked: opts.locked,
+    },
+  );
   if (!opts.attach) await stateWritten;
   try {
     if (record.tty && opts.consoleSize) {

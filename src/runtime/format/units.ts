@@ -173,3 +173,26 @@ export function goDurationNanos(input: string): bigint {
 export function goDurationParse(s: string): number {
   return Number(goDurationNanos(s));
 }
+
+/** time.Duration.String(): `1h30m0s`, `1.5s`, `300ms`, `0s` (the healthcheck's timeout message). */
+export function goDurationString(ns: number): string {
+  if (ns === 0) return '0s';
+  const neg = ns < 0;
+  let u = Math.abs(Math.round(ns));
+  let out: string;
+  if (u < 1e9) {
+    const [unit, div] = u < 1e3 ? ['ns', 1] : u < 1e6 ? ['µs', 1e3] : ['ms', 1e6];
+    out = trimFrac(u / div) + unit;
+  } else {
+    const h = Math.floor(u / 3600e9);
+    u -= h * 3600e9;
+    const m = Math.floor(u / 60e9);
+    u -= m * 60e9;
+    out = (h ? `${h}h${m}m` : m ? `${m}m` : '') + trimFrac(u / 1e9) + 's';
+  }
+  return (neg ? '-' : '') + out;
+}
+
+function trimFrac(x: number): string {
+  return x.toFixed(9).replace(/\.?0+$/, '');
+}

@@ -76,6 +76,38 @@ export interface ContainerRunState {
   stoppedByUser?: boolean;
   /** The restart back-off after the last exit (moby's restartmanager timeout), 0 after a user start. */
   restartTimeoutMs?: number;
+  /** The healthcheck's state (inspect State.Health): set at the first start of a container with one. */
+  health?: HealthState;
+  /** The legacy links' variables of this run, which `exec` gives its processes too (as Docker). */
+  linkEnv?: string[];
+}
+
+/** One probe's result, Docker's HealthcheckResult. */
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  /** The last five results, oldest first. */
+  log: HealthLogEntry[];
+}
+
+/** A (re)start: `starting` again with no failures, the log kept (moby initHealthMonitor). */
+export function startingHealth(prev: HealthState | undefined): HealthState {
+  return { status: 'starting', failingStreak: 0, log: prev?.log ?? [] };
+}
+
+/**
+ * A shareable IPC namespace's /dev/shm on the host (`--ipc shareable`): a tmpfs its monitor mounts
+ * there while the container runs; containers joining that namespace bind it too.
+ */
+export function shmDir(containerDir: string): string {
+  return join(containerDir, 'mounts', 'shm');
 }
 
 /** Records written before cgroupPath existed used the default parent. */

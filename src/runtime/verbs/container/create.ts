@@ -28,7 +28,7 @@ import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from
 import { randomName } from '../../container/namesgen.js';
 import type { NameStore } from '../../state/names.js';
 import type { Mount } from '../../containerd/types.js';
-import { stopMonitor, type Monitor, type MonitorTarget } from '../../logs/monitor.js';
+import { monitorTargetOf, stopMonitor, type Monitor, type MonitorTarget } from '../../logs/monitor.js';
 import { findInitBinary } from '../../container/init.js';
 import { readUserFiles, resolveUserFrom, type ResolvedUser } from '../../container/rootfs.js';
 import { nameStore, statePaths, NAME_LABEL, type Found } from '../../container/store.js';
@@ -39,6 +39,15 @@ import { hostsFile, resolvConf } from '../../network/hosts.js';
 import { netnsPath } from '../../network/links.js';
 import { findContainer } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
+import { checkSysctlNamespaces } from '../../opts/sysctl.js';
+import { hostDevices } from '../../spec/devices.js';
+import {
+  checkLinks,
+  hasJoins,
+  hostConfigLinks,
+  resolveJoins,
+  type JoinsInput,
+} from '../../container/joins.js';
 
 /** With the host's network the container sees the host's /etc/hosts (as Docker copies it), plus --add-host. */
 async function containerHosts(kind: string, hostname: string, extraHosts: string[]): Promise<string> {
@@ -132,12 +141,26 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   connected.catch(() => undefined);
   const opts = parseOptions(req.flags);
   const plan = await planNetwork(ctx, opts);
+  checkSysctlNamespaces(opts.sysctls, {
+    hostNetwork: plan.kind === 'host',
+    hostIpc: opts.namespaces.ipc === 'host',
+  });
+  const devices = opts.devices.flatMap(hostDevices);
   const logOpts = parseLogOpts(Object.entries(opts.log.opts).map(([k, v]) => `${k}=${v}`));
   if (opts.cidfile) await assertNoCidFile(opts.cidfile);
   const client = await connected;
-  const [image, joined] = await Promise.all([
+  const joinsOf = (name: string, dir: string): JoinsInput => ({
+    name,
+    dir,
+    networkMode: plan.mode,
+    links: opts.links,
+    pidMode: opts.namespaces.pid,
+    ipcMode: opts.namespaces.ipc,
+  });
+  const [image, joined, linked] = await Promise.all([
     ensureImage(ctx, req.image, opts),
     plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
+    checkLinks(ctx, joinsOf('', '')),
   ]);
   traceMark('create: image resolved');
 
@@ -167,6 +190,11 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       userOf(ctx, client, image, id, opts.user ?? imgCfg.User ?? '', (l) => (made.lease = l)),
     ]);
     traceMark('create: name reserved');
+    // What other containers give this one, as far as it can be known now: for `run` everything
+    // (the targets must be running), for `create` what is there (its start resolves the rest).
+    const joins = hasJoins(joinsOf(name, dir))
+      ? await resolveJoins(ctx, joinsOf(name, dir), req.monitor !== undefined)
+      : undefined;
 
     // 2. The spec and the record.
     const etcDir = joined?.dir ?? dir;
@@ -187,6 +215,14 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       cgroupVersion: detectCgroupVersion(),
       initBinary: opts.init ? findInitBinary() : undefined,
       hostCaps: currentCapabilities(),
+      devices,
+      ...(joins
+        ? {
+            joinNamespaces: joins.joinNamespaces,
+            linkEnv: joins.linkEnv,
+            ...(joins.shmPath ? { shmPath: joins.shmPath } : {}),
+          }
+        : {}),
     });
     const record = recordOf(id, name, req, opts, image, spec, {
       hostname,
@@ -195,6 +231,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       plan,
       netns,
       cgroupPath,
+      links: hostConfigLinks(name, linked),
     });
     traceMark('create: spec built');
 
@@ -216,12 +253,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     if (launch) {
       made.monitor = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
         launch({
-          id,
-          dir,
-          logPath,
-          interactive: opts.interactive,
-          tty: opts.tty,
-          logOpts,
+          ...monitorTargetOf(record, dir),
           // The container's network namespace: made by the monitor, one `ip` process fewer on the way.
           ...(netns ? { makeNetns: netnsPath(netns) } : {}),
         }),
@@ -337,6 +369,8 @@ function recordOf(
     plan: Awaited<ReturnType<typeof planNetwork>>;
     netns?: string;
     cgroupPath: string;
+    /** HostConfig.Links (container/joins.ts hostConfigLinks). */
+    links: string[];
   },
 ): ContainerRecord {
   const imgCfg = image.config.config ?? {};
@@ -350,7 +384,7 @@ function recordOf(
     path: spec.process.args[0] ?? '',
     args: spec.process.args.slice(1),
     config: configOf(opts, { ...imgCfg }, { hostname: c.hostname, image: req.image, cmd: req.command }),
-    hostConfig: hostConfigOf(opts, { portBindings: c.plan.portBindings }),
+    hostConfig: hostConfigOf(opts, { portBindings: c.plan.portBindings, links: c.links }),
     logPath: c.logPath,
     stopSignal: signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM')),
     stopTimeout: opts.stopTimeout ?? 10,
@@ -362,6 +396,7 @@ function recordOf(
     ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
     ...(opts.ip ? { ipv4: opts.ip } : {}),
     ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
+    ...(opts.links.length > 0 ? { links: opts.links } : {}),
     logOpts: c.logOpts,
     cgroupPath: c.cgroupPath,
   };

@@ -59,7 +59,9 @@ const FILTER_KEYS = new Set([
   'before',
   'since',
   'network',
+  'health',
 ]);
+const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
 
 function parseFilters(raw: string[]): Map<string, string[]> {
@@ -76,6 +78,9 @@ function parseFilters(raw: string[]): Map<string, string[]> {
     const value = f.slice(eq + 1);
     if (key === 'status' && !STATUSES.has(value)) {
       throw new RequestError(`Error response from daemon: invalid filter 'status=${value}'`);
+    }
+    if (key === 'health' && !HEALTH.has(value)) {
+      throw new RequestError(`Error response from daemon: Unrecognised filter value for health: ${value}`);
     }
     m.set(key, [...(m.get(key) ?? []), value]);
   }
@@ -142,6 +147,9 @@ export function applyFilters(rows: ContainerSummary[], opts: ListOptions): Conta
         case 'network':
           if (!any((v) => r.record.networkMode === v)) return false;
           break;
+        case 'health':
+          if (!any((v) => v === (r.state.health?.status ?? 'none'))) return false;
+          break;
       }
     }
     return true;
@@ -178,6 +186,7 @@ export function psRow(
       finishedAt: new Date(r.state.finishedAt),
       exitCode: r.state.exitCode,
       now: opts.now,
+      ...(r.state.health ? { health: r.state.health.status } : {}),
     }),
   };
   Object.defineProperty(row, 'Label', { value: (k: string) => labels[k] ?? '', enumerable: false });
