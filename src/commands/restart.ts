@@ -1,5 +1,5 @@
 import { TsdockCommand, requireArgs } from '../cli/base.js';
-import Stop from './stop.js';
+import Stop, { stopOptions } from './stop.js';
 
 export default class Restart extends TsdockCommand {
   static override description = 'Restart one or more containers';
@@ -15,9 +15,6 @@ export default class Restart extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
     });
     const { restartContainers } = await import('../runtime/verbs/container/restart.js');
-    await restartContainers(this.ctx, args, {
-      timeout: flags.time,
-      signal: flags.signal,
-    });
+    await restartContainers(this.ctx, args, stopOptions(this, flags));
   }
 }

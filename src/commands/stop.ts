@@ -1,14 +1,21 @@
 import { Flags } from '@oclif/core';
 import { TsdockCommand, requireArgs } from '../cli/base.js';
-import { int } from '../cli/flags.js';
+import { int, type FlagValues } from '../cli/flags.js';
 
 export default class Stop extends TsdockCommand {
   static override description = 'Stop one or more running containers';
   static override aliases = ['container:stop'];
   static override usage = 'stop [OPTIONS] CONTAINER [CONTAINER...]';
+  // docker/cli ≥ 23: -t is --timeout; --time stays, hidden and deprecated.
   static override flags = {
-    time: int(Flags.integer({ char: 't', description: 'Seconds to wait before killing the container' })),
     signal: Flags.string({ char: 's', description: 'Signal to send to the container' }),
+    timeout: int(Flags.integer({ char: 't', description: 'Seconds to wait before killing the container' })),
+    time: int(
+      Flags.integer({
+        description: 'Seconds to wait before killing the container (deprecated: use --timeout)',
+        hidden: true,
+      }),
+    ),
   };
 
   async run(): Promise<void> {
@@ -18,9 +25,20 @@ export default class Stop extends TsdockCommand {
       usage: '[OPTIONS] CONTAINER [CONTAINER...]',
     });
     const { stopContainers } = await import('../runtime/verbs/container/stop.js');
-    await stopContainers(this.ctx, args, {
-      timeout: flags.time,
-      signal: flags.signal,
-    });
+    await stopContainers(this.ctx, args, stopOptions(this, flags));
   }
+}
+
+/** stop's and restart's flags as the verbs' options; pflag's notice for the deprecated --time. */
+export function stopOptions(
+  cmd: TsdockCommand,
+  flags: FlagValues<typeof Stop.flags>,
+): { timeout?: number; signal?: string } {
+  if (flags.time !== undefined)
+    cmd.ctx.stdio.stderr.write('Flag --time has been deprecated, use --timeout instead\n');
+  const timeout = flags.timeout ?? flags.time;
+  return {
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(flags.signal !== undefined ? { signal: flags.signal } : {}),
+  };
 }

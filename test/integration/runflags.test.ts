@@ -1,0 +1,403 @@
+/**
+ * The run flags that reach other containers and the host: legacy links (names and environment on
+ * the default bridge, an alias on a user network), shared PID/IPC/UTS namespaces, devices, sysctls,
+ * and stop/restart's --timeout and --signal. Each checks the effect inside the container.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { buildBusyboxArchive } from '../harness/image.js';
+
+const NET = ['--network', 'none'];
+const img = (): string => testEnv().image;
+
+describe('run flags: links, namespaces, devices, sysctls', function () {
+  this.timeout(60_000);
+  const made: string[] = [];
+  const name = (p: string) => {
+    const n = uniqueName(`tsdock-it-${p}`);
+    made.push(n);
+    return n;
+  };
+  afterEach(() => {
+    if (made.length) cli(['rm', '-f', ...made.splice(0)]);
+  });
+
+  describe('--link', () => {
+    const image = 'tsdock-test/linked:latest';
+    let work = '';
+    before(async function () {
+      this.timeout(60_000);
+      work = mkdtempSync(join(tmpdir(), 'tsdock-link-'));
+      await buildBusyboxArchive(join(work, 'img.tar'), {
+        name: image,
+        config: { ExposedPorts: { '6379/tcp': {} }, Cmd: ['sleep', '60'] },
+      });
+      ok(['load', '-i', join(work, 'img.tar')]);
+    });
+    after(() => {
+      cli(['rmi', image]);
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('on the default bridge: /etc/hosts names and Docker’s variables, HostConfig.Links', () => {
+      const r2 = name('r2');
+      const lk = name('lk');
+      ok(['run', '-d', '--name', r2, '-e', 'FOO=bar', image]);
+      const ip = ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', r2]).trim();
+      const short = ok(['inspect', '-f', '{{.Id}}', r2]).trim().slice(0, 12);
+      const out = ok([
+        'run',
+        '--name',
+        lk,
+        '--link',
+        `${r2}:db`,
+        img(),
+        'sh',
+        '-c',
+        'env | grep ^DB_ | sort; echo ---; grep -w db /etc/hosts; ping -c1 -W2 db >/dev/null && echo reached',
+      ]);
+      const [env, rest] = out.split('---\n');
+      expect(env!.trim().split('\n')).to.deep.equal([
+        'DB_ENV_FOO=bar',
+        `DB_NAME=/${lk}/db`,
+        `DB_PORT=tcp://${ip}:6379`,
+        `DB_PORT_6379_TCP=tcp://${ip}:6379`,
+        `DB_PORT_6379_TCP_ADDR=${ip}`,
+        'DB_PORT_6379_TCP_PORT=6379',
+        'DB_PORT_6379_TCP_PROTO=tcp',
+      ]);
+      expect(rest).to.equal(`${ip}\tdb ${short} ${r2}\nreached\n`);
+      expect(JSON.parse(ok(['inspect', '-f', '{{json .HostConfig.Links}}', lk]))).to.deep.equal([
+        `/${r2}:/${lk}/db`,
+      ]);
+    });
+
+    it('a missing target is Docker’s error, exit 125, and nothing is created', () => {
+      const lk = name('lkmiss');
+      const r = cli(['run', '--name', lk, '--link', 'tsdock-no-such-container:db', img(), 'true']);
+      expect(r.code).to.equal(125);
+      expect(r.stderr).to.contain(
+        'could not get container for tsdock-no-such-container: No such container: tsdock-no-such-container',
+      );
+      expect(cli(['inspect', lk]).code).to.equal(1);
+    });
+
+    it('a created container gets the link when it starts, and not while the target is stopped', () => {
+      const r2 = name('r2s');
+      const lk = name('lks');
+      ok(['run', '-d', '--name', r2, image]);
+      ok(['create', '--name', lk, '--link', `${r2}:db`, img(), 'sh', '-c', 'echo $DB_NAME']);
+      ok(['stop', '-t', '0', r2]);
+      const r = cli(['start', '-a', lk]);
+      expect(r.code).to.not.equal(0);
+      expect(r.stderr).to.contain(`Cannot link to a non running container: /${r2} AS /${lk}/db`);
+      ok(['start', r2]);
+      expect(ok(['start', '-a', lk])).to.equal(`/${lk}/db\n`);
+    });
+
+    it('on a user network: an alias of the target for this container only', () => {
+      const net = uniqueName('tsdock-it-lnet');
+      ok(['network', 'create', net]);
+      try {
+        const t = name('lt');
+        ok(['run', '-d', '--network', net, '--name', t, img(), 'sleep', '60']);
+        const out = ok([
+          'run',
+          '--rm',
+          '--network',
+          net,
+          '--link',
+          `${t}:thealias`,
+          img(),
+          'sh',
+          '-c',
+          'ping -c1 -W2 thealias >/dev/null && echo reached; env | grep -c ^THEALIAS_ || true',
+        ]);
+        expect(out).to.equal('reached\n0\n');
+        // Nobody else knows the alias.
+        const other = cli(['run', '--rm', '--network', net, img(), 'ping', '-c1', '-W1', 'thealias']);
+        expect(other.code).to.not.equal(0);
+      } finally {
+        cli(['rm', '-f', ...made.splice(0)]);
+        cli(['network', 'rm', net]);
+      }
+    });
+
+    it('refuses links with the host’s network', () => {
+      const r = cli(['run', '--rm', '--network', 'host', '--link', 'x:y', img(), 'true']);
+      expect(r.code).to.equal(125);
+      expect(r.stderr).to.contain("conflicting options: host type networking can't be used with links");
+    });
+  });
+
+  describe('namespaces', () => {
+    it('--pid host sees the host’s processes; --pid container:X sees X’s', () => {
+      // This test's own process is one of the host's.
+      expect(
+        ok([
+          'run',
+          '--rm',
+          ...NET,
+          '--pid',
+          'host',
+          img(),
+          'test',
+          '-d',
+          `/proc/${process.pid}`,
+          '-a',
+          '-n',
+          '1',
+        ]),
+      ).to.equal('');
+      expect(cli(['run', '--rm', ...NET, img(), 'test', '-d', `/proc/${process.pid}`]).code).to.equal(1);
+      const x = name('px');
+      ok(['run', '-d', ...NET, '--name', x, img(), 'sleep', '60']);
+      const ps = ok(['run', '--rm', ...NET, '--pid', `container:${x}`, img(), 'ps', '-o', 'pid,args']);
+      expect(ps).to.match(/^\s*1 sleep 60$/m);
+      expect(ok(['inspect', '-f', '{{.HostConfig.PidMode}}', x]).trim()).to.equal('');
+      const c = name('pc');
+      ok(['create', ...NET, '--name', c, '--pid', `container:${x}`, img(), 'true']);
+      expect(ok(['inspect', '-f', '{{.HostConfig.PidMode}}', c]).trim()).to.equal(`container:${x}`);
+    });
+
+    it('--pid container:X of a stopped X fails as Docker’s does', () => {
+      const x = name('pstopped');
+      ok(['create', ...NET, '--name', x, img(), 'sleep', '60']);
+      const r = cli(['run', '--rm', ...NET, '--pid', `container:${x}`, img(), 'true']);
+      expect(r.code).to.equal(125);
+      expect(r.stderr).to.match(/is not running/);
+    });
+
+    it('--ipc container:X shares X’s IPC namespace and its /dev/shm', () => {
+      const x = name('ipcx');
+      ok([
+        'run',
+        '-d',
+        ...NET,
+        '--name',
+        x,
+        '--ipc',
+        'shareable',
+        img(),
+        'sh',
+        '-c',
+        'echo shared > /dev/shm/f; exec sleep 60',
+      ]);
+      const own = ok(['exec', x, 'readlink', '/proc/self/ns/ipc']).trim();
+      const joined = ok([
+        'run',
+        '--rm',
+        ...NET,
+        '--ipc',
+        `container:${x}`,
+        img(),
+        'sh',
+        '-c',
+        'readlink /proc/self/ns/ipc; cat /dev/shm/f',
+      ]);
+      expect(joined).to.equal(`${own}\nshared\n`);
+      const apart = ok(['run', '--rm', ...NET, img(), 'readlink', '/proc/self/ns/ipc']).trim();
+      expect(apart).to.not.equal(own);
+      expect(ok(['inspect', '-f', '{{.HostConfig.IpcMode}}', x]).trim()).to.equal('shareable');
+      // A private donor cannot be joined.
+      const p = name('ipcp');
+      ok(['run', '-d', ...NET, '--name', p, img(), 'sleep', '60']);
+      const r = cli(['run', '--rm', ...NET, '--ipc', `container:${p}`, img(), 'true']);
+      expect(r.code).to.equal(125);
+      expect(r.stderr).to.contain('non-shareable IPC');
+      expect(
+        ok([
+          'run',
+          '--rm',
+          ...NET,
+          '--ipc',
+          'none',
+          img(),
+          'sh',
+          '-c',
+          'test -e /dev/shm && echo shm || echo none',
+        ]),
+      ).to.equal('none\n');
+    });
+
+    it('--uts host has the host’s hostname; with -h it is refused', () => {
+      expect(ok(['run', '--rm', ...NET, '--uts', 'host', img(), 'hostname'])).to.equal(`${hostname()}\n`);
+      const r = cli(['run', '--rm', ...NET, '--uts', 'host', '-h', 'x', img(), 'true']);
+      expect(r.code).to.equal(125);
+      expect(r.stderr).to.contain('conflicting options: hostname and the UTS mode');
+      const n = name('uts');
+      ok(['create', ...NET, '--name', n, '--uts', 'host', '--userns', 'host', img(), 'true']);
+      expect(ok(['inspect', '-f', '{{.HostConfig.UTSMode}} {{.HostConfig.UsernsMode}}', n]).trim()).to.equal(
+        'host host',
+      );
+    });
+
+    it('--userns host runs as the host’s root; other modes are refused', () => {
+      expect(
+        ok(['run', '--rm', ...NET, '--userns', 'host', img(), 'cat', '/proc/self/uid_map']).trim(),
+      ).to.match(/^0\s+0\s+4294967295$/);
+      const r = cli(['run', '--rm', ...NET, '--userns', 'private', img(), 'true']);
+      expect(r.code).to.equal(125);
+      expect(r.stderr).to.contain('--userns: invalid USER mode');
+    });
+  });
+
+  describe('devices', () => {
+    // /dev/fuse: a character device Docker's default device rules deny (and runc's allow list
+    // leaves out), opening it needs no capability, and it exists wherever FUSE is built in.
+    const haveFuse = existsSync('/dev/fuse');
+    const open = (args: string[], dev: string, mode: '<' | '<>') =>
+      cli(['run', '--rm', ...NET, ...args, img(), 'sh', '-c', `exec 3${mode}${dev} && echo opened`]);
+
+    it('--device makes the node, under another name, usable; :r allows reading only', function () {
+      if (!haveFuse) this.skip();
+      expect(open(['--device', '/dev/fuse:/dev/myfuse'], '/dev/myfuse', '<>').stdout).to.equal('opened\n');
+      const ls = ok([
+        'run',
+        '--rm',
+        ...NET,
+        '--device',
+        '/dev/fuse:/dev/myfuse',
+        img(),
+        'ls',
+        '-l',
+        '/dev/myfuse',
+      ]);
+      expect(ls).to.match(/^c.* 10,\s+229 .*\/dev\/myfuse$/m);
+      expect(open(['--device', '/dev/fuse:/dev/myfuse:r'], '/dev/myfuse', '<').stdout).to.equal('opened\n');
+      const rw = open(['--device', '/dev/fuse:/dev/myfuse:r'], '/dev/myfuse', '<>');
+      expect(rw.stdout).to.equal('');
+      expect(rw.stderr).to.contain('Operation not permitted');
+      // Without it the device cgroup denies even a node made inside.
+      const none = cli([
+        'run',
+        '--rm',
+        ...NET,
+        img(),
+        'sh',
+        '-c',
+        'mknod /dev/fuse c 10 229 && exec 3<>/dev/fuse && echo opened',
+      ]);
+      expect(none.stdout).to.equal('');
+      expect(none.stderr).to.contain('Operation not permitted');
+    });
+
+    it('--device-cgroup-rule allows a device made inside', function () {
+      if (!haveFuse) this.skip();
+      const r = cli([
+        'run',
+        '--rm',
+        ...NET,
+        '--device-cgroup-rule',
+        'c 10:229 rwm',
+        img(),
+        'sh',
+        '-c',
+        'mknod /dev/fuse c 10 229 && exec 3<>/dev/fuse && echo opened',
+      ]);
+      expect(r.stdout).to.equal('opened\n');
+      const bad = cli(['run', '--rm', ...NET, '--device-cgroup-rule', 'c 10 rwm', img(), 'true']);
+      expect(bad.code).to.equal(125);
+      expect(bad.stderr).to.contain("invalid device cgroup format 'c 10 rwm'");
+    });
+
+    it('a missing --device is refused (127, Docker’s no-such-file rule) and inspect shows the mappings', () => {
+      const r = cli(['run', '--rm', ...NET, '--device', '/dev/tsdock-no-such-device', img(), 'true']);
+      expect(r.code).to.equal(127);
+      expect(r.stderr).to.contain('/dev/tsdock-no-such-device');
+      const n = name('dev');
+      ok([
+        'create',
+        ...NET,
+        '--name',
+        n,
+        '--device',
+        '/dev/null:/dev/n2:rw',
+        '--device-cgroup-rule',
+        'c 1:3 r',
+        img(),
+        'true',
+      ]);
+      expect(JSON.parse(ok(['inspect', '-f', '{{json .HostConfig.Devices}}', n]))).to.deep.equal([
+        { PathOnHost: '/dev/null', PathInContainer: '/dev/n2', CgroupPermissions: 'rw' },
+      ]);
+      expect(JSON.parse(ok(['inspect', '-f', '{{json .HostConfig.DeviceCgroupRules}}', n]))).to.deep.equal([
+        'c 1:3 r',
+      ]);
+    });
+  });
+
+  describe('--sysctl', () => {
+    it('sets namespaced parameters inside the container only', () => {
+      const out = ok([
+        'run',
+        '--rm',
+        ...NET,
+        '--sysctl',
+        'net.ipv4.ip_forward=1',
+        '--sysctl',
+        'kernel.shmmax=123456',
+        '--sysctl',
+        'fs.mqueue.msg_max=50',
+        img(),
+        'cat',
+        '/proc/sys/net/ipv4/ip_forward',
+        '/proc/sys/kernel/shmmax',
+        '/proc/sys/fs/mqueue/msg_max',
+      ]);
+      expect(out).to.equal('1\n123456\n50\n');
+      expect(readFileSync('/proc/sys/kernel/shmmax', 'utf8').trim()).to.not.equal('123456');
+      // The user's value wins over Docker's default for the same key.
+      expect(
+        ok([
+          'run',
+          '--rm',
+          ...NET,
+          '--sysctl',
+          'net.ipv4.ip_unprivileged_port_start=1000',
+          img(),
+          'cat',
+          '/proc/sys/net/ipv4/ip_unprivileged_port_start',
+        ]),
+      ).to.equal('1000\n');
+    });
+
+    it('refuses parameters that are not namespaced, and net.* with the host’s network', () => {
+      let r = cli(['run', '--rm', ...NET, '--sysctl', 'vm.swappiness=1', img(), 'true']);
+      expect(r.code).to.equal(125);
+      expect(r.stderr).to.contain("sysctl 'vm.swappiness=1' is not allowed");
+      r = cli(['run', '--rm', '--network', 'host', '--sysctl', 'net.core.somaxconn=1', img(), 'true']);
+      expect(r.code).to.equal(125);
+      if (target === 'tsdock') expect(r.stderr).to.contain('net.core.somaxconn');
+    });
+  });
+
+  describe('stop and restart', () => {
+    const stubborn = (n: string) =>
+      ok(['run', '-d', ...NET, '--name', n, img(), 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done']);
+
+    it('--timeout (and the deprecated --time) bound the wait before SIGKILL; -s picks the signal', () => {
+      const a = name('stopt');
+      stubborn(a);
+      let t0 = Date.now();
+      expect(ok(['stop', '--timeout', '1', a])).to.equal(`${a}\n`);
+      expect(Date.now() - t0).to.be.within(900, 8000);
+      expect(ok(['inspect', '-f', '{{.State.ExitCode}}', a]).trim()).to.equal('137');
+      t0 = Date.now();
+      expect(ok(['restart', '--timeout', '0', a])).to.equal(`${a}\n`);
+      expect(ok(['inspect', '-f', '{{.State.Status}}', a]).trim()).to.equal('running');
+      const r = cli(['stop', '--time', '0', a]);
+      expect(r.code).to.equal(0);
+      expect(r.stderr).to.contain('Flag --time has been deprecated, use --timeout instead');
+      const b = name('stops');
+      ok(['run', '-d', ...NET, '--name', b, img(), 'sleep', '60']);
+      t0 = Date.now();
+      ok(['stop', '-s', 'KILL', '-t', '30', b]);
+      expect(Date.now() - t0).to.be.below(8000);
+      expect(ok(['inspect', '-f', '{{.State.ExitCode}}', b]).trim()).to.equal('137');
+    });
+  });
+});
