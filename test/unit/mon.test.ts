@@ -374,4 +374,78 @@ describe('tsdock-mon', function () {
     await finish(second, 'run 2\n');
     expect(entries(first.log).map((x) => x.log)).to.deep.equal(['run 1\n', 'run 2\n']);
   });
+
+  /**
+   * A stand-in probe command: appends the time (ms since the monitor started) to `calls` and exits
+   * with the status in `status` (what `tsdock internal health` reports: 0 healthy, 1 starting).
+   */
+  function probeScript(dir: string): { cmd: string[]; calls: () => number[]; status: (n: number) => void } {
+    const script = join(dir, 'probe.sh');
+    writeFileSync(
+      script,
+      '#!/bin/sh\nprintf "%s\\n" "$(date +%s%3N)" >> "$1/calls"\nexit "$(cat "$1/status")"\n',
+      { mode: 0o755 },
+    );
+    writeFileSync(join(dir, 'status'), '1');
+    return {
+      cmd: [script, dir],
+      calls: () =>
+        existsSync(join(dir, 'calls'))
+          ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').map(Number)
+          : [],
+      status: (n) => writeFileSync(join(dir, 'status'), String(n)),
+    };
+  }
+
+  it('schedules health probes: start interval while starting in the start period, then the interval', async () => {
+    const probeDir = mkdtempSync(join(work, 'probe-'));
+    const p = probeScript(probeDir);
+    const t0 = Date.now();
+    const mon = await start({
+      health: { intervalMs: 600, timeoutMs: 1000, startPeriodMs: 2000, startIntervalMs: 150, cmd: p.cmd },
+    });
+    // Starting, inside the start period: every START_INTERVAL after the previous probe ended.
+    await until(() => p.calls().length >= 4, 'four probes', 5000);
+    const early = p.calls().map((t) => t - t0);
+    expect(early[0]).to.be.within(100, 600);
+    for (let i = 1; i < 4; i++) expect(early[i]! - early[i - 1]!).to.be.within(130, 500);
+    // Healthy: the interval.
+    p.status(0);
+    const n = p.calls().length;
+    await until(() => p.calls().length >= n + 3, 'three more probes', 5000);
+    const later = p.calls();
+    expect(later[n + 2]! - later[n + 1]!).to.be.within(550, 1000);
+    await finish(mon);
+    // No probe once the container's output has ended.
+    const after = p.calls().length;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(p.calls().length).to.equal(after);
+  });
+
+  it('runs the first probe one interval after the start when there is no start period', async () => {
+    const probeDir = mkdtempSync(join(work, 'probe-'));
+    const p = probeScript(probeDir);
+    p.status(0);
+    const t0 = Date.now();
+    const mon = await start({
+      health: { intervalMs: 400, timeoutMs: 1000, startPeriodMs: 0, startIntervalMs: 50, cmd: p.cmd },
+    });
+    await until(() => p.calls().length >= 2, 'two probes', 5000);
+    const calls = p.calls().map((t) => t - t0);
+    expect(calls[0]).to.be.within(350, 900);
+    expect(calls[1]! - calls[0]!).to.be.within(380, 1000);
+    await finish(mon);
+  });
+
+  it('refuses a health schedule without its command', () => {
+    const r = spawnSync(
+      bin,
+      ['--stdout', join(work, 'x'), '--log', join(work, 'x.log'), '--health', '1,1,0,1'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).to.equal(1);
+    expect(r.stdout).to.contain('--health needs --health-cmd');
+  });
 });
