@@ -3,7 +3,7 @@
  * the default bridge, an alias on a user network), shared PID/IPC/UTS namespaces, devices, sysctls,
  * and stop/restart's --timeout and --signal. Each checks the effect inside the container.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -385,6 +385,164 @@ describe('run flags: links, namespaces, devices, sysctls', function () {
       ok(['stop', '-s', 'KILL', '-t', '30', b]);
       expect(Date.now() - t0).to.be.below(8000);
       expect(ok(['inspect', '-f', '{{.State.ExitCode}}', b]).trim()).to.equal('137');
+    });
+  });
+
+  /**
+   * Flags of `run --help` whose effect no other test checked (issue 15's audit): each is seen to work
+   * here, or is refused.
+   */
+  describe('the rest of run --help', () => {
+    const cgroupV1 = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
+
+    it('--memory-swap sets the memory+swap limit', function () {
+      const file = cgroupV1
+        ? '/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'
+        : '/sys/fs/cgroup/memory.swap.max';
+      // Swap accounting is a boot option (swapaccount=1); without it there is nothing to check.
+      if (cgroupV1 && !existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')) this.skip();
+      const out = ok(['run', '--rm', ...NET, '--memory', '64m', '--memory-swap', '96m', img(), 'cat', file]);
+      expect(out.trim()).to.equal(cgroupV1 ? String(96 * 1024 * 1024) : String(32 * 1024 * 1024));
+    });
+
+    it('--device-write-bps and --device-read-iops throttle the device', function () {
+      if (!cgroupV1 || !existsSync('/dev/vda')) this.skip();
+      const rdev = statSync('/dev/vda').rdev;
+      const num = `${Math.floor(rdev / 256)}:${rdev % 256}`;
+      const out = ok([
+        'run',
+        '--rm',
+        ...NET,
+        '--device-write-bps',
+        '/dev/vda:2mb',
+        '--device-read-iops',
+        '/dev/vda:50',
+        img(),
+        'cat',
+        '/sys/fs/cgroup/blkio/blkio.throttle.write_bps_device',
+        '/sys/fs/cgroup/blkio/blkio.throttle.read_iops_device',
+      ]);
+      expect(out).to.equal(`${num} 2097152\n${num} 50\n`);
+    });
+
+    it('--blkio-weight sets the weight, or is discarded with Docker’s warning where the kernel has none', () => {
+      const n = name('blkio');
+      const file = cgroupV1
+        ? ['/sys/fs/cgroup/blkio/blkio.bfq.weight', '/sys/fs/cgroup/blkio/blkio.weight']
+        : ['/sys/fs/cgroup/io.bfq.weight', '/sys/fs/cgroup/io.weight'];
+      const r = cli([
+        'run',
+        ...NET,
+        '--name',
+        n,
+        '--blkio-weight',
+        '300',
+        img(),
+        'sh',
+        '-c',
+        `cat ${file.join(' ')} 2>/dev/null; true`,
+      ]);
+      expect(r.code).to.equal(0);
+      if (r.stderr.includes('Weight discarded')) {
+        expect(r.stderr).to.equal(
+          'WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n',
+        );
+        expect(ok(['inspect', '-f', '{{.HostConfig.BlkioWeight}}', n])).to.equal('0\n');
+      } else {
+        expect(r.stdout).to.match(/\b300\b/);
+        expect(ok(['inspect', '-f', '{{.HostConfig.BlkioWeight}}', n])).to.equal('300\n');
+      }
+    });
+
+    it('--cap-drop takes a capability away', () => {
+      expect(ok(['run', '--rm', ...NET, img(), 'chown', '1', '/tmp'])).to.equal('');
+      const r = cli(['run', '--rm', ...NET, '--cap-drop', 'CHOWN', img(), 'chown', '1', '/tmp']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.contain('Operation not permitted');
+      const all = cli([
+        'run',
+        '--rm',
+        ...NET,
+        '--cap-drop',
+        'ALL',
+        img(),
+        'grep',
+        'CapEff',
+        '/proc/self/status',
+      ]);
+      expect(all.stdout.trim()).to.match(/^CapEff:\s+0+$/);
+    });
+
+    it('--read-only: the root cannot be written, /dev/shm can', () => {
+      const r = cli([
+        'run',
+        '--rm',
+        ...NET,
+        '--read-only',
+        img(),
+        'sh',
+        '-c',
+        'touch /etc/x; touch /dev/shm/x && echo shm-ok',
+      ]);
+      expect(r.stdout).to.equal('shm-ok\n');
+      expect(r.stderr).to.contain('Read-only file system');
+    });
+
+    it('--net is --network', () => {
+      expect(ok(['run', '--rm', '--net', 'none', img(), 'ls', '/sys/class/net'])).to.equal('lo\n');
+    });
+
+    it('-a attaches the streams asked for only', () => {
+      const r = cli(['run', '--rm', ...NET, '-a', 'stderr', img(), 'sh', '-c', 'echo out; echo err >&2']);
+      expect(r).to.deep.include({ stdout: '', stderr: 'err\n', code: 0 });
+      const o = cli(['run', '--rm', ...NET, '-a', 'stdout', img(), 'sh', '-c', 'echo out; echo err >&2']);
+      expect(o).to.deep.include({ stdout: 'out\n', stderr: '', code: 0 });
+    });
+
+    it('--log-driver json-file works; the drivers tsdock does not have are refused', () => {
+      const n = name('logd');
+      ok([
+        'run',
+        ...NET,
+        '--name',
+        n,
+        '--log-driver',
+        'json-file',
+        '--log-opt',
+        'max-size=1m',
+        img(),
+        'echo',
+        'logged',
+      ]);
+      expect(ok(['logs', n])).to.equal('logged\n');
+      expect(ok(['inspect', '-f', '{{json .HostConfig.LogConfig}}', n]).trim()).to.equal(
+        '{"Type":"json-file","Config":{"max-size":"1m"}}',
+      );
+      if (target !== 'tsdock') return;
+      const r = cli(['run', '--rm', ...NET, '--log-driver', 'syslog', img(), 'true']);
+      expect(r.code).to.equal(125);
+      expect(r.stderr).to.contain('log driver "syslog" is not supported by tsdock (json-file only)');
+    });
+
+    it('-q pulls without progress output', async function () {
+      this.timeout(60_000);
+      const { startRegistry } = await import('../harness/registry.js');
+      const reg = await startRegistry();
+      const remote = `${reg.host}/tsdock-it/quiet:latest`;
+      try {
+        ok(['tag', img(), remote]);
+        ok(['push', remote]);
+        ok(['rmi', remote]);
+        const r = cli(['run', '--rm', ...NET, '-q', remote, 'true']);
+        expect(r.code).to.equal(0);
+        expect(r.stderr).to.equal(`Unable to find image '${remote}' locally\n`);
+        ok(['rmi', remote]);
+        const loud = cli(['run', '--rm', ...NET, remote, 'true']);
+        expect(loud.stderr).to.contain('Pulling from tsdock-it/quiet');
+      } finally {
+        cli(['rmi', remote]);
+        await reg.stop();
+      }
     });
   });
 });

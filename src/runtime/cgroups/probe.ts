@@ -5,7 +5,7 @@
  * alone, so listing containers needs no gRPC connection (Docker's ps likewise answers from the
  * daemon's memory, not from containerd).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectCgroupVersion } from './files.js';
 
@@ -36,3 +36,26 @@ export function probeCgroup(
       : /^frozen 1$/m.test(read(join(dir, 'cgroup.events')) ?? '');
   return frozen ? 'paused' : 'running';
 }
+
+/**
+ * Whether runc can set a --blkio-weight here: the weight file (BFQ's, or the legacy CFQ one) exists
+ * in the blkio hierarchy (v1) or in the io controller's child groups (v2). Without a scheduler that
+ * supports weights it does not, and Docker then discards the weight with a warning.
+ */
+export function blkioWeightSupported(
+  version: 1 | 2 = detectCgroupVersion(),
+  root = '/sys/fs/cgroup',
+): boolean {
+  const has = (dir: string, files: string[]) => files.some((f) => existsSync(join(dir, f)));
+  if (version === 1) return has(join(root, 'blkio'), ['blkio.bfq.weight', 'blkio.weight']);
+  let children: string[] = [];
+  try {
+    children = readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(root, e.name));
+  } catch {
+    return false;
+  }
+  return children.some((d) => has(d, ['io.bfq.weight', 'io.weight']));
+}
+

@@ -5,6 +5,7 @@
  */
 import type { Exited } from '../containerd/client.js';
 import { createWriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { ContainerdClient } from '../containerd/client.js';
@@ -62,6 +63,18 @@ export interface AttachOptions {
   sinceNanos: bigint;
   /** Parsed --detach-keys (matched only when the container has a pty). */
   detachKeys?: Buffer;
+  /** `run -a`: the streams shown (default both); the others' output is not copied to this client. */
+  streams?: { stdout: boolean; stderr: boolean };
+}
+
+const discard = (): NodeJS.WritableStream => new Writable({ write: (_c, _e, cb) => cb() });
+
+/** Where the container's stdout and stderr go: this client's, or nowhere for a stream not attached. */
+function outputsFor(ctx: RuntimeContext, opts: AttachOptions) {
+  return {
+    stdout: opts.streams?.stdout === false ? discard() : ctx.stdio.stdout,
+    stderr: opts.streams?.stderr === false ? discard() : ctx.stdio.stderr,
+  };
 }
 
 /** Copies the attach socket's frames to stdout/stderr; settles at the socket's EOF. */
@@ -92,7 +105,7 @@ async function attachSessionAndWait(
   opts: AttachOptions,
 ): Promise<number | 'detached'> {
   const client = await ctx.client();
-  const outputDone = pipeFrames(started.output, { stdout: ctx.stdio.stdout, stderr: ctx.stdio.stderr });
+  const outputDone = pipeFrames(started.output, outputsFor(ctx, opts));
   // docker/cli's run proxies signals with a terminal too (attach does not).
   const unproxy = opts.sigProxy ? proxySignals(client, found.id) : () => undefined;
   const end = await runSession(ctx, {
@@ -160,7 +173,7 @@ export async function attachAndWait(
   const follower = readLogs(
     found.record.logPath,
     { since: opts.sinceNanos, timestamps: false, follow: true, stop: drained, signal: abort.signal },
-    { stdout: ctx.stdio.stdout, stderr: ctx.stdio.stderr },
+    outputsFor(ctx, opts),
   );
 
   if (opts.stdin && started.stdinPath) {

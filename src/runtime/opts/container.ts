@@ -272,6 +272,31 @@ function sizeFlag(flag: string, raw: string | undefined): number {
   return flagValue(flag, raw, ramInBytes);
 }
 
+/** Docker's own log drivers: tsdock has json-file only (the monitor writes it). */
+const DOCKER_LOG_DRIVERS = new Set([
+  'none',
+  'local',
+  'syslog',
+  'journald',
+  'gelf',
+  'fluentd',
+  'awslogs',
+  'splunk',
+  'etwlogs',
+  'gcplogs',
+  'logentries',
+]);
+
+/** --log-driver: json-file works; Docker's other drivers are refused rather than ignored. */
+function checkLogDriver(driver: string): void {
+  if (driver === 'json-file') return;
+  if (DOCKER_LOG_DRIVERS.has(driver))
+    throw new UsageError(`log driver "${driver}" is not supported by tsdock (json-file only)`);
+  throw new UsageError(
+    `Error response from daemon: error looking up logging plugin ${driver}: plugin "${driver}" not found`,
+  );
+}
+
 /** opts.ParseRestartPolicy + the daemon's ValidateRestartPolicy. */
 export function parseRestartPolicy(policy: string | undefined): ContainerOptions['restart'] {
   if (policy === undefined || policy === '') return { name: 'no', maximumRetryCount: 0 };
@@ -439,6 +464,7 @@ export function parseContainerOptions(
   const logOpts = flags.logOpt ?? [];
   if (logDriver === 'none' && logOpts.length > 0)
     throw new UsageError('invalid logging opts for driver none');
+  checkLogDriver(logDriver);
 
   const ulimits = new Map<string, Ulimit>();
   for (const u of flags.ulimit ?? []) {

@@ -41,6 +41,7 @@ import { findContainer } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
 import { checkSysctlNamespaces } from '../../opts/sysctl.js';
 import { hostDevices } from '../../spec/devices.js';
+import { blkioWeightSupported } from '../../cgroups/probe.js';
 import {
   checkLinks,
   hasJoins,
@@ -146,6 +147,13 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     hostIpc: opts.namespaces.ipc === 'host',
   });
   const devices = opts.devices.flatMap(hostDevices);
+  if (opts.resources.blkioWeight > 0 && !blkioWeightSupported()) {
+    // Docker's daemon: a warning, and the weight left out (inspect shows 0).
+    ctx.stdio.stderr.write(
+      'WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n',
+    );
+    opts.resources.blkioWeight = 0;
+  }
   const logOpts = parseLogOpts(Object.entries(opts.log.opts).map(([k, v]) => `${k}=${v}`));
   if (opts.cidfile) await assertNoCidFile(opts.cidfile);
   const client = await connected;

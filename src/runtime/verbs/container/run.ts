@@ -53,6 +53,11 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     sigProxy: req.sigProxy,
     sinceNanos: since,
     detachKeys: keys,
+    // -a: only the streams asked for (docker/cli's run attaches per AttachStdout/AttachStderr).
+    streams: {
+      stdout: found.record.config.AttachStdout !== false,
+      stderr: found.record.config.AttachStderr !== false,
+    },
   });
   // Docker's run says nothing on detach and exits 0; the container keeps running (and its exit
   // hook, with this client gone, records the exit and applies the restart policy).
