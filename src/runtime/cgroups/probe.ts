@@ -58,4 +58,3 @@ export function blkioWeightSupported(
   }
   return children.some((d) => has(d, ['io.bfq.weight', 'io.weight']));
 }
-
