@@ -402,19 +402,20 @@ describe('tsdock-mon', function () {
     const p = probeScript(probeDir);
     const t0 = Date.now();
     const mon = await start({
-      health: { intervalMs: 600, timeoutMs: 1000, startPeriodMs: 2000, startIntervalMs: 150, cmd: p.cmd },
+      health: { intervalMs: 1500, timeoutMs: 1000, startPeriodMs: 4000, startIntervalMs: 150, cmd: p.cmd },
     });
     // Starting, inside the start period: every START_INTERVAL after the previous probe ended.
     await until(() => p.calls().length >= 4, 'four probes', 5000);
     const early = p.calls().map((t) => t - t0);
-    expect(early[0]).to.be.within(100, 600);
-    for (let i = 1; i < 4; i++) expect(early[i]! - early[i - 1]!).to.be.within(130, 500);
+    // (Upper bounds generous: a loaded machine delays a fork, never hastens it.)
+    expect(early[0]).to.be.within(100, 1200);
+    for (let i = 1; i < 4; i++) expect(early[i]! - early[i - 1]!).to.be.within(130, 1200);
     // Healthy: the interval.
     p.status(0);
     const n = p.calls().length;
-    await until(() => p.calls().length >= n + 3, 'three more probes', 5000);
+    await until(() => p.calls().length >= n + 3, 'three more probes', 8000);
     const later = p.calls();
-    expect(later[n + 2]! - later[n + 1]!).to.be.within(550, 1000);
+    expect(later[n + 2]! - later[n + 1]!).to.be.within(1450, 3000);
     await finish(mon);
     // No probe once the container's output has ended.
     const after = p.calls().length;
@@ -432,8 +433,8 @@ describe('tsdock-mon', function () {
     });
     await until(() => p.calls().length >= 2, 'two probes', 5000);
     const calls = p.calls().map((t) => t - t0);
-    expect(calls[0]).to.be.within(350, 900);
-    expect(calls[1]! - calls[0]!).to.be.within(380, 1000);
+    expect(calls[0]).to.be.within(350, 1500);
+    expect(calls[1]! - calls[0]!).to.be.within(380, 1500);
     await finish(mon);
   });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { UsageError } from '../../src/runtime/errors.js';
-import { hostConfigOf, parseContainerOptions, type RunFlags } from '../../src/runtime/opts/container.js';
+import { parseContainerOptions, type RunFlags } from '../../src/runtime/opts/container.js';
 import { parseDevice, validateDeviceCgroupRule, validDeviceMode } from '../../src/runtime/opts/devices.js';
 import {
   healthTimings,
@@ -8,7 +8,7 @@ import {
   probeCommand,
   type HealthFlags,
 } from '../../src/runtime/opts/health.js';
-import { configOf } from '../../src/runtime/opts/inspect-shapes.js';
+import { configOf, hostConfigOf } from '../../src/runtime/opts/inspect-shapes.js';
 import { linkEnv, parseLink } from '../../src/runtime/opts/links.js';
 import { parseNamespaceModes } from '../../src/runtime/opts/namespaces.js';
 import { checkSysctlNamespaces, parseSysctl } from '../../src/runtime/opts/sysctl.js';
