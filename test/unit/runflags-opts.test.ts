@@ -47,6 +47,10 @@ describe('health flags (docker/cli opts.go, the daemon’s validateHealthCheck)'
       Retries: 4,
     });
     expect(health({ healthInterval: '10s' })).to.deep.equal({ Interval: 10e9 });
+    // A whole test, as compose's `healthcheck.test` gives one.
+    expect(health({ healthCmd: ['CMD', 'pg_isready', '-q'] })).to.deep.equal({
+      Test: ['CMD', 'pg_isready', '-q'],
+    });
     expect(health({})).to.equal(undefined);
     expect(health({ healthRetries: 0 })).to.equal(undefined);
   });

@@ -31,7 +31,8 @@ export const HEALTH_DEFAULTS = {
 const MINIMUM_DURATION = 1e6;
 
 export interface HealthFlags {
-  healthCmd?: string;
+  /** `--health-cmd` (a shell command), or a whole test as compose gives one (`[CMD, …]`, `[CMD-SHELL, …]`). */
+  healthCmd?: string | string[];
   healthInterval?: string;
   healthTimeout?: string;
   healthStartPeriod?: string;
@@ -60,8 +61,12 @@ export function parseHealthFlags(flags: HealthFlags, flagValue: FlagValue): Heal
           if (!/^[+-]?\d+$/.test(v)) throw new Error(`strconv.ParseInt: parsing "${v}": invalid syntax`);
           return Number(v);
         });
-  const cmd = flags.healthCmd ?? '';
-  const any = cmd !== '' || interval !== 0 || timeout !== 0 || startPeriod !== 0 || startInterval !== 0;
+  const test = Array.isArray(flags.healthCmd)
+    ? flags.healthCmd
+    : flags.healthCmd
+      ? ['CMD-SHELL', flags.healthCmd]
+      : undefined;
+  const any = !!test?.length || interval !== 0 || timeout !== 0 || startPeriod !== 0 || startInterval !== 0;
   if (flags.noHealthcheck) {
     if (any || retries !== 0) throw new UsageError('--no-healthcheck conflicts with --health-* options');
     return { Test: ['NONE'] };
@@ -73,7 +78,7 @@ export function parseHealthFlags(flags: HealthFlags, flagValue: FlagValue): Heal
   if (startPeriod < 0) throw new UsageError('--health-start-period cannot be negative');
   if (startInterval < 0) throw new UsageError('--health-start-interval cannot be negative');
   const h: HealthConfig = {
-    ...(cmd ? { Test: ['CMD-SHELL', cmd] } : {}),
+    ...(test?.length ? { Test: test } : {}),
     ...(interval ? { Interval: interval } : {}),
     ...(timeout ? { Timeout: timeout } : {}),
     ...(startPeriod ? { StartPeriod: startPeriod } : {}),
