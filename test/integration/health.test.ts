@@ -68,27 +68,22 @@ describe('healthchecks', function () {
   afterEach(() => {
     if (made.length) cli(['rm', '-f', ...made.splice(0)]);
   });
+  /** A detached container with these health flags (and command), named after `prefix`. */
+  const probed = (prefix: string, flags: string[], cmd = ['sleep', '60']): string => {
+    const c = name(prefix);
+    ok(['run', '-d', ...NET, '--name', c, ...flags, img(), ...cmd]);
+    return c;
+  };
+  const healthUntil = (c: string, what: string, done: (h: Health) => boolean, ms?: number) =>
+    until(what, () => health(c)!, done, ms);
 
   it('goes from starting to healthy with no tsdock process running in between; ps and events say so', async () => {
-    const c = name('hok');
     const since = new Date().toISOString();
-    ok([
-      'run',
-      '-d',
-      ...NET,
-      '--name',
-      c,
-      '--health-cmd',
-      'test -e /tmp/ready',
-      '--health-interval',
-      '500ms',
-      '--health-retries',
-      '5',
-      img(),
-      'sh',
-      '-c',
-      'sleep 1.2; touch /tmp/ready; exec sleep 60',
-    ]);
+    const c = probed(
+      'hok',
+      ['--health-cmd', 'test -e /tmp/ready', '--health-interval', '500ms', '--health-retries', '5'],
+      ['sh', '-c', 'sleep 1.2; touch /tmp/ready; exec sleep 60'],
+    );
     const first = health(c)!;
     expect(first.Status).to.equal('starting');
     expect(first.FailingStreak).to.equal(0);
@@ -132,29 +127,13 @@ describe('healthchecks', function () {
   });
 
   it('a failing probe makes it unhealthy after --health-retries, with its output in the log', async () => {
-    const c = name('hbad');
-    ok([
-      'run',
-      '-d',
-      ...NET,
-      '--name',
-      c,
+    const c = probed('hbad', [
       '--health-cmd',
       // Two pipes to the same buffer (as Docker's): the pause keeps their order.
       'echo out; sleep 0.1; echo err >&2; exit 3',
-      '--health-interval',
-      '500ms',
-      '--health-retries',
-      '2',
-      img(),
-      'sleep',
-      '60',
+      ...['--health-interval', '500ms', '--health-retries', '2'],
     ]);
-    const h = await until(
-      'unhealthy',
-      () => health(c)!,
-      (v) => v.Status === 'unhealthy',
-    );
+    const h = await healthUntil(c, 'unhealthy', (v) => v.Status === 'unhealthy');
     expect(h.FailingStreak).to.be.at.least(2);
     expect(h.Log[0]).to.include({ ExitCode: 3, Output: 'out\nerr\n' });
     expect(ok(['ps', '--filter', `name=${c}`, '--format', '{{.Status}}']).trim()).to.match(
@@ -162,9 +141,9 @@ describe('healthchecks', function () {
     );
     expect(ok(['ps', '-q', '--filter', 'health=unhealthy', '--filter', `name=${c}`]).trim()).to.not.equal('');
     // The streak keeps counting and the log keeps the last five.
-    const later = await until(
+    const later = await healthUntil(
+      c,
       'a full log',
-      () => health(c)!,
       (v) => v.Log.length === 5 && v.FailingStreak >= 6,
       20_000,
     );
@@ -175,30 +154,11 @@ describe('healthchecks', function () {
   });
 
   it('a probe that hangs is killed at --health-timeout', async () => {
-    const c = name('hhang');
-    ok([
-      'run',
-      '-d',
-      ...NET,
-      '--name',
-      c,
-      '--health-cmd',
-      'echo started; exec sleep 30',
-      '--health-timeout',
-      '300ms',
-      '--health-interval',
-      '500ms',
-      '--health-retries',
-      '1',
-      img(),
-      'sleep',
-      '60',
+    const c = probed('hhang', [
+      ...['--health-cmd', 'echo started; exec sleep 30', '--health-timeout', '300ms'],
+      ...['--health-interval', '500ms', '--health-retries', '1'],
     ]);
-    const h = await until(
-      'unhealthy',
-      () => health(c)!,
-      (v) => v.Status === 'unhealthy',
-    );
+    const h = await healthUntil(c, 'unhealthy', (v) => v.Status === 'unhealthy');
     expect(h.Log[0]!.ExitCode).to.equal(-1);
     expect(h.Log[0]!.Output).to.equal('Health check exceeded timeout (300ms): started\n');
     // Killed, not left behind: no probe's sleep outlives its timeout by much.
@@ -208,26 +168,10 @@ describe('healthchecks', function () {
   });
 
   it('keeps 4 KiB of a probe’s output, then "..."', async () => {
-    const c = name('hbig');
-    ok([
-      'run',
-      '-d',
-      ...NET,
-      '--name',
-      c,
-      '--health-cmd',
-      'head -c 5000 /dev/zero | tr "\\0" x',
-      '--health-interval',
-      '500ms',
-      img(),
-      'sleep',
-      '60',
+    const c = probed('hbig', [
+      ...['--health-cmd', 'head -c 5000 /dev/zero | tr "\\0" x', '--health-interval', '500ms'],
     ]);
-    const h = await until(
-      'a probe',
-      () => health(c)!,
-      (v) => v.Log.length > 0,
-    );
+    const h = await healthUntil(c, 'a probe', (v) => v.Log.length > 0);
     expect(h.Log[0]!.Output).to.equal(`${'x'.repeat(4096)}...`);
     expect(h.Status).to.equal('healthy');
   });
@@ -283,62 +227,18 @@ describe('healthchecks', function () {
   });
 
   it('probes go on across a restart policy, and --rm removes the container with probes running', async () => {
-    const c = name('hrestart');
-    ok([
-      'run',
-      '-d',
-      ...NET,
-      '--name',
-      c,
-      '--restart',
-      'on-failure:1',
-      '--health-cmd',
-      'true',
-      '--health-interval',
-      '500ms',
-      img(),
-      'sh',
-      '-c',
-      'sleep 2; exit 1',
-    ]);
-    await until(
-      'healthy',
-      () => health(c)!,
-      (v) => v.Status === 'healthy',
+    const c = probed(
+      'hrestart',
+      ['--restart', 'on-failure:1', '--health-cmd', 'true', '--health-interval', '500ms'],
+      ['sh', '-c', 'sleep 2; exit 1'],
     );
-    await until(
-      'restarted',
-      () => ok(['inspect', '-f', '{{.RestartCount}}', c]).trim(),
-      (v) => v === '1',
-    );
-    await until(
-      'healthy again',
-      () => health(c)!,
-      (v) => v.Status === 'healthy',
-      10_000,
-    );
-    await until(
-      'exited',
-      () => ok(['inspect', '-f', '{{.State.Status}}', c]).trim(),
-      (v) => v === 'exited',
-    );
+    await healthUntil(c, 'healthy', (v) => v.Status === 'healthy');
+    const field = (f: string) => () => ok(['inspect', '-f', f, c]).trim();
+    await until('restarted', field('{{.RestartCount}}'), (v) => v === '1');
+    await healthUntil(c, 'healthy again', (v) => v.Status === 'healthy', 10_000);
+    await until('exited', field('{{.State.Status}}'), (v) => v === 'exited');
 
-    const r = name('hrm');
-    ok([
-      'run',
-      '-d',
-      ...NET,
-      '--rm',
-      '--name',
-      r,
-      '--health-cmd',
-      'true',
-      '--health-interval',
-      '300ms',
-      img(),
-      'sleep',
-      '1.5',
-    ]);
+    const r = probed('hrm', ['--rm', '--health-cmd', 'true', '--health-interval', '300ms'], ['sleep', '1.5']);
     await until(
       'gone',
       () => cli(['inspect', r]).code,
