@@ -5,42 +5,24 @@
  * mounted in a private temporary directory under the data root for the duration of the call and
  * unmounted after, whatever happens; mounts a killed tsdock left there are swept by the next call.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Mount } from '../containerd/types.js';
 import type { RuntimeContext } from '../context.js';
 import { SystemError } from '../errors.js';
+import { isMountPoint, mountOn, mountTable, unmount } from '../mounts.js';
 import { pidAlive } from '../state/files.js';
 import { withLock } from '../state/lock.js';
 import { mountOption } from './rootfs.js';
 import { getTask, type Found } from './store.js';
-
-const run = promisify(execFile);
-
-/** Mount points (unescaped) and their superblock options, from /proc/self/mountinfo. */
-async function mountTable(): Promise<{ point: string; fstype: string; superOpts: string[] }[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const unescape = (s: string) =>
-    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [pre = '', post = ''] = line.split(' - ');
-      const f = pre.split(' ');
-      const g = post.split(' ');
-      return { point: unescape(f[4] ?? ''), fstype: g[0] ?? '', superOpts: (g[2] ?? '').split(',') };
-    });
-}
 
 /** The mount point of the running task's rootfs, if the task is up. */
 export async function taskRootfs(mounts: Mount[]): Promise<string | undefined> {
   const m = mounts[0];
   if (!m) return undefined;
   const upper = m.type === 'overlay' ? mountOption(m, 'upperdir') : undefined;
-  const table = await mountTable();
+  const table = mountTable();
   if (upper) {
     return table.find((t) => t.fstype === 'overlay' && t.superOpts.includes(`upperdir=${upper}`))?.point;
   }
@@ -63,7 +45,7 @@ async function sweepStale(base: string): Promise<void> {
     const pid = Number(/^(\d+)-/.exec(n)?.[1]);
     if (!pid || pidAlive(pid)) continue;
     const dir = join(base, n);
-    await run('umount', [dir]).catch(() => undefined);
+    if (isMountPoint(dir)) await unmount(dir);
     await rmdir(dir).catch(() => undefined);
   }
 }
@@ -72,32 +54,11 @@ export async function mountSnapshot(mounts: Mount[], target: string): Promise<vo
   const m = mounts[0];
   if (!m || mounts.length !== 1) throw new SystemError(`unsupported snapshot mounts`);
   const options = m.type === 'bind' ? [...m.options.filter((o) => o !== 'rbind'), 'bind'] : m.options;
-  try {
-    await run('mount', [
-      '-t',
-      m.type === 'bind' ? 'none' : m.type,
-      '-o',
-      options.join(','),
-      m.source,
-      target,
-    ]);
-  } catch (err) {
-    throw new SystemError(
-      `mounting the container's filesystem: ${(err as { stderr?: string }).stderr ?? err}`,
-      {
-        cause: err,
-      },
-    );
-  }
-}
-
-export async function unmount(target: string): Promise<void> {
-  try {
-    await run('umount', [target]);
-  } catch {
-    // Busy (a reader still open): detach it now, the kernel finishes when the last user goes.
-    await run('umount', ['-l', target]).catch(() => undefined);
-  }
+  await mountOn(
+    target,
+    { type: m.type === 'bind' ? 'none' : m.type, source: m.source, options },
+    "mounting the container's filesystem",
+  );
 }
 
 export interface RootAccess {
@@ -106,19 +67,62 @@ export interface RootAccess {
   running: boolean;
 }
 
+/** A mount of the container (a volume or bind), as cp must see it inside the container's root. */
+export interface HostMount {
+  destination: string;
+  source: string;
+}
+
+const depth = (p: string) => p.split('/').filter(Boolean).length;
+
+/** Binds each mount at its destination, resolved inside `root` (symlinks there stay inside). */
+async function bindMounts(root: string, mounts: HostMount[]): Promise<string[]> {
+  // tarfs (and tar-stream with it) only for cp: inspect reaches this module for taskRootfs.
+  const { hostPath, resolveInRoot } = await import('./tarfs.js');
+  const done: string[] = [];
+  try {
+    for (const m of [...mounts].sort((a, b) => depth(a.destination) - depth(b.destination))) {
+      const target = hostPath(root, await resolveInRoot(root, m.destination));
+      if (!existsSync(target)) {
+        if (statSync(m.source).isDirectory()) mkdirSync(target, { recursive: true, mode: 0o755 });
+        else {
+          mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+          writeFileSync(target, '', { flag: 'a' });
+        }
+      }
+      await mountOn(
+        target,
+        { type: 'none', source: m.source, options: ['rbind'] },
+        `mounting ${m.destination}`,
+      );
+      done.push(target);
+    }
+  } catch (err) {
+    for (const t of done.reverse()) await unmount(t);
+    throw err;
+  }
+  return done;
+}
+
 /**
- * Runs fn with the container's root filesystem reachable on the host. A stopped container is
- * held under its lock so a concurrent start cannot mount the same overlay upper dir twice.
+ * Runs fn with the container's root filesystem reachable on the host, with its volumes and binds
+ * at their places when `mounts` are given (cp reaches them as Docker's does). A running container
+ * with mounts is seen through its init's root (/proc/PID/root), where they already are. A stopped
+ * container is held under its lock so a concurrent start cannot mount the same overlay upper dir
+ * twice.
  */
 export async function withContainerRoot<T>(
   ctx: RuntimeContext,
   found: Found,
   fn: (access: RootAccess) => Promise<T>,
+  opts: { mounts?: HostMount[] } = {},
 ): Promise<T> {
   const client = await ctx.client();
   const mounts = await client.snapshots.mounts(found.container.snapshotKey || found.id);
   const task = await getTask(client, found.id);
+  const withMounts = (opts.mounts?.length ?? 0) > 0;
   if (task && task.status !== 'STOPPED') {
+    if (withMounts && task.pid > 0) return fn({ root: `/proc/${task.pid}/root`, running: true });
     const root = await taskRootfs(mounts);
     if (root) return fn({ root, running: true });
   }
@@ -130,7 +134,12 @@ export async function withContainerRoot<T>(
     try {
       await mountSnapshot(mounts, dir);
       try {
-        return await fn({ root: dir, running: false });
+        const bound = withMounts ? await bindMounts(dir, opts.mounts!) : [];
+        try {
+          return await fn({ root: dir, running: false });
+        } finally {
+          for (const t of bound.reverse()) await unmount(t);
+        }
       } finally {
         await unmount(dir);
       }
@@ -138,4 +147,38 @@ export async function withContainerRoot<T>(
       await rmdir(dir).catch(() => undefined);
     }
   });
+}
+
+/**
+ * Runs fn with the image's content under a container's snapshot readable at a host path: the
+ * snapshot's lower layers (what the image has, without the container's own changes), one layer
+ * as it is, several as a read-only overlay in a private temporary directory. undefined: no layer.
+ */
+export async function withImageView<T>(
+  ctx: RuntimeContext,
+  mounts: Mount[],
+  fn: (root: string | undefined) => Promise<T>,
+): Promise<T> {
+  const m = mounts[0];
+  const lower = m?.type === 'overlay' ? (mountOption(m, 'lowerdir')?.split(':') ?? []) : [];
+  if (lower.length === 0) return fn(m?.type === 'bind' && m.options.includes('ro') ? m.source : undefined);
+  if (lower.length === 1) return fn(lower[0]);
+  const base = mountDir(ctx);
+  await mkdir(base, { recursive: true, mode: 0o700 });
+  await sweepStale(base);
+  const dir = await mkdtemp(join(base, `${process.pid}-`));
+  try {
+    await mountOn(
+      dir,
+      { type: 'overlay', source: 'overlay', options: ['ro', `lowerdir=${lower.join(':')}`] },
+      "reading the image's content",
+    );
+    try {
+      return await fn(dir);
+    } finally {
+      await unmount(dir);
+    }
+  } finally {
+    await rmdir(dir).catch(() => undefined);
+  }
 }
