@@ -45,3 +45,13 @@ export function recordPrune(ctx: RuntimeContext, reclaimed: number): Promise<voi
     attributes: { reclaimed: String(reclaimed) },
   });
 }
+
+/** A volume event (create, destroy, prune), with dockerd's attributes. */
+export function recordVolumeEvent(
+  ctx: RuntimeContext,
+  name: string,
+  action: 'create' | 'destroy' | 'prune',
+  attributes: Record<string, string>,
+): Promise<void> {
+  return append(ctx, { type: 'volume', action, id: name, attributes });
+}

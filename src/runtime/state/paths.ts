@@ -15,6 +15,10 @@ export class StatePaths {
   get locks(): string {
     return join(this.root, 'locks');
   }
+  /** Volumes of the local driver, laid out as Docker's: `<name>/_data` (volumes/store.ts). */
+  get volumes(): string {
+    return join(this.root, 'volumes');
+  }
   /** The event journal (events/journal.ts). */
   get events(): string {
     return join(this.root, 'events');
