@@ -50,6 +50,8 @@ export const createFlags = {
   volume: many('Bind mount a volume', 'v'),
   mount: many('Attach a filesystem mount to the container'),
   tmpfs: many('Mount a tmpfs directory'),
+  'volumes-from': many('Mount volumes from the specified container(s)'),
+  'group-add': many('Add additional groups to join'),
   'read-only': bool("Mount the container's root filesystem as read only"),
   restart: str('Restart policy to apply when a container exits'),
   init: bool('Run an init inside the container that forwards signals and reaps processes'),

@@ -10,6 +10,7 @@ import { sha256Hex } from '../state/ids.js';
 import { containerEndpoints, type EndpointRecord } from '../network/endpoint.js';
 import { netnsPath } from '../network/links.js';
 import { networkPorts } from '../network/ports.js';
+import { inspectMounts, readContainerMounts } from '../volumes/usage.js';
 
 /**
  * The snapshot's directories; MergedDir while a task has the root mounted (where the shim mounted
@@ -104,7 +105,7 @@ export async function inspectContainer(ctx: RuntimeContext, found: Found): Promi
       Data: overlayDirs(mounts, mergedDir),
       Name: 'overlayfs',
     },
-    Mounts: [],
+    Mounts: inspectMounts(readContainerMounts(dir)),
     Config: withNilHealthcheck(r.config),
     NetworkSettings: networkSettings(r, s.status === 'running' || s.status === 'paused' ? eps : []),
   };

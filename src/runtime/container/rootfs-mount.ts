@@ -61,6 +61,9 @@ export async function mountSnapshot(mounts: Mount[], target: string): Promise<vo
   );
 }
 
+// Build (its steps' roots, its exports) unmounts what it mounted with mountSnapshot.
+export { unmount };
+
 export interface RootAccess {
   /** Host path of the container's `/`. */
   root: string;

@@ -77,11 +77,17 @@ function parseGroup(text: string | undefined): { name: string; gid: number; memb
 }
 
 /**
- * Docker's user resolution (moby's getUser / runc's user.GetExecUser): `name`, `uid`, `name:group`,
- * `uid:gid`; a name must exist in /etc/passwd, a numeric uid need not (gid then 0).
+ * Docker's user resolution (moby's getUser over runc's user.GetExecUser): `name`, `uid`,
+ * `name:group`, `uid:gid`; a name must exist in /etc/passwd, a numeric uid need not (gid then 0).
+ * The supplementary groups are the primary gid first, then the user's groups from /etc/group
+ * (only when no group was given), then --group-add's (gids, or names from the image's /etc/group).
  */
-export async function resolveUser(mounts: Mount[], spec: string): Promise<ResolvedUser> {
-  return resolveUserFrom(await readUserFiles(mounts), spec);
+export async function resolveUser(
+  mounts: Mount[],
+  spec: string,
+  groupAdd: string[] = [],
+): Promise<ResolvedUser> {
+  return resolveUserFrom(await readUserFiles(mounts), spec, groupAdd);
 }
 
 /** The rootfs's /etc/passwd and /etc/group (null where missing). */
@@ -93,8 +99,29 @@ export async function readUserFiles(mounts: Mount[]): Promise<UserFiles> {
   return { passwd: passwd ?? null, group: group ?? null };
 }
 
+const MAX_ID = 2 ** 31 - 1;
+
+/** runc's GetAdditionalGroups: each entry a group name or gid of the file, or a bare gid. */
+function additionalGroups(groupAdd: string[], groups: { name: string; gid: number }[]): number[] {
+  const out: number[] = [];
+  for (const want of groupAdd) {
+    const g = groups.find((x) => x.name === want || String(x.gid) === want);
+    if (g) {
+      if (!out.includes(g.gid)) out.push(g.gid);
+      continue;
+    }
+    if (!/^[+-]?\d+$/.test(want)) {
+      throw new UsageError(`Unable to find group ${want}: no matching entries in group file`);
+    }
+    const gid = Number(want);
+    if (gid < 0 || gid > MAX_ID) throw new UsageError('uids and gids must be in range 0-2147483647');
+    if (!out.includes(gid)) out.push(gid);
+  }
+  return out;
+}
+
 /** resolveUser on files already read (an image's, from its cache entry). */
-export function resolveUserFrom(files: UserFiles, spec: string): ResolvedUser {
+export function resolveUserFrom(files: UserFiles, spec: string, groupAdd: string[] = []): ResolvedUser {
   const [userPart = '', groupPart] = spec.split(':', 2);
   const passwd = parsePasswd(files.passwd ?? undefined);
   const groups = parseGroup(files.group ?? undefined);
@@ -122,14 +149,15 @@ export function resolveUserFrom(files: UserFiles, spec: string): ResolvedUser {
     name = entry.name;
     home = entry.home;
   }
+  let sgids: number[] = [];
   if (groupPart !== undefined && groupPart !== '') {
-    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
-    else {
-      const g = groups.find((x) => x.name === groupPart);
-      if (!g) throw new UsageError(`unable to find group ${groupPart}: no matching entries in group file`);
-      gid = g.gid;
-    }
+    const g = groups.find((x) => x.name === groupPart || String(x.gid) === groupPart);
+    if (g) gid = g.gid;
+    else if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else throw new UsageError(`unable to find group ${groupPart}: no matching entries in group file`);
+  } else if (name) {
+    sgids = groups.filter((g) => g.members.includes(name)).map((g) => g.gid);
   }
-  const additionalGids = name ? groups.filter((g) => g.members.includes(name)).map((g) => g.gid) : [];
+  const additionalGids = [gid, ...sgids, ...additionalGroups(groupAdd, groups)];
   return { uid, gid, additionalGids, home };
 }

@@ -32,7 +32,8 @@ import { startJoins } from './joins.js';
 import { finalizeExit, releaseNetwork } from './exit.js';
 import { connectAttach } from './stdio.js';
 import { traceMark } from '../trace.js';
-import { getTask, type Found } from './store.js';
+import { getTask, statePaths, type Found } from './store.js';
+import { readContainerMounts } from '../volumes/usage.js';
 import { recordEvent } from '../events/record.js';
 import { preloadLock } from '../state/lock.js';
 
@@ -93,6 +94,17 @@ function healthScheduleOf(ctx: RuntimeContext, target: MonitorTarget): { health?
       cmd: internalCommand(ctx, 'health', target.id),
     },
   };
+}
+
+/** moby's MountPoint.Setup at every start: only containers with mounts load the volumes module. */
+async function prepareMounts(ctx: RuntimeContext, dir: string): Promise<void> {
+  const points = readContainerMounts(dir);
+  if (points.length === 0) return;
+  const [{ prepareMountSources }, { VolumeStore }] = await Promise.all([
+    import('../volumes/mounts.js'),
+    import('../volumes/store.js'),
+  ]);
+  await prepareMountSources(new VolumeStore(statePaths(ctx)), points);
 }
 
 export function attachPidFile(dir: string): string {
@@ -159,8 +171,9 @@ export async function startContainer(
     throw err;
   });
   let plumbing: Promise<void> | undefined;
-  // Independent: the monitor process and the network (namespace, veth, address, ports).
-  const [monitored, network] = await Promise.allSettled([
+  // Independent: the monitor process, the network (namespace, veth, address, ports), and what the
+  // container's mounts need on the host (a -v source directory, a volume's device).
+  const [monitored, network, mountsReady] = await Promise.allSettled([
     found.fresh?.monitor ?? launchMonitor(ctx, monitorTargetOf(record, found.files.dir), opts.stdin),
     record.netns
       ? import('../network/container.js').then((m) =>
@@ -176,16 +189,18 @@ export async function startContainer(
           ),
         )
       : undefined,
+    prepareMounts(ctx, found.files.dir),
   ]);
   const plumbed = plumbing as Promise<void> | undefined;
   plumbed?.catch(() => undefined);
-  if (monitored.status === 'rejected' || network.status === 'rejected') {
+  if (monitored.status === 'rejected' || network.status === 'rejected' || mountsReady.status === 'rejected') {
     if (monitored.status === 'fulfilled') stopMonitor(monitored.value.pid);
     if (network.status === 'fulfilled') {
       await plumbed?.catch(() => undefined);
       await releaseNetwork(ctx, found);
     }
-    throw monitored.status === 'rejected' ? monitored.reason : (network as PromiseRejectedResult).reason;
+    throw [monitored, network, mountsReady].find((r): r is PromiseRejectedResult => r.status === 'rejected')!
+      .reason;
   }
   traceMark('start: monitor ready');
   const mon = monitored.value;

@@ -27,6 +27,13 @@ import { parseDevice, validateDeviceCgroupRule, type DeviceMapping } from './dev
 import { parseSysctl } from './sysctl.js';
 
 export { validateContainerName } from './names.js';
+import {
+  parseMountFlag,
+  parseVolumesFrom,
+  validateTmpfsDestination,
+  type MountSpec,
+} from '../volumes/spec.js';
+import { splitVolumes } from './inspect-shapes.js';
 
 export type { ThrottleDevice } from './resources.js';
 export type { Ulimit } from './units.js';
@@ -71,6 +78,8 @@ export interface RunFlags extends HealthFlags {
   volume?: string[];
   mount?: string[];
   tmpfs?: string[];
+  volumesFrom?: string[];
+  groupAdd?: string[];
   readOnly?: boolean;
   restart?: string;
   init?: boolean;
@@ -178,10 +187,16 @@ export interface ContainerOptions {
   extraHosts: string[];
   ip?: string;
   macAddress?: string;
+  /** -v values as typed (HostConfig.Binds and the anonymous part of Config.Volumes come from them). */
   volumes: string[];
-  mounts: string[];
+  /** --mount values as the CLI sends them (HostConfig.Mounts). */
+  mounts: MountSpec[];
   /** destination → mount options ('' for defaults). */
   tmpfs: Record<string, string>;
+  /** --volumes-from, as typed (CONTAINER[:ro|rw]). */
+  volumesFrom: string[];
+  /** --group-add: gids or group names of the image. */
+  groupAdd: string[];
   readOnly: boolean;
   restart: { name: RestartPolicyName; maximumRetryCount: number };
   /** undefined unless --init was given (inspect omits HostConfig.Init then). */
@@ -475,9 +490,15 @@ export function parseContainerOptions(
   const tmpfs: Record<string, string> = {};
   for (const t of flags.tmpfs ?? []) {
     const colon = t.indexOf(':');
-    if (colon === -1) tmpfs[t] = '';
-    else tmpfs[t.slice(0, colon)] = t.slice(colon + 1);
+    const dest = colon === -1 ? t : t.slice(0, colon);
+    validateTmpfsDestination(dest);
+    tmpfs[dest] = colon === -1 ? '' : t.slice(colon + 1);
   }
+  // The CLI's own reading of -v (volumespec) and --mount; the daemon's checks follow at create.
+  splitVolumes(flags.volume ?? []);
+  const mounts = (flags.mount ?? []).map((v) => flagValue('mount', v, (x) => parseMountFlag(x)));
+  const volumesFrom = flags.volumesFrom ?? [];
+  for (const v of volumesFrom) parseVolumesFrom(v);
 
   let cgroupns: ContainerOptions['cgroupns'];
   if (flags.cgroupns) {
@@ -557,8 +578,10 @@ export function parseContainerOptions(
     ...(flags.ip ? { ip: flags.ip } : {}),
     ...(flags.macAddress ? { macAddress: flags.macAddress } : {}),
     volumes: flags.volume ?? [],
-    mounts: flags.mount ?? [],
+    mounts,
     tmpfs,
+    volumesFrom,
+    groupAdd: flags.groupAdd ?? [],
     readOnly: flags.readOnly ?? false,
     restart,
     ...(flags.init !== undefined ? { init: flags.init } : {}),

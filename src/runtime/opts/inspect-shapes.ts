@@ -3,8 +3,8 @@
  * units, nulls and key order (moby api/types/container host_config.go / config.go), and the daemon's
  * merge of the image config into the container config (moby daemon/commit.go `merge`).
  */
-import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { cliVolume } from '../volumes/spec.js';
 import type { ContainerOptions } from './container.js';
 import { mergeHealthcheck, type HealthConfig } from './health.js';
 
@@ -80,18 +80,18 @@ export function expandPorts(spec: string): string[] {
   return out;
 }
 
-/** -v entries with a source go to HostConfig.Binds (relative `./x` made absolute); the rest are anonymous. */
+/**
+ * -v values as docker/cli sends them: those with a source go to HostConfig.Binds (a `.`-relative
+ * host path made absolute), the others are anonymous volumes in Config.Volumes. Identical values
+ * count once. Throws the CLI's `invalid spec` errors.
+ */
 export function splitVolumes(volumes: string[], cwd = process.cwd()) {
   const binds: string[] = [];
   const anonymous: Record<string, object> = {};
-  for (const v of volumes) {
-    const colon = v.indexOf(':');
-    if (colon <= 0) {
-      anonymous[v] = {};
-      continue;
-    }
-    const host = v.slice(0, colon);
-    binds.push(host.startsWith('.') ? `${resolve(cwd, host)}${v.slice(colon)}` : v);
+  for (const v of new Set(volumes)) {
+    const { bind, volume } = cliVolume(v, cwd);
+    if (bind !== undefined) binds.push(bind);
+    if (volume !== undefined) anonymous[volume] = {};
   }
   return { binds, anonymous };
 }
@@ -278,7 +278,7 @@ export function hostConfigOf(opts: ContainerOptions, extras: HostConfigExtras = 
     RestartPolicy: { Name: opts.restart.name, MaximumRetryCount: opts.restart.maximumRetryCount },
     AutoRemove: opts.rm,
     VolumeDriver: '',
-    VolumesFrom: null,
+    VolumesFrom: opts.volumesFrom.length > 0 ? opts.volumesFrom : null,
     ConsoleSize: extras.consoleSize ?? [0, 0],
     CapAdd: opts.capAdd.length > 0 ? opts.capAdd : null,
     CapDrop: opts.capDrop.length > 0 ? opts.capDrop : null,
@@ -287,7 +287,7 @@ export function hostConfigOf(opts: ContainerOptions, extras: HostConfigExtras = 
     DnsOptions: opts.dnsOptions,
     DnsSearch: opts.dnsSearch,
     ExtraHosts: opts.extraHosts.length > 0 ? opts.extraHosts : null,
-    GroupAdd: null,
+    GroupAdd: opts.groupAdd.length > 0 ? opts.groupAdd : null,
     IpcMode: opts.namespaces.ipc,
     Cgroup: '',
     Links: extras.links && extras.links.length > 0 ? extras.links : null,
@@ -333,6 +333,7 @@ export function hostConfigOf(opts: ContainerOptions, extras: HostConfigExtras = 
     CpuPercent: 0,
     IOMaximumIOps: 0,
     IOMaximumBandwidth: 0,
+    ...(opts.mounts.length > 0 ? { Mounts: opts.mounts } : {}),
     MaskedPaths: opts.privileged || opts.security.unmaskSystemPaths ? [] : defaultMaskedPaths(),
     ReadonlyPaths: opts.privileged || opts.security.unmaskSystemPaths ? [] : defaultReadonlyPaths(),
     ...(opts.init !== undefined ? { Init: opts.init } : {}),

@@ -62,6 +62,8 @@ export interface SpecInput {
   devices?: HostDevice[];
   /** The legacy links' variables (Link.ToEnv), which the container's own Env may override. */
   linkEnv?: string[];
+  /** Volumes, binds and `--mount type=tmpfs`, resolved on the host (volumes/mounts.ts specMounts). */
+  mounts?: { binds: OciMount[]; tmpfs: Record<string, string>; rootfsPropagation?: string };
 }
 
 /** The character devices every container may use (moby oci.DefaultLinuxSpec), after a deny-all. */
@@ -232,10 +234,24 @@ export function buildSpec(input: SpecInput): OciSpec {
     args = [CONTAINER_INIT_PATH, '--', ...args];
   }
 
-  const userMounts = [...etcMounts(input.etcFiles, opts.readOnly), ...tmpfsMounts(opts.tmpfs)];
-  const overridden = new Set(userMounts.map((m) => m.destination));
+  // Docker's order: the defaults the user did not mount over, the user's mounts parents first,
+  // then /etc/hosts, /etc/resolv.conf and /etc/hostname unless the user mounted those too.
+  const depth = (m: OciMount) => m.destination.split('/').filter(Boolean).length;
+  const ownMounts = [
+    ...tmpfsMounts({ ...opts.tmpfs, ...input.mounts?.tmpfs }),
+    ...(input.mounts?.binds ?? []),
+  ].sort((a, b) => depth(a) - depth(b));
+  const userDest = new Set(ownMounts.map((m) => m.destination));
+  const etc = etcMounts(input.etcFiles, opts.readOnly).filter((m) => !userDest.has(m.destination));
+  const overridden = new Set([...userDest, ...etc.map((m) => m.destination)]);
   const all = ipcMounts(
-    [...mounts.filter((m) => !overridden.has(m.destination)), ...userMounts],
+    [
+      ...mounts.filter(
+        (m) => !overridden.has(m.destination) && !(userDest.has('/dev') && m.destination.startsWith('/dev/')),
+      ),
+      ...ownMounts,
+      ...etc,
+    ],
     opts.namespaces.ipc,
     input.shmPath,
   );
@@ -306,6 +322,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       ...(input.devices && input.devices.length > 0 ? { devices: input.devices.map((d) => d.device) } : {}),
       resources,
       cgroupsPath: input.cgroupsPath,
+      ...(input.mounts?.rootfsPropagation ? { rootfsPropagation: input.mounts.rootfsPropagation } : {}),
       ...(unmasked ? {} : { maskedPaths: defaultMaskedPaths(), readonlyPaths: defaultReadonlyPaths() }),
       // Docker's defaults for a container with its own network stack: unprivileged ping and low ports.
       ...sysctlsFor(opts.sysctls, privateNet),

@@ -136,6 +136,7 @@ export interface OciLinux {
   readonlyPaths?: string[];
   sysctl?: Record<string, string>;
   seccomp?: OciSeccomp;
+  rootfsPropagation?: string;
 }
 
 export interface OciSpec {

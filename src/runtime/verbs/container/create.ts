@@ -49,6 +49,9 @@ import {
   resolveJoins,
   type JoinsInput,
 } from '../../container/joins.js';
+import { specMounts } from '../../volumes/mounts.js';
+import type { MountPoint } from '../../volumes/spec.js';
+import type { AttachedMounts } from './mounts.js';
 
 /** With the host's network the container sees the host's /etc/hosts (as Docker copies it), plus --add-host. */
 async function containerHosts(kind: string, hostname: string, extraHosts: string[]): Promise<string> {
@@ -184,18 +187,31 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     opts.hostname ??
     (plan.kind === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
   const imgCfg = image.config.config ?? {};
+  // Volumes and binds, checked before anything is made; a container without any skips the module.
+  const imageVolumes = Object.keys(imgCfg.Volumes ?? {});
+  const planned: MountPoint[] =
+    opts.volumes.length + opts.mounts.length + opts.volumesFrom.length + imageVolumes.length > 0
+      ? await import('./mounts.js').then((m) => m.planContainerMounts(ctx, opts, imageVolumes))
+      : [];
   const names = nameStore(ctx, client);
   // What exists so far, for the undo below. A crash instead leaves only what repairState removes:
   // a name whose creator is dead, a lease labelled with a dead pid, a directory marked as being
   // created by a dead pid (with its container and namespace, if it got that far).
-  const made: { name?: string; lease?: Lease; monitor?: Promise<Monitor> } = {};
+  const made: { name?: string; lease?: Lease; monitor?: Promise<Monitor>; mounts?: AttachedMounts } = {};
   try {
     // 1. Side by side: the name; the directory with its creation marker (so that a crash once the
-    //    container exists is always repaired); the user `-u` names.
-    const [name, , user] = await allEnded([
+    //    container exists is always repaired), then the volumes, made or found, whose use the
+    //    directory records (see volumes/usage.ts); the user `-u` names.
+    const [name, mounted, user] = await allEnded([
       reserveName(names, opts.name, id).then((n) => (made.name = n)),
-      makeDirectory(dir, { pid: process.pid, ...(netns && req.monitor ? { netns } : {}) }),
-      userOf(ctx, client, image, id, opts.user ?? imgCfg.User ?? '', (l) => (made.lease = l)),
+      makeDirectory(dir, { pid: process.pid, ...(netns && req.monitor ? { netns } : {}) }).then(() =>
+        planned.length > 0
+          ? import('./mounts.js')
+              .then((m) => m.attachContainerMounts(ctx, id, dir, planned))
+              .then((a) => (made.mounts = a))
+          : undefined,
+      ),
+      userOf(ctx, client, image, id, opts.user ?? imgCfg.User ?? '', opts.groupAdd, (l) => (made.lease = l)),
     ]);
     traceMark('create: name reserved');
     // What other containers give this one, as far as it can be known now: for `run` everything
@@ -231,6 +247,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
             ...(joins.shmPath ? { shmPath: joins.shmPath } : {}),
           }
         : {}),
+      ...(mounted ? { mounts: specMounts(mounted.points) } : {}),
     });
     const record = recordOf(id, name, req, opts, image, spec, {
       hostname,
@@ -267,11 +284,18 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         }),
       );
     }
+    const preparing = user.mounts
+      ? Promise.resolve(user.mounts)
+      : creating.then(() => client.snapshots.prepare(id, image.chainId));
     const [container, rootfs, mon] = await allEnded([
       creating,
-      user.mounts ?? creating.then(() => client.snapshots.prepare(id, image.chainId)),
+      preparing,
       made.monitor,
       joined ? undefined : writeEtcFiles(dir, hostname, plan.kind, opts),
+      // Docker's copy-up into new volumes, from the image's content under the snapshot.
+      mounted
+        ? preparing.then((r) => import('./mounts.js').then((m) => m.populateVolumes(ctx, mounted.points, r)))
+        : undefined,
     ]);
     traceMark('create: container created');
 
@@ -313,6 +337,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       made.name ? names.release(made.name, id) : undefined,
     ]);
     await made.lease?.release().catch(() => undefined);
+    await made.mounts?.rollback().catch(() => undefined);
     throw err;
   }
 }
@@ -351,15 +376,16 @@ async function userOf(
   image: ResolvedImage,
   id: string,
   spec: string,
+  groupAdd: string[],
   leased: (lease: Lease) => void,
 ): Promise<{ resolved: ResolvedUser; mounts?: Mount[] }> {
-  if (image.userFiles) return { resolved: resolveUserFrom(image.userFiles, spec) };
+  if (image.userFiles) return { resolved: resolveUserFrom(image.userFiles, spec, groupAdd) };
   const lease = await client.openLease({ labels: { [LEASE_PID_LABEL]: String(process.pid) } });
   leased(lease);
   const mounts = await lease.client.snapshots.prepare(id, image.chainId);
   const userFiles = await readUserFiles(mounts);
   void rememberUserFiles(ctx.stateDir, image.target.digest, userFiles).catch(() => undefined);
-  return { resolved: resolveUserFrom(userFiles, spec), mounts };
+  return { resolved: resolveUserFrom(userFiles, spec, groupAdd), mounts };
 }
 
 /** What tsdock records of the container: Docker's Config and HostConfig, and its own facts. */

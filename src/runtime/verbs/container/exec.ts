@@ -141,7 +141,11 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
   const userSpec = req.user;
   const user =
     userSpec !== undefined && userSpec !== ''
-      ? await resolveUser(await client.snapshots.mounts(found.container.snapshotKey || found.id), userSpec)
+      ? await resolveUser(
+          await client.snapshots.mounts(found.container.snapshotKey || found.id),
+          userSpec,
+          (found.record.hostConfig.GroupAdd as string[] | null | undefined) ?? [],
+        )
       : undefined;
   const stdout = ctx.stdio.stdout as NodeJS.WriteStream;
   const localSize = req.tty && stdout.isTTY ? { width: stdout.columns, height: stdout.rows } : undefined;
