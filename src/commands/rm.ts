@@ -20,6 +20,6 @@ export default class Rm extends TsdockCommand {
     const { flags, args } = this.dockerParse(Rm.flags);
     requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]' });
     const { removeContainers } = await import('../runtime/verbs/container/rm.js');
-    await removeContainers(this.ctx, args, { force: flags.force });
+    await removeContainers(this.ctx, args, { force: flags.force, volumes: flags.volumes });
   }
 }

@@ -2,12 +2,14 @@
 import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import { traceMark } from '../trace.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, CorruptRecordError, NotFoundError } from '../errors.js';
 import { pidAlive, rmNow } from '../state/files.js';
 import { getTask, nameStore, type Found } from './store.js';
 import { SIGKILL } from '../opts/signals.js';
 import { finalizeExit, releaseNetwork } from './exit.js';
 import { recordEvent } from '../events/record.js';
+import { isAnonymous, readContainerMounts } from '../volumes/usage.js';
+import type { MountPoint } from '../volumes/spec.js';
 
 const ignoreNotFound = (err: unknown): void => {
   if (!(err instanceof NotFoundError)) throw err;
@@ -38,6 +40,8 @@ export async function removeContainer(
      * same container racing this removal could slip in between; the Get only narrows that window.)
      */
     taskDeleted?: boolean;
+    /** `rm -v`, `--rm`: its anonymous volumes go too (named ones stay). */
+    volumes?: boolean;
   },
 ): Promise<void> {
   const client = await ctx.client();
@@ -82,6 +86,13 @@ export async function removeContainer(
   if ((found.record.hostConfig as { IpcMode?: string }).IpcMode === 'shareable') {
     await import('./ipc.js').then((m) => m.unmountShm(found.files.dir));
   }
+  // Read before the directory goes: what it mounted (a damaged record of it leaves its volumes to prune).
+  let anonymous: MountPoint[] = [];
+  try {
+    if (opts.volumes) anonymous = readContainerMounts(found.files.dir).filter(isAnonymous);
+  } catch (err) {
+    if (!(err instanceof CorruptRecordError)) throw err;
+  }
   // Independent: neither containerd nor the state directory needs the others gone first.
   await Promise.all([
     client.containers.delete(found.id).catch(ignoreNotFound),
@@ -91,6 +102,14 @@ export async function removeContainer(
   await Promise.all([
     recordEvent(ctx, found.record, 'destroy'),
     nameStore(ctx, client).release(found.record.name, found.id),
+    anonymous.length > 0
+      ? import('../volumes/remove.js').then((m) =>
+          m.removeAnonymousVolumes(
+            ctx,
+            anonymous.map((v) => v.Name),
+          ),
+        )
+      : undefined,
   ]);
   traceMark('removed');
 }
@@ -105,10 +124,10 @@ export async function autoRemove(
   opts: { taskDeleted?: boolean } = {},
 ): Promise<void> {
   try {
-    await removeContainer(ctx, found, { force: true, taskDeleted: opts.taskDeleted });
+    await removeContainer(ctx, found, { force: true, taskDeleted: opts.taskDeleted, volumes: true });
   } catch {
     await new Promise((r) => setTimeout(r, 250));
-    await removeContainer(ctx, found, { force: true }).catch((err: unknown) => {
+    await removeContainer(ctx, found, { force: true, volumes: true }).catch((err: unknown) => {
       ctx.stdio.stderr.write(`Error response from daemon: removing ${found.id}: ${(err as Error).message}\n`);
     });
   }

@@ -6,7 +6,7 @@ import { forEachContainer } from './batch.js';
 export function removeContainers(
   ctx: RuntimeContext,
   refs: string[],
-  opts: { force: boolean },
+  opts: { force: boolean; volumes?: boolean },
 ): Promise<void> {
   // Docker: `rm -f missing` reports the error but succeeds.
   // A container whose records are damaged can still be removed: what it holds is known elsewhere.
