@@ -1,0 +1,34 @@
+/** `volume create`: a named volume (or one with a generated name), printed by name. */
+import type { RuntimeContext } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { recordVolumeEvent } from '../../events/record.js';
+import { kvToMap, validateLabel } from '../../opts/kvfile.js';
+import { volumeStore } from '../../volumes/store.js';
+
+export interface VolumeCreateOptions {
+  name?: string;
+  driver: string;
+  /** -o key=value, the driver's options (local: type, device, o). */
+  options: string[];
+  labels: string[];
+}
+
+export async function volumeCreate(ctx: RuntimeContext, o: VolumeCreateOptions): Promise<void> {
+  const labels = kvToMap(
+    o.labels.map((l) => {
+      try {
+        return validateLabel(l);
+      } catch (err) {
+        throw new UsageError(`invalid argument "${l}" for "--label" flag: ${(err as Error).message}`);
+      }
+    }),
+  );
+  // docker/cli's MapOpts: `key=value`, a bare `key` means an empty value.
+  const options = kvToMap(o.options);
+  const store = volumeStore(ctx);
+  const { volume, created } = await store.locked(async () =>
+    store.create(o.name ?? '', { driver: o.driver, labels, options }),
+  );
+  if (created) await recordVolumeEvent(ctx, volume.Name, 'create', { driver: volume.Driver });
+  ctx.print(`${volume.Name}\n`);
+}

@@ -1,0 +1,24 @@
+/** `volume inspect`: Docker's volume objects, or a --format template over them. */
+import type { RuntimeContext } from '../../context.js';
+import { NotFoundError, PartialFailureError } from '../../errors.js';
+import { renderInspect } from '../../format/output.js';
+import { volumeStore, type Volume } from '../../volumes/store.js';
+
+export async function volumeInspect(ctx: RuntimeContext, names: string[], format?: string): Promise<void> {
+  const store = volumeStore(ctx);
+  const found: Volume[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      found.push(store.find(name));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  ctx.print(renderInspect(found, format));
+  if (errors.length > 0) {
+    for (const e of errors) ctx.stdio.stderr.write(`${e}\n`);
+    throw new PartialFailureError();
+  }
+}
