@@ -74,6 +74,7 @@ export interface RootAccess {
 export interface HostMount {
   destination: string;
   source: string;
+  readOnly?: boolean;
 }
 
 const depth = (p: string) => p.split('/').filter(Boolean).length;

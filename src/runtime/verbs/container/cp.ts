@@ -23,7 +23,9 @@ import {
   type CopyInfo,
 } from '../../container/cp-rules.js';
 import { resolveUser } from '../../container/rootfs.js';
-import { withContainerRoot } from '../../container/rootfs-mount.js';
+import { withContainerRoot, type HostMount } from '../../container/rootfs-mount.js';
+import { readContainerMounts } from '../../volumes/usage.js';
+import type { MountPoint } from '../../volumes/spec.js';
 import { findContainer, type Found } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
 import {
@@ -136,71 +138,99 @@ async function copyFromContainer(
   const dstAbs = dstPath === '-' ? '-' : localAbs(dstPath);
   if (dstAbs !== '-') await validateOutputPath(dstAbs);
   const abs = containerAbs(srcPath);
-  await withContainerRoot(ctx, found, async (access) => {
-    let root = access.root;
-    const { dir, base } = splitPathDirEntry(abs);
-    const parent = await resolveInRoot(root, dir);
-    let inRoot = base === '.' || base === '/' ? parent : posix.join(parent, base);
-    const shown =
-      posix
-        .normalize(abs)
-        .replace(/(.)\/+$/, '$1')
-        .replace(/\/\.$/, '') || '/';
-    const notFound = () =>
-      new NotFoundError(`Error response from daemon: Could not find the file ${shown} in container ${ref}`);
-    let st: Stats;
-    try {
-      st = await lstat(hostPath(root, inRoot));
-    } catch {
-      throw notFound();
-    }
-    if (opts.followLink && st.isSymbolicLink()) {
-      inRoot = await resolveInRoot(root, inRoot, true);
+  const points = readContainerMounts(found.files.dir);
+  await withContainerRoot(
+    ctx,
+    found,
+    async (access) => {
+      let root = access.root;
+      const { dir, base } = splitPathDirEntry(abs);
+      const parent = await resolveInRoot(root, dir);
+      let inRoot = base === '.' || base === '/' ? parent : posix.join(parent, base);
+      const shown =
+        posix
+          .normalize(abs)
+          .replace(/(.)\/+$/, '$1')
+          .replace(/\/\.$/, '') || '/';
+      const notFound = () =>
+        new NotFoundError(`Error response from daemon: Could not find the file ${shown} in container ${ref}`);
+      let st: Stats;
       try {
         st = await lstat(hostPath(root, inRoot));
       } catch {
         throw notFound();
       }
-    }
-    if (assertsDirectory(abs) && !st.isDirectory()) throw daemonError(`lstat ${shown}/: not a directory`);
-    const name = base === '/' ? '.' : base;
-    // /etc/hosts, /etc/resolv.conf, /etc/hostname are files bind-mounted over the rootfs: the
-    // container sees the mounted file, so cp reads that (its source is tsdock's own file).
-    const bound = boundFileSource(found, inRoot);
-    if (bound) {
-      root = '/';
-      inRoot = bound;
-    }
-    if (dstAbs === '-') {
-      await packTree({ root, path: inRoot, name }, ctx.stdio.stdout as Writable).catch((err: unknown) => {
-        throw err instanceof BrokenPipeError ? new RequestError(err.message) : err;
-      });
-      return;
-    }
-    let plan;
-    try {
-      plan = planCopy({ path: abs, exists: true, isDir: st.isDirectory() }, await localDestInfo(dstAbs));
-    } catch (err) {
-      throw asCopyError(err);
-    }
-    const pipe = new PassThrough();
-    const packing = packTree({ root, path: inRoot, name }, pipe);
-    try {
-      await extractInto(pipe, {
-        root: '/',
-        dir: await realpath(plan.dir),
-        rebase: plan.rebase,
-        owner: 'none',
-        noOverwriteDirNonDir: true,
-      });
-    } catch (err) {
-      pipe.destroy();
-      await packing.catch(() => undefined);
-      throw asCopyError(err);
-    }
-    summary(ctx, opts.quiet, await packing, dstAbs);
-  });
+      if (opts.followLink && st.isSymbolicLink()) {
+        inRoot = await resolveInRoot(root, inRoot, true);
+        try {
+          st = await lstat(hostPath(root, inRoot));
+        } catch {
+          throw notFound();
+        }
+      }
+      if (assertsDirectory(abs) && !st.isDirectory()) throw daemonError(`lstat ${shown}/: not a directory`);
+      const name = base === '/' ? '.' : base;
+      // /etc/hosts, /etc/resolv.conf, /etc/hostname are files bind-mounted over the rootfs: the
+      // container sees the mounted file, so cp reads that (its source is tsdock's own file).
+      const bound = boundFileSource(found, inRoot);
+      if (bound) {
+        root = '/';
+        inRoot = bound;
+      }
+      if (dstAbs === '-') {
+        await packTree({ root, path: inRoot, name }, ctx.stdio.stdout as Writable).catch((err: unknown) => {
+          throw err instanceof BrokenPipeError ? new RequestError(err.message) : err;
+        });
+        return;
+      }
+      let plan;
+      try {
+        plan = planCopy({ path: abs, exists: true, isDir: st.isDirectory() }, await localDestInfo(dstAbs));
+      } catch (err) {
+        throw asCopyError(err);
+      }
+      const pipe = new PassThrough();
+      const packing = packTree({ root, path: inRoot, name }, pipe);
+      try {
+        await extractInto(pipe, {
+          root: '/',
+          dir: await realpath(plan.dir),
+          rebase: plan.rebase,
+          owner: 'none',
+          noOverwriteDirNonDir: true,
+        });
+      } catch (err) {
+        pipe.destroy();
+        await packing.catch(() => undefined);
+        throw asCopyError(err);
+      }
+      summary(ctx, opts.quiet, await packing, dstAbs);
+    },
+    { mounts: hostMounts(points) },
+  );
   await recordEvent(ctx, found.record, 'archive-path');
+}
+
+/** The container's volumes and binds as cp reaches them (tmpfs mounts are the running task's own). */
+function hostMounts(points: MountPoint[]): HostMount[] {
+  return points
+    .filter((m) => m.Type !== 'tmpfs')
+    .map((m) => ({ destination: m.Destination, source: m.Source, readOnly: !m.RW }));
+}
+
+/**
+ * moby's checkWritablePath: an extraction under a read-only mount, or into a read-only root outside
+ * any mount, is refused before anything is written.
+ */
+function checkWritablePath(points: MountPoint[], inRoot: string, readOnlyRootfs: boolean): void {
+  const under = points
+    .filter((m) => inRoot === m.Destination || inRoot.startsWith(`${m.Destination.replace(/\/$/, '')}/`))
+    .sort((a, b) => b.Destination.length - a.Destination.length)[0];
+  if (under) {
+    if (!under.RW) throw daemonError('mounted volume is marked read-only');
+    return;
+  }
+  if (readOnlyRootfs) throw daemonError('container rootfs is marked read-only');
 }
 
 /** The host file bind-mounted at this in-container path (the /etc files tsdock writes), if any. */
@@ -288,54 +318,61 @@ async function copyToContainer(
   const found = await findContainer(ctx, ref);
   const owner = await ownerFor(ctx, found, opts.archive);
   const abs = containerAbs(dstPath);
-  await withContainerRoot(ctx, found, async ({ root }) => {
-    const dstInfo = await containerDestInfo(root, abs, `${ref}:${dstPath}`);
-    let input: Readable;
-    let extractDir: string;
-    let rebase;
-    let packing: Promise<number> | undefined;
-    if (!local) {
-      if (!dstInfo.isDir) throw new RequestError(`destination "${ref}:${dstPath}" must be a directory`);
-      input = ctx.stdio.stdin as Readable;
-      extractDir = dstInfo.path;
-    } else {
-      let plan;
-      try {
-        plan = planCopy(local.info, dstInfo);
-      } catch (err) {
-        throw asCopyError(err);
+  const points = readContainerMounts(found.files.dir);
+  await withContainerRoot(
+    ctx,
+    found,
+    async ({ root }) => {
+      const dstInfo = await containerDestInfo(root, abs, `${ref}:${dstPath}`);
+      let input: Readable;
+      let extractDir: string;
+      let rebase;
+      let packing: Promise<number> | undefined;
+      if (!local) {
+        if (!dstInfo.isDir) throw new RequestError(`destination "${ref}:${dstPath}" must be a directory`);
+        input = ctx.stdio.stdin as Readable;
+        extractDir = dstInfo.path;
+      } else {
+        let plan;
+        try {
+          plan = planCopy(local.info, dstInfo);
+        } catch (err) {
+          throw asCopyError(err);
+        }
+        extractDir = plan.dir;
+        rebase = plan.rebase;
+        const { base } = splitPathDirEntry(local.info.path);
+        const pipe = new PassThrough();
+        input = pipe;
+        packing = packTree({ root: '/', path: local.resolved, name: local.info.rebaseName ?? base }, pipe);
+        packing.catch(() => undefined);
       }
-      extractDir = plan.dir;
-      rebase = plan.rebase;
-      const { base } = splitPathDirEntry(local.info.path);
-      const pipe = new PassThrough();
-      input = pipe;
-      packing = packTree({ root: '/', path: local.resolved, name: local.info.rebaseName ?? base }, pipe);
-      packing.catch(() => undefined);
-    }
-    // The daemon's side: the extraction point must exist inside the container and be a directory.
-    const dir = await resolveInRoot(root, extractDir);
-    let st: Stats;
-    try {
-      st = await stat(hostPath(root, dir));
-    } catch {
-      (input as PassThrough).destroy?.();
-      throw new NotFoundError(
-        `Error response from daemon: Could not find the file ${extractDir} in container ${ref}`,
-      );
-    }
-    if (!st.isDirectory()) throw daemonError('extraction point is not a directory');
-    let counted = 0;
-    if (!local) input.on('data', (b: Buffer) => (counted += b.length));
-    try {
-      await extractInto(input, { root, dir, rebase, owner, noOverwriteDirNonDir: true });
-    } catch (err) {
-      if (input instanceof PassThrough) input.destroy();
-      if (packing) await packing.catch(() => undefined);
-      if (err instanceof UsageError || err instanceof RequestError) throw err;
-      throw asCopyError(err, tarError, root);
-    }
-    summary(ctx, opts.quiet, packing ? await packing : counted, `${ref}:${dstInfo.path}`);
-  });
+      // The daemon's side: the extraction point must exist inside the container and be a directory.
+      const dir = await resolveInRoot(root, extractDir);
+      let st: Stats;
+      try {
+        st = await stat(hostPath(root, dir));
+      } catch {
+        (input as PassThrough).destroy?.();
+        throw new NotFoundError(
+          `Error response from daemon: Could not find the file ${extractDir} in container ${ref}`,
+        );
+      }
+      if (!st.isDirectory()) throw daemonError('extraction point is not a directory');
+      checkWritablePath(points, dir, found.record.hostConfig.ReadonlyRootfs === true);
+      let counted = 0;
+      if (!local) input.on('data', (b: Buffer) => (counted += b.length));
+      try {
+        await extractInto(input, { root, dir, rebase, owner, noOverwriteDirNonDir: true });
+      } catch (err) {
+        if (input instanceof PassThrough) input.destroy();
+        if (packing) await packing.catch(() => undefined);
+        if (err instanceof UsageError || err instanceof RequestError) throw err;
+        throw asCopyError(err, tarError, root);
+      }
+      summary(ctx, opts.quiet, packing ? await packing : counted, `${ref}:${dstInfo.path}`);
+    },
+    { mounts: hostMounts(points) },
+  );
   await recordEvent(ctx, found.record, 'extract-to-dir');
 }
