@@ -54,10 +54,11 @@ export function argvFor(args: string[]): [string, string[]] {
 
 export function cli(
   args: string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Result {
   const [cmd, argv] = argvFor(args);
   const r = spawnSync(cmd, argv, {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
     input: opts.input ?? '',
     env: { ...process.env, ...opts.env },
     encoding: 'utf8',

@@ -56,8 +56,10 @@ function digestOf(b: Buffer): string {
 export interface BusyboxImageOptions {
   /** Repo tag recorded in the archive (docker-archive RepoTags / OCI index annotations). */
   name?: string;
-  /** Extra regular files for the rootfs, path → content. */
+  /** Extra regular files for the rootfs, path → content (replacing the base image's file there). */
   extraFiles?: Record<string, string>;
+  /** Further rootfs entries (directories with owners, symlinks …), after the files. */
+  extraEntries?: ArchiveEntry[];
   /** Merged into the image config's `config` (Cmd, Env, Entrypoint, WorkingDir, User, Labels…). */
   config?: Record<string, unknown>;
   /** Archive flavour: `docker` (docker save layout, default) or `oci` (OCI image layout). */
@@ -79,7 +81,10 @@ const PASSWD = [
 const GROUP = ['root:x:0:', 'nobody:x:65534:', 'app:x:1000:app', ''].join('\n');
 
 /** The rootfs of the test image as tar entries. */
-export function busyboxRootfs(extraFiles: Record<string, string> = {}): ArchiveEntry[] {
+export function busyboxRootfs(
+  extraFiles: Record<string, string> = {},
+  extraEntries: ArchiveEntry[] = [],
+): ArchiveEntry[] {
   const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' })
     .split('\n')
     .map((s) => s.trim())
@@ -102,6 +107,8 @@ export function busyboxRootfs(extraFiles: Record<string, string> = {}): ArchiveE
     { name: 'usr/bin/', type: 'directory' },
     { name: 'var/', type: 'directory' },
   ];
+  const replaced = new Set(Object.keys(extraFiles).map((p) => p.replace(/^\/+/, '')));
+  for (let i = entries.length - 1; i >= 0; i--) if (replaced.has(entries[i]!.name)) entries.splice(i, 1);
   const dirs = new Set(entries.filter((e) => e.type === 'directory').map((e) => e.name));
   for (const [path, content] of Object.entries(extraFiles)) {
     const rel = path.replace(/^\/+/, '');
@@ -115,7 +122,7 @@ export function busyboxRootfs(extraFiles: Record<string, string> = {}): ArchiveE
     }
     entries.push({ name: rel, data: content });
   }
-  return entries;
+  return [...entries, ...extraEntries];
 }
 
 export interface BuiltImage {
@@ -132,7 +139,7 @@ export async function buildBusyboxArchive(
   opts: BusyboxImageOptions = {},
 ): Promise<BuiltImage> {
   const name = opts.name ?? DEFAULT_TEST_IMAGE;
-  const layerTar = await packTar(busyboxRootfs(opts.extraFiles));
+  const layerTar = await packTar(busyboxRootfs(opts.extraFiles, opts.extraEntries));
   const diffId = digestOf(layerTar);
   const layerBlob = opts.gzipLayer ? gzipSync(layerTar) : layerTar;
   const layerDigest = digestOf(layerBlob);

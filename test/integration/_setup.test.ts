@@ -101,6 +101,11 @@ after(async function () {
       leftovers.push(`containers left: ${detail.stdout.trim().split('\n').join(' | ')}`);
       cli(['rm', '-f', ...ps.stdout.trim().split('\n')]);
     }
+    const vols = cli(['volume', 'ls', '-q']).stdout.trim();
+    if (vols) {
+      leftovers.push(`volumes left: ${vols.split('\n').join(' ')}`);
+      cli(['volume', 'rm', '-f', ...vols.split('\n')]);
+    }
     const reset = cli(['internal', 'network-reset']);
     if (reset.code !== 0) leftovers.push(`network reset failed: ${reset.stderr.trim()}`);
     for (const sub of ['leases', 'ports']) {
@@ -117,6 +122,9 @@ after(async function () {
       .filter((l) => l.includes(daemon!.dir) && !l.includes('/io.containerd.grpc'));
     const taskMounts = mounts.filter((l) => l.includes('io.containerd.runtime.v2.task'));
     if (taskMounts.length) leftovers.push(`rootfs mounts left: ${taskMounts.length}`);
+    // Volumes with a device, cp's and copy-up's temporary views: all under the data root.
+    const ownMounts = mounts.filter((l) => l.split(' ')[1]?.startsWith(dataRoot));
+    if (ownMounts.length) leftovers.push(`mounts left under the data root: ${ownMounts.join(' | ')}`);
     await daemon.stop();
     // runc leaves the parent cgroup it created (Docker leaves /docker likewise); rmdir only succeeds
     // when no container cgroup is left in it, so nothing in use is touched.
