@@ -17,6 +17,8 @@ import {
 } from '../state/records.js';
 import { liveState, salvagedRecord, statePaths } from './store.js';
 import { readEndpointSync, type EndpointRecord } from '../network/records.js';
+import { readContainerMounts } from '../volumes/usage.js';
+import type { MountPoint } from '../volumes/spec.js';
 
 export interface ContainerSummary {
   id: string;
@@ -27,6 +29,8 @@ export interface ContainerSummary {
   endpoint?: EndpointRecord;
   /** A record of it is damaged (the message names the file): listed as dead, skipped by stats and prune. */
   damaged?: string;
+  /** Its volumes and binds (ps MOUNTS, LOCAL VOLUMES, --filter volume). */
+  mounts: MountPoint[];
 }
 
 /** The name a container's reservation holds, for one whose container.json cannot say (damaged). */
@@ -103,6 +107,13 @@ export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]
       }
       // A create in progress (or one that a killed tsdock left for repair) is not a container yet.
       if (!record || creating) return undefined;
+      let mounts: MountPoint[] = [];
+      try {
+        mounts = readContainerMounts(files.dir);
+      } catch (err) {
+        if (!(err instanceof CorruptRecordError)) throw err;
+        warnings.push(err.message);
+      }
       const row: ContainerSummary = {
         id,
         record,
@@ -110,6 +121,7 @@ export async function summaries(ctx: RuntimeContext): Promise<ContainerSummary[]
         created: new Date(record.created),
         ...(endpoint ? { endpoint } : {}),
         ...(damaged ? { damaged: damaged.message } : {}),
+        mounts,
       };
       if (!LIVE.has(recorded.status)) return row;
       const probe = probeCgroup(cgroupPathOf(record), version);

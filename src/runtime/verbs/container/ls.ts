@@ -3,6 +3,7 @@ import type { RuntimeContext } from '../../context.js';
 import { NotFoundError, RequestError, UsageError } from '../../errors.js';
 import { renderList } from '../../format/output.js';
 import {
+  ellipsis,
   formatLabels,
   formatPorts,
   type PortSummary,
@@ -60,6 +61,7 @@ const FILTER_KEYS = new Set([
   'since',
   'network',
   'health',
+  'volume',
 ]);
 const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
@@ -150,6 +152,11 @@ export function applyFilters(rows: ContainerSummary[], opts: ListOptions): Conta
         case 'health':
           if (!any((v) => v === (r.state.health?.status ?? 'none'))) return false;
           break;
+        case 'volume':
+          // moby: a volume's name (a bind's source) or any mount's destination, exactly.
+          if (!any((v) => r.mounts.some((m) => (m.Name || m.Source) === v || m.Destination === v)))
+            return false;
+          break;
       }
     }
     return true;
@@ -170,8 +177,10 @@ export function psRow(
     ID: opts.noTrunc ? r.id : shortId(r.id),
     Image: r.record.imageRef,
     Labels: formatLabels(labels),
-    LocalVolumes: '0',
-    Mounts: '',
+    LocalVolumes: String(r.mounts.filter((m) => m.Driver === 'local').length),
+    Mounts: r.mounts
+      .map((m) => (opts.noTrunc ? m.Name || m.Source : ellipsis(m.Name || m.Source, 15)))
+      .join(','),
     Names: r.record.name,
     Networks: [r.record.networkMode, ...(r.record.extraNetworks ?? []).map((n) => n.name)].join(','),
     // docker/cli ≥ 26 has the image platform here; null when the engine does not report one.
