@@ -18,6 +18,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -216,6 +217,122 @@ describe('volumes and mounts', function () {
       expect(r.stdout).to.equal('x\n');
       expect(r.stderr).to.match(/Read-only file system/);
       expect(existsSync(join(dir, 'y'))).to.equal(false);
+    });
+  });
+
+  describe('propagation and the other --mount keys', () => {
+    it('rslave needs a shared source; then a mount made on the host later reaches the container', () => {
+      const priv = join(host, 'private-src');
+      mkdirSync(priv);
+      const refused = cli(['run', '--rm', ...NET, '-v', `${priv}:/x:rslave`, img(), 'true']);
+      // This host's mounts are private (no systemd); where they are shared, the point is moot.
+      if (!readFileSync('/proc/self/mountinfo', 'utf8').match(/ \/ \/ [^-]*shared:/)) {
+        expect(refused.code).to.equal(125);
+        expect(refused.stderr).to.match(/is not a shared or slave mount/);
+      }
+      const shared = join(host, 'shared-src');
+      mkdirSync(shared);
+      execFileSync('mount', ['--bind', shared, shared]);
+      execFileSync('mount', ['--make-rshared', shared]);
+      const c = name('slave');
+      try {
+        ok(['run', '-d', '--name', c, ...NET, '-v', `${shared}:/x:rslave`, img(), 'sleep', '60']);
+        mkdirSync(join(shared, 'sub'));
+        execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', join(shared, 'sub')]);
+        writeFileSync(join(shared, 'sub', 'f'), 'propagated\n');
+        expect(ok(['exec', c, 'cat', '/x/sub/f'])).to.equal('propagated\n');
+        expect((inspectJson(c, '.Mounts') as { Propagation: string }[])[0]!.Propagation).to.equal('rslave');
+      } finally {
+        cli(['rm', '-f', c]);
+        execFileSync('umount', ['-R', shared]);
+      }
+    });
+
+    it('bind-create-src, bind-recursive=disabled, volume-label, volume-subpath, volume-opt', () => {
+      const made = join(host, 'created-by-mount');
+      ok(['run', '--rm', ...NET, '--mount', `type=bind,src=${made},dst=/m,bind-create-src`, img(), 'true']);
+      expect(statSync(made).isDirectory()).to.equal(true);
+
+      const outer = join(host, 'outer');
+      mkdirSync(join(outer, 'inner'), { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', join(outer, 'inner')]);
+      try {
+        writeFileSync(join(outer, 'inner', 'f'), 'submount\n');
+        const see = (extra: string) =>
+          cli([
+            'run',
+            '--rm',
+            ...NET,
+            '--mount',
+            `type=bind,src=${outer},dst=/o${extra}`,
+            img(),
+            'cat',
+            '/o/inner/f',
+          ]);
+        expect(see('').stdout).to.equal('submount\n');
+        expect(see(',bind-recursive=disabled').code).to.equal(1);
+      } finally {
+        execFileSync('umount', [join(outer, 'inner')]);
+      }
+
+      const v = volume('labelled');
+      ok([
+        'run',
+        '--rm',
+        ...NET,
+        '--mount',
+        `type=volume,src=${v},dst=/v,volume-label=team=web,volume-label=tier`,
+        img(),
+        'sh',
+        '-c',
+        'mkdir -p /v/site/www && echo page > /v/site/www/index',
+      ]);
+      expect(JSON.parse(ok(['volume', 'inspect', '-f', '{{json .Labels}}', v]))).to.deep.equal({
+        team: 'web',
+        tier: '',
+      });
+      expect(
+        ok([
+          'run',
+          '--rm',
+          ...NET,
+          '--mount',
+          `src=${v},dst=/www,volume-subpath=site/www`,
+          img(),
+          'ls',
+          '/www',
+        ]),
+      ).to.equal('index\n');
+      const sub = cli([
+        'run',
+        '--rm',
+        ...NET,
+        '--mount',
+        `src=${v},dst=/www,volume-subpath=no/such`,
+        img(),
+        'true',
+      ]);
+      expect(sub.code).to.equal(125);
+
+      const t = volume('optvol');
+      expect(
+        ok([
+          'run',
+          '--rm',
+          ...NET,
+          '--mount',
+          `type=volume,src=${t},dst=/t,volume-opt=type=tmpfs,volume-opt=device=tmpfs,"volume-opt=o=size=2m,mode=700"`,
+          img(),
+          'sh',
+          '-c',
+          'grep " /t " /proc/mounts | cut -d" " -f3',
+        ]),
+      ).to.equal('tmpfs\n');
+      expect(JSON.parse(ok(['volume', 'inspect', '-f', '{{json .Options}}', t]))).to.deep.equal({
+        type: 'tmpfs',
+        device: 'tmpfs',
+        o: 'size=2m,mode=700',
+      });
     });
   });
 
