@@ -148,6 +148,50 @@ describe('spec: defaults like Docker', () => {
       },
     ]);
   });
+  it('volumes and binds go after the defaults, parents first, writable under --read-only', () => {
+    const s = spec(
+      { readOnly: true, volume: ['/h:/c/deep:ro', 'v:/c'], tmpfs: ['/c/deep/t'] },
+      {
+        etcFiles: { hosts: '/s/hosts', resolvConf: '/s/resolv.conf' },
+        mounts: {
+          binds: [
+            { destination: '/c/deep', type: 'bind', source: '/h', options: ['rbind', 'ro', 'rprivate'] },
+            { destination: '/c', type: 'bind', source: '/vols/v/_data', options: ['rbind'] },
+            { destination: '/etc/hosts', type: 'bind', source: '/mine', options: ['rbind', 'rprivate'] },
+          ],
+          tmpfs: { '/m': 'size=1m' },
+          rootfsPropagation: 'rslave',
+        },
+      },
+    );
+    const own = s.mounts.slice(s.mounts.findIndex((m) => m.destination === '/dev/shm') + 1);
+    expect(own.map((m) => [m.destination, m.source])).to.deep.equal([
+      ['/m', 'tmpfs'],
+      ['/c', '/vols/v/_data'],
+      ['/c/deep', '/h'],
+      ['/etc/hosts', '/mine'],
+      ['/c/deep/t', 'tmpfs'],
+      ['/etc/resolv.conf', '/s/resolv.conf'],
+    ]);
+    // --read-only: the root and the defaults read-only, the user's mounts as they asked.
+    expect(own.find((m) => m.destination === '/c')!.options).to.deep.equal(['rbind']);
+    expect(own.find((m) => m.destination === '/etc/hosts')!.options).to.deep.equal(['rbind', 'rprivate']);
+    expect(s.linux.rootfsPropagation).to.equal('rslave');
+  });
+  it('a user mount over /dev takes the place of every default under /dev', () => {
+    const s = spec(
+      {},
+      {
+        mounts: {
+          binds: [{ destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] }],
+          tmpfs: {},
+        },
+      },
+    );
+    expect(s.mounts.filter((m) => m.destination.startsWith('/dev')).map((m) => m.destination)).to.deep.equal([
+      '/dev',
+    ]);
+  });
   it('--tmpfs mounts merge options over noexec,nosuid,nodev', () => {
     const t = spec({ tmpfs: ['/run:exec,size=1m'] }).mounts.find((m) => m.destination === '/run');
     expect(t).to.deep.equal({
