@@ -2,26 +2,15 @@
  * `volume ls --filter` and `volume prune --filter` as the daemon reads them (moby volume/service
  * filtersToBy, filters.Args): the same key twice is an OR, different keys AND.
  */
-import { RequestError, UsageError } from '../errors.js';
+import { RequestError } from '../errors.js';
+import { parseFilterArgs, type FilterArgs } from '../opts/filters.js';
 import type { Volume } from './store.js';
 
-export type VolumeFilters = Map<string, string[]>;
+export type VolumeFilters = FilterArgs;
 
+/** `volume ls` / `volume prune` filters, checked against the keys the command takes. */
 export function parseVolumeFilters(raw: string[], accepted: string[], flag = '-f, --filter'): VolumeFilters {
-  const out: VolumeFilters = new Map();
-  for (const f of raw) {
-    const eq = f.indexOf('=');
-    if (eq <= 0) {
-      throw new UsageError(
-        `invalid argument "${f}" for "${flag}" flag: bad format of filter (expected name=value)`,
-      );
-    }
-    const key = f.slice(0, eq).toLowerCase();
-    if (!accepted.includes(key))
-      throw new RequestError(`Error response from daemon: invalid filter '${key}'`);
-    out.set(key, [...(out.get(key) ?? []), f.slice(eq + 1)]);
-  }
-  return out;
+  return parseFilterArgs(raw, accepted, flag);
 }
 
 /** filters.Args.GetBoolOrDefault. */

@@ -1,4 +1,5 @@
 /** `images` / `image ls`: Docker's rows (one per name, dangling ones as <none>), filtered and sorted. */
+import { parseFilterArgs } from '../../opts/filters.js';
 import type { RuntimeContext } from '../../context.js';
 import type { ContainerdClient } from '../../containerd/client.js';
 import { RequestError } from '../../errors.js';
@@ -38,19 +39,7 @@ export interface ImageRow {
 const IMAGE_FILTERS = new Set(['dangling', 'label', 'before', 'since', 'reference', 'until']);
 
 function parseImageFilters(raw: string[]): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  for (const f of raw) {
-    const eq = f.indexOf('=');
-    if (eq <= 0) {
-      throw new RequestError(
-        `invalid argument "${f}" for "-f, --filter" flag: bad format of filter (expected name=value)`,
-      );
-    }
-    const key = f.slice(0, eq).toLowerCase();
-    if (!IMAGE_FILTERS.has(key))
-      throw new RequestError(`Error response from daemon: invalid filter '${key}'`);
-    m.set(key, [...(m.get(key) ?? []), f.slice(eq + 1)]);
-  }
+  const m = parseFilterArgs(raw, IMAGE_FILTERS);
   for (const v of m.get('dangling') ?? []) {
     if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) {
       throw new RequestError(`Error response from daemon: invalid filter 'dangling=${v}'`);

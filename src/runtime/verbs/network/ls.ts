@@ -1,6 +1,6 @@
 /** `network ls`: Docker's rows, filtered as Docker filters them. */
+import { parseFilterArgs } from '../../opts/filters.js';
 import type { RuntimeContext } from '../../context.js';
-import { RequestError, UsageError } from '../../errors.js';
 import { renderList } from '../../format/output.js';
 import { goTime } from '../../format/ps.js';
 import { NetworkStore, PREDEFINED } from '../../network/networks.js';
@@ -18,18 +18,7 @@ const LS_FILTERS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'd
 export async function networkList(ctx: RuntimeContext, o: NetworkListOptions): Promise<void> {
   let nets = await new NetworkStore(ctx).list();
   const used = o.filters.some((f) => f.startsWith('dangling=')) ? await usedNetworks(ctx) : new Set<string>();
-  const byKey = new Map<string, string[]>();
-  for (const f of o.filters) {
-    const eq = f.indexOf('=');
-    if (eq <= 0) {
-      throw new UsageError(
-        `invalid argument "${f}" for "-f, --filter" flag: bad format of filter (expected name=value)`,
-      );
-    }
-    const k = f.slice(0, eq).toLowerCase();
-    if (!LS_FILTERS.has(k)) throw new RequestError(`Error response from daemon: invalid filter '${k}'`);
-    byKey.set(k, [...(byKey.get(k) ?? []), f.slice(eq + 1)]);
-  }
+  const byKey = parseFilterArgs(o.filters, LS_FILTERS);
   nets = nets.filter((n) => {
     for (const [k, vals] of byKey) {
       const any = (p: (v: string) => boolean) => vals.some(p);
