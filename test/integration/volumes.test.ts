@@ -37,6 +37,10 @@ const LINKS_IMAGE = 'tsdock-test/volumes-links:latest';
 const engineMajor = (): number =>
   target === 'docker' ? Number(ok(['version', '-f', '{{.Server.Version}}']).split('.')[0]) : Infinity;
 
+/** `run --rm --network none FLAGS IMAGE sh -c SCRIPT`: its output; a failure fails the test. */
+const sh = (flags: string[], script: string, image = img()): string =>
+  ok(['run', '--rm', ...NET, ...flags, image, 'sh', '-c', script]);
+
 const volumes = (): string[] => cli(['volume', 'ls', '-q']).stdout.split('\n').filter(Boolean);
 const containerNames = (): string[] =>
   cli(['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean);
@@ -115,21 +119,10 @@ describe('volumes and mounts', function () {
       mkdirSync(dir);
       chmodSync(dir, 0o777);
       writeFileSync(join(dir, 'main.c'), 'int main;\n');
-      const out = ok([
-        'run',
-        '--rm',
-        ...NET,
-        '-u',
-        '1000:1000',
-        '-v',
-        `${dir}:/src`,
-        '-w',
-        '/src',
-        img(),
-        'sh',
-        '-c',
+      const out = sh(
+        ['-u', '1000:1000', '-v', `${dir}:/src`, '-w', '/src'],
         'ls; echo built > out.txt; id -u',
-      ]);
+      );
       expect(out).to.equal('main.c\n1000\n');
       expect(readFileSync(join(dir, 'out.txt'), 'utf8')).to.equal('built\n');
       const st = statSync(join(dir, 'out.txt'));
@@ -276,17 +269,10 @@ describe('volumes and mounts', function () {
       }
 
       const v = volume('labelled');
-      ok([
-        'run',
-        '--rm',
-        ...NET,
-        '--mount',
-        `type=volume,src=${v},dst=/v,volume-label=team=web,volume-label=tier`,
-        img(),
-        'sh',
-        '-c',
+      sh(
+        ['--mount', `type=volume,src=${v},dst=/v,volume-label=team=web,volume-label=tier`],
         'mkdir -p /v/site/www && echo page > /v/site/www/index',
-      ]);
+      );
       expect(JSON.parse(ok(['volume', 'inspect', '-f', '{{json .Labels}}', v]))).to.deep.equal({
         team: 'web',
         tier: '',
@@ -316,17 +302,13 @@ describe('volumes and mounts', function () {
 
       const t = volume('optvol');
       expect(
-        ok([
-          'run',
-          '--rm',
-          ...NET,
-          '--mount',
-          `type=volume,src=${t},dst=/t,volume-opt=type=tmpfs,volume-opt=device=tmpfs,"volume-opt=o=size=2m,mode=700"`,
-          img(),
-          'sh',
-          '-c',
+        sh(
+          [
+            '--mount',
+            `type=volume,src=${t},dst=/t,volume-opt=type=tmpfs,volume-opt=device=tmpfs,"volume-opt=o=size=2m,mode=700"`,
+          ],
           'grep " /t " /proc/mounts | cut -d" " -f3',
-        ]),
+        ),
       ).to.equal('tmpfs\n');
       expect(JSON.parse(ok(['volume', 'inspect', '-f', '{{json .Options}}', t]))).to.deep.equal({
         type: 'tmpfs',
@@ -340,17 +322,7 @@ describe('volumes and mounts', function () {
     it('a named volume is made on first use, filled from the image, and outlives its container', () => {
       const v = volume('named');
       expect(volumes()).to.not.include(v);
-      const out = ok([
-        'run',
-        '--rm',
-        ...NET,
-        '-v',
-        `${v}:/www`,
-        CONTENT_IMAGE,
-        'sh',
-        '-c',
-        'cat /www/index.html; echo more > /www/added',
-      ]);
+      const out = sh(['-v', `${v}:/www`], 'cat /www/index.html; echo more > /www/added', CONTENT_IMAGE);
       expect(out).to.equal('hello from the image\n');
       expect(volumes()).to.include(v);
       const [info] = JSON.parse(ok(['volume', 'inspect', v])) as { Mountpoint: string; Name: string }[];
@@ -447,17 +419,9 @@ describe('volumes and mounts', function () {
 
       const before = new Set(volumes());
       // The image's VOLUME gets an anonymous volume, filled from the image, removed by --rm.
-      expect(
-        ok([
-          'run',
-          '--rm',
-          ...NET,
-          DECLARED_IMAGE,
-          'sh',
-          '-c',
-          'cat /declared/seed; grep -c " /declared " /proc/mounts',
-        ]),
-      ).to.equal('seed\n1\n');
+      expect(sh([], 'cat /declared/seed; grep -c " /declared " /proc/mounts', DECLARED_IMAGE)).to.equal(
+        'seed\n1\n',
+      );
       ok(['run', '--rm', ...NET, '-v', '/anon2', img(), 'true']);
       expect(volumes().filter((x) => !before.has(x))).to.deep.equal([]);
     });
@@ -566,19 +530,10 @@ describe('volumes and mounts', function () {
 
   describe('tmpfs and --read-only', () => {
     it('--tmpfs and --mount type=tmpfs are mounted with their size and mode', () => {
-      const out = ok([
-        'run',
-        '--rm',
-        ...NET,
-        '--tmpfs',
-        '/t1:size=1m,mode=700',
-        '--mount',
-        'type=tmpfs,target=/t2,tmpfs-size=2m,tmpfs-mode=1770',
-        img(),
-        'sh',
-        '-c',
+      const out = sh(
+        ['--tmpfs', '/t1:size=1m,mode=700', '--mount', 'type=tmpfs,target=/t2,tmpfs-size=2m,tmpfs-mode=1770'],
         'grep -E " /t[12] " /proc/mounts | cut -d" " -f2-4; stat -c "%a" /t1 /t2',
-      ]);
+      );
       const lines = out.trim().split('\n');
       expect(lines[0]).to.match(/^\/t1 tmpfs rw,.*size=1024k.*mode=700/);
       expect(lines[1]).to.match(/^\/t2 tmpfs rw,.*size=2048k.*mode=1770/);
@@ -604,22 +559,10 @@ describe('volumes and mounts', function () {
       const v = volume('rw');
       const dir = join(host, 'ro-root');
       mkdirSync(dir);
-      const out = ok([
-        'run',
-        '--rm',
-        ...NET,
-        '--read-only',
-        '-v',
-        `${v}:/data`,
-        '-v',
-        `${dir}:/bound`,
-        '--tmpfs',
-        '/scratch',
-        img(),
-        'sh',
-        '-c',
+      const out = sh(
+        ['--read-only', '-v', `${v}:/data`, '-v', `${dir}:/bound`, '--tmpfs', '/scratch'],
         'echo v > /data/f && echo b > /bound/f && echo t > /scratch/f && cat /data/f /bound/f /scratch/f; touch /etc/nope 2>&1 | grep -c Read-only',
-      ]);
+      );
       expect(out).to.equal('v\nb\nt\n1\n');
     });
   });
@@ -709,19 +652,7 @@ describe('volumes and mounts', function () {
       ok(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=1m', t]);
       const [info] = JSON.parse(ok(['volume', 'inspect', t])) as { Options: Record<string, string> }[];
       expect(info!.Options).to.deep.equal({ type: 'tmpfs', device: 'tmpfs', o: 'size=1m' });
-      expect(
-        ok([
-          'run',
-          '--rm',
-          ...NET,
-          '-v',
-          `${t}:/t`,
-          img(),
-          'sh',
-          '-c',
-          "df -k /t | tail -1 | awk '{print $2}'",
-        ]),
-      ).to.equal('1024\n');
+      expect(sh(['-v', `${t}:/t`], "df -k /t | tail -1 | awk '{print $2}'")).to.equal('1024\n');
       const dir = join(host, 'bound-volume');
       mkdirSync(dir);
       const b = volume('bindvol');
@@ -886,17 +817,7 @@ describe('volumes and mounts', function () {
   describe('paths stay inside the container', () => {
     it('a volume target behind a link of the image resolves inside the container, never on the host', () => {
       const v = volume('linked');
-      ok([
-        'run',
-        '--rm',
-        ...NET,
-        '-v',
-        `${v}:/escape/sub`,
-        LINKS_IMAGE,
-        'sh',
-        '-c',
-        'echo in > /escape/sub/f',
-      ]);
+      sh(['-v', `${v}:/escape/sub`], 'echo in > /escape/sub/f', LINKS_IMAGE);
       ok(['run', '--rm', ...NET, '-v', `${host}:/dotdot/x`, LINKS_IMAGE, 'true']);
       expect(existsSync(linkTarget)).to.equal(false);
       // Copy-up through a link to /etc copies the image's /etc, not the host's.

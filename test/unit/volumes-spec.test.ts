@@ -3,6 +3,7 @@
  * (volumespec_test.go) and opts/mount_test.go, moby daemon/volume/mounts/linux_parser_test.go.
  */
 import { expect } from 'chai';
+import { errorMessage } from './helpers.js';
 import { resolve } from 'node:path';
 import {
   cliVolume,
@@ -19,14 +20,7 @@ import {
 import { planMounts, specMounts } from '../../src/runtime/volumes/mounts.js';
 import { inspectMounts } from '../../src/runtime/volumes/usage.js';
 
-const msg = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected an error');
-};
+const msg = errorMessage;
 
 describe('-v, the CLI stage (docker/cli volumespec_test.go)', () => {
   it('anonymous volumes, short specs', () => {

@@ -1,5 +1,6 @@
 /** The local driver's store, its filters and Docker's user/group resolution, on plain directories. */
 import { expect } from 'chai';
+import { errorMessage } from './helpers.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, linkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +10,7 @@ import { ANONYMOUS_LABEL, directorySize, VolumeStore } from '../../src/runtime/v
 import { volumeUsers, writeContainerMounts } from '../../src/runtime/volumes/usage.js';
 import { parseBind } from '../../src/runtime/volumes/spec.js';
 
-const msg = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected an error');
-};
+const msg = errorMessage;
 
 describe('volume store (local driver layout)', () => {
   let root = '';
