@@ -83,18 +83,8 @@ export function formatEventLine(m: EventMessage, tzOffsetMinutes?: number): stri
 
 export type EventFilters = Map<string, string[]>;
 
-const FILTER_KEYS = new Set(['container', 'event', 'type', 'label', 'image']);
-const UNSUPPORTED = new Set([
-  'config',
-  'daemon',
-  'network',
-  'node',
-  'plugin',
-  'scope',
-  'secret',
-  'service',
-  'volume',
-]);
+const FILTER_KEYS = new Set(['container', 'event', 'type', 'label', 'image', 'volume']);
+const UNSUPPORTED = new Set(['config', 'daemon', 'network', 'node', 'plugin', 'scope', 'secret', 'service']);
 
 /** `--filter key=value`, repeatable; the same key twice is an OR, different keys AND (moby's filters). */
 export function parseEventFilters(raw: string[]): EventFilters {
@@ -147,6 +137,11 @@ export function matchesFilters(m: EventMessage, filters: EventFilters): boolean 
             return eq < 0 ? a[v] !== undefined : a[v.slice(0, eq)] === v.slice(eq + 1);
           })
         )
+          return false;
+        break;
+      case 'volume':
+        // moby's matchVolume (fuzzyMatchName): the actor's id or name begins with the value.
+        if (!any((v) => m.Actor.ID.startsWith(v) || (a.name !== undefined && a.name.startsWith(v))))
           return false;
         break;
       default:
