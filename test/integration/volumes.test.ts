@@ -120,7 +120,8 @@ describe('volumes and mounts', function () {
       chmodSync(dir, 0o777);
       writeFileSync(join(dir, 'main.c'), 'int main;\n');
       const out = sh(
-        ['-u', '1000:1000', '-v', `${dir}:/src`, '-w', '/src'],
+        // z/Z relabel for SELinux; without it (this host, most hosts) Docker accepts and ignores them.
+        ['-u', '1000:1000', '-v', `${dir}:/src:z`, '-w', '/src'],
         'ls; echo built > out.txt; id -u',
       );
       expect(out).to.equal('main.c\n1000\n');
@@ -190,6 +191,13 @@ describe('volumes and mounts', function () {
         { Type: 'bind', Source: host, Destination: '/h', Mode: 'ro', RW: false, Propagation: 'rprivate' },
       ]);
       ok(['rm', c]);
+      const m = name('mountinsp');
+      ok(['create', '--name', m, ...NET, '--mount', `type=bind,src=${host},dst=/m,readonly`, img(), 'true']);
+      expect(inspectJson(m, '.HostConfig.Mounts')).to.deep.equal([
+        { Type: 'bind', Source: host, Target: '/m', ReadOnly: true },
+      ]);
+      expect(inspectJson(m, '.HostConfig.Binds')).to.equal(null);
+      ok(['rm', m]);
     });
 
     it('--mount type=bind with readonly and a propagation the host supports', () => {
@@ -638,6 +646,28 @@ describe('volumes and mounts', function () {
       expect(missing.stdout.trim()).to.equal('[]');
       expect(missing.stderr).to.match(/no such volume|No such volume/);
       expect(cli(['volume', 'ls', '-f', 'bogus=1']).code).to.equal(1);
+    });
+
+    it('volume create and rm are events', () => {
+      const since = Math.floor(Date.now() / 1000) - 1;
+      const v = volume('evt');
+      ok(['volume', 'create', v]);
+      ok(['volume', 'rm', v]);
+      const until = Math.floor(Date.now() / 1000) + 1;
+      const out = ok([
+        'events',
+        '--since',
+        String(since),
+        '--until',
+        String(until),
+        '--filter',
+        'type=volume',
+        '--filter',
+        `volume=${v}`,
+        '--format',
+        '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}',
+      ]);
+      expect(out).to.equal(`volume create ${v} local\nvolume destroy ${v} local\n`);
     });
 
     it('create without a name makes a 64-hex one', () => {
