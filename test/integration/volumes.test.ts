@@ -841,6 +841,26 @@ describe('volumes and mounts', function () {
       // Docker keeps the volume it made; tsdock leaves nothing of a failed run.
       if (target === 'tsdock') expect(volumes()).to.deep.equal(before);
       expect(containerNames()).to.not.include(c);
+      // The same when the failure comes while the volumes are being made (a subpath that is not there).
+      const other = volume('other');
+      ok(['volume', 'create', other]);
+      const s = cli([
+        'run',
+        '--rm',
+        '--name',
+        c,
+        ...NET,
+        '-v',
+        `${v}:/www`,
+        '--mount',
+        `src=${other},dst=/o,volume-subpath=missing`,
+        img(),
+        'true',
+      ]);
+      expect(s.code).to.equal(125);
+      if (target === 'tsdock') expect(volumes().sort()).to.deep.equal([...before, other].sort());
+      expect(containerNames()).to.not.include(c);
+      ok(['volume', 'rm', other]);
     });
   });
 
