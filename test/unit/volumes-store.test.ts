@@ -8,7 +8,7 @@ import { resolveUserFrom } from '../../src/runtime/container/rootfs.js';
 import { naturalCompare, parseVolumeFilters, volumeMatches } from '../../src/runtime/volumes/filters.js';
 import { ANONYMOUS_LABEL, directorySize, VolumeStore } from '../../src/runtime/volumes/store.js';
 import { volumeUsers, writeContainerMounts } from '../../src/runtime/volumes/usage.js';
-import { parseBind } from '../../src/runtime/volumes/spec.js';
+import { parseBind } from '../../src/runtime/opts/mounts.js';
 
 const msg = errorMessage;
 

@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import { TsdockCommand, requireArgs } from '../../cli/base.js';
-import { UsageError } from '../../runtime/errors.js';
 
 export default class VolumeCreate extends TsdockCommand {
   static override description = 'Create a volume';
@@ -15,16 +14,10 @@ export default class VolumeCreate extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(VolumeCreate.flags);
     requireArgs(this, args, { max: 1, usage: '[OPTIONS] [VOLUME]' });
-    const positional = args[0];
-    const named = flags.name;
-    if (positional !== undefined && named) {
-      throw new UsageError(
-        'conflicting options: cannot specify a volume-name through both --name and as a positional arg',
-      );
-    }
     const { volumeCreate } = await import('../../runtime/verbs/volume/create.js');
     await volumeCreate(this.ctx, {
-      ...((positional ?? named) !== undefined ? { name: positional ?? named } : {}),
+      ...(args[0] !== undefined ? { name: args[0] } : {}),
+      ...(flags.name !== undefined ? { nameFlag: flags.name } : {}),
       driver: flags.driver,
       options: flags.opt,
       labels: flags.label,

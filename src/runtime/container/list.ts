@@ -18,7 +18,7 @@ import {
 import { liveState, salvagedRecord, statePaths } from './store.js';
 import { readEndpointSync, type EndpointRecord } from '../network/records.js';
 import { readContainerMounts } from '../volumes/usage.js';
-import type { MountPoint } from '../volumes/spec.js';
+import type { MountPoint } from '../opts/mounts.js';
 
 export interface ContainerSummary {
   id: string;

@@ -9,7 +9,7 @@ import { SIGKILL } from '../opts/signals.js';
 import { finalizeExit, releaseNetwork } from './exit.js';
 import { recordEvent } from '../events/record.js';
 import { isAnonymous, readContainerMounts } from '../volumes/usage.js';
-import type { MountPoint } from '../volumes/spec.js';
+import type { MountPoint } from '../opts/mounts.js';
 
 const ignoreNotFound = (err: unknown): void => {
   if (!(err instanceof NotFoundError)) throw err;

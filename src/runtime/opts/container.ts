@@ -27,12 +27,7 @@ import { parseDevice, validateDeviceCgroupRule, type DeviceMapping } from './dev
 import { parseSysctl } from './sysctl.js';
 
 export { validateContainerName } from './names.js';
-import {
-  parseMountFlag,
-  parseVolumesFrom,
-  validateTmpfsDestination,
-  type MountSpec,
-} from '../volumes/spec.js';
+import { parseMountFlag, parseVolumesFrom, validateTmpfsDestination, type MountSpec } from './mounts.js';
 import { splitVolumes } from './inspect-shapes.js';
 
 export type { ThrottleDevice } from './resources.js';

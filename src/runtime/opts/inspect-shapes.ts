@@ -4,7 +4,7 @@
  * merge of the image config into the container config (moby daemon/commit.go `merge`).
  */
 import { UsageError } from '../errors.js';
-import { cliVolume } from '../volumes/spec.js';
+import { cliVolume } from './mounts.js';
 import type { ContainerOptions } from './container.js';
 import { mergeHealthcheck, type HealthConfig } from './health.js';
 

@@ -8,7 +8,14 @@ import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import { RequestError } from '../errors.js';
 import { mountOf, mountTable } from '../mounts.js';
-import { modeIsRW, parseBind, parseMountSpec, tmpfsData, type MountPoint, type MountSpec } from './spec.js';
+import {
+  modeIsRW,
+  parseBind,
+  parseMountSpec,
+  tmpfsData,
+  type MountPoint,
+  type MountSpec,
+} from '../opts/mounts.js';
 import type { VolumeStore } from './store.js';
 
 export interface MountInput {

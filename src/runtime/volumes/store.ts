@@ -17,7 +17,7 @@ import { withLock } from '../state/lock.js';
 import { StatePaths } from '../state/paths.js';
 import type { RuntimeContext } from '../context.js';
 import { ramInBytes } from '../format/units.js';
-import { validateVolumeName } from './spec.js';
+import { validateVolumeName } from '../opts/mounts.js';
 
 export const DATA_DIR = '_data';
 const META_FILE = 'volume.json';

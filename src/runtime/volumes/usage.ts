@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonSync, writeJsonAtomic } from '../state/files.js';
 import type { StatePaths } from '../state/paths.js';
-import type { MountPoint } from './spec.js';
+import type { MountPoint } from '../opts/mounts.js';
 
 export const MOUNTS_FILE = 'mounts.json';
 

@@ -25,7 +25,7 @@ import {
 import { resolveUser } from '../../container/rootfs.js';
 import { withContainerRoot, type HostMount } from '../../container/rootfs-mount.js';
 import { readContainerMounts } from '../../volumes/usage.js';
-import type { MountPoint } from '../../volumes/spec.js';
+import type { MountPoint } from '../../opts/mounts.js';
 import { findContainer, type Found } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
 import {

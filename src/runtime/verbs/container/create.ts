@@ -50,7 +50,7 @@ import {
   type JoinsInput,
 } from '../../container/joins.js';
 import { specMounts } from '../../volumes/mounts.js';
-import type { MountPoint } from '../../volumes/spec.js';
+import type { MountPoint } from '../../opts/mounts.js';
 import type { AttachedMounts } from './mounts.js';
 
 /** With the host's network the container sees the host's /etc/hosts (as Docker copies it), plus --add-host. */

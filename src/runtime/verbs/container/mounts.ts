@@ -22,7 +22,7 @@ import { hostPath, resolveInRoot } from '../../container/tarfs.js';
 import type { ContainerOptions } from '../../opts/container.js';
 import { splitVolumes } from '../../opts/inspect-shapes.js';
 import { checkPropagation, isEmptyDir, planMounts } from '../../volumes/mounts.js';
-import { parseVolumesFrom, validateVolumeName, type MountPoint } from '../../volumes/spec.js';
+import { parseVolumesFrom, validateVolumeName, type MountPoint } from '../../opts/mounts.js';
 import { volumeStore } from '../../volumes/store.js';
 import { readContainerMounts, volumeUsers, writeContainerMounts } from '../../volumes/usage.js';
 import { recordVolumeEvent } from '../../events/record.js';

@@ -6,7 +6,10 @@ import { kvToMap, validateLabel } from '../../opts/kvfile.js';
 import { volumeStore } from '../../volumes/store.js';
 
 export interface VolumeCreateOptions {
+  /** The positional VOLUME. */
   name?: string;
+  /** The hidden --name, docker/cli's older spelling. */
+  nameFlag?: string;
   driver: string;
   /** -o key=value, the driver's options (local: type, device, o). */
   options: string[];
@@ -14,6 +17,12 @@ export interface VolumeCreateOptions {
 }
 
 export async function volumeCreate(ctx: RuntimeContext, o: VolumeCreateOptions): Promise<void> {
+  if (o.name !== undefined && o.nameFlag) {
+    throw new UsageError(
+      'conflicting options: cannot specify a volume-name through both --name and as a positional arg',
+    );
+  }
+  const name = o.name ?? o.nameFlag ?? '';
   const labels = kvToMap(
     o.labels.map((l) => {
       try {
@@ -27,7 +36,7 @@ export async function volumeCreate(ctx: RuntimeContext, o: VolumeCreateOptions):
   const options = kvToMap(o.options);
   const store = volumeStore(ctx);
   const { volume, created } = await store.locked(async () =>
-    store.create(o.name ?? '', { driver: o.driver, labels, options }),
+    store.create(name, { driver: o.driver, labels, options }),
   );
   if (created) await recordVolumeEvent(ctx, volume.Name, 'create', { driver: volume.Driver });
   ctx.print(`${volume.Name}\n`);

@@ -16,7 +16,7 @@ import {
   tmpfsData,
   validateVolumeName,
   type MountPoint,
-} from '../../src/runtime/volumes/spec.js';
+} from '../../src/runtime/opts/mounts.js';
 import { planMounts, specMounts } from '../../src/runtime/volumes/mounts.js';
 import { inspectMounts } from '../../src/runtime/volumes/usage.js';
 
