@@ -27,8 +27,13 @@ import { parseDevice, validateDeviceCgroupRule, type DeviceMapping } from './dev
 import { parseSysctl } from './sysctl.js';
 
 export { validateContainerName } from './names.js';
-import { parseMountFlag, parseVolumesFrom, validateTmpfsDestination, type MountSpec } from './mounts.js';
-import { splitVolumes } from './inspect-shapes.js';
+import {
+  parseMountFlag,
+  parseVolumesFrom,
+  splitVolumes,
+  validateTmpfsDestination,
+  type MountSpec,
+} from './mounts.js';
 
 export type { ThrottleDevice } from './resources.js';
 export type { Ulimit } from './units.js';

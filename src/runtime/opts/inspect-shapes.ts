@@ -4,7 +4,7 @@
  * merge of the image config into the container config (moby daemon/commit.go `merge`).
  */
 import { UsageError } from '../errors.js';
-import { cliVolume } from './mounts.js';
+import { splitVolumes } from './mounts.js';
 import type { ContainerOptions } from './container.js';
 import { mergeHealthcheck, type HealthConfig } from './health.js';
 
@@ -78,22 +78,6 @@ export function expandPorts(spec: string): string[] {
   const out: string[] = [];
   for (let p = start; p <= end; p++) out.push(`${p}/${proto}`);
   return out;
-}
-
-/**
- * -v values as docker/cli sends them: those with a source go to HostConfig.Binds (a `.`-relative
- * host path made absolute), the others are anonymous volumes in Config.Volumes. Identical values
- * count once. Throws the CLI's `invalid spec` errors.
- */
-export function splitVolumes(volumes: string[], cwd = process.cwd()) {
-  const binds: string[] = [];
-  const anonymous: Record<string, object> = {};
-  for (const v of new Set(volumes)) {
-    const { bind, volume } = cliVolume(v, cwd);
-    if (bind !== undefined) binds.push(bind);
-    if (volume !== undefined) anonymous[volume] = {};
-  }
-  return { binds, anonymous };
 }
 
 /**

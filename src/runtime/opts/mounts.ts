@@ -117,6 +117,22 @@ export function cliVolume(spec: string, cwd = process.cwd()): { bind?: string; v
   return { bind: spec };
 }
 
+/**
+ * -v values as docker/cli sends them: those with a source go to HostConfig.Binds (a `.`-relative
+ * host path made absolute), the others are anonymous volumes in Config.Volumes. Identical values
+ * count once. Throws the CLI's `invalid spec` errors.
+ */
+export function splitVolumes(volumes: string[], cwd = process.cwd()) {
+  const binds: string[] = [];
+  const anonymous: Record<string, object> = {};
+  for (const v of new Set(volumes)) {
+    const { bind, volume } = cliVolume(v, cwd);
+    if (bind !== undefined) binds.push(bind);
+    if (volume !== undefined) anonymous[volume] = {};
+  }
+  return { binds, anonymous };
+}
+
 // ----------------------------------------------------------- -v, second stage (the daemon's)
 
 function validMode(mode: string): boolean {

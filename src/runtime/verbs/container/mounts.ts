@@ -20,7 +20,7 @@ import { withImageView } from '../../container/rootfs-mount.js';
 import { findContainer, statePaths } from '../../container/store.js';
 import { hostPath, resolveInRoot } from '../../container/tarfs.js';
 import type { ContainerOptions } from '../../opts/container.js';
-import { splitVolumes } from '../../opts/inspect-shapes.js';
+import { splitVolumes } from '../../opts/mounts.js';
 import { checkPropagation, isEmptyDir, planMounts } from '../../volumes/mounts.js';
 import { parseVolumesFrom, validateVolumeName, type MountPoint } from '../../opts/mounts.js';
 import { volumeStore } from '../../volumes/store.js';
