@@ -1,12 +1,14 @@
 /**
  * `system df`: images, containers, local volumes and build cache, each measured now (snapshot
- * usage as containerd reports it, volume directories walked as moby's directory.Size does).
+ * usage as containerd reports it, volume directories walked as moby's directory.Size does, the
+ * build cache's records as `builder prune` counts them).
  */
 import type { RuntimeContext } from '../../context.js';
 import { renderList } from '../../format/output.js';
 import { humanSize } from '../../format/units.js';
 import { summaries } from '../../container/list.js';
 import { imagesDiskUsage, type UsageLine } from '../../images/usage.js';
+import { cacheUsage } from '../../build/prune.js';
 import { StatePaths } from '../../state/paths.js';
 import { directorySize, volumeStore } from '../../volumes/store.js';
 import { volumeUsers } from '../../volumes/usage.js';
@@ -75,13 +77,12 @@ export async function diskUsage(ctx: RuntimeContext, o: DiskUsageOptions): Promi
     volumesUsage(ctx),
     ctx.client(),
   ]);
-  const images = await imagesDiskUsage(client, containers.images);
+  const [images, cache] = await Promise.all([imagesDiskUsage(client, containers.images), cacheUsage(client)]);
   const rows = [
     row('Images', images),
     row('Containers', containers.line),
     row('Local Volumes', volumes),
-    // tsdock has no builder yet, so no build cache.
-    row('Build Cache', { total: 0, active: 0, size: 0, reclaimable: 0 }, false),
+    row('Build Cache', cache, false),
   ];
   ctx.print(
     renderList({
