@@ -796,6 +796,27 @@ describe('volumes and mounts', function () {
     });
   });
 
+  describe('system prune --volumes', () => {
+    it('takes the unused anonymous volumes its filter names, never a named one', function () {
+      if (engineMajor() < 23) this.skip();
+      const label = `tsdock-test-prune=${process.pid}`;
+      const named = volume('sysprune');
+      ok(['volume', 'create', '--label', label, named]);
+      const c = name('sysprune');
+      ok(['run', '--name', c, ...NET, '--mount', `type=volume,dst=/x,volume-label=${label}`, img(), 'true']);
+      const [anon] = (inspectJson(c, '.Mounts') as { Name: string }[]).map((m) => m.Name);
+      vols.push(anon!);
+      ok(['rm', c]);
+      const refused = cli(['system', 'prune', '-f', '--volumes', '--filter', 'until=1h']);
+      expect(refused.code).to.not.equal(0);
+      expect(refused.stderr).to.contain('The "until" filter is not supported with "--volumes"');
+      const out = ok(['system', 'prune', '-f', '--volumes', '--filter', `label=${label}`]);
+      expect(out).to.contain(`Deleted Volumes:\n${anon}\n`);
+      expect(volumes()).to.not.include(anon);
+      expect(volumes()).to.include(named);
+    });
+  });
+
   describe('bad input: one line, exit code, nothing left', () => {
     const bad: [string, string[], number, RegExp][] = [
       ['too many colons', ['-v', '/a:/b:ro:x'], 125, /invalid spec: \/a:\/b:ro:x: too many colons/],

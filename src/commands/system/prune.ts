@@ -10,12 +10,18 @@ export default class SystemPrune extends TsdockCommand {
       multiple: true,
     }),
     force: Flags.boolean({ char: 'f', description: 'Do not prompt for confirmation' }),
+    volumes: Flags.boolean({ description: 'Prune anonymous volumes' }),
   };
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(SystemPrune.flags);
     requireArgs(this, args, { max: 0, usage: '[OPTIONS]' });
     const { systemPrune } = await import('../../runtime/verbs/system/prune.js');
-    await systemPrune(this.ctx, { force: flags.force, all: flags.all, filters: flags.filter });
+    await systemPrune(this.ctx, {
+      force: flags.force,
+      all: flags.all,
+      volumes: flags.volumes,
+      filters: flags.filter,
+    });
   }
 }
