@@ -130,27 +130,20 @@ export async function withContainerRoot<T>(
     const root = await taskRootfs(mounts);
     if (root) return fn({ root, running: true });
   }
-  const base = mountDir(ctx);
-  await mkdir(base, { recursive: true, mode: 0o700 });
-  await sweepStale(base);
-  return withLock(found.files.dir, async () => {
-    const dir = await mkdtemp(join(base, `${process.pid}-`));
-    try {
-      await mountSnapshot(mounts, dir);
-      try {
+  return withLock(found.files.dir, () =>
+    inTempMount(
+      ctx,
+      (dir) => mountSnapshot(mounts, dir),
+      async (dir) => {
         const bound = withMounts ? await bindMounts(dir, opts.mounts!) : [];
         try {
           return await fn({ root: dir, running: false });
         } finally {
           for (const t of bound.reverse()) await unmount(t);
         }
-      } finally {
-        await unmount(dir);
-      }
-    } finally {
-      await rmdir(dir).catch(() => undefined);
-    }
-  });
+      },
+    ),
+  );
 }
 
 /**
@@ -167,16 +160,33 @@ export async function withImageView<T>(
   const lower = m?.type === 'overlay' ? (mountOption(m, 'lowerdir')?.split(':') ?? []) : [];
   if (lower.length === 0) return fn(m?.type === 'bind' && m.options.includes('ro') ? m.source : undefined);
   if (lower.length === 1) return fn(lower[0]);
+  return inTempMount(
+    ctx,
+    (dir) =>
+      mountOn(
+        dir,
+        { type: 'overlay', source: 'overlay', options: ['ro', `lowerdir=${lower.join(':')}`] },
+        "reading the image's content",
+      ),
+    fn,
+  );
+}
+
+/**
+ * fn with a private temporary directory under the data root, mounted by `mount`; unmounted and
+ * removed after, whatever happens (one a killed tsdock left is swept by the next call).
+ */
+async function inTempMount<T>(
+  ctx: RuntimeContext,
+  mount: (dir: string) => Promise<void>,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
   const base = mountDir(ctx);
   await mkdir(base, { recursive: true, mode: 0o700 });
   await sweepStale(base);
   const dir = await mkdtemp(join(base, `${process.pid}-`));
   try {
-    await mountOn(
-      dir,
-      { type: 'overlay', source: 'overlay', options: ['ro', `lowerdir=${lower.join(':')}`] },
-      "reading the image's content",
-    );
+    await mount(dir);
     try {
       return await fn(dir);
     } finally {
