@@ -448,6 +448,58 @@ describe('build', function () {
     expect(spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout.split('\n')).to.include('./a.txt');
   });
 
+  it('ADD: a local tar is unpacked (gzip too), a plain file copied as is, --chown applied', () => {
+    const dir = context({ 'plain.txt': 'kept as a file\n' });
+    const src = join(work, 'tree');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    writeFileSync(join(src, 'sub', 'inner.txt'), 'from the archive\n');
+    const tar = spawnSync('tar', ['-C', src, '-czf', join(dir, 'files.tar.gz'), 'sub'], { encoding: 'utf8' });
+    expect(tar.status, tar.stderr).to.equal(0);
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      `FROM ${base()}\nADD files.tar.gz /unpacked/\nADD --chown=65534:65534 plain.txt /p/\n` +
+        `CMD cat /unpacked/sub/inner.txt /p/plain.txt; stat -c '%u:%g' /p/plain.txt; ls /unpacked\n`,
+    );
+    const img = name();
+    built(dir, '-t', img);
+    expect(run(img)).to.equal('from the archive\nkept as a file\n65534:65534\nsub\n');
+  });
+
+  it('ADD URL: fetched over HTTP into the image with mode 0600; a 404 fails the build, no image', async () => {
+    // The server runs in this process, so the build must not block the event loop (cliAsync).
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      if (req.url === '/files/hello.txt') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('served over http\n');
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      // --network host for the fetch is not needed: ADD runs on the build host, as BuildKit's does.
+      const img = name();
+      const dir = context({
+        Dockerfile: `FROM ${base()}\nADD http://127.0.0.1:${port}/files/hello.txt /dl/\nCMD cat /dl/hello.txt; stat -c %a /dl/hello.txt\n`,
+      });
+      const r = await cliAsync(['build', '--progress=plain', '-t', img, dir]).done;
+      expect(r.code, r.stderr).to.equal(0);
+      expect(run(img)).to.equal('served over http\n600\n');
+
+      const bad = name();
+      const dir404 = context({ Dockerfile: `FROM ${base()}\nADD http://127.0.0.1:${port}/missing /x\n` });
+      const f = await cliAsync(['build', '--progress=plain', '-t', bad, dir404]).done;
+      expect(f.code).to.equal(1);
+      expect(f.stderr).to.match(/invalid response status 404/);
+      expect(cli(['image', 'inspect', bad]).code).to.equal(1);
+    } finally {
+      server.close();
+    }
+  });
+
   it('RUN networks: bridge by default, --network none, RUN --network=none; --add-host in /etc/hosts', () => {
     const img = name();
     const dir = context({
