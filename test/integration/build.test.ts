@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { argvFor, cli, cliAsync, cliRaw, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 import { packTar } from '../harness/image.js';
+import { startRegistry } from '../harness/registry.js';
 import { TmuxSession } from '../harness/tmux.js';
 
 interface Inspected {
@@ -497,6 +498,31 @@ describe('build', function () {
       expect(cli(['image', 'inspect', bad]).code).to.equal(1);
     } finally {
       server.close();
+    }
+  });
+
+  it('--pull takes FROM from the registry even when a local image has the name; without it the local one is used', async () => {
+    const reg = await startRegistry();
+    const remote = `${reg.host}/${uniqueName('pullbase')}:1`;
+    images.push(remote);
+    try {
+      const one = name();
+      const two = name();
+      built(context({ Dockerfile: `FROM ${base()}\nRUN echo one > /v\n` }), '-t', one);
+      built(context({ Dockerfile: `FROM ${base()}\nRUN echo two > /v\n` }), '-t', two);
+      // The registry holds "two" under the name; the local name points at "one".
+      ok(['tag', two, remote]);
+      ok(['push', remote]);
+      ok(['tag', one, remote]);
+      const dir = context({ Dockerfile: `FROM ${remote}\nCMD cat /v\n` });
+      const local = name();
+      built(dir, '-t', local);
+      expect(run(local)).to.equal('one\n');
+      const pulled = name();
+      built(dir, '--pull', '-t', pulled);
+      expect(run(pulled)).to.equal('two\n');
+    } finally {
+      await reg.stop();
     }
   });
 
