@@ -29,13 +29,16 @@ export default class Stop extends TsdockCommand {
   }
 }
 
-/** stop's and restart's flags as the verbs' options; pflag's notice for the deprecated --time. */
+/**
+ * stop's and restart's flags as the verbs' options; pflag's notice for the deprecated --time, on
+ * stdout as docker's (cobra gives pflag the command's output stream, which is stdout).
+ */
 export function stopOptions(
   cmd: TsdockCommand,
   flags: FlagValues<typeof Stop.flags>,
 ): { timeout?: number; signal?: string } {
   if (flags.time !== undefined)
-    cmd.ctx.stdio.stderr.write('Flag --time has been deprecated, use --timeout instead\n');
+    cmd.ctx.stdio.stdout.write('Flag --time has been deprecated, use --timeout instead\n');
   const timeout = flags.timeout ?? flags.time;
   return {
     ...(timeout !== undefined ? { timeout } : {}),

@@ -81,22 +81,26 @@ describe('healthchecks', function () {
     const since = new Date().toISOString();
     const c = probed(
       'hok',
-      ['--health-cmd', 'test -e /tmp/ready', '--health-interval', '500ms', '--health-retries', '5'],
-      ['sh', '-c', 'sleep 1.2; touch /tmp/ready; exec sleep 60'],
+      // The first probe fails (and makes the file), the next ones pass: no timing of the machine's.
+      [
+        ...['--health-cmd', 'test -e /tmp/ready || { touch /tmp/ready; exit 1; }'],
+        ...['--health-interval', '1s', '--health-retries', '5'],
+      ],
     );
     const first = health(c)!;
     expect(first.Status).to.equal('starting');
-    expect(first.FailingStreak).to.equal(0);
-    expect(first.Log).to.deep.equal([]);
+    // A loaded machine may have run the first (failing) probe already.
+    expect(first.Log.length).to.be.at.most(1);
+    expect(first.FailingStreak).to.equal(first.Log.length);
     expect(ok(['ps', '--filter', `name=${c}`, '--format', '{{.Status}}']).trim()).to.match(
       /^Up .* \(health: starting\)$/,
     );
     // Nothing of tsdock runs now but the container's monitor and the probes it starts.
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 5; i++) {
       expect(clientProcesses()).to.deep.equal([]);
       await sleep(500);
     }
-    const h = health(c)!;
+    const h = await healthUntil(c, 'healthy', (v) => v.Status === 'healthy', 30_000);
     expect(h.Status).to.equal('healthy');
     expect(h.FailingStreak).to.equal(0);
     expect(h.Log.length).to.be.within(2, 5);
@@ -122,7 +126,7 @@ describe('healthchecks', function () {
       '{{.Action}}',
     ]).split('\n');
     expect(events).to.include('health_status: healthy');
-    expect(events).to.include('exec_start: /bin/sh -c test -e /tmp/ready');
+    expect(events).to.include('exec_start: /bin/sh -c test -e /tmp/ready || { touch /tmp/ready; exit 1; }');
     expect(events.filter((e) => e.startsWith('health_status'))).to.deep.equal(['health_status: healthy']);
   });
 
@@ -160,7 +164,9 @@ describe('healthchecks', function () {
     ]);
     const h = await healthUntil(c, 'unhealthy', (v) => v.Status === 'unhealthy');
     expect(h.Log[0]!.ExitCode).to.equal(-1);
-    expect(h.Log[0]!.Output).to.equal('Health check exceeded timeout (300ms): started\n');
+    // Current moby adds what the probe printed; older engines (20.10) give only the first part.
+    const older = target === 'docker' && h.Log[0]!.Output === 'Health check exceeded timeout (300ms)';
+    if (!older) expect(h.Log[0]!.Output).to.equal('Health check exceeded timeout (300ms): started\n');
     // Killed, not left behind: no probe's sleep outlives its timeout by much.
     await sleep(500);
     const procs = ok(['exec', c, 'ps', '-o', 'args']);

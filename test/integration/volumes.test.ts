@@ -633,9 +633,20 @@ describe('volumes and mounts', function () {
       expect(ok(['volume', 'ls', '-q', '--filter', 'label=tier=db'])).to.equal(`${a}\n`);
       expect(ok(['volume', 'ls', '-q', '--filter', `name=${b}`])).to.equal(`${b}\n`);
       expect(ok(['volume', 'ls', '-q', '-f', 'driver=local', '-f', `name=${a}`])).to.equal(`${a}\n`);
-      expect(ok(['volume', 'ls', '--format', '{{.Name}}:{{.Labels}}', '--filter', `name=${a}`])).to.equal(
-        `${a}:tier=db,x=\n`,
-      );
+      // tsdock sorts the labels; Docker prints them in Go's map order, which varies.
+      const [lsName, lsLabels] = ok([
+        'volume',
+        'ls',
+        '--format',
+        '{{.Name}}:{{.Labels}}',
+        '--filter',
+        `name=${a}`,
+      ])
+        .trim()
+        .split(':');
+      expect(lsName).to.equal(a);
+      if (target === 'tsdock') expect(lsLabels).to.equal('tier=db,x=');
+      else expect(lsLabels!.split(',').sort()).to.deep.equal(['tier=db', 'x=']);
       const c = name('dangling');
       ok(['create', '--name', c, ...NET, '-v', `${a}:/a`, img(), 'true']);
       const dangling = ok(['volume', 'ls', '-q', '-f', 'dangling=true']).split('\n');
@@ -777,7 +788,9 @@ describe('volumes and mounts', function () {
       expect(bytes(after['Local Volumes']!.Reclaimable!)).to.be.greaterThanOrEqual(3_000_000);
     });
 
-    it('counts the build cache, its layers measured', () => {
+    it('counts the build cache, its layers measured', function () {
+      // BuildKit (and with it a build cache in df) is the engine's builder from Docker 23 on.
+      if (engineMajor() < 23) this.skip();
       const tag = `tsdock-test/df-${process.pid}:latest`;
       const before = df()['Build Cache']!;
       const r = cli(['build', '-q', '-t', tag, '-'], {
@@ -828,7 +841,13 @@ describe('volumes and mounts', function () {
       ],
       ['a relative target', ['-v', '/tmp:tmp'], 125, /mount path must be absolute/],
       ['a bad mode', ['-v', '/tmp:/t:rwz'], 125, /invalid mode: rwz/],
-      ['a bad --mount key', ['--mount', 'type=volume,target=/x,bogus=1'], 125, /unknown option 'bogus'/],
+      // docker/cli ≤ 28.2 says "unexpected key 'bogus' in …"; later ones (and tsdock) "unknown option 'bogus' in …".
+      [
+        'a bad --mount key',
+        ['--mount', 'type=volume,target=/x,bogus=1'],
+        125,
+        /(unknown option|unexpected key) 'bogus'/,
+      ],
       [
         'a missing --volumes-from container',
         ['--volumes-from', 'no-such-container-x'],
@@ -876,7 +895,9 @@ describe('volumes and mounts', function () {
       // Docker keeps the volume it made; tsdock leaves nothing of a failed run.
       if (target === 'tsdock') expect(volumes()).to.deep.equal(before);
       expect(containerNames()).to.not.include(c);
-      // The same when the failure comes while the volumes are being made (a subpath that is not there).
+      // The same when the failure comes while the volumes are being made (a subpath that is not there;
+      // volume-subpath exists from Docker 26 on).
+      if (engineMajor() < 26) return;
       const other = volume('other');
       ok(['volume', 'create', other]);
       const s = cli([

@@ -123,6 +123,25 @@ export async function checkLinks(
   return out;
 }
 
+/**
+ * `--pid`/`--ipc container:NAME` as the daemon keeps them: `container:` and the target's full id,
+ * looked up when the container is created (a missing target is the daemon's "No such container").
+ */
+export async function pinNamespaceTargets(
+  ctx: RuntimeContext,
+  modes: { pid: string; ipc: string },
+): Promise<{ pid: string; ipc: string }> {
+  const pin = async (mode: string): Promise<string> => {
+    const ref = containerOf(mode);
+    if (ref === undefined) return mode;
+    const target = await lookup(ctx, ref);
+    if (!target) throw new NotFoundError(`Error response from daemon: No such container: ${ref}`);
+    return `container:${target.id}`;
+  };
+  const [pid, ipc] = await Promise.all([pin(modes.pid), pin(modes.ipc)]);
+  return { pid, ipc };
+}
+
 /** HostConfig.Links as the daemon lists them. */
 export function hostConfigLinks(name: string, checked: { target: string; alias: string }[]): string[] {
   return checked.map((l) => `/${l.target}:/${name}/${l.alias}`);

@@ -46,6 +46,7 @@ import {
   checkLinks,
   hasJoins,
   hostConfigLinks,
+  pinNamespaceTargets,
   resolveJoins,
   type JoinsInput,
 } from '../../container/joins.js';
@@ -105,7 +106,9 @@ async function ensureImage(
   }
   if (opts.pull === 'never')
     throw new ImageNotFoundError(`Error response from daemon: No such image: ${shown}`);
-  if (opts.pull !== 'always') ctx.stdio.stderr.write(`Unable to find image '${shown}' locally\n`);
+  // docker/cli says so unless -q (its pull is then silent too).
+  if (opts.pull !== 'always' && !opts.quiet)
+    ctx.stdio.stderr.write(`Unable to find image '${shown}' locally\n`);
   // As docker/cli's run: the pull's progress goes to stderr, so stdout carries only the container's output.
   const { pullForRun } = await import('../image/pull.js');
   await pullForRun(ctx, ref, { quiet: opts.quiet, ...(opts.platform ? { platform: opts.platform } : {}) });
@@ -168,11 +171,13 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     pidMode: opts.namespaces.pid,
     ipcMode: opts.namespaces.ipc,
   });
-  const [image, joined, linked] = await Promise.all([
+  const [image, joined, linked, pinned] = await Promise.all([
     ensureImage(ctx, req.image, opts),
     plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
     checkLinks(ctx, joinsOf('', '')),
+    pinNamespaceTargets(ctx, opts.namespaces),
   ]);
+  Object.assign(opts.namespaces, pinned);
   traceMark('create: image resolved');
 
   const id = randomHex(32);
