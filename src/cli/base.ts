@@ -46,18 +46,20 @@ export abstract class TsdockCommand extends Command {
 
 import { ArgumentCountError } from '../runtime/errors.js';
 
-/** docker/cli's cli.RequiresMinArgs / ExactArgs / RequiresRangeArgs messages. */
+/** docker/cli's cli.RequiresMinArgs / ExactArgs / RequiresRangeArgs messages (usage: the command's argsUsage). */
 export function requireArgs(
   cmd: TsdockCommand,
   args: string[],
-  opts: { min?: number; max?: number; exact?: number; usage: string },
+  opts: { min?: number; max?: number; exact?: number; usage?: string },
 ): void {
-  const path = cmd.commandPath || (cmd.constructor as typeof TsdockCommand).id;
+  const ctor = cmd.constructor as typeof TsdockCommand;
+  const path = cmd.commandPath || ctor.id;
+  const usage = opts.usage ?? ctor.argsUsage ?? '';
   // docker/cli 28: "docker: 'docker stop' requires at least 1 argument", Usage, where to get help.
   // cli.ExactArgs says "Run '… --help'", the other checks "See '… --help'".
   const fail = (what: string, verb = 'See') =>
     new ArgumentCountError(`tsdock: 'tsdock ${path}' ${what}`, {
-      hint: `\nUsage:  tsdock ${path} ${opts.usage}\n\n${verb} 'tsdock ${path} --help' for more information`,
+      hint: `\nUsage:  tsdock ${path} ${usage}\n\n${verb} 'tsdock ${path} --help' for more information`,
     });
   const plural = (n: number) => (n === 1 ? 'argument' : 'arguments');
   if (opts.exact !== undefined && args.length !== opts.exact)

@@ -3,10 +3,10 @@ import type { Interfaces } from '@oclif/core';
 
 /**
  * An integer flag (`Flags.integer(…)`), marked for argv.ts, which checks and converts it as pflag
- * does (oclif's own parser never runs: argv is parsed by argv.ts).
+ * does (oclif's own parser never runs: argv is parsed by argv.ts). Help names its value `int`.
  */
 export function int<F extends Interfaces.OptionFlag<number | undefined>>(flag: F): F {
-  return Object.assign(flag, { tsdockKind: 'int' as const });
+  return Object.assign(flag, { tsdockKind: 'int' as const, helpValue: flag.helpValue ?? 'int' });
 }
 
 /** argv.ts always gives a repeatable flag an array (empty when it was not given). */

@@ -11,8 +11,11 @@ type Char = Parameters<typeof Flags.boolean>[0] extends infer O
     ? C
     : never
   : never;
-const str = (description: string, char?: Char) => Flags.string({ description, char });
-const many = (description: string, char?: Char) => Flags.string({ description, multiple: true, char });
+/** helpValue: Docker's name for the value's type, shown in help (bytes, decimal …); default string/list. */
+const str = (description: string, char?: Char, helpValue?: string) =>
+  Flags.string({ description, char, helpValue });
+const many = (description: string, char?: Char, helpValue?: string) =>
+  Flags.string({ description, multiple: true, char, helpValue });
 const bool = (description: string, char?: Char) => Flags.boolean({ description, char });
 
 export const createFlags = {
@@ -35,7 +38,7 @@ export const createFlags = {
   }),
   cidfile: str('Write the container ID to the file'),
   rm: bool('Automatically remove the container and its associated anonymous volumes when it exits'),
-  network: str('Connect a container to a network'),
+  network: str('Connect a container to a network', undefined, 'network'),
   net: Flags.string({ description: 'Connect a container to a network', hidden: true }),
   'network-alias': many('Add network-scoped alias for the container'),
   publish: many("Publish a container's port(s) to the host", 'p'),
@@ -48,7 +51,7 @@ export const createFlags = {
   ip: str('IPv4 address (e.g., 172.30.100.104)'),
   'mac-address': str('Container MAC address (e.g., 92:d0:c6:0a:29:33)'),
   volume: many('Bind mount a volume', 'v'),
-  mount: many('Attach a filesystem mount to the container'),
+  mount: many('Attach a filesystem mount to the container', undefined, 'mount'),
   tmpfs: many('Mount a tmpfs directory'),
   'volumes-from': many('Mount volumes from the specified container(s)'),
   'group-add': many('Add additional groups to join'),
@@ -61,17 +64,21 @@ export const createFlags = {
   'security-opt': many('Security Options'),
   'log-driver': str('Logging driver for the container'),
   'log-opt': many('Log driver options'),
-  ulimit: many('Ulimit options'),
-  'shm-size': str('Size of /dev/shm'),
-  cpus: str('Number of CPUs'),
+  ulimit: many('Ulimit options', undefined, 'ulimit'),
+  'shm-size': str('Size of /dev/shm', undefined, 'bytes'),
+  cpus: str('Number of CPUs', undefined, 'decimal'),
   'cpu-period': int(Flags.integer({ description: 'Limit CPU CFS (Completely Fair Scheduler) period' })),
   'cpu-quota': int(Flags.integer({ description: 'Limit CPU CFS (Completely Fair Scheduler) quota' })),
   'cpu-shares': int(Flags.integer({ char: 'c', description: 'CPU shares (relative weight)' })),
   'cpuset-cpus': str('CPUs in which to allow execution (0-3, 0,1)'),
   'cpuset-mems': str('MEMs in which to allow execution (0-3, 0,1)'),
-  memory: str('Memory limit', 'm'),
-  'memory-swap': str("Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
-  'memory-reservation': str('Memory soft limit'),
+  memory: str('Memory limit', 'm', 'bytes'),
+  'memory-swap': str(
+    "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+    undefined,
+    'bytes',
+  ),
+  'memory-reservation': str('Memory soft limit', undefined, 'bytes'),
   'memory-swappiness': int(
     Flags.integer({ description: 'Tune container memory swappiness (0 to 100)', default: -1 }),
   ),
@@ -79,7 +86,10 @@ export const createFlags = {
   'oom-score-adj': int(Flags.integer({ description: "Tune host's OOM preferences (-1000 to 1000)" })),
   'pids-limit': int(Flags.integer({ description: 'Tune container pids limit (set -1 for unlimited)' })),
   'blkio-weight': int(
-    Flags.integer({ description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' }),
+    Flags.integer({
+      description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable',
+      helpValue: 'uint16',
+    }),
   ),
   'device-read-bps': many('Limit read rate (bytes per second) from a device'),
   'device-write-bps': many('Limit write rate (bytes per second) to a device'),

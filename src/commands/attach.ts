@@ -5,6 +5,7 @@ export default class Attach extends TsdockCommand {
   static override description =
     'Attach local standard input, output, and error streams to a running container';
   static override aliases = ['container:attach'];
+  static override argsUsage = '[OPTIONS] CONTAINER';
   static override flags = {
     'detach-keys': Flags.string({ description: 'Override the key sequence for detaching a container' }),
     'no-stdin': Flags.boolean({ description: 'Do not attach STDIN' }),
@@ -13,7 +14,7 @@ export default class Attach extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Attach.flags);
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER' });
+    requireArgs(this, args, { exact: 1 });
     const { attachToContainer } = await import('../runtime/verbs/container/attach.js');
     await attachToContainer(this.ctx, args[0]!, {
       noStdin: flags['no-stdin'],

@@ -7,7 +7,7 @@ const many = (description: string, char?: 't') =>
 export default class Build extends TsdockCommand {
   static override description = 'Build an image from a Dockerfile';
   static override aliases = ['image:build', 'builder:build'];
-  static override usage = 'build [OPTIONS] PATH | URL | -';
+  static override argsUsage = '[OPTIONS] PATH | URL | -';
   static override flags = {
     tag: many('Name and optionally a tag (format: "name:tag")', 't'),
     file: Flags.string({ char: 'f', description: 'Name of the Dockerfile (default: "PATH/Dockerfile")' }),
@@ -40,7 +40,7 @@ export default class Build extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Build.flags);
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] PATH | URL | -' });
+    requireArgs(this, args, { exact: 1 });
     const platform = flags.platform ?? process.env.DOCKER_DEFAULT_PLATFORM;
     const { buildImage } = await import('../runtime/verbs/image/build.js');
     await buildImage(this.ctx, {

@@ -4,7 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Commit extends TsdockCommand {
   static override description = "Create a new image from a container's changes";
   static override aliases = ['container:commit'];
-  static override usage = 'commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]';
+  static override argsUsage = '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]';
   static override flags = {
     author: Flags.string({
       char: 'a',
@@ -25,11 +25,7 @@ export default class Commit extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Commit.flags);
-    requireArgs(this, args, {
-      min: 1,
-      max: 2,
-      usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
-    });
+    requireArgs(this, args, { min: 1, max: 2 });
     const { commitContainer } = await import('../runtime/verbs/container/commit.js');
     await commitContainer(this.ctx, {
       container: args[0]!,

@@ -7,7 +7,7 @@ const ARGS = '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\ttsdock cp [OPTIONS] SR
 export default class Cp extends TsdockCommand {
   static override description = 'Copy files/folders between a container and the local filesystem';
   static override aliases = ['container:cp'];
-  static override usage = `cp ${ARGS}`;
+  static override argsUsage = ARGS;
   static override flags = {
     archive: Flags.boolean({ char: 'a', description: 'Archive mode (copy all uid/gid information)' }),
     'follow-link': Flags.boolean({ char: 'L', description: 'Always follow symbol link in SRC_PATH' }),
@@ -20,7 +20,7 @@ export default class Cp extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args, given } = this.dockerParse(Cp.flags);
-    requireArgs(this, args, { exact: 2, usage: ARGS });
+    requireArgs(this, args, { exact: 2 });
     const { copyCommand } = await import('../runtime/verbs/container/cp.js');
     await copyCommand(this.ctx, {
       source: args[0]!,

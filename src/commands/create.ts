@@ -10,7 +10,7 @@ export default class Create extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Create.flags);
-    requireArgs(this, args, { min: 1, usage: Create.argsUsage });
+    requireArgs(this, args, { min: 1 });
     const { createOnly } = await import('../runtime/verbs/container/create.js');
     await createOnly(this.ctx, {
       image: args[0]!,

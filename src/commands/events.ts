@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Events extends TsdockCommand {
   static override description = 'Get real time events from the server';
   static override aliases = ['system:events'];
+  static override argsUsage = '[OPTIONS]';
   static override flags = {
     filter: Flags.string({
       char: 'f',
@@ -17,7 +18,7 @@ export default class Events extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Events.flags);
-    requireArgs(this, args, { exact: 0, usage: '[OPTIONS]' });
+    requireArgs(this, args, { exact: 0 });
     const { streamEvents } = await import('../runtime/verbs/system/events.js');
     await streamEvents(this.ctx, {
       filters: flags.filter,

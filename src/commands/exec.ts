@@ -20,7 +20,7 @@ export default class Exec extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Exec.flags);
-    requireArgs(this, args, { min: 2, usage: Exec.argsUsage });
+    requireArgs(this, args, { min: 2 });
     const { execInContainer } = await import('../runtime/verbs/container/exec.js');
     await execInContainer(this.ctx, {
       container: args[0]!,

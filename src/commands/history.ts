@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class History extends TsdockCommand {
   static override description = 'Show the history of an image';
   static override aliases = ['image:history'];
+  static override argsUsage = '[OPTIONS] IMAGE';
   static override flags = {
     human: Flags.boolean({
       char: 'H',
@@ -17,7 +18,7 @@ export default class History extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(History.flags);
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] IMAGE' });
+    requireArgs(this, args, { exact: 1 });
     const { historyCommand } = await import('../runtime/verbs/image/history.js');
     await historyCommand(this.ctx, {
       image: args[0]!,

@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Import extends TsdockCommand {
   static override description = 'Import the contents from a tarball to create a filesystem image';
   static override aliases = ['image:import'];
+  static override argsUsage = '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]';
   static override flags = {
     change: Flags.string({
       char: 'c',
@@ -16,11 +17,7 @@ export default class Import extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Import.flags);
-    requireArgs(this, args, {
-      min: 1,
-      max: 2,
-      usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
-    });
+    requireArgs(this, args, { min: 1, max: 2 });
     const { importCommand } = await import('../runtime/verbs/image/import.js');
     await importCommand(this.ctx, {
       source: args[0]!,

@@ -4,6 +4,7 @@ import { TsdockCommand } from '../cli/base.js';
 export default class Info extends TsdockCommand {
   static override description = 'Display system-wide information';
   static override aliases = ['system:info'];
+  static override argsUsage = '[OPTIONS]';
   static override flags = {
     format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
   };

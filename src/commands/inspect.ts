@@ -3,6 +3,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 
 export default class Inspect extends TsdockCommand {
   static override description = 'Return low-level information on Docker objects';
+  static override argsUsage = '[OPTIONS] NAME|ID [NAME|ID...]';
   static override flags = {
     format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
     type: Flags.option({ options: ['container', 'image'] as const })({
@@ -13,10 +14,7 @@ export default class Inspect extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Inspect.flags);
-    requireArgs(this, args, {
-      min: 1,
-      usage: '[OPTIONS] NAME|ID [NAME|ID...]',
-    });
+    requireArgs(this, args, { min: 1 });
     const { inspectObjects } = await import('../runtime/verbs/system/inspect.js');
     await inspectObjects(this.ctx, args, {
       format: flags.format,

@@ -3,6 +3,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 
 export default class Login extends TsdockCommand {
   static override description = 'Authenticate to a registry';
+  static override argsUsage = '[OPTIONS] [SERVER]';
   static override flags = {
     username: Flags.string({ char: 'u', description: 'Username' }),
     password: Flags.string({ char: 'p', description: 'Password or Personal Access Token (PAT)' }),
@@ -13,7 +14,7 @@ export default class Login extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Login.flags);
-    requireArgs(this, args, { max: 1, usage: '[OPTIONS] [SERVER]' });
+    requireArgs(this, args, { max: 1 });
     const { loginCommand } = await import('../runtime/verbs/registry/login.js');
     await loginCommand(this.ctx, {
       server: args[0],

@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Logs extends TsdockCommand {
   static override description = 'Fetch the logs of a container';
   static override aliases = ['container:logs'];
+  static override argsUsage = '[OPTIONS] CONTAINER';
   static override flags = {
     follow: Flags.boolean({ char: 'f', description: 'Follow log output' }),
     tail: Flags.string({
@@ -21,7 +22,7 @@ export default class Logs extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Logs.flags);
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] CONTAINER' });
+    requireArgs(this, args, { exact: 1 });
     const { showLogs } = await import('../runtime/verbs/container/logs.js');
     await showLogs(this.ctx, args[0]!, {
       follow: flags.follow,

@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Pull extends TsdockCommand {
   static override description = 'Download an image from a registry';
   static override aliases = ['image:pull'];
+  static override argsUsage = '[OPTIONS] NAME[:TAG|@DIGEST]';
   static override flags = {
     'all-tags': Flags.boolean({ char: 'a', description: 'Download all tagged images in the repository' }),
     quiet: Flags.boolean({ char: 'q', description: 'Suppress verbose output' }),
@@ -12,7 +13,7 @@ export default class Pull extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Pull.flags);
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NAME[:TAG|@DIGEST]' });
+    requireArgs(this, args, { exact: 1 });
     const { pullCommand } = await import('../runtime/verbs/image/pull.js');
     await pullCommand(this.ctx, {
       image: args[0]!,

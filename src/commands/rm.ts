@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Rm extends TsdockCommand {
   static override description = 'Remove one or more containers';
   static override aliases = ['container:rm', 'container:remove'];
+  static override argsUsage = '[OPTIONS] CONTAINER [CONTAINER...]';
   static override flags = {
     force: Flags.boolean({
       char: 'f',
@@ -18,7 +19,7 @@ export default class Rm extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Rm.flags);
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] CONTAINER [CONTAINER...]' });
+    requireArgs(this, args, { min: 1 });
     const { removeContainers } = await import('../runtime/verbs/container/rm.js');
     await removeContainers(this.ctx, args, { force: flags.force, volumes: flags.volumes });
   }

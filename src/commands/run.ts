@@ -10,7 +10,7 @@ export default class Run extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Run.flags);
-    requireArgs(this, args, { min: 1, usage: Run.argsUsage });
+    requireArgs(this, args, { min: 1 });
     const { runContainer } = await import('../runtime/verbs/container/run.js');
     await runContainer(this.ctx, {
       image: args[0]!,

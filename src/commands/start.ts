@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Start extends TsdockCommand {
   static override description = 'Start one or more stopped containers';
   static override aliases = ['container:start'];
+  static override argsUsage = '[OPTIONS] CONTAINER [CONTAINER...]';
   static override flags = {
     attach: Flags.boolean({ char: 'a', description: 'Attach STDOUT/STDERR and forward signals' }),
     interactive: Flags.boolean({ char: 'i', description: "Attach container's STDIN" }),
@@ -12,10 +13,7 @@ export default class Start extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Start.flags);
-    requireArgs(this, args, {
-      min: 1,
-      usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-    });
+    requireArgs(this, args, { min: 1 });
     const { startContainers } = await import('../runtime/verbs/container/start.js');
     await startContainers(this.ctx, args, {
       attach: flags.attach,

@@ -4,6 +4,7 @@ import { TsdockCommand } from '../cli/base.js';
 export default class Stats extends TsdockCommand {
   static override description = 'Display a live stream of container(s) resource usage statistics';
   static override aliases = ['container:stats'];
+  static override argsUsage = '[OPTIONS] [CONTAINER...]';
   static override flags = {
     all: Flags.boolean({ char: 'a', description: 'Show all containers (default shows just running)' }),
     format: Flags.string({ description: 'Format output using a custom template' }),

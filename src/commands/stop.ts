@@ -5,7 +5,7 @@ import { int, type FlagValues } from '../cli/flags.js';
 export default class Stop extends TsdockCommand {
   static override description = 'Stop one or more running containers';
   static override aliases = ['container:stop'];
-  static override usage = 'stop [OPTIONS] CONTAINER [CONTAINER...]';
+  static override argsUsage = '[OPTIONS] CONTAINER [CONTAINER...]';
   // docker/cli ≥ 23: -t is --timeout; --time stays, hidden and deprecated.
   static override flags = {
     signal: Flags.string({ char: 's', description: 'Signal to send to the container' }),
@@ -20,10 +20,7 @@ export default class Stop extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Stop.flags);
-    requireArgs(this, args, {
-      min: 1,
-      usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-    });
+    requireArgs(this, args, { min: 1 });
     const { stopContainers } = await import('../runtime/verbs/container/stop.js');
     await stopContainers(this.ctx, args, stopOptions(this, flags));
   }

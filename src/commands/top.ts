@@ -10,7 +10,7 @@ export default class Top extends TsdockCommand {
 
   async run(): Promise<void> {
     const { args } = this.dockerParse(Top.flags);
-    requireArgs(this, args, { min: 1, usage: 'CONTAINER [ps OPTIONS]' });
+    requireArgs(this, args, { min: 1 });
     const { containerTop } = await import('../runtime/verbs/container/top.js');
     await containerTop(this.ctx, args[0]!, args.slice(1));
   }

@@ -3,6 +3,7 @@ import { TsdockCommand } from '../cli/base.js';
 
 export default class Version extends TsdockCommand {
   static override description = 'Show the tsdock version information';
+  static override argsUsage = '[OPTIONS]';
   static override flags = {
     format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
   };

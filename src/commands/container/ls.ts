@@ -5,6 +5,7 @@ import { int } from '../../cli/flags.js';
 export default class ContainerLs extends TsdockCommand {
   static override description = 'List containers';
   static override aliases = ['ps', 'container:list', 'container:ps'];
+  static override argsUsage = '[OPTIONS]';
   static override flags = {
     all: Flags.boolean({ char: 'a', description: 'Show all containers (default shows just running)' }),
     quiet: Flags.boolean({ char: 'q', description: 'Only display container IDs' }),

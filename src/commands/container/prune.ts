@@ -3,7 +3,7 @@ import { TsdockCommand, requireArgs } from '../../cli/base.js';
 
 export default class ContainerPrune extends TsdockCommand {
   static override description = 'Remove all stopped containers';
-  static override usage = 'container prune [OPTIONS]';
+  static override argsUsage = '[OPTIONS]';
   static override flags = {
     filter: Flags.string({ description: 'Provide filter values (e.g. "until=<timestamp>")', multiple: true }),
     force: Flags.boolean({ char: 'f', description: 'Do not prompt for confirmation' }),
@@ -11,7 +11,7 @@ export default class ContainerPrune extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(ContainerPrune.flags);
-    requireArgs(this, args, { max: 0, usage: '[OPTIONS]' });
+    requireArgs(this, args, { max: 0 });
     const { pruneContainers } = await import('../../runtime/verbs/container/prune.js');
     await pruneContainers(this.ctx, {
       force: flags.force,

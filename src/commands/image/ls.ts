@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../../cli/base.js';
 export default class ImageLs extends TsdockCommand {
   static override description = 'List images';
   static override aliases = ['images', 'image:list'];
+  static override argsUsage = '[OPTIONS] [REPOSITORY[:TAG]]';
   static override flags = {
     all: Flags.boolean({ char: 'a', description: 'Show all images (default hides intermediate images)' }),
     quiet: Flags.boolean({ char: 'q', description: 'Only show image IDs' }),
@@ -19,7 +20,7 @@ export default class ImageLs extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(ImageLs.flags);
-    requireArgs(this, args, { max: 1, usage: '[OPTIONS] [REPOSITORY[:TAG]]' });
+    requireArgs(this, args, { max: 1 });
     const { listImagesCommand } = await import('../../runtime/verbs/image/ls.js');
     await listImagesCommand(this.ctx, {
       reference: args[0],

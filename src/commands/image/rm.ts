@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../../cli/base.js';
 export default class ImageRm extends TsdockCommand {
   static override description = 'Remove one or more images';
   static override aliases = ['rmi', 'image:remove'];
+  static override argsUsage = '[OPTIONS] IMAGE [IMAGE...]';
   static override flags = {
     force: Flags.boolean({ char: 'f', description: 'Force removal of the image' }),
     'no-prune': Flags.boolean({ description: 'Do not delete untagged parents' }),
@@ -11,7 +12,7 @@ export default class ImageRm extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(ImageRm.flags);
-    requireArgs(this, args, { min: 1, usage: '[OPTIONS] IMAGE [IMAGE...]' });
+    requireArgs(this, args, { min: 1 });
     const { removeImages } = await import('../../runtime/verbs/image/rm.js');
     await removeImages(this.ctx, { images: args, force: flags.force });
   }

@@ -6,7 +6,7 @@ const many = (description: string, char?: 'o') =>
 
 export default class NetworkCreate extends TsdockCommand {
   static override description = 'Create a network';
-  static override usage = 'network create [OPTIONS] NETWORK';
+  static override argsUsage = '[OPTIONS] NETWORK';
   static override flags = {
     driver: Flags.string({ char: 'd', description: 'Driver to manage the Network', default: 'bridge' }),
     subnet: many('Subnet in CIDR format that represents a network segment'),
@@ -14,14 +14,14 @@ export default class NetworkCreate extends TsdockCommand {
     'ip-range': many('Allocate container ip from a sub-range'),
     internal: Flags.boolean({ description: 'Restrict external access to the network' }),
     label: many('Set metadata on a network'),
-    opt: many('Set driver specific options', 'o'),
+    opt: { ...many('Set driver specific options', 'o'), helpValue: 'map' },
     ipv6: Flags.boolean({ description: 'Enable or disable IPv6 networking' }),
     attachable: Flags.boolean({ description: 'Enable manual container attachment' }),
   };
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(NetworkCreate.flags);
-    requireArgs(this, args, { exact: 1, usage: '[OPTIONS] NETWORK' });
+    requireArgs(this, args, { exact: 1 });
     const { networkCreate } = await import('../../runtime/verbs/network/create.js');
     await networkCreate(this.ctx, {
       name: args[0]!,

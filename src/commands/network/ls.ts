@@ -4,6 +4,7 @@ import { TsdockCommand } from '../../cli/base.js';
 export default class NetworkLs extends TsdockCommand {
   static override description = 'List networks';
   static override aliases = ['network:list'];
+  static override argsUsage = '[OPTIONS]';
   static override flags = {
     quiet: Flags.boolean({ char: 'q', description: 'Only display network IDs' }),
     'no-trunc': Flags.boolean({ description: 'Do not truncate the output' }),

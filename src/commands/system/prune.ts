@@ -3,6 +3,7 @@ import { TsdockCommand, requireArgs } from '../../cli/base.js';
 
 export default class SystemPrune extends TsdockCommand {
   static override description = 'Remove unused data';
+  static override argsUsage = '[OPTIONS]';
   static override flags = {
     all: Flags.boolean({ char: 'a', description: 'Remove all unused images not just dangling ones' }),
     filter: Flags.string({
@@ -15,7 +16,7 @@ export default class SystemPrune extends TsdockCommand {
 
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(SystemPrune.flags);
-    requireArgs(this, args, { max: 0, usage: '[OPTIONS]' });
+    requireArgs(this, args, { max: 0 });
     const { systemPrune } = await import('../../runtime/verbs/system/prune.js');
     await systemPrune(this.ctx, {
       force: flags.force,
