@@ -7,6 +7,7 @@
  *   tsdock run --rm IMG true (bridge)         vs  docker run --rm IMG true        (when a Docker engine answers)
  *   tsdock ps -a                              vs  node -e 0                       (goal ≤ 2.0×)
  *   tsdock inspect CONTAINER                  vs  node -e 0                       (goal ≤ 2.0×)
+ *   tsdock --help, run --help, network        vs  tsdock version                  (goal ≤ 1.5×)
  *   tsdock ps -a with 100 containers
  *   peak RSS of a foreground `tsdock run`, and RSS per detached container (its tsdock-mon)
  */
@@ -223,6 +224,15 @@ try {
     () => timed(process.execPath, ['-e', '0']),
   );
   report('ps -a (empty)', psT, nodeT, 'node -e 0', '≤ 2.0×');
+
+  // Help is rendered from the manifest, without loading commands or oclif.
+  for (const args of [['--help'], ['run', '--help'], ['network']]) {
+    const [helpT, versionT] = compare(
+      () => timed(process.execPath, [...tsdock, ...args]),
+      () => timed(process.execPath, [...tsdock, 'version']),
+    );
+    report(args.join(' '), helpT, versionT, 'tsdock version', '≤ 1.5×');
+  }
 
   const running = execFileSync(
     process.execPath,

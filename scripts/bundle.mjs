@@ -2,8 +2,8 @@
 // with a V8 code cache. Our code and its dependencies (grpc-js, nice-grpc, the generated protobuf
 // code, tar-stream …) are inlined as they are, so Node resolves no packages at run time; commands
 // and what only some commands use are initialised on first use. `@oclif/core` in command files is
-// our own src/cli/oclif-lite.ts (see there why), while help keeps using the real oclif from
-// node_modules. Beside the bundle: commands.json, the commands bin/tsdock keeps a code cache for.
+// our own src/cli/oclif-lite.ts (see there why); help is rendered from the manifest (src/cli/help.ts).
+// Beside the bundle: commands.json, the commands bin/tsdock keeps a code cache for.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -47,11 +47,7 @@ const inkViewsApart = {
 const oclifLite = {
   name: 'oclif-lite',
   setup(b) {
-    b.onResolve({ filter: /^@oclif\/core$/ }, (args) =>
-      args.importer.includes('/src/main.ts') || args.importer.includes('/src/help.ts')
-        ? { path: '@oclif/core', external: true }
-        : { path: join(root, 'src/cli/oclif-lite.ts') },
-    );
+    b.onResolve({ filter: /^@oclif\/core$/ }, () => ({ path: join(root, 'src/cli/oclif-lite.ts') }));
   },
 };
 
@@ -114,6 +110,12 @@ if (!process.env.BUNDLE_DEV && /[^\x00-\x7f]/.test(bundle)) {
 const names = {};
 for (const c of commands) {
   for (const name of [c.id, ...(c.aliases ?? [])]) names[name.replace(/:/g, ' ')] = c.id.replace(/:/g, '-');
+}
+// Help has a cache of its own: `tsdock`, `tsdock help …` and a group alone (`tsdock network`).
+names.help = 'help';
+for (const c of commands) {
+  const group = c.id.split(':')[0];
+  if (c.id.includes(':') && !Object.hasOwn(names, group)) names[group] = 'help';
 }
 writeFileSync(
   join(out, 'commands.json'),

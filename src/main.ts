@@ -1,13 +1,14 @@
 /**
  * Entry point. Parses Docker's global flags, finds the command in oclif's manifest (plain JSON, so
  * no command file is loaded but the one that runs), runs it, and turns any error into one line on
- * stderr and Docker's exit code. oclif's full runtime is loaded only to render help.
+ * stderr and Docker's exit code. Help is rendered from the same manifest (cli/help.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installRoot } from './paths.js';
-import { RuntimeContext, defaultGlobals, type GlobalOptions } from './runtime/context.js';
-import { TsdockError, UsageError, exitCodeOf } from './runtime/errors.js';
+import { RuntimeContext } from './runtime/context.js';
+import { TsdockError, UnknownCommandError, UsageError, exitCodeOf } from './runtime/errors.js';
+import { parseGlobals } from './cli/globals.js';
 import { traceMark } from './runtime/trace.js';
 
 interface ManifestCommand {
@@ -42,56 +43,6 @@ function loadManifest(): Record<string, ManifestCommand> {
   ).commands;
 }
 
-/** Global flags come before the command, as with docker and nerdctl. */
-export function parseGlobals(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): { globals: GlobalOptions; rest: string[] } {
-  const globals = defaultGlobals(env);
-  let i = 0;
-  const takeValue = (flag: string, inline: string | undefined): string => {
-    if (inline !== undefined) return inline;
-    const v = argv[++i];
-    if (v === undefined)
-      throw new UsageError(`flag needs an argument: ${flag}`, { hint: "See 'tsdock --help'." });
-    return v;
-  };
-  for (; i < argv.length; i++) {
-    const word = argv[i]!;
-    if (!word.startsWith('-') || word === '-') break;
-    const eq = word.indexOf('=');
-    const key = eq >= 0 ? word.slice(0, eq) : word;
-    const inline = eq >= 0 ? word.slice(eq + 1) : undefined;
-    switch (key) {
-      case '--address':
-      case '-a':
-      case '--host':
-      case '-H':
-        globals.address = takeValue(key, inline).replace(/^unix:\/\//, '');
-        break;
-      case '--namespace':
-      case '-n':
-        globals.namespace = takeValue(key, inline);
-        break;
-      case '--data-root':
-        globals.dataRoot = takeValue(key, inline);
-        break;
-      case '--debug':
-      case '-D':
-        globals.debug = true;
-        break;
-      case '--help':
-      case '-h':
-      case '--version':
-      case '-v':
-        return { globals, rest: argv.slice(i) };
-      default:
-        throw new UsageError(`unknown flag: ${key}`, { hint: "See 'tsdock --help'." });
-    }
-  }
-  return { globals, rest: argv.slice(i) };
-}
-
 /** Longest match of the leading words against command ids and aliases ("container ls", "ps"). */
 export function findCommand(
   words: string[],
@@ -110,12 +61,45 @@ export function findCommand(
   return undefined;
 }
 
-async function showHelp(argv: string[]): Promise<void> {
-  const oclif = await import('@oclif/core');
-  await oclif.run(
-    [...argv.filter((a) => a !== '-h'), ...(argv.includes('--help') ? [] : ['--help'])],
-    join(installRoot(), 'package.json'),
-  );
+/**
+ * Help (cli/help.ts), printed where docker/cli prints it: asked for (`--help`, `help`) on stdout;
+ * shown because the command line stopped short (`tsdock`, `tsdock network`) on stderr, status 0.
+ */
+async function showHelp(words: string[], asked: boolean): Promise<void> {
+  const { renderHelp } = await import('./cli/help.js');
+  const text = renderHelp(words);
+  if (asked) process.stdout.write(text);
+  else process.stderr.write(text);
+}
+
+/**
+ * Words that name no command. A group alone (`tsdock network`) shows its help, as docker/cli does;
+ * otherwise docker/cli 28's "unknown command", naming the group the words went wrong in.
+ */
+async function noCommand(rest: string[]): Promise<number> {
+  const { isGroup } = await import('./cli/help.js');
+  const n = rest.findIndex((w) => w.startsWith('-'));
+  const words = n < 0 ? rest : rest.slice(0, n);
+  const flags = rest.slice(words.length);
+  if (isGroup(words)) {
+    if (flags.length === 0 || flags.includes('--help') || flags.includes('-h')) {
+      await showHelp(words, flags.length > 0);
+      return 0;
+    }
+    throw new UsageError(`unknown flag: ${flags[0]!.replace(/=.*/, '')}`, {
+      hint: `See 'tsdock ${words.join(' ')} --help'.`,
+    });
+  }
+  for (let k = words.length - 1; k > 0; k--) {
+    if (!isGroup(words.slice(0, k))) continue;
+    const path = `tsdock ${words.slice(0, k).join(' ')}`;
+    throw new UnknownCommandError(`tsdock: unknown command: ${path} ${words[k]}`, {
+      hint: `\nUsage:  ${path} COMMAND\n\nRun '${path} --help' for more information`,
+    });
+  }
+  throw new UnknownCommandError(`tsdock: unknown command: tsdock ${rest[0]}`, {
+    hint: "\nRun 'tsdock --help' for more information",
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -126,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     const { globals, rest } = parseGlobals(argv, process.env);
     debug = globals.debug;
     if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help') {
-      await showHelp(rest.slice(rest[0] === 'help' ? 1 : 0));
+      await showHelp(rest.slice(rest[0] === 'help' ? 1 : rest.length), rest.length > 0);
       return 0;
     }
     if (rest[0] === '--version' || rest[0] === '-v') {
@@ -137,9 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const found = findCommand(rest, builtInCommands ?? loadManifest());
-    if (!found) {
-      throw new UsageError(`unknown command: "${rest[0]}"`, { hint: "See 'tsdock --help'." });
-    }
+    if (!found) return await noCommand(rest);
     const rel = found.cmd.relativePath ?? ['dist', 'commands', ...found.cmd.id.split(':')];
     const mod = ((await loadCommand?.(found.cmd.id)) ??
       (await import(
@@ -159,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       await cmd.run();
     } catch (err) {
       if ((err as { helpRequested?: boolean }).helpRequested) {
-        await showHelp([...rest.slice(0, found.used), '--help']);
+        await showHelp(rest.slice(0, found.used), true);
         return 0;
       }
       throw err;

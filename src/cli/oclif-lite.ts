@@ -3,7 +3,7 @@
  * (scripts/bundle.mjs) resolves `@oclif/core` to this module for command files, because loading
  * oclif's runtime costs ~150 ms per invocation and commands only need a base class and flag
  * descriptors (argv is parsed by src/cli/argv.ts). oclif itself still builds the manifest at build
- * time and renders `--help`, from the same command classes.
+ * time from the same command classes; help is rendered from that manifest (src/cli/help.ts).
  */
 export class Command {
   static id?: string;
@@ -28,5 +28,3 @@ export const Flags = {
     (o: FlagOpts = {}) =>
     (more: FlagOpts = {}) => ({ type: 'option', ...o, ...more }),
 };
-
-export class Help {}

@@ -139,6 +139,11 @@ export function asRunFailure(err: unknown, command = 'run'): unknown {
   });
 }
 
+/** Words on the command line that name no command (docker/cli 28: status 1). */
+export class UnknownCommandError extends TsdockError {
+  readonly exitCode = 1;
+}
+
 /** Wrong number of positional arguments: docker/cli's RequiresMinArgs errors exit 1, not 125. */
 export class ArgumentCountError extends TsdockError {
   readonly exitCode = 1;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { parseArgv, type FlagDefs } from '../../src/cli/argv.js';
 import { UsageError } from '../../src/runtime/errors.js';
-import { findCommand, parseGlobals } from '../../src/main.js';
+import { findCommand } from '../../src/main.js';
+import { parseGlobals } from '../../src/cli/globals.js';
 
 const runDefs: FlagDefs = {
   detach: { type: 'boolean', char: 'd' },
