@@ -7,6 +7,7 @@ import { Command, type Interfaces } from '@oclif/core';
 import { parseArgv, type FlagDefs, type Parsed } from './argv.js';
 import type { FlagValues } from './flags.js';
 import { RuntimeContext, defaultGlobals } from '../runtime/context.js';
+import { ArgumentCountError, asRunFailure } from '../runtime/errors.js';
 
 /** Thrown for --help; main.ts renders oclif's help. A marker, not a class check: bundling renames classes. */
 export class HelpRequested extends Error {
@@ -18,6 +19,13 @@ export abstract class TsdockCommand extends Command {
   static interspersed = true;
   /** Docker's usage line after the command path, shown under flag errors. */
   static argsUsage?: string;
+  /**
+   * false for commands that never touch containerd or tsdock's state (login, completion …);
+   * the others check its socket once their flags are read (RuntimeContext.checkContainerd).
+   */
+  static usesContainerd = true;
+  /** run and create: a failure before the container runs is reported as docker run's (125, "tsdock: …"). */
+  static reportsAsRun = false;
   static override strict = false;
   /** Set by main.ts before run(). */
   ctx: RuntimeContext = new RuntimeContext(defaultGlobals());
@@ -39,12 +47,17 @@ export abstract class TsdockCommand extends Command {
     });
     if (values.help) throw new HelpRequested();
     delete values.help;
+    if (ctor.usesContainerd) {
+      try {
+        this.ctx.checkContainerd();
+      } catch (err) {
+        throw ctor.reportsAsRun ? asRunFailure(err, this.commandPath || ctor.id) : err;
+      }
+    }
     // argv.ts gives every declared flag a value of the type FlagValues derives from its declaration.
     return { flags: values as FlagValues<F>, args, given };
   }
 }
-
-import { ArgumentCountError } from '../runtime/errors.js';
 
 /** docker/cli's cli.RequiresMinArgs / ExactArgs / RequiresRangeArgs messages (usage: the command's argsUsage). */
 export function requireArgs(

@@ -5,6 +5,7 @@ export default class Create extends TsdockCommand {
   static override description = 'Create a new container';
   static override aliases = ['container:create'];
   static override interspersed = false;
+  static override reportsAsRun = true;
   static override argsUsage = '[OPTIONS] IMAGE [COMMAND] [ARG...]';
   static override flags = createFlags;
 

@@ -4,6 +4,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Login extends TsdockCommand {
   static override description = 'Authenticate to a registry';
   static override argsUsage = '[OPTIONS] [SERVER]';
+  static override usesContainerd = false;
   static override flags = {
     username: Flags.string({ char: 'u', description: 'Username' }),
     password: Flags.string({ char: 'p', description: 'Password or Personal Access Token (PAT)' }),

@@ -3,6 +3,7 @@ import { TsdockCommand, requireArgs } from '../cli/base.js';
 export default class Logout extends TsdockCommand {
   static override description = 'Log out from a registry';
   static override argsUsage = '[SERVER]';
+  static override usesContainerd = false;
   static override flags = {};
 
   async run(): Promise<void> {

@@ -5,6 +5,7 @@ export default class Run extends TsdockCommand {
   static override description = 'Create and run a new container from an image';
   static override aliases = ['container:run'];
   static override interspersed = false;
+  static override reportsAsRun = true;
   static override argsUsage = '[OPTIONS] IMAGE [COMMAND] [ARG...]';
   static override flags = { ...createFlags, ...runOnlyFlags };
 

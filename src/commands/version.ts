@@ -4,6 +4,8 @@ import { TsdockCommand } from '../cli/base.js';
 export default class Version extends TsdockCommand {
   static override description = 'Show the tsdock version information';
   static override argsUsage = '[OPTIONS]';
+  // The client part is printed whatever happens; the server part says why it is missing.
+  static override usesContainerd = false;
   static override flags = {
     format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
   };

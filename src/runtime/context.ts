@@ -6,6 +6,7 @@
 import type { ContainerdClient } from './containerd/client.js';
 import { writeSync } from 'node:fs';
 import { loadConfig, type TsdockConfig } from './config.js';
+import { checkSocket } from './containerd/socket.js';
 
 export interface GlobalOptions {
   /** containerd socket path (`--address`, CONTAINERD_ADDRESS). */
@@ -92,6 +93,17 @@ export class RuntimeContext {
       }
     }
   }
+
+  /**
+   * Says plainly when containerd's socket is missing or not this user's to use, before a command
+   * reads anything (a list would otherwise come out empty). Once per context.
+   */
+  checkContainerd(): void {
+    if (this.checked) return;
+    checkSocket(this.globals.address);
+    this.checked = true;
+  }
+  private checked = false;
 
   client(): Promise<ContainerdClient> {
     this.clientPromise ??= import('./containerd/client.js').then(

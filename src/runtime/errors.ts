@@ -40,7 +40,15 @@ export class ConflictError extends TsdockError {
 
 /** containerd is not reachable or answered with an internal failure. */
 export class DaemonError extends TsdockError {
-  readonly exitCode = 125;
+  readonly exitCode: number = 125;
+}
+
+/**
+ * containerd's socket cannot be used: not there, nobody listening, or not this user's to use.
+ * Docker's CLI exits 1 when it cannot reach its daemon (`run` still makes it 125).
+ */
+export class DaemonUnreachableError extends DaemonError {
+  override readonly exitCode: number = 1;
 }
 
 /** The container's command cannot be invoked (permission denied, is a directory). */

@@ -15,6 +15,7 @@ import {
   CommandNotFoundError,
   DaemonError,
   NotFoundError,
+  SystemError,
   TsdockError,
 } from '../errors.js';
 import {
@@ -111,13 +112,37 @@ export function attachPidFile(dir: string): string {
   return join(dir, 'attach.pid');
 }
 
-/** Docker's classification of a failed start (moby: 127 not found, 126 cannot invoke). */
+/**
+ * Docker's classification of a failed start (moby: 127 not found, 126 cannot invoke), after what
+ * is not the container's fault: a runtime that is not installed, a kernel without a feature.
+ */
 export function classifyStartError(message: string): TsdockError {
   const text = `Error response from daemon: failed to create task for container: ${message}`;
+  const missing = missingHostPart(message);
+  if (missing) return new SystemError(`${missing} (${message.replace(/^.*: (exec: )/, '$1')})`);
   if (/executable file not found|no such file or directory/i.test(message))
     return new CommandNotFoundError(text);
   if (/permission denied|is a directory|exec format error/i.test(message)) return new CannotInvokeError(text);
   return new DaemonError(text);
+}
+
+/**
+ * What the host lacks, named, when containerd's answer shows it: the OCI runtime or containerd's
+ * shim not installed, a cgroup controller the kernel does not offer. Undefined otherwise.
+ */
+export function missingHostPart(message: string): string | undefined {
+  const program = /exec: "([^"]+)": executable file not found/.exec(message)?.[1];
+  if (program === 'runc')
+    return "runc is not installed where containerd looks for it: containerd starts containers with runc ('apt-get install runc', then check containerd's PATH)";
+  if (program?.startsWith('containerd-shim'))
+    return `${program} (containerd's shim for runc) is not on containerd's PATH: reinstall containerd ('apt-get install --reinstall containerd')`;
+  const cgroupFile =
+    /\/sys\/fs\/cgroup\/\S*?\b((cpu|cpuset|memory|pids|io|blkio|hugetlb)\.[a-z_.]+)\S*: no such file or directory/.exec(
+      message,
+    );
+  if (cgroupFile)
+    return `the kernel's ${cgroupFile[2]} cgroup controller is not available to containers (${cgroupFile[1]} does not exist): enable it on the kernel command line or in the parent cgroup's cgroup.subtree_control`;
+  return undefined;
 }
 
 export interface Started {

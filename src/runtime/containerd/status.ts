@@ -6,6 +6,7 @@
  * an error's code do not pull the transport in.
  */
 import { ConflictError, DaemonError, NotFoundError, type TsdockError } from '../errors.js';
+import { unreachable } from './socket.js';
 
 /** gRPC status codes (google.rpc.Code) that tsdock tells apart. */
 export const GrpcStatus = {
@@ -44,15 +45,21 @@ export function statusError(code: number, details: string, address: string, caus
       // containerd itself answers UNAVAILABLE too (e.g. "ttrpc: closed" from a dead shim): only a
       // failure to reach the socket means containerd is not running.
       mapped = NO_CONNECTION.test(details)
-        ? new DaemonError(
-            `Cannot connect to containerd at unix://${address}: is containerd running? ` +
-              "Start it with 'containerd &' or 'systemctl start containerd'.",
-            { cause },
-          )
+        ? unreachable(address, /connect (E[A-Z]+)/.exec(details)?.[1], cause)
         : new DaemonError(details, { cause });
       break;
     default:
-      mapped = new DaemonError(details, { cause });
+      mapped = new DaemonError(explain(details), { cause });
   }
   return Object.assign(mapped, { grpcCode: code });
+}
+
+/** containerd's words for a kernel feature the host lacks, with the feature named. */
+function explain(details: string): string {
+  if (/snapshotter not loaded: overlayfs/.test(details))
+    return (
+      "containerd's overlayfs snapshotter is not loaded: the kernel needs overlay filesystem support " +
+      `('modprobe overlay'), on a filesystem overlayfs can use (${details})`
+    );
+  return details;
 }
