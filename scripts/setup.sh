@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine ready for tsdock in one go: installs what is missing, builds,
-# starts containerd if it is not running, and puts `tsdock` on PATH. Safe to run again.
+# starts containerd if it is not running, puts `tsdock` on PATH and builds the local image
+# tsdock/hello the README's first container runs. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,4 +43,8 @@ if ! ctr --address "$sock" version >/dev/null 2>&1; then
 fi
 
 ln -sf "$PWD/bin/tsdock" /usr/local/bin/tsdock
-echo "setup: done — try 'tsdock version'"
+
+# The README's first container needs an image and there may be no internet: tsdock builds one from
+# Debian's busybox-static (busybox httpd and a one-page web root).
+bash scripts/hello-image.sh tsdock/hello
+echo "setup: done — try 'tsdock run -d -p 8080:80 --memory 256m --name web tsdock/hello' then 'curl localhost:8080'"
