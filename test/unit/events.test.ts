@@ -125,4 +125,33 @@ describe('events', () => {
     expect(f('foo=bar', 'event=start')).to.equal(true); // unknown keys are ignored, as dockerd does
     expect(() => parseEventFilters(['foo'])).to.throw('bad format of filter (expected name=value)');
   });
+
+  it("image and network events: moby's matchImage (ID, name, its repository) and matchNetwork (prefix)", () => {
+    const img = toMessage({
+      timeNano: 1n,
+      type: 'image',
+      action: 'tag',
+      id: 'sha256:abc',
+      attributes: { name: 'busybox:mine' },
+    });
+    const fi = (...raw: string[]) => matchesFilters(img, parseEventFilters(raw));
+    expect(fi('image=sha256:abc')).to.equal(true);
+    expect(fi('image=busybox:mine')).to.equal(true);
+    expect(fi('image=busybox')).to.equal(true); // the repository, tag stripped
+    expect(fi('image=docker.io/library/busybox:mine')).to.equal(true);
+    expect(fi('image=busybox:other')).to.equal(false);
+    expect(img.Status).to.equal(''); // the legacy fields are container events' only
+    const net = toMessage({
+      timeNano: 1n,
+      type: 'network',
+      action: 'connect',
+      id: 'n123',
+      attributes: { name: 'front', type: 'bridge', container: 'c1' },
+    });
+    const fn = (...raw: string[]) => matchesFilters(net, parseEventFilters(raw));
+    expect(fn('network=front')).to.equal(true);
+    expect(fn('network=fr', 'type=network')).to.equal(true);
+    expect(fn('network=n12')).to.equal(true);
+    expect(fn('network=back')).to.equal(false);
+  });
 });

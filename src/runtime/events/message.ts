@@ -83,8 +83,8 @@ export function formatEventLine(m: EventMessage, tzOffsetMinutes?: number): stri
 
 export type EventFilters = Map<string, string[]>;
 
-const FILTER_KEYS = new Set(['container', 'event', 'type', 'label', 'image', 'volume']);
-const UNSUPPORTED = new Set(['config', 'daemon', 'network', 'node', 'plugin', 'scope', 'secret', 'service']);
+const FILTER_KEYS = new Set(['container', 'event', 'type', 'label', 'image', 'network', 'volume']);
+const UNSUPPORTED = new Set(['config', 'daemon', 'node', 'plugin', 'scope', 'secret', 'service']);
 
 /** `--filter key=value`, repeatable; the same key twice is an OR, different keys AND (moby's filters). */
 export function parseEventFilters(raw: string[]): EventFilters {
@@ -110,6 +110,12 @@ function imageKey(ref: string): string {
   return withTag.replace(/^docker\.io\/(library\/)?/, '');
 }
 
+/** moby's stripTag: the familiar repository of a reference, without tag or digest. */
+function repoKey(ref: string): string {
+  const key = imageKey(ref);
+  return key.slice(0, key.lastIndexOf(':'));
+}
+
 export function matchesFilters(m: EventMessage, filters: EventFilters): boolean {
   for (const [key, values] of filters) {
     const any = (pred: (v: string) => boolean) => values.some(pred);
@@ -126,8 +132,19 @@ export function matchesFilters(m: EventMessage, filters: EventFilters): boolean 
         if (!any((v) => m.Actor.ID.startsWith(v) || (a.name !== undefined && a.name.startsWith(v))))
           return false;
         break;
-      case 'image':
-        if (!any((v) => a.image !== undefined && imageKey(a.image) === imageKey(v))) return false;
+      case 'image': {
+        // moby's matchImage: the actor's ID, or its image (container events) or name (image events).
+        const named = m.Type === 'image' ? a.name : a.image;
+        const hit = (v: string) =>
+          m.Actor.ID === v ||
+          (named !== undefined && (imageKey(named) === imageKey(v) || repoKey(named) === v));
+        if (!any(hit)) return false;
+        break;
+      }
+      case 'network':
+        // moby's matchNetwork (fuzzyMatchName): the actor's id or name begins with the value.
+        if (!any((v) => m.Actor.ID.startsWith(v) || (a.name !== undefined && a.name.startsWith(v))))
+          return false;
         break;
       case 'label':
         // Every label filter must match (moby's MatchKVList).

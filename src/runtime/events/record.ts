@@ -55,3 +55,57 @@ export function recordVolumeEvent(
 ): Promise<void> {
   return append(ctx, { type: 'volume', action, id: name, attributes });
 }
+
+/** What an image event is about: moby's LogImageEvent (its ID, `name`, the image's labels). */
+export interface ImageEventSubject {
+  /** The image ID (config digest); for pull and push the reference pulled or pushed. */
+  id: string;
+  /** `name`: the tag for tag/untag, the repository for pull/push, else the ID itself. */
+  name?: string;
+  labels?: Record<string, string> | null;
+}
+
+/** An image event: pull, push, tag, untag, delete, import, load, save (Docker's actions). */
+export function recordImageEvent(
+  ctx: RuntimeContext,
+  action: string,
+  subject: ImageEventSubject,
+): Promise<void> {
+  return append(ctx, {
+    type: 'image',
+    action,
+    id: subject.id,
+    attributes: { ...(subject.labels ?? {}), name: subject.name ?? subject.id },
+  });
+}
+
+/** What a network event is about: moby's LogNetworkEvent (ID, `name`, `type` the driver). */
+export interface NetworkEventSubject {
+  id: string;
+  name: string;
+  driver: string;
+}
+
+/** A network event: create, destroy, connect and disconnect (with `container`). */
+export function recordNetworkEvent(
+  ctx: RuntimeContext,
+  action: string,
+  network: NetworkEventSubject,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  return append(ctx, {
+    type: 'network',
+    action,
+    id: network.id,
+    attributes: { ...extra, name: network.name, type: network.driver },
+  });
+}
+
+/** `image prune`'s or `network prune`'s event: about no object, with the space reclaimed. */
+export function recordTypePrune(
+  ctx: RuntimeContext,
+  type: 'image' | 'network',
+  reclaimed: number,
+): Promise<void> {
+  return append(ctx, { type, action: 'prune', id: '', attributes: { reclaimed: String(reclaimed) } });
+}

@@ -3,6 +3,7 @@
  * ImportImage does: the layer is stored uncompressed (its digest is the diff ID), the config gets
  * this host's platform, the creation time, `--change` instructions and a history entry.
  */
+import { recordImageEvent } from '../events/record.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -202,6 +203,7 @@ export async function importImage(
       await unpackImage(lc, manifest, config);
       await setImageName(lc, name ?? danglingName(target), target);
     });
+    await recordImageEvent(ctx, 'import', { id: configDesc.digest, labels: config.config?.Labels });
     ctx.stdio.stdout.write(`${configDesc.digest}\n`);
     return configDesc.digest;
   } finally {

@@ -1,4 +1,5 @@
 /** `load`: image archives into containerd (content, snapshots, image records), printed as Docker does. */
+import { recordImageEvent } from '../events/record.js';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -83,6 +84,7 @@ export async function loadImages(
           out.write(`Loaded image: ${familiar(name)}\n`);
         }
         loaded.push({ names: image.names, id });
+        await recordImageEvent(ctx, 'load', { id, labels: image.config.config?.Labels });
       }
     });
   } finally {

@@ -8,6 +8,7 @@
 import type { RuntimeContext } from '../context.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import { pruneMatches, type PruneFilter } from '../opts/prune-filters.js';
+import { recordImageEvent, recordTypePrune } from '../events/record.js';
 import { blobExists, isDanglingName, isNotFound, snapshotExists } from './content.js';
 import { chainIds } from './oci.js';
 import { familiar } from './reference.js';
@@ -95,7 +96,14 @@ export async function pruneImages(
         await client.images.delete(name, i === names.length - 1).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
-        if (!isDanglingName(name)) items.push({ untagged: familiar(name) });
+        if (!isDanglingName(name)) {
+          items.push({ untagged: familiar(name) });
+          await recordImageEvent(ctx, 'untag', {
+            id: c.configDigest,
+            name: familiar(name),
+            labels: c.labels,
+          });
+        }
       }
     } catch {
       continue; // taken by a container or removed meanwhile: the daemon skips it too
@@ -103,10 +111,12 @@ export async function pruneImages(
     for (const r of c.records)
       await dropTargetEntry(ctx.stateDir, r.record.target.digest).catch(() => undefined);
     items.push({ deleted: c.configDigest });
+    await recordImageEvent(ctx, 'delete', { id: c.configDigest });
   }
 
   let reclaimed = 0;
   for (const [digest, size] of blobs) if (!(await blobExists(client, digest))) reclaimed += size;
   for (const [key, size] of snapshots) if (!(await snapshotExists(client, key))) reclaimed += size;
+  await recordTypePrune(ctx, 'image', reclaimed);
   return { items, reclaimed };
 }

@@ -4,6 +4,7 @@
  */
 import type { RuntimeContext } from '../context.js';
 import { ConflictError } from '../errors.js';
+import { recordImageEvent } from '../events/record.js';
 import { DANGLING_PREFIX, isDanglingName, isNotFound, setImageName } from './content.js';
 import { familiar, normalize, shortImageId } from './reference.js';
 import { resolveWith } from './resolve.js';
@@ -41,9 +42,13 @@ export async function removeImage(
   const byName = asName !== undefined && img.names.includes(asName);
   const names = byName ? [asName] : img.names;
 
+  const labels = img.config.config?.Labels;
+  const untagged = (name: string) =>
+    recordImageEvent(ctx, 'untag', { id: img.configDigest, name: familiar(name), labels });
   if (byName && img.names.length > 1) {
     await client.images.delete(asName);
     out.write(`Untagged: ${familiar(asName)}\n`);
+    await untagged(asName);
     return;
   }
   if (!byName && img.names.length > 1 && !opts.force) {
@@ -79,11 +84,15 @@ export async function removeImage(
     // The last record goes with a synchronous GC: content and snapshots are gone before we report.
     const last = i === doomed.length - 1 && !users.length;
     await client.images.delete(n, last).catch(ignoreMissing);
-    if (!isDanglingName(n)) out.write(`Untagged: ${familiar(n)}\n`);
+    if (!isDanglingName(n)) {
+      out.write(`Untagged: ${familiar(n)}\n`);
+      await untagged(n);
+    }
   }
   if (users.length) return;
   await dropTargetEntry(ctx.stateDir, img.target.digest).catch(() => undefined);
   out.write(`Deleted: ${img.configDigest}\n`);
+  await recordImageEvent(ctx, 'delete', { id: img.configDigest });
 }
 
 function normalizeSafe(ref: string): string | undefined {

@@ -3,6 +3,7 @@
  * and by `ctr import`: every blob under blobs/sha256/, an OCI index.json + oci-layout, and the
  * legacy manifest.json + repositories. Blobs stream from the content store into the tar as-is.
  */
+import { recordImageEvent } from '../events/record.js';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -124,4 +125,6 @@ export async function saveImages(ctx: RuntimeContext, refs: string[], output: Wr
     throw err;
   }
   await done;
+  for (const { image } of entries)
+    await recordImageEvent(ctx, 'save', { id: image.configDigest, labels: image.config.config?.Labels });
 }

@@ -12,6 +12,7 @@ import type { RuntimeContext } from '../context.js';
 import { ConflictError, TsdockError } from '../errors.js';
 import { pidAlive, readJson, writeJsonAtomic } from '../state/files.js';
 import { withLock } from '../state/lock.js';
+import { recordNetworkEvent, type NetworkEventSubject } from '../events/record.js';
 import { formatCidr, macForIp } from './addr.js';
 import { hostsFile, rewrite } from './hosts.js';
 import { Ipam, readOwner } from './ipam.js';
@@ -251,6 +252,7 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
     }),
     addPortRules(ctx, s.net, ep.rules),
     updateHosts(ctx, ep, 'join'),
+    recordNetworkEvent(ctx, 'connect', networkSubject(ep), { container: ep.containerId }),
   ]).then(
     () => undefined,
     async (err: unknown) => {
@@ -318,6 +320,7 @@ async function teardownFile(ctx: RuntimeContext, file: string, ep: EndpointRecor
       if (await mine(ipam.portFile(p))) await rm(ipam.portFile(p), { force: true });
     }),
     updateHosts(ctx, ep, 'leave').catch(() => undefined),
+    recordNetworkEvent(ctx, 'disconnect', networkSubject(ep), { container: ep.containerId }),
   ]);
   await rm(claimed, { force: true });
   return true;
@@ -331,6 +334,11 @@ function linkAliases(own: EndpointRecord, peers: EndpointRecord[]): { ip: string
     if (peer) out.push({ ip: peer.ip, names: [l.alias] });
   }
   return out;
+}
+
+/** An endpoint's network, as its events name it (tsdock's networks with endpoints are bridges). */
+function networkSubject(ep: EndpointRecord): NetworkEventSubject {
+  return { id: ep.network.id, name: ep.network.name, driver: 'bridge' };
 }
 
 /**

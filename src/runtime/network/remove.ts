@@ -1,6 +1,7 @@
 /** Removing user-defined networks: one (its bridge, rules and record), or every unused one. */
 import type { RuntimeContext } from '../context.js';
 import { pruneMatches, type PruneFilter } from '../opts/prune-filters.js';
+import { recordNetworkEvent, recordTypePrune } from '../events/record.js';
 import { allEndpoints, reconcileNetwork } from './endpoint.js';
 import { removeNetworkRules } from './firewall.js';
 import { deleteLink, linkExists } from './links.js';
@@ -11,6 +12,7 @@ export async function destroyNetwork(ctx: RuntimeContext, n: NetworkRecord): Pro
   await removeNetworkRules(ctx, n);
   if (linkExists(bridgeOf(n))) await deleteLink(bridgeOf(n));
   await new NetworkStore(ctx).remove(n.Id);
+  await recordNetworkEvent(ctx, 'destroy', { id: n.Id, name: n.Name, driver: n.Driver });
 }
 
 /** Networks with a container attached right now (an endpoint exists). */
@@ -33,5 +35,7 @@ export async function pruneNetworks(ctx: RuntimeContext, filter?: PruneFilter): 
     await destroyNetwork(ctx, n);
     removed.push(n.Name);
   }
+  // dockerd logs one prune event per prune, networks reclaim no space.
+  await recordTypePrune(ctx, 'network', 0);
   return removed;
 }

@@ -37,10 +37,13 @@ import {
 import {
   type Reference,
   familiar,
+  familiarRepository,
+  parse,
   parseNormalizedNamed,
   referenceString,
   repositoryName,
 } from '../images/reference.js';
+import { recordImageEvent } from '../events/record.js';
 import { RegistryClient, RegistryFailure } from './client.js';
 import { endpointFor } from './endpoint.js';
 import { readBody } from './http.js';
@@ -399,6 +402,8 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
       ? `Status: Image is up to date for ${familiar(name)}`
       : `Status: Downloaded newer image for ${familiar(name)}`,
   );
+  // dockerd's pull event: the reference as pulled, and its repository as the name.
+  await recordImageEvent(ctx, 'pull', { id: familiar(name), name: familiarRepository(parse(name)) });
   return { name, digest: topDesc.digest, upToDate: result.upToDate };
 }
 

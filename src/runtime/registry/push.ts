@@ -18,10 +18,12 @@ import {
 import {
   type Reference,
   familiar,
+  familiarRepository,
   parseNormalizedNamed,
   referenceString,
   repositoryName,
 } from '../images/reference.js';
+import { recordImageEvent } from '../events/record.js';
 import { Readable } from 'node:stream';
 import { RegistryClient, withQuery } from './client.js';
 import { endpointFor } from './endpoint.js';
@@ -225,5 +227,6 @@ export async function pushImage(ctx: RuntimeContext, text: string, opts: PushOpt
   }
   const tag = ref.tag ?? ref.digest!;
   p.status(`${tag}: digest: ${digest} size: ${size}`);
+  await recordImageEvent(ctx, 'push', { id: familiar(referenceString(ref)), name: familiarRepository(ref) });
   return { tag, digest, size };
 }

@@ -2,7 +2,8 @@
 import type { RuntimeContext } from '../../context.js';
 import { RequestError } from '../../errors.js';
 import { setImageName } from '../../images/content.js';
-import { normalize } from '../../images/reference.js';
+import { familiar, normalize } from '../../images/reference.js';
+import { recordImageEvent } from '../../events/record.js';
 import { resolveWith } from '../../images/resolve.js';
 
 export async function tagImage(ctx: RuntimeContext, opts: { source: string; target: string }): Promise<void> {
@@ -20,4 +21,9 @@ export async function tagImage(ctx: RuntimeContext, opts: { source: string; targ
     throw new RequestError('Error response from daemon: refusing to create a tag with a digest reference');
   const img = await resolveWith(client, opts.source);
   await setImageName(client, dst, img.target);
+  await recordImageEvent(ctx, 'tag', {
+    id: img.configDigest,
+    name: familiar(dst),
+    labels: img.config.config?.Labels,
+  });
 }

@@ -12,6 +12,7 @@ import {
   type NetworkRecord,
 } from '../../network/networks.js';
 import { destroyNetwork } from '../../network/remove.js';
+import { recordNetworkEvent } from '../../events/record.js';
 
 export interface NetworkCreateOptions {
   name: string;
@@ -114,5 +115,6 @@ export async function networkCreate(ctx: RuntimeContext, o: NetworkCreateOptions
     await destroyNetwork(ctx, created);
     throw err;
   }
+  await recordNetworkEvent(ctx, 'create', { id: created.Id, name: created.Name, driver: created.Driver });
   ctx.stdio.stdout.write(`${created.Id}\n`);
 }
