@@ -6,7 +6,6 @@
  * --volumes the unused anonymous volumes too, after the networks (docker/cli's pruner order).
  */
 import type { RuntimeContext } from '../../context.js';
-import { summaries } from '../../container/list.js';
 import { pruneStoppedContainers } from '../../container/prune.js';
 import { pruneCache } from '../../build/prune.js';
 import { humanSize } from '../../format/units.js';
@@ -16,6 +15,7 @@ import { parsePruneFilters, type PruneFilter } from '../../opts/prune-filters.js
 import { confirm } from '../../prompt.js';
 import { RequestError } from '../../errors.js';
 import { pruneVolumes } from '../volume/prune.js';
+import { deletedImagesReport, imagesInUse } from '../image/prune.js';
 
 export interface SystemPruneOptions {
   force: boolean;
@@ -61,14 +61,8 @@ export async function systemPrune(ctx: RuntimeContext, opts: SystemPruneOptions)
     : { deleted: [], reclaimed: 0 };
   if (volumes.deleted.length > 0) out += `Deleted Volumes:\n${volumes.deleted.join('\n')}\n\n`;
   // After the containers: the images of the ones just removed are unused now.
-  const inUse = new Set((await summaries(ctx)).map((s) => s.record.imageId));
-  const images = await pruneImages(ctx, { all: opts.all, filter, inUse });
-  if (images.items.length > 0) {
-    const lines = images.items.map((i) =>
-      'untagged' in i ? `untagged: ${i.untagged}` : `deleted: ${i.deleted}`,
-    );
-    out += `Deleted Images:\n${lines.join('\n')}\n\n`;
-  }
+  const images = await pruneImages(ctx, { all: opts.all, filter, inUse: await imagesInUse(ctx) });
+  out += deletedImagesReport(images.items);
   // Cache records carry no labels: a label filter leaves them all.
   const cache =
     filter.labels.length > 0
