@@ -15,8 +15,9 @@ if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split("."
 fi
 
 # Debian packages: runtime parts, the test image source (busybox-static), the test registry,
-# tini-static for --init (as Docker's docker-init), and a C compiler for the per-container monitor.
-pkgs=(containerd runc iptables iproute2 busybox-static docker-registry tini gcc libc6-dev util-linux procps)
+# tini-static for --init (as Docker's docker-init), a C compiler for the per-container monitor, and
+# zsh, whose completion script the tests load.
+pkgs=(containerd runc iptables iproute2 busybox-static docker-registry tini gcc libc6-dev util-linux procps zsh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

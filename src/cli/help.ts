@@ -20,7 +20,9 @@ export interface ManifestEntry {
   aliases?: string[];
   hidden?: boolean;
   argsUsage?: string;
-  flags?: Record<string, HelpFlag>;
+  /** false: the flags end at the first argument (run, exec). */
+  interspersed?: boolean;
+  flags?: Record<string, HelpFlag & { options?: string[] }>;
 }
 
 export interface HelpSource {
@@ -71,7 +73,10 @@ function namesOf(c: ManifestEntry): string[][] {
  * names (if any) and whether more words follow it (a group). A command with several names at this
  * level (container ls, list, ps) is listed once: under its id's name, else its first alias here.
  */
-function children(src: HelpSource, path: string[]): Map<string, { cmd?: ManifestEntry; group: boolean }> {
+export function childEntries(
+  src: HelpSource,
+  path: string[],
+): Map<string, { cmd?: ManifestEntry; group: boolean }> {
   const out = new Map<string, { cmd?: ManifestEntry; group: boolean }>();
   const prefix = path.join(' ');
   for (const c of Object.values(src.commands)) {
@@ -92,17 +97,17 @@ function children(src: HelpSource, path: string[]): Map<string, { cmd?: Manifest
   return out;
 }
 
-function findEntry(src: HelpSource, words: string[]): ManifestEntry | undefined {
+export function findEntry(src: HelpSource, words: string[]): ManifestEntry | undefined {
   const key = words.join(':');
   return Object.values(src.commands).find((c) => c.id === key || (c.aliases ?? []).includes(key));
 }
 
-function groupDescription(src: HelpSource, path: string[]): string {
+export function groupDescription(src: HelpSource, path: string[]): string {
   return src.topics[path.join(':')] ?? findEntry(src, path)?.description ?? '';
 }
 
 function rootHelp(src: HelpSource, cols: number): string {
-  const kids = children(src, []);
+  const kids = childEntries(src, []);
   const entries = [...kids.keys()].sort();
   const pad = namePadding(entries);
   const line = (name: string, description: string) => ({ name, description });
@@ -138,7 +143,7 @@ function rootHelp(src: HelpSource, cols: number): string {
 }
 
 function groupHelp(src: HelpSource, path: string[], cols: number): string {
-  const kids = children(src, path);
+  const kids = childEntries(src, path);
   const names = [...kids.keys()].sort();
   const own = findEntry(src, path);
   const flags = Object.values(own?.flags ?? {}).filter((f) => !f.hidden);
@@ -198,7 +203,7 @@ export function renderHelp(
 ): string {
   if (words.length === 0) return rootHelp(src, cols);
   const cmd = findEntry(src, words);
-  const isGroup = children(src, words).size > 0;
+  const isGroup = childEntries(src, words).size > 0;
   if (isGroup) return groupHelp(src, words, cols);
   if (cmd && !cmd.hidden) return commandHelp(cmd, words, cols);
   throw new UnknownCommandError(`unknown help topic: ${words.join(' ')}`);
@@ -206,5 +211,5 @@ export function renderHelp(
 
 /** Whether the words name a group of commands (`network`, `container`): run alone, it shows its help. */
 export function isGroup(words: string[], src: HelpSource = loadHelpSource()): boolean {
-  return words.length > 0 && children(src, words).size > 0;
+  return words.length > 0 && childEntries(src, words).size > 0;
 }
