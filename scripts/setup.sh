@@ -45,6 +45,15 @@ fi
 
 ln -sf "$PWD/bin/tsdock" /usr/local/bin/tsdock
 
+# After a reboot, containers with restart policies come back (dockerd does this when it starts):
+# a unit runs `tsdock system restore --all-namespaces` once containerd is up. Only where systemd
+# runs; elsewhere, run that command from the boot scripts (docs/boot.md).
+if [ -d /run/systemd/system ]; then
+  install -m 0644 systemd/tsdock-restore.service /etc/systemd/system/tsdock-restore.service
+  systemctl daemon-reload
+  systemctl enable tsdock-restore.service >/dev/null 2>&1 || echo "setup: could not enable tsdock-restore.service" >&2
+fi
+
 # The README's first container needs an image and there may be no internet: tsdock builds one from
 # Debian's busybox-static (busybox httpd and a one-page web root).
 bash scripts/hello-image.sh tsdock/hello

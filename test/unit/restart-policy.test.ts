@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decideRestart, policyOf } from '../../src/runtime/container/restart-policy.js';
+import { decideRestart, policyOf, restartsAtStart } from '../../src/runtime/container/restart-policy.js';
 
 describe('restart policy decisions (moby restartmanager)', () => {
   const st = (
@@ -46,5 +46,19 @@ describe('restart policy decisions (moby restartmanager)', () => {
     expect(decideRestart(p, st({ restartTimeoutMs: 40_000 }), 0).delayMs).to.equal(60_000);
     expect(decideRestart(p, st({ restartTimeoutMs: 60_000 }), 0).delayMs).to.equal(60_000);
     expect(decideRestart(p, st({ restartTimeoutMs: 60_000 }), 10_000).delayMs).to.equal(100);
+  });
+  it("at engine start (system restore): a fresh restart manager's decision", () => {
+    const at = (
+      name: 'no' | 'always' | 'unless-stopped' | 'on-failure',
+      o: Parameters<typeof st>[0],
+      max = 0,
+    ) => restartsAtStart({ name, maximumRetryCount: max }, st(o));
+    expect(at('always', { stoppedByUser: true })).to.equal(true); // dockerd restarts these too
+    expect(at('unless-stopped', {})).to.equal(true);
+    expect(at('unless-stopped', { stoppedByUser: true })).to.equal(false);
+    expect(at('on-failure', { exitCode: 255 })).to.equal(true);
+    expect(at('on-failure', { exitCode: 0 })).to.equal(false);
+    expect(at('on-failure', { exitCode: 1, restartCount: 3 }, 3)).to.equal(false);
+    expect(at('no', { exitCode: 1 })).to.equal(false);
   });
 });

@@ -136,3 +136,27 @@ export async function handOverRestart(ctx: RuntimeContext, found: Found, hook: s
   const child = childProcess().spawn(hook[0]!, hook.slice(1), { detached: true, stdio: 'ignore' });
   child.unref();
 }
+
+/**
+ * Whether a container that is not running is started when the engine starts (dockerd's restore:
+ * a fresh restart manager's ShouldRestart): `always` even after a user's stop, `unless-stopped`
+ * unless the user stopped it, `on-failure` after a non-zero exit within its retry count.
+ */
+export function restartsAtStart(
+  policy: RestartPolicy,
+  state: Pick<ContainerRunState, 'exitCode' | 'stoppedByUser' | 'restartCount'>,
+): boolean {
+  switch (policy.name) {
+    case 'always':
+      return true;
+    case 'unless-stopped':
+      return !state.stoppedByUser;
+    case 'on-failure':
+      return (
+        state.exitCode !== 0 &&
+        (policy.maximumRetryCount === 0 || (state.restartCount ?? 0) < policy.maximumRetryCount)
+      );
+    default:
+      return false;
+  }
+}
