@@ -188,8 +188,14 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
         finish(new SystemError('failed to start container monitor: timed out waiting for it to be ready')),
       READY_TIMEOUT_MS,
     );
-    child.once('error', (err) =>
-      finish(new SystemError(`failed to start container monitor: ${err.message}`)),
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      finish(
+        new SystemError(
+          err.code === 'ENOENT'
+            ? `failed to start container monitor: ${opts.monPath} was not built (it is compiled when tsdock is installed: install a C compiler, then install tsdock again)`
+            : `failed to start container monitor: ${err.message}`,
+        ),
+      ),
     );
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
