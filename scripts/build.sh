@@ -4,6 +4,14 @@
 # command), and the bundle bin/tsdock starts from (scripts/bundle.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `npm i -g` in a fresh clone links the checkout and runs `prepare` (this script) without installing
+# its dependencies: install them first (without lifecycle scripts: this package's would run this script again).
+# npm's settings for that global install are in the environment: this checkout's own tools are meant.
+export npm_config_global=false npm_config_location=project npm_config_prefix="$PWD"
+if [ ! -x node_modules/.bin/tsc ]; then
+  echo "build: installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund --ignore-scripts
+fi
 rm -rf dist
 npx buf generate
 npx tsc -p tsconfig.json
