@@ -1,5 +1,5 @@
 // The layering of src/ (docs/architecture.md), checked by `npm test` (scripts/test.sh):
-//   src/commands → src/runtime/verbs → domain folders of src/runtime → the shared base (errors.ts, context.ts …)
+//   src/commands, src/sdk → src/runtime/verbs → domain folders of src/runtime → the shared base (errors.ts, context.ts …)
 // Imports run downwards only, and nothing imports in a circle.
 
 /**
@@ -78,6 +78,25 @@ module.exports = {
         pathNot: '^src/(cli|commands|runtime/verbs)/',
         dependencyTypesNot: ['type-only', 'type-import'],
       },
+    },
+    {
+      name: 'sdk-calls-verbs',
+      comment:
+        'The SDK (src/sdk) is a thin layer over the verbs, as the commands are: of the rest of src/ it imports verbs, the shared base and types only.',
+      severity: 'error',
+      from: { path: '^src/sdk/' },
+      to: {
+        path: '^src/',
+        pathNot: '^src/(sdk|runtime/verbs)/|^src/runtime/[^/]+$',
+        dependencyTypesNot: ['type-only', 'type-import'],
+      },
+    },
+    {
+      name: 'nothing-uses-sdk',
+      severity: 'error',
+      comment: 'The SDK sits on top, beside the commands: nothing else in src/ imports it.',
+      from: { path: '^src/', pathNot: '^src/sdk/' },
+      to: { path: '^src/sdk/' },
     },
     {
       name: 'base-below-domains',

@@ -15,6 +15,8 @@ fi
 rm -rf dist
 npx buf generate
 npx tsc -p tsconfig.json
+# The SDK's type declarations (package.json's types), for it and what its signatures name.
+npx tsc -p tsconfig.sdk.json
 if [ -f native/tsdock-mon.c ]; then
   cc -O2 -Wall -Wextra -o dist/tsdock-mon native/tsdock-mon.c
 fi

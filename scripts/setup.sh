@@ -28,8 +28,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# npm ci builds too (package.json's prepare: scripts/build.sh).
 npm ci --no-audit --no-fund
-npm run build
 
 sock=${CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}
 if ! ctr --address "$sock" version >/dev/null 2>&1; then

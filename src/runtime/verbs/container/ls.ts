@@ -165,6 +165,56 @@ export function applyFilters(rows: ContainerSummary[], opts: ListOptions): Conta
   return out;
 }
 
+function statusOf(r: ContainerSummary, now: Date): string {
+  return statusString({
+    state: r.state.status,
+    startedAt: new Date(r.state.startedAt),
+    finishedAt: new Date(r.state.finishedAt),
+    exitCode: r.state.exitCode,
+    now,
+    ...(r.state.health ? { health: r.state.health.status } : {}),
+  });
+}
+
+/** One entry of the Engine API's container list (GET /containers/json), as the SDK returns it. */
+export interface ContainerListEntry {
+  Id: string;
+  /** With a leading `/`, as the API has them. */
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  Command: string;
+  /** Unix seconds. */
+  Created: number;
+  Ports: PortSummary[];
+  Labels: Record<string, string>;
+  State: ContainerRunState['status'];
+  Status: string;
+  HostConfig: { NetworkMode: string };
+}
+
+/** `ps`'s selection (-a, -n, --filter) in the API's list shape, for callers that want data. */
+export async function containerEntries(
+  ctx: RuntimeContext,
+  opts: Pick<ListOptions, 'all' | 'last' | 'filters'>,
+): Promise<ContainerListEntry[]> {
+  const rows = applyFilters(await summaries(ctx), { ...opts, quiet: false, size: false, noTrunc: true });
+  const now = new Date();
+  return rows.map((r) => ({
+    Id: r.id,
+    Names: [`/${r.record.name}`],
+    Image: r.record.imageRef,
+    ImageID: r.record.imageId,
+    Command: [r.record.path, ...r.record.args].join(' '),
+    Created: Math.floor(r.created.getTime() / 1000),
+    Ports: portSummary(r.record, r.state, r.endpoint),
+    Labels: { ...((r.record.config.Labels ?? {}) as Record<string, string>) },
+    State: r.state.status,
+    Status: statusOf(r, now),
+    HostConfig: { NetworkMode: r.record.networkMode },
+  }));
+}
+
 /** A ps row: keys in Docker's `{{json .}}` order (sorted), `.Label "k"` as a hidden method. */
 export function psRow(
   r: ContainerSummary,
@@ -189,14 +239,7 @@ export function psRow(
     RunningFor: runningFor(r.created, opts.now),
     Size: opts.size ?? '0B',
     State: r.state.status,
-    Status: statusString({
-      state: r.state.status,
-      startedAt: new Date(r.state.startedAt),
-      finishedAt: new Date(r.state.finishedAt),
-      exitCode: r.state.exitCode,
-      now: opts.now,
-      ...(r.state.health ? { health: r.state.health.status } : {}),
-    }),
+    Status: statusOf(r, opts.now),
   };
   Object.defineProperty(row, 'Label', { value: (k: string) => labels[k] ?? '', enumerable: false });
   return row;

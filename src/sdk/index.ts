@@ -1,0 +1,300 @@
+/**
+ * tsdock as a library: `import { Tsdock } from 'tsdock'`. Each method runs the verb the CLI command
+ * of the same name runs (src/runtime/verbs), with the same options and checks, and returns Docker's
+ * shapes: inspect documents, the API's container list, `--format '{{json .}}'` rows. Failures throw
+ * TsdockError with the message and exit status the CLI would give.
+ */
+import { inspectObjects } from '../runtime/verbs/system/inspect.js';
+import { clientVersion } from '../runtime/verbs/system/version.js';
+import { runContainer } from '../runtime/verbs/container/run.js';
+import { createContainer } from '../runtime/verbs/container/create.js';
+import { startContainers } from '../runtime/verbs/container/start.js';
+import { stopContainers } from '../runtime/verbs/container/stop.js';
+import { removeContainers } from '../runtime/verbs/container/rm.js';
+import { containerEntries } from '../runtime/verbs/container/ls.js';
+import { showLogs } from '../runtime/verbs/container/logs.js';
+import { containerStats } from '../runtime/verbs/container/stats.js';
+import { execInContainer } from '../runtime/verbs/container/exec.js';
+import { pullCommand } from '../runtime/verbs/image/pull.js';
+import { buildImage } from '../runtime/verbs/image/build.js';
+import { listImages } from '../runtime/verbs/image/ls.js';
+import { removeImages } from '../runtime/verbs/image/rm.js';
+import { networkCreate } from '../runtime/verbs/network/create.js';
+import { networkList } from '../runtime/verbs/network/ls.js';
+import { networkInspect } from '../runtime/verbs/network/inspect.js';
+import { networkRemove } from '../runtime/verbs/network/rm.js';
+import { networkConnect } from '../runtime/verbs/network/connect.js';
+import { networkDisconnect } from '../runtime/verbs/network/disconnect.js';
+import type { GlobalOptions } from '../runtime/context.js';
+import { capture, globalsOf, iterate, jsonLines, type ConnectionOptions } from './session.js';
+import type {
+  BuildOptions,
+  ContainerCreateOptions,
+  ContainerInspect,
+  ContainerListEntry,
+  ExecOptions,
+  ExecResult,
+  ImageInspect,
+  ImageListEntry,
+  LogChunk,
+  LogsOptions,
+  NetworkCreateOptions,
+  NetworkInspect,
+  RunOptions,
+  RunResult,
+  StatsEntry,
+} from './types.js';
+
+export { TsdockError, type ConnectionOptions } from './session.js';
+export type * from './types.js';
+
+async function inspectOne<T>(globals: GlobalOptions, ref: string, type: 'container' | 'image'): Promise<T> {
+  const { stdout } = await capture(globals, (ctx) => inspectObjects(ctx, [ref], { type, size: false }));
+  return (JSON.parse(stdout) as T[])[0]!;
+}
+
+/** Images: `tsdock image …`. */
+export class Images {
+  constructor(private readonly globals: GlobalOptions) {}
+
+  /** `images`: one row per name, as `docker images --format '{{json .}}'`. */
+  list(opts: { filters?: string[]; reference?: string } = {}): Promise<ImageListEntry[]> {
+    let rows: ImageListEntry[] = [];
+    return capture(this.globals, async (ctx) => {
+      rows = await listImages(ctx, {
+        all: false,
+        filters: opts.filters ?? [],
+        ...(opts.reference ? { reference: opts.reference } : {}),
+        digests: false,
+        noTrunc: true,
+      });
+    }).then(() => rows);
+  }
+
+  inspect(ref: string): Promise<ImageInspect> {
+    return inspectOne<ImageInspect>(this.globals, ref, 'image');
+  }
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    await capture(this.globals, (ctx) => removeImages(ctx, { images: [ref], force: opts.force ?? false }));
+  }
+}
+
+/** Networks: `tsdock network …`. */
+export class Networks {
+  constructor(private readonly globals: GlobalOptions) {}
+
+  /** `network create`; returns the new network's id. */
+  async create(name: string, opts: NetworkCreateOptions = {}): Promise<string> {
+    const { stdout } = await capture(this.globals, (ctx) =>
+      networkCreate(ctx, {
+        name,
+        driver: opts.driver ?? 'bridge',
+        subnet: opts.subnet ?? [],
+        gateway: opts.gateway ?? [],
+        ipRange: opts.ipRange ?? [],
+        internal: opts.internal ?? false,
+        labels: opts.labels ?? [],
+        options: opts.options ?? [],
+        ipv6: false,
+      }),
+    );
+    return stdout.trim();
+  }
+
+  /** Every network (or those the filters select) as its inspect document, as the API lists them. */
+  async list(opts: { filters?: string[] } = {}): Promise<NetworkInspect[]> {
+    const { stdout } = await capture(this.globals, (ctx) =>
+      networkList(ctx, { quiet: true, noTrunc: true, filters: opts.filters ?? [] }),
+    );
+    const ids = stdout.split('\n').filter(Boolean);
+    if (ids.length === 0) return [];
+    const docs = await capture(this.globals, (ctx) => networkInspect(ctx, ids));
+    return JSON.parse(docs.stdout) as NetworkInspect[];
+  }
+
+  async inspect(ref: string): Promise<NetworkInspect> {
+    const { stdout } = await capture(this.globals, (ctx) => networkInspect(ctx, [ref]));
+    return (JSON.parse(stdout) as NetworkInspect[])[0]!;
+  }
+
+  async remove(ref: string): Promise<void> {
+    await capture(this.globals, (ctx) => networkRemove(ctx, [ref], false));
+  }
+
+  async connect(
+    network: string,
+    container: string,
+    opts: { aliases?: string[]; ip?: string } = {},
+  ): Promise<void> {
+    await capture(this.globals, (ctx) =>
+      networkConnect(ctx, network, container, {
+        aliases: opts.aliases ?? [],
+        ...(opts.ip ? { ip: opts.ip } : {}),
+      }),
+    );
+  }
+
+  async disconnect(network: string, container: string): Promise<void> {
+    await capture(this.globals, (ctx) => networkDisconnect(ctx, network, container));
+  }
+}
+
+/**
+ * A handle on one containerd (and tsdock's state beside it). Methods are the CLI's verbs:
+ *
+ *     const tsdock = new Tsdock();
+ *     const { id } = await tsdock.run('nginx', [], { detach: true, publish: ['8080:80'], memory: '256m' });
+ *     console.log((await tsdock.inspect(id!)).NetworkSettings.Ports);
+ */
+export class Tsdock {
+  private readonly globals: GlobalOptions;
+  readonly images: Images;
+  readonly networks: Networks;
+
+  constructor(opts: ConnectionOptions = {}) {
+    this.globals = globalsOf(opts);
+    this.images = new Images(this.globals);
+    this.networks = new Networks(this.globals);
+  }
+
+  /** The client's version facts (`tsdock version`'s Client part). */
+  version(): Record<string, string> {
+    return clientVersion();
+  }
+
+  /**
+   * `run`: creates and starts a container. Detached, returns its id once it runs; otherwise waits
+   * for it to exit and returns its status and output (a container's failure is a result here).
+   */
+  async run(image: string, command: string[] = [], opts: RunOptions = {}): Promise<RunResult> {
+    const { detach = false, ...flags } = opts;
+    const r = await capture(this.globals, (ctx) =>
+      runContainer(ctx, { image, command, flags: { ...flags, detach }, detach, sigProxy: false }),
+    );
+    if (detach) return { id: r.stdout.trim(), exitCode: null, stdout: '', stderr: r.stderr };
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** `create`: returns the new container's id. */
+  async create(image: string, command: string[] = [], opts: ContainerCreateOptions = {}): Promise<string> {
+    let id = '';
+    await capture(this.globals, async (ctx) => {
+      id = (await createContainer(ctx, { image, command, flags: opts })).id;
+    });
+    return id;
+  }
+
+  async start(ref: string): Promise<void> {
+    await capture(this.globals, (ctx) => startContainers(ctx, [ref], { attach: false, interactive: false }));
+  }
+
+  /** `stop`: the container's stop signal, then SIGKILL after `timeout` seconds (its own, default 10). */
+  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    await capture(this.globals, (ctx) => stopContainers(ctx, [ref], opts));
+  }
+
+  async rm(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    await capture(this.globals, (ctx) => removeContainers(ctx, [ref], { force: opts.force ?? false }));
+  }
+
+  /** `ps` (`all` for -a), in the API's list shape (GET /containers/json). */
+  async ps(opts: { all?: boolean; last?: number; filters?: string[] } = {}): Promise<ContainerListEntry[]> {
+    let rows: ContainerListEntry[] = [];
+    await capture(this.globals, async (ctx) => {
+      rows = await containerEntries(ctx, {
+        all: opts.all ?? false,
+        filters: opts.filters ?? [],
+        ...(opts.last !== undefined ? { last: opts.last } : {}),
+      });
+    });
+    return rows;
+  }
+
+  /** `container inspect`. */
+  inspect(ref: string): Promise<ContainerInspect> {
+    return inspectOne<ContainerInspect>(this.globals, ref, 'container');
+  }
+
+  /** `logs`, chunk by chunk as written; with `follow`, until the container stops. */
+  logs(ref: string, opts: LogsOptions = {}): AsyncIterable<LogChunk> {
+    return iterate<LogChunk>(async (push) => {
+      await capture(
+        this.globals,
+        (ctx) =>
+          showLogs(ctx, ref, {
+            follow: opts.follow ?? false,
+            timestamps: opts.timestamps ?? false,
+            ...(opts.tail !== undefined ? { tail: String(opts.tail) } : {}),
+            ...(opts.since ? { since: opts.since } : {}),
+            ...(opts.until ? { until: opts.until } : {}),
+          }),
+        {
+          stdout: (text) => push({ stream: 'stdout', text }),
+          stderr: (text) => push({ stream: 'stderr', text }),
+        },
+      );
+    });
+  }
+
+  /** `stats --no-stream`: one measurement of each running container (or of `refs`). */
+  async stats(refs: string[] = []): Promise<StatsEntry[]> {
+    const { stdout } = await capture(this.globals, (ctx) =>
+      containerStats(ctx, refs, { all: false, noStream: true, noTrunc: true, format: '{{json .}}' }),
+    );
+    return jsonLines<StatsEntry>(stdout);
+  }
+
+  /** `exec`: runs a command in a running container and returns its status and output. */
+  async exec(ref: string, command: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const r = await capture(this.globals, (ctx) =>
+      execInContainer(ctx, {
+        container: ref,
+        command,
+        interactive: false,
+        tty: opts.tty ?? false,
+        detach: false,
+        env: opts.env ?? [],
+        envFile: [],
+        privileged: opts.privileged ?? false,
+        ...(opts.workdir ? { workdir: opts.workdir } : {}),
+        ...(opts.user ? { user: opts.user } : {}),
+      }),
+    );
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** `pull`: returns the pulled image's inspect document. */
+  async pull(ref: string, opts: { platform?: string } = {}): Promise<ImageInspect> {
+    await capture(this.globals, (ctx) =>
+      pullCommand(ctx, { image: ref, quiet: true, ...(opts.platform ? { platform: opts.platform } : {}) }),
+    );
+    return this.images.inspect(ref);
+  }
+
+  /** `build CONTEXT`: returns the image id (sha256:…). */
+  async build(context: string, opts: BuildOptions = {}): Promise<string> {
+    let id = '';
+    await capture(this.globals, async (ctx) => {
+      id = await buildImage(ctx, {
+        context,
+        tags: opts.tags ?? [],
+        buildArgs: opts.buildArgs ?? [],
+        noCache: opts.noCache ?? false,
+        pull: false,
+        quiet: true,
+        labels: opts.labels ?? [],
+        addHost: [],
+        progress: 'quiet',
+        cacheFrom: [],
+        secret: [],
+        ssh: [],
+        output: [],
+        ...(opts.file ? { file: opts.file } : {}),
+        ...(opts.target ? { target: opts.target } : {}),
+        ...(opts.platform ? { platform: opts.platform } : {}),
+      });
+    });
+    return id;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * One SDK call: a RuntimeContext whose stdout and stderr are collected instead of printed, so a verb
+ * runs exactly as the CLI runs it and the SDK reads what it wrote (an id, inspect's JSON, a row per
+ * line of `--format '{{json .}}'`). Failures become one TsdockError with the CLI's message and status.
+ */
+import { Readable, Writable } from 'node:stream';
+import { RuntimeContext, defaultGlobals, type GlobalOptions } from '../runtime/context.js';
+import { ContainerExit, exitCodeOf } from '../runtime/errors.js';
+
+/** What a call failed with: the CLI's one line (or lines, for several objects) and its exit status. */
+export class TsdockError extends Error {
+  constructor(
+    message: string,
+    /** The status `tsdock` would exit with (Docker's: 125 tool error, 1 not found or refused …). */
+    readonly exitCode: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TsdockError';
+  }
+}
+
+/** Where to find containerd and tsdock's state; unset fields as the CLI's defaults (its env vars). */
+export interface ConnectionOptions {
+  /** containerd's socket (CONTAINERD_ADDRESS, default /run/containerd/containerd.sock). */
+  address?: string;
+  /** containerd namespace (CONTAINERD_NAMESPACE, default `default`). */
+  namespace?: string;
+  /** tsdock's state directory (TSDOCK_DATA_ROOT, default /var/lib/tsdock). */
+  dataRoot?: string;
+}
+
+export function globalsOf(opts: ConnectionOptions): GlobalOptions {
+  const d = defaultGlobals();
+  return {
+    address: opts.address ?? d.address,
+    namespace: opts.namespace ?? d.namespace,
+    dataRoot: opts.dataRoot ?? d.dataRoot,
+    debug: d.debug,
+  };
+}
+
+/** A writable stream that hands each chunk to `onData`. */
+function sink(onData: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      onData(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      done();
+    },
+  });
+}
+
+export interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+/** The error a verb's failure is for an SDK caller: its message, or what it printed to stderr. */
+function asSdkError(err: unknown, stderr: string): TsdockError {
+  if (err instanceof TsdockError) return err;
+  const printed = stderr.trim();
+  const own = err instanceof Error ? err.message.trim() : String(err);
+  const message = [own, printed].filter(Boolean).join('\n') || 'tsdock: the operation failed';
+  return new TsdockError(message, exitCodeOf(err), { cause: err });
+}
+
+/**
+ * Runs `fn` with a context of its own and returns what it printed. A container's own exit status
+ * (ContainerExit from run or exec) is a result, not a failure: it is returned as `exitCode`.
+ */
+export async function capture(
+  globals: GlobalOptions,
+  fn: (ctx: RuntimeContext) => Promise<unknown>,
+  hooks: { stdout?: (text: string) => void; stderr?: (text: string) => void } = {},
+): Promise<Output & { exitCode: number }> {
+  const out = { stdout: '', stderr: '' };
+  const ctx = new RuntimeContext(globals, {
+    stdin: Readable.from([]),
+    stdout: sink((t) => (hooks.stdout ? hooks.stdout(t) : (out.stdout += t))),
+    stderr: sink((t) => (hooks.stderr ? hooks.stderr(t) : (out.stderr += t))),
+  });
+  try {
+    ctx.checkContainerd();
+    await fn(ctx);
+    return { ...out, exitCode: 0 };
+  } catch (err) {
+    if (err instanceof ContainerExit) return { ...out, exitCode: err.exitCode };
+    throw asSdkError(err, out.stderr);
+  } finally {
+    ctx.close();
+  }
+}
+
+/** Lines of `--format '{{json .}}'` output. */
+export function jsonLines<T>(text: string): T[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
+
+/**
+ * Turns a producer that pushes chunks into an async iterator: chunks wait in a queue until the
+ * caller asks for them; the producer's failure is thrown by the iterator.
+ */
+export function iterate<T>(produce: (push: (item: T) => void) => Promise<void>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const queue: T[] = [];
+      let done = false;
+      let failure: unknown;
+      let wake: (() => void) | undefined;
+      const signal = () => {
+        wake?.();
+        wake = undefined;
+      };
+      produce((item) => {
+        queue.push(item);
+        signal();
+      }).then(
+        () => {
+          done = true;
+          signal();
+        },
+        (err: unknown) => {
+          failure = err;
+          done = true;
+          signal();
+        },
+      );
+      return {
+        async next(): Promise<IteratorResult<T>> {
+          while (queue.length === 0 && !done) await new Promise<void>((r) => (wake = r));
+          if (queue.length > 0) return { value: queue.shift()!, done: false };
+          if (failure !== undefined) throw failure;
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The SDK as a user imports it (`from 'tsdock'`: the package's exports and built dist/, its declarations
+ * type-checking this file), against the suite's private containerd; results compared with what the
+ * CLI shows for the same objects.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Tsdock, TsdockError, type ContainerInspect, type ContainerListEntry, type LogChunk } from 'tsdock';
+import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+
+async function collect(chunks: AsyncIterable<LogChunk>): Promise<{ stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  for await (const c of chunks) out[c.stream] += c.text;
+  return out;
+}
+
+let sdk: typeof import('tsdock');
+
+async function failure(p: Promise<unknown>): Promise<TsdockError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(sdk.TsdockError);
+    return err as TsdockError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('SDK (import { Tsdock } from "tsdock")', function () {
+  this.timeout(120_000);
+  let tsdock: Tsdock;
+  let image = '';
+  const made: string[] = [];
+
+  before(async function () {
+    if (target === 'docker') this.skip();
+    sdk = await import('tsdock');
+    const e = testEnv();
+    tsdock = new sdk.Tsdock({ address: e.address, namespace: e.namespace, dataRoot: e.dataRoot });
+    image = e.image;
+  });
+
+  after(() => {
+    if (made.length) cli(['rm', '-f', ...made]);
+  });
+
+  it('version is the package version', () => {
+    expect(tsdock.version().Version).to.match(/^\d+\.\d+\.\d+/);
+  });
+
+  it('run -d, then inspect, ps, logs, exec, stats, stop, start, rm', async () => {
+    const name = uniqueName('sdk');
+    const run = await tsdock.run(image, ['sh', '-c', 'echo out; echo err >&2; exec sleep 60'], {
+      detach: true,
+      name,
+      memory: '64m',
+      label: ['sdk.test=1'],
+      publish: ['127.0.0.1::80'],
+    });
+    made.push(name);
+    expect(run.exitCode).to.equal(null);
+    expect(run.id).to.match(/^[0-9a-f]{64}$/);
+    const id = run.id!;
+
+    const doc: ContainerInspect = await tsdock.inspect(name);
+    expect(doc.Id).to.equal(id);
+    expect(doc.Name).to.equal(`/${name}`);
+    expect(doc.State.Running).to.equal(true);
+    expect(doc.HostConfig.Memory).to.equal(67108864);
+    // The same document as the CLI's inspect.
+    const fromCli = (JSON.parse(ok(['inspect', name])) as ContainerInspect[])[0]!;
+    expect(doc.Config).to.deep.equal(fromCli.Config);
+    expect(doc.HostConfig).to.deep.equal(fromCli.HostConfig);
+
+    const listed: ContainerListEntry[] = await tsdock.ps({ filters: ['label=sdk.test=1'] });
+    expect(listed.map((c) => c.Id)).to.deep.equal([id]);
+    expect(listed[0]!.Names).to.deep.equal([`/${name}`]);
+    expect(listed[0]!.State).to.equal('running');
+    expect(listed[0]!.Labels).to.deep.equal({ 'sdk.test': '1' });
+    const port = listed[0]!.Ports.find((p) => p.PrivatePort === 80)!;
+    expect(port.IP).to.equal('127.0.0.1');
+    expect(ok(['port', name, '80']).trim()).to.equal(`127.0.0.1:${port.PublicPort}`);
+
+    let logs = { stdout: '', stderr: '' };
+    for (let i = 0; i < 50 && !logs.stderr; i++) {
+      logs = await collect(tsdock.logs(name));
+      if (!logs.stderr) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(logs).to.deep.equal({ stdout: 'out\n', stderr: 'err\n' });
+    expect(await collect(tsdock.logs(name, { tail: 1, timestamps: true }))).to.satisfy(
+      (l: { stdout: string; stderr: string }) =>
+        /^\d{4}-\d\d-\d\dT\S+Z (out|err)\n$/.test(l.stdout + l.stderr),
+    );
+
+    const ex = await tsdock.exec(name, ['sh', '-c', 'echo hi; echo oops >&2; exit 3'], { env: ['X=1'] });
+    expect(ex).to.deep.equal({ exitCode: 3, stdout: 'hi\n', stderr: 'oops\n' });
+    expect((await tsdock.exec(name, ['sh', '-c', 'echo $X'], { env: ['X=1'] })).stdout).to.equal('1\n');
+
+    const stats = await tsdock.stats([name]);
+    expect(stats).to.have.length(1);
+    expect(stats[0]!.Name).to.equal(name);
+    expect(stats[0]!.MemUsage).to.match(/ \/ 64MiB$/);
+
+    await tsdock.stop(name, { timeout: 1 });
+    expect((await tsdock.inspect(name)).State.Status).to.equal('exited');
+    await tsdock.start(name);
+    expect((await tsdock.inspect(name)).State.Running).to.equal(true);
+    await tsdock.rm(name, { force: true });
+    made.pop();
+    const gone = await failure(tsdock.inspect(name));
+    expect(gone.exitCode).to.equal(1);
+    expect(gone.message).to.equal(`Error: No such container: ${name}`);
+    expect(await tsdock.ps({ all: true, filters: [`name=${name}`] })).to.deep.equal([]);
+  });
+
+  it('run in the foreground returns the exit status and output; create + start, logs followed to the end', async () => {
+    const r = await tsdock.run(image, ['sh', '-c', 'echo hello; echo bye >&2; exit 4'], { rm: true });
+    expect(r).to.deep.equal({ exitCode: 4, stdout: 'hello\n', stderr: 'bye\n' });
+
+    const name = uniqueName('sdk-create');
+    const id = await tsdock.create(image, ['sh', '-c', 'sleep 0.5; echo done'], { name });
+    made.push(name);
+    expect(id).to.match(/^[0-9a-f]{64}$/);
+    expect((await tsdock.inspect(id)).State.Status).to.equal('created');
+    await tsdock.start(id);
+    expect(await collect(tsdock.logs(id, { follow: true }))).to.deep.equal({ stdout: 'done\n', stderr: '' });
+    await tsdock.rm(id);
+    made.pop();
+  });
+
+  it("refuses bad options with the CLI's message and status, creating nothing", async () => {
+    const name = uniqueName('sdk-bad');
+    const bad = await failure(tsdock.run(image, ['true'], { name, memory: 'lots', detach: true }));
+    expect(bad.exitCode).to.equal(125);
+    expect(bad.message).to.match(/invalid argument "lots" for "-m, --memory" flag/);
+    expect(await tsdock.ps({ all: true, filters: [`name=${name}`] })).to.deep.equal([]);
+    const missing = await failure(tsdock.images.inspect('sdk-no-such-image:1'));
+    expect(missing.exitCode).to.equal(1);
+  });
+
+  it('images: list, inspect, build, remove', async () => {
+    const doc = await tsdock.images.inspect(image);
+    expect(doc.Id).to.match(/^sha256:[0-9a-f]{64}$/);
+    const rows = await tsdock.images.list({ reference: image });
+    expect(rows.map((r) => `${r.Repository}:${r.Tag}`)).to.deep.equal([image]);
+    expect(rows[0]!.ID).to.equal(doc.Id);
+
+    const dir = mkdtempSync(join(tmpdir(), 'tsdock-sdk-build-'));
+    const tag = `sdk-built:${process.pid}`;
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${image}\nARG WORD\nRUN echo $WORD > /word\n`);
+      const id = await tsdock.build(dir, { tags: [tag], buildArgs: ['WORD=built'] });
+      expect(id).to.match(/^sha256:[0-9a-f]{64}$/);
+      expect((await tsdock.images.inspect(tag)).Id).to.equal(id);
+      const r = await tsdock.run(tag, ['cat', '/word'], { rm: true });
+      expect(r.stdout).to.equal('built\n');
+      await tsdock.images.remove(tag);
+      expect((await failure(tsdock.images.inspect(tag))).exitCode).to.equal(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      cli(['rmi', '-f', tag]);
+    }
+  });
+
+  it('networks: create, list, inspect, connect, disconnect, remove', async () => {
+    const net = uniqueName('sdknet');
+    const id = await tsdock.networks.create(net, { labels: ['sdk=1'] });
+    try {
+      expect(id).to.match(/^[0-9a-f]{64}$/);
+      const doc = await tsdock.networks.inspect(net);
+      expect(doc).to.include({ Name: net, Id: id, Driver: 'bridge' });
+      expect(doc.Labels).to.deep.equal({ sdk: '1' });
+      expect((await tsdock.networks.list({ filters: ['label=sdk=1'] })).map((n) => n.Name)).to.deep.equal([
+        net,
+      ]);
+      expect((await tsdock.networks.list()).map((n) => n.Name)).to.include.members([
+        'bridge',
+        'host',
+        'none',
+        net,
+      ]);
+
+      const name = uniqueName('sdk-net');
+      await tsdock.run(image, ['sleep', '60'], { detach: true, name });
+      made.push(name);
+      await tsdock.networks.connect(net, name, { aliases: ['web'] });
+      const attached = await tsdock.networks.inspect(net);
+      expect(Object.values(attached.Containers).map((c) => c.Name)).to.deep.equal([name]);
+      expect(Object.keys((await tsdock.inspect(name)).NetworkSettings.Networks)).to.include(net);
+      await tsdock.networks.disconnect(net, name);
+      expect((await tsdock.networks.inspect(net)).Containers).to.deep.equal({});
+      await tsdock.rm(name, { force: true });
+      made.pop();
+    } finally {
+      await tsdock.networks.remove(net);
+    }
+    expect((await failure(tsdock.networks.inspect(net))).exitCode).to.equal(1);
+  });
+});
