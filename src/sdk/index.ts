@@ -25,6 +25,11 @@ import { networkInspect } from '../runtime/verbs/network/inspect.js';
 import { networkRemove } from '../runtime/verbs/network/rm.js';
 import { networkConnect } from '../runtime/verbs/network/connect.js';
 import { networkDisconnect } from '../runtime/verbs/network/disconnect.js';
+import { volumeCreate } from '../runtime/verbs/volume/create.js';
+import { volumeList } from '../runtime/verbs/volume/ls.js';
+import { volumeInspect } from '../runtime/verbs/volume/inspect.js';
+import { volumeRemove } from '../runtime/verbs/volume/rm.js';
+import { pruneVolumes } from '../runtime/verbs/volume/prune.js';
 import type { GlobalOptions } from '../runtime/context.js';
 import { capture, globalsOf, iterate, jsonLines, type ConnectionOptions } from './session.js';
 import type {
@@ -43,6 +48,8 @@ import type {
   RunOptions,
   RunResult,
   StatsEntry,
+  VolumeCreateOptions,
+  VolumeInspect,
 } from './types.js';
 
 export { TsdockError, type ConnectionOptions } from './session.js';
@@ -140,6 +147,55 @@ export class Networks {
   }
 }
 
+/** Volumes: `tsdock volume …`. */
+export class Volumes {
+  constructor(private readonly globals: GlobalOptions) {}
+
+  /** `volume create [NAME]`; returns its name (generated when none is given). */
+  async create(name?: string, opts: VolumeCreateOptions = {}): Promise<string> {
+    const { stdout } = await capture(this.globals, (ctx) =>
+      volumeCreate(ctx, {
+        ...(name !== undefined ? { name } : {}),
+        driver: opts.driver ?? 'local',
+        labels: opts.labels ?? [],
+        options: opts.options ?? [],
+      }),
+    );
+    return stdout.trim();
+  }
+
+  /** Every volume (or those the filters select) as its inspect document. */
+  async list(opts: { filters?: string[] } = {}): Promise<VolumeInspect[]> {
+    const { stdout } = await capture(this.globals, (ctx) =>
+      volumeList(ctx, { quiet: true, filters: opts.filters ?? [] }),
+    );
+    const names = stdout.split('\n').filter(Boolean);
+    if (names.length === 0) return [];
+    const docs = await capture(this.globals, (ctx) => volumeInspect(ctx, names));
+    return JSON.parse(docs.stdout) as VolumeInspect[];
+  }
+
+  async inspect(name: string): Promise<VolumeInspect> {
+    const { stdout } = await capture(this.globals, (ctx) => volumeInspect(ctx, [name]));
+    return (JSON.parse(stdout) as VolumeInspect[])[0]!;
+  }
+
+  async remove(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    await capture(this.globals, (ctx) => volumeRemove(ctx, [name], opts.force ?? false));
+  }
+
+  /** `volume prune -f`: unused anonymous volumes (`all`: named ones too); what went and the bytes freed. */
+  async prune(
+    opts: { all?: boolean; filters?: string[] } = {},
+  ): Promise<{ deleted: string[]; reclaimed: number }> {
+    let result = { deleted: [] as string[], reclaimed: 0 };
+    await capture(this.globals, async (ctx) => {
+      result = await pruneVolumes(ctx, { all: opts.all ?? false, filters: opts.filters ?? [] });
+    });
+    return result;
+  }
+}
+
 /**
  * A handle on one containerd (and tsdock's state beside it). Methods are the CLI's verbs:
  *
@@ -151,11 +207,13 @@ export class Tsdock {
   private readonly globals: GlobalOptions;
   readonly images: Images;
   readonly networks: Networks;
+  readonly volumes: Volumes;
 
   constructor(opts: ConnectionOptions = {}) {
     this.globals = globalsOf(opts);
     this.images = new Images(this.globals);
     this.networks = new Networks(this.globals);
+    this.volumes = new Volumes(this.globals);
   }
 
   /** The client's version facts (`tsdock version`'s Client part). */
@@ -194,8 +252,11 @@ export class Tsdock {
     await capture(this.globals, (ctx) => stopContainers(ctx, [ref], opts));
   }
 
-  async rm(ref: string, opts: { force?: boolean } = {}): Promise<void> {
-    await capture(this.globals, (ctx) => removeContainers(ctx, [ref], { force: opts.force ?? false }));
+  /** `rm` (`volumes`: its anonymous volumes too, as -v). */
+  async rm(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    await capture(this.globals, (ctx) =>
+      removeContainers(ctx, [ref], { force: opts.force ?? false, volumes: opts.volumes ?? false }),
+    );
   }
 
   /** `ps` (`all` for -a), in the API's list shape (GET /containers/json). */

@@ -7,6 +7,7 @@ import type { RunFlags } from '../runtime/opts/container.js';
 import type { PortSummary } from '../runtime/format/ps.js';
 import type { ContainerListEntry } from '../runtime/verbs/container/ls.js';
 import type { ImageRow } from '../runtime/verbs/image/ls.js';
+import type { Volume } from '../runtime/volumes/store.js';
 
 export type { ContainerListEntry, PortSummary };
 
@@ -239,4 +240,15 @@ export interface BuildOptions {
   noCache?: boolean;
   labels?: string[];
   platform?: string;
+}
+
+/** `docker volume inspect`'s document (GET /volumes/{name}). */
+export type VolumeInspect = Volume;
+
+export interface VolumeCreateOptions {
+  /** Only `local`. */
+  driver?: string;
+  labels?: string[];
+  /** The local driver's -o: type, device, o. */
+  options?: string[];
 }

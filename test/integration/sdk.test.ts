@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Tsdock, TsdockError, type ContainerInspect, type ContainerListEntry, type LogChunk } from 'tsdock';
 import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { startRegistry } from '../harness/registry.js';
 
 async function collect(chunks: AsyncIterable<LogChunk>): Promise<{ stdout: string; stderr: string }> {
   const out = { stdout: '', stderr: '' };
@@ -197,5 +198,58 @@ describe('SDK (import { Tsdock } from "tsdock")', function () {
       await tsdock.networks.remove(net);
     }
     expect((await failure(tsdock.networks.inspect(net))).exitCode).to.equal(1);
+  });
+
+  it('volumes: create, list, inspect, mount in a run, rm -v, prune, remove', async () => {
+    const vol = uniqueName('sdkvol');
+    expect(await tsdock.volumes.create(vol, { labels: ['sdk=1'] })).to.equal(vol);
+    try {
+      const doc = await tsdock.volumes.inspect(vol);
+      expect(doc).to.include({ Name: vol, Driver: 'local', Scope: 'local' });
+      expect(doc.Labels).to.deep.equal({ sdk: '1' });
+      expect((await tsdock.volumes.list({ filters: ['label=sdk=1'] })).map((v) => v.Name)).to.deep.equal([
+        vol,
+      ]);
+      await tsdock.run(image, ['sh', '-c', 'echo kept > /data/f'], { rm: true, volume: [`${vol}:/data`] });
+      const r = await tsdock.run(image, ['cat', '/data/f'], { rm: true, volume: [`${vol}:/data`] });
+      expect(r).to.deep.equal({ exitCode: 0, stdout: 'kept\n', stderr: '' });
+
+      // An anonymous volume: removed with its container by rm -v (`volumes: true`).
+      const name = uniqueName('sdk-anon');
+      const id = await tsdock.create(image, ['true'], { name, volume: ['/anon'] });
+      made.push(name);
+      const anon = (await tsdock.inspect(id)).Mounts.find((m) => m.Destination === '/anon')!.Name!;
+      expect((await tsdock.volumes.list()).map((v) => v.Name)).to.include(anon);
+      await tsdock.rm(id, { volumes: true });
+      made.pop();
+      expect((await failure(tsdock.volumes.inspect(anon))).exitCode).to.equal(1);
+
+      // Named volumes survive a plain prune; an unused anonymous one does not.
+      const other = await tsdock.create(image, ['true'], { volume: ['/anon2'] });
+      const anon2 = (await tsdock.inspect(other)).Mounts.find((m) => m.Destination === '/anon2')!.Name!;
+      await tsdock.rm(other);
+      const pruned = await tsdock.volumes.prune();
+      expect(pruned.deleted).to.include(anon2);
+      expect(pruned.deleted).to.not.include(vol);
+    } finally {
+      await tsdock.volumes.remove(vol, { force: true });
+    }
+    expect((await failure(tsdock.volumes.inspect(vol))).exitCode).to.equal(1);
+  });
+
+  it('pull from a registry on 127.0.0.1 gives the image inspect document', async () => {
+    const reg = await startRegistry();
+    const ref = `${reg.host}/sdk/busybox:${process.pid}`;
+    try {
+      ok(['tag', image, ref]);
+      ok(['push', '-q', ref]);
+      ok(['rmi', ref]);
+      const doc = await tsdock.pull(ref);
+      expect(doc.RepoTags).to.include(ref);
+      expect(doc.Id).to.equal((await tsdock.images.inspect(image)).Id);
+    } finally {
+      cli(['rmi', ref]);
+      await reg.stop();
+    }
   });
 });
