@@ -3,12 +3,14 @@
  * type-checking this file), against the suite's private containerd; results compared with what the
  * CLI shows for the same objects.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Tsdock, TsdockError, type ContainerInspect, type ContainerListEntry, type LogChunk } from 'tsdock';
-import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { cli, ok, repoRoot, target, testEnv, uniqueName } from '../harness/cli.js';
+import { freePort } from '../harness/net.js';
 import { startRegistry } from '../harness/registry.js';
 
 async function collect(chunks: AsyncIterable<LogChunk>): Promise<{ stdout: string; stderr: string }> {
@@ -250,6 +252,43 @@ describe('SDK (import { Tsdock } from "tsdock")', function () {
     } finally {
       cli(['rmi', ref]);
       await reg.stop();
+    }
+  });
+
+  it("the README's example runs as written", async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const example = /## SDK\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, 'README.md has a js block under ## SDK').to.be.a('string');
+    const e = testEnv();
+    const env = {
+      ...process.env,
+      CONTAINERD_ADDRESS: e.address,
+      CONTAINERD_NAMESPACE: e.namespace,
+      TSDOCK_DATA_ROOT: e.dataRoot,
+    };
+    // Its image, as setup builds it; its port and name made unique to this run.
+    execFileSync('bash', [join(repoRoot, 'scripts', 'hello-image.sh')], { env, stdio: 'ignore' });
+    const name = uniqueName('web');
+    const port = await freePort();
+    const code = example!.replace("'8080:80'", `'${port}:80'`).replaceAll("'web'", `'${name}'`);
+    const app = mkdtempSync(join(tmpdir(), 'tsdock-sdk-app-'));
+    try {
+      mkdirSync(join(app, 'node_modules'));
+      symlinkSync(repoRoot, join(app, 'node_modules', 'tsdock'));
+      writeFileSync(join(app, 'example.mjs'), code);
+      const out = execFileSync(process.execPath, [join(app, 'example.mjs')], {
+        env,
+        encoding: 'utf8',
+        cwd: app,
+      });
+      const lines = out.split('\n');
+      expect(lines[0]).to.equal('running 268435456');
+      expect(lines[1]).to.equal('0 true');
+      expect(cli(['inspect', name]).code, 'the example removes its container').to.equal(1);
+    } finally {
+      cli(['rm', '-f', name]);
+      cli(['rmi', 'tsdock/hello']);
+      rmSync(app, { recursive: true, force: true });
     }
   });
 });
