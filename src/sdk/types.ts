@@ -4,6 +4,7 @@
  * `tsdock inspect` prints as well.
  */
 import type { RunFlags } from '../runtime/opts/container.js';
+import type { StatsRow } from '../runtime/container/stats.js';
 import type { PortSummary } from '../runtime/format/ps.js';
 import type { ContainerListEntry } from '../runtime/verbs/container/ls.js';
 import type { ImageRow } from '../runtime/verbs/image/ls.js';
@@ -64,17 +65,7 @@ export interface LogChunk {
 }
 
 /** `docker stats --no-stream --format '{{json .}}'`. */
-export interface StatsEntry {
-  BlockIO: string;
-  CPUPerc: string;
-  Container: string;
-  ID: string;
-  MemPerc: string;
-  MemUsage: string;
-  Name: string;
-  NetIO: string;
-  PIDs: string;
-}
+export type StatsEntry = StatsRow;
 
 export interface HealthState {
   Status: 'starting' | 'healthy' | 'unhealthy' | 'none';

@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { repoRoot, target, testEnv } from '../harness/cli.js';
+import { argvFor, repoRoot, target, testEnv } from '../harness/cli.js';
 
 /** Every file under `dir` with its size and modification time. */
 function tree(dir: string): string[] {
@@ -94,13 +94,11 @@ describe('the npm package', function () {
   it('runs `version` and `run` from the install, and writes nothing into it', () => {
     const e = testEnv();
     const before = tree(installed);
-    const version = execFileSync(
-      bin,
-      ['--address', e.address, 'version', '--format', '{{.Client.Version}}'],
-      {
-        encoding: 'utf8',
-      },
-    );
+    // The suite's containerd, namespace and data root, as the harness passes them.
+    const globals = argvFor([])[1].slice(2);
+    const version = execFileSync(bin, [...globals, 'version', '--format', '{{.Client.Version}}'], {
+      encoding: 'utf8',
+    });
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     expect(version.trim()).to.equal(pkg.version);
     for (let i = 0; i < 2; i++) {
@@ -108,12 +106,7 @@ describe('the npm package', function () {
       const out = execFileSync(
         bin,
         [
-          '--address',
-          e.address,
-          '--namespace',
-          e.namespace,
-          '--data-root',
-          e.dataRoot,
+          ...globals,
           'run',
           '--rm',
           '--memory',
