@@ -103,15 +103,23 @@ export const createFlags = {
   quiet: bool('Suppress the pull output', 'q'),
   link: many('Add link to another container'),
   'health-cmd': str('Command to run to check health'),
-  'health-interval': str('Time between running the check (ms|s|m|h) (default 0s)'),
+  'health-interval': str('Time between running the check (ms|s|m|h) (default 0s)', undefined, 'duration'),
   'health-retries': int(Flags.integer({ description: 'Consecutive failures needed to report unhealthy' })),
   'health-start-interval': str(
     'Time between running the check during the start period (ms|s|m|h) (default 0s)',
+    undefined,
+    'duration',
   ),
   'health-start-period': str(
     'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)',
+    undefined,
+    'duration',
   ),
-  'health-timeout': str('Maximum time to allow one check to run (ms|s|m|h) (default 0s)'),
+  'health-timeout': str(
+    'Maximum time to allow one check to run (ms|s|m|h) (default 0s)',
+    undefined,
+    'duration',
+  ),
   'no-healthcheck': bool('Disable any container-specified HEALTHCHECK'),
   pid: str('PID namespace to use'),
   ipc: str('IPC mode to use'),
@@ -119,7 +127,7 @@ export const createFlags = {
   userns: str('User namespace to use'),
   device: many('Add a host device to the container'),
   'device-cgroup-rule': many('Add a rule to the cgroup allowed devices list'),
-  sysctl: many('Sysctl options'),
+  sysctl: many('Sysctl options', undefined, 'map'),
 };
 
 export const runOnlyFlags = {
