@@ -97,7 +97,8 @@ export async function removeContainer(
   await Promise.all([
     client.containers.delete(found.id).catch(ignoreNotFound),
     client.snapshots.remove(found.id).catch(ignoreNotFound),
-    rmNow(found.files.dir, { recursive: true, force: true }),
+    // The monitor, just told to end, may still write its exit marker into io/ (ENOTEMPTY): Node retries.
+    rmNow(found.files.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }),
   ]);
   await Promise.all([
     recordEvent(ctx, found.record, 'destroy'),

@@ -192,7 +192,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
       finish(
         new SystemError(
           err.code === 'ENOENT'
-            ? `failed to start container monitor: ${opts.monPath} was not built (it is compiled when tsdock is installed: install a C compiler, then install tsdock again)`
+            ? `failed to start container monitor: ${opts.monPath} was not built (tsdock compiles it at install: with a C compiler present, run 'npm rebuild -g tsdock')`
             : `failed to start container monitor: ${err.message}`,
         ),
       ),

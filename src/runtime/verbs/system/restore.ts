@@ -9,7 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeContext } from '../../context.js';
-import { PartialFailureError } from '../../errors.js';
+import { NotFoundError, PartialFailureError } from '../../errors.js';
 import { finalizeExit } from '../../container/exit.js';
 import { policyOf, restartsAtStart } from '../../container/restart-policy.js';
 import { startContainer } from '../../container/start.js';
@@ -59,6 +59,8 @@ async function restoreNamespace(ctx: RuntimeContext): Promise<boolean> {
         ctx.stdio.stdout.write(`Started ${name} (namespace ${ctx.globals.namespace})\n`);
       }
     } catch (err) {
+      // A directory with no container behind it (one being removed right now) has nothing to restore.
+      if (err instanceof NotFoundError) continue;
       ok = false;
       ctx.stdio.stderr.write(
         `restore ${name} (namespace ${ctx.globals.namespace}): ${(err as Error).message}\n`,
