@@ -72,9 +72,11 @@ export async function removeContainer(
   const state = found.files.readStateOrDead();
   // The monitor ends by itself at EOF; one left waiting on a task that never started is ours to end.
   // The exit hook runs in the monitor's process (exec), so there the monitor's pid is our own.
+  let monitorEnding: number | undefined;
   if (state.monitorPid && state.monitorPid !== process.pid && pidAlive(state.monitorPid)) {
     try {
       process.kill(state.monitorPid, 'SIGTERM');
+      monitorEnding = state.monitorPid;
     } catch {
       /* already gone */
     }
@@ -92,6 +94,15 @@ export async function removeContainer(
     if (opts.volumes) anonymous = readContainerMounts(found.files.dir).filter(isAnonymous);
   } catch (err) {
     if (!(err instanceof CorruptRecordError)) throw err;
+  }
+  // The monitor (or the exit hook it became) writes into the directory until it ends: let it end
+  // first, for a while, so the directory is not refilled while it is removed.
+  for (
+    let waited = 0;
+    monitorEnding !== undefined && pidAlive(monitorEnding) && waited < 3000;
+    waited += 20
+  ) {
+    await new Promise((r) => setTimeout(r, 20));
   }
   // Independent: neither containerd nor the state directory needs the others gone first.
   await Promise.all([
