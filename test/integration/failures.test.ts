@@ -111,7 +111,7 @@ describe('clear failures for set-up mistakes', function () {
     const r = cli(['run', '--rm', '-p', '127.0.0.1::80', e.image, 'true'], {
       env: { PATH: '/usr/bin:/bin' },
     });
-    expect(r.code).to.equal(125);
+    expect(r.code, r.stderr).to.equal(125);
     expect(r.stderr).to.match(
       /\b(ip|iptables\S*) is not installed: tsdock needs it for container networking \('apt-get install (iproute2|iptables)'\)/,
     );

@@ -254,7 +254,15 @@ export async function startContainer(
     // run's housekeeping (see Found.fresh) also goes on meanwhile, not waited for here.
     fresh?.settle().catch(() => undefined);
     const [created, ...others] = await Promise.allSettled([creating, plumbed, attachPid]);
-    if (created.status === 'rejected') throw created.reason;
+    if (created.status === 'rejected') {
+      // Plumbing that failed (iptables not installed, say) takes the namespace away under the task
+      // being created: its error is the cause, the task's ("invalid netns path") only the consequence.
+      if (others[0]?.status === 'rejected') {
+        ownFailure = true;
+        throw others[0].reason;
+      }
+      throw created.reason;
+    }
     const failed = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       // The task exists but its network or attach record could not be made: it must not start so.
