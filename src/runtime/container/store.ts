@@ -198,6 +198,16 @@ export async function resolveContainer(
   throw noSuchContainer(ref);
 }
 
+/**
+ * The id `ref` most likely names, known without asking containerd: a full id, or the owner of a
+ * name tsdock reserved. resolveContainer still decides; this only lets a command ask ahead.
+ */
+export async function likelyId(ctx: RuntimeContext, ref: string): Promise<string | undefined> {
+  const bare = ref.startsWith('/') ? ref.slice(1) : ref;
+  if (/^[0-9a-f]{64}$/.test(bare)) return bare;
+  return new NameStore(statePaths(ctx), () => Promise.resolve(true)).lookup(bare);
+}
+
 function unique<T>(xs: T[]): T | undefined {
   return xs.length === 1 ? xs[0] : undefined;
 }
