@@ -227,14 +227,17 @@ describe('containers of other clients, and records of containers others deleted'
     }
   });
 
-  it('a CRI container: k8s:// names from its labels, its log file from the CRI record', async () => {
+  it('-n k8s.io: a CRI container is k8s://NS/POD/CTR from its labels, its log file from the CRI record', async () => {
     const { ContainerdClient } = await import('../../src/runtime/containerd/client.js');
     const e = testEnv();
-    const client = new ContainerdClient(e.address, e.namespace);
+    // The namespace a kubelet's containerd keeps its containers in (the suite's daemon runs no CRI
+    // plugin, so the namespace holds only what this test puts there).
+    const client = new ContainerdClient(e.address, 'k8s.io');
+    const inK8s = (args: string[]) => ok(['-n', 'k8s.io', ...args]);
     const dir = mkdtempSync(join(tmpdir(), 'tsdock-it-cri-'));
     const pod = uniqueName('web');
-    const sandbox = ctrName('cri-sandbox');
-    const app = ctrName('cri-app');
+    const sandbox = uniqueName('tsdock-it-cri-sandbox');
+    const app = uniqueName('tsdock-it-cri-app');
     try {
       // As containerd's CRI plugin records a pod's sandbox and one of its containers (labels from
       // the kubelet, the plugin's metadata extension with the container's log file).
@@ -274,28 +277,39 @@ describe('containers of other clients, and records of containers others deleted'
           },
         },
       });
-      const names = ok(['ps', '-a', '--format', '{{.Names}} {{.Command}} {{.Status}}']);
+      const names = inK8s(['ps', '-a', '--format', '{{.Names}} {{.Command}} {{.Status}}']);
       expect(names).to.include(`k8s://shop/${pod} "/pause" Created\n`);
       expect(names).to.include(`k8s://shop/${pod}/app "httpd -f" Created\n`);
       expect(
-        ok(['ps', '-a', '--filter', `label=io.kubernetes.container.name=app`, '--format', '{{.ID}}']),
+        inK8s(['ps', '-a', '--filter', `label=io.kubernetes.container.name=app`, '--format', '{{.ID}}']),
       ).to.include(app.slice(0, 12));
-      expect(inspect(`k8s://shop/${pod}/app`).Id).to.equal(app);
-      expect(inspect(`k8s://shop/${pod}/app`).LogPath).to.equal(logPath);
-      expect(cli(['logs', `k8s://shop/${pod}/app`])).to.deep.equal({
+      // The table as nerdctl shows it, and nothing of the suite's own namespace.
+      const table = inK8s(['ps', '-a']);
+      expect(table).to.match(
+        new RegExp(
+          `^${app.slice(0, 12)}\\s+${ctrImage()}\\s+"httpd -f"\\s+.*Created\\s+k8s://shop/${pod}/app$`,
+          'm',
+        ),
+      );
+      expect(ok(['ps', '-a', '--format', '{{.Names}}'])).to.not.include('k8s://');
+      const doc = (JSON.parse(inK8s(['inspect', `k8s://shop/${pod}/app`])) as Inspected[])[0]!;
+      expect(doc.Id).to.equal(app);
+      expect(doc.LogPath).to.equal(logPath);
+      expect(cli(['-n', 'k8s.io', 'logs', `k8s://shop/${pod}/app`])).to.deep.equal({
         stdout: 'first line\nlast\n',
         stderr: 'half a line\n',
         code: 0,
       });
-      expect(ok(['logs', '-t', '--tail', '1', `k8s://shop/${pod}/app`])).to.equal(
+      expect(inK8s(['logs', '-t', '--tail', '1', `k8s://shop/${pod}/app`])).to.equal(
         '2024-05-01T10:00:02.000000000Z last\n',
       );
-      expect(ok(['logs', '--since', '2024-05-01T10:00:01Z', `k8s://shop/${pod}/app`])).to.equal('last\n');
-      expect(ok(['rm', `k8s://shop/${pod}/app`, `k8s://shop/${pod}`])).to.equal(
+      expect(inK8s(['logs', '--since', '2024-05-01T10:00:01Z', `k8s://shop/${pod}/app`])).to.equal('last\n');
+      expect(inK8s(['rm', `k8s://shop/${pod}/app`, `k8s://shop/${pod}`])).to.equal(
         `k8s://shop/${pod}/app\nk8s://shop/${pod}\n`,
       );
-      expect(containerdIds()).to.not.include.members([app, sandbox]);
+      expect((await client.containers.list()).map((c) => c.id)).to.not.include.members([app, sandbox]);
     } finally {
+      for (const id of [app, sandbox]) await client.containers.delete(id).catch(() => undefined);
       client.close();
       rmSync(dir, { recursive: true, force: true });
     }
