@@ -239,6 +239,7 @@ try {
   for (let k = 0; k < 100; k++) {
     execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], {
       stdio: 'ignore',
+      env,
     });
   }
   const [ps100, node100] = compare(
@@ -246,24 +247,22 @@ try {
     () => timed(process.execPath, ['-e', '0']),
   );
   report('ps -a (100 containers)', ps100, node100, 'node -e 0', '—');
-  const ids = execFileSync(process.execPath, [...tsdock, 'ps', '-aq'], { encoding: 'utf8' })
+  const ids = execFileSync(process.execPath, [...tsdock, 'ps', '-aq'], { encoding: 'utf8', env })
     .trim()
     .split('\n');
-  execFileSync(process.execPath, [...tsdock, 'rm', '-f', ...ids], { stdio: 'ignore' });
+  execFileSync(process.execPath, [...tsdock, 'rm', '-f', ...ids], { stdio: 'ignore', env });
 
   const rssRun = peakRss(process.execPath, [...tsdock, 'run', '--rm', '--network', 'none', IMAGE, 'true']);
   const id = execFileSync(
     process.execPath,
     [...tsdock, 'run', '-d', '--network', 'none', IMAGE, 'sleep', '60'],
-    {
-      encoding: 'utf8',
-    },
+    { encoding: 'utf8', env },
   ).trim();
   const state = JSON.parse(readFileSync(join(work, 'data', ns, 'containers', id, 'state.json'), 'utf8')) as {
     monitorPid: number;
   };
   const monRss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${state.monitorPid}/status`, 'utf8'))![1]);
-  execFileSync(process.execPath, [...tsdock, 'rm', '-f', id], { stdio: 'ignore' });
+  execFileSync(process.execPath, [...tsdock, 'rm', '-f', id], { stdio: 'ignore', env });
 
   const widths = [34, 10, 28, 7, 22];
   const line = (cells: string[]) => cells.map((c, k) => c.padEnd(widths[k]!)).join(' ');
