@@ -6,6 +6,7 @@
  *   tsdock run --rm --network none IMG true   vs  ctr run --rm IMG id true        (goal ≤ 1.5×)
  *   tsdock run --rm IMG true (bridge)         vs  docker run --rm IMG true        (when a Docker engine answers)
  *   tsdock ps -a                              vs  node -e 0                       (goal ≤ 2.0×)
+ *   bench/floor-list.ts (one Containers.List) vs  node -e 0                       (what ps cannot go below)
  *   tsdock inspect CONTAINER                  vs  node -e 0                       (goal ≤ 2.0×)
  *   tsdock ps -a with 100 containers
  *   peak RSS of a foreground `tsdock run`, and RSS per detached container (its tsdock-mon)
@@ -70,21 +71,14 @@ const report = (what: string, ours: number, theirs: number | undefined, against:
   ]);
 
 /**
- * bench/floor.ts bundled and run the way bin/tsdock runs tsdock (one script compiled with a V8 code
- * cache), with the spec of a container tsdock created (its /etc bind mounts stay valid until done()).
+ * A bench/floor*.ts program bundled and run the way bin/tsdock runs tsdock (one script compiled with
+ * a V8 code cache, written by its first run): `node runner script ARGS…`.
  */
-async function buildFloor(
-  work: string,
-  tsdock: string[],
-  address: string,
-  namespace: string,
-): Promise<{ runner: string; script: string; args: string[]; done: () => void }> {
+async function bundleFloor(work: string, name: string): Promise<{ runner: string; script: string }> {
   const { build } = await import('esbuild');
-  const { ContainerdClient } = await import('../src/runtime/containerd/client.js');
-  const { chainId } = await import('../src/runtime/images/oci.js');
-  const script = join(work, 'floor.js');
+  const script = join(work, `${name}.js`);
   await build({
-    entryPoints: [join(root, 'bench', 'floor.ts')],
+    entryPoints: [join(root, 'bench', `${name}.ts`)],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -117,6 +111,22 @@ const mod = { exports: {} };
 script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, require('node:path').dirname(file));
 `,
   );
+  return { runner, script };
+}
+
+/**
+ * bench/floor.ts, with the spec of a container tsdock created (its /etc bind mounts stay valid until
+ * done()).
+ */
+async function buildFloor(
+  work: string,
+  tsdock: string[],
+  address: string,
+  namespace: string,
+): Promise<{ runner: string; script: string; args: string[]; done: () => void }> {
+  const { ContainerdClient } = await import('../src/runtime/containerd/client.js');
+  const { chainId } = await import('../src/runtime/images/oci.js');
+  const { runner, script } = await bundleFloor(work, 'floor');
   const id = execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], {
     encoding: 'utf8',
     env,
@@ -223,6 +233,14 @@ try {
     () => timed(process.execPath, ['-e', '0']),
   );
   report('ps -a (empty)', psT, nodeT, 'node -e 0', '≤ 2.0×');
+
+  // The floor under ps (bench/floor-list.ts): Node, grpc-js and one Containers.List, nothing of tsdock's.
+  const list = await bundleFloor(work, 'floor-list');
+  const [listT, nodeL] = compare(
+    () => timed(process.execPath, [list.runner, list.script, d.address, ns]),
+    () => timed(process.execPath, ['-e', '0']),
+  );
+  report('floor: bare Node, Containers.List', listT, nodeL, 'node -e 0', '—');
 
   const running = execFileSync(
     process.execPath,
