@@ -6,6 +6,7 @@
  *   tsdock run --rm --network none IMG true   vs  ctr run --rm IMG id true        (goal ≤ 1.5×)
  *   tsdock run --rm IMG true (bridge)         vs  docker run --rm IMG true        (when a Docker engine answers)
  *   tsdock ps -a                              vs  node -e 0                       (goal ≤ 2.0×)
+ *   bench/floor-list.ts (one Containers.List) vs  node -e 0                       (what ps cannot go below)
  *   tsdock inspect CONTAINER                  vs  node -e 0                       (goal ≤ 2.0×)
  *   tsdock --help, run --help, network        vs  tsdock version                  (goal ≤ 1.5×)
  *   tsdock ps -a with 100 containers
@@ -29,12 +30,33 @@ const env = { ...process.env };
 const hadExtraCas = env.NODE_EXTRA_CA_CERTS !== undefined;
 delete env.NODE_EXTRA_CA_CERTS;
 
-function timed(cmd: string, args: string[]): number {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+/** Wall time, and CPU time (user + system) of the command and the children it waited for, in ms. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/**
+ * One run, timed by bash around the command: EPOCHREALTIME for the wall time, `times` for the CPU
+ * time of the processes it waited for (getrusage, to the millisecond). CPU time is the steadier of
+ * the two on a busy machine, where the wall time mostly measures the wait for a processor.
+ */
+function timed(cmd: string, args: string[]): Timing {
+  const script = 's=$EPOCHREALTIME; "$@" >/dev/null || exit; e=$EPOCHREALTIME; echo "$s $e"; times';
+  const r = spawnSync('bash', ['-c', script, 'bench', cmd, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env,
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return ms;
+  const [clock = '', , children = ''] = r.stdout.trim().split('\n');
+  const [s = 0, e = 0] = clock.split(' ').map(Number);
+  const seconds = (t: string) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  };
+  const [user = '', sys = ''] = children.split(' ');
+  return { wall: (e - s) * 1000, cpu: (seconds(user) + seconds(sys)) * 1000 };
 }
 
 function median(xs: number[]): number {
@@ -42,17 +64,21 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Runs a and b alternately N times; returns medians. */
-function compare(a: () => number, b: () => number): [number, number] {
-  const ta: number[] = [];
-  const tb: number[] = [];
+/** Runs a and b alternately N times; returns the medians of each. */
+function compare(a: () => Timing, b: () => Timing): [Timing, Timing] {
+  const ta: Timing[] = [];
+  const tb: Timing[] = [];
   a();
   b(); // warm caches for both
   for (let i = 0; i < N; i++) {
     ta.push(a());
     tb.push(b());
   }
-  return [median(ta), median(tb)];
+  const med = (ts: Timing[]): Timing => ({
+    wall: median(ts.map((t) => t.wall)),
+    cpu: median(ts.map((t) => t.cpu)),
+  });
+  return [med(ta), med(tb)];
 }
 
 function peakRss(cmd: string, args: string[]): number {
@@ -61,31 +87,27 @@ function peakRss(cmd: string, args: string[]): number {
 }
 
 const rows: string[][] = [];
-const report = (what: string, ours: number, theirs: number | undefined, against: string, goal: string) =>
+const report = (what: string, ours: Timing, theirs: Timing | undefined, against: string, goal: string) =>
   rows.push([
     what,
-    `${ours.toFixed(0)} ms`,
-    theirs === undefined ? '—' : `${theirs.toFixed(0)} ms (${against})`,
-    theirs === undefined ? '—' : `${(ours / theirs).toFixed(2)}×`,
+    against,
+    ...(['wall', 'cpu'] as const).flatMap((k) => [
+      `${ours[k].toFixed(0)} ms`,
+      theirs === undefined ? '—' : `${theirs[k].toFixed(0)} ms`,
+      theirs === undefined ? '—' : `${(ours[k] / theirs[k]).toFixed(2)}×`,
+    ]),
     goal,
   ]);
 
 /**
- * bench/floor.ts bundled and run the way bin/tsdock runs tsdock (one script compiled with a V8 code
- * cache), with the spec of a container tsdock created (its /etc bind mounts stay valid until done()).
+ * A bench/floor*.ts program bundled and run the way bin/tsdock runs tsdock (one script compiled with
+ * a V8 code cache, written by its first run): `node runner script ARGS…`.
  */
-async function buildFloor(
-  work: string,
-  tsdock: string[],
-  address: string,
-  namespace: string,
-): Promise<{ runner: string; script: string; args: string[]; done: () => void }> {
+async function bundleFloor(work: string, name: string): Promise<{ runner: string; script: string }> {
   const { build } = await import('esbuild');
-  const { ContainerdClient } = await import('../src/runtime/containerd/client.js');
-  const { chainId } = await import('../src/runtime/images/oci.js');
-  const script = join(work, 'floor.js');
+  const script = join(work, `${name}.js`);
   await build({
-    entryPoints: [join(root, 'bench', 'floor.ts')],
+    entryPoints: [join(root, 'bench', `${name}.ts`)],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -118,6 +140,22 @@ const mod = { exports: {} };
 script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, require('node:path').dirname(file));
 `,
   );
+  return { runner, script };
+}
+
+/**
+ * bench/floor.ts, with the spec of a container tsdock created (its /etc bind mounts stay valid until
+ * done()).
+ */
+async function buildFloor(
+  work: string,
+  tsdock: string[],
+  address: string,
+  namespace: string,
+): Promise<{ runner: string; script: string; args: string[]; done: () => void }> {
+  const { ContainerdClient } = await import('../src/runtime/containerd/client.js');
+  const { chainId } = await import('../src/runtime/images/oci.js');
+  const { runner, script } = await bundleFloor(work, 'floor');
   const id = execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], {
     encoding: 'utf8',
     env,
@@ -216,7 +254,7 @@ try {
     );
     report('run --rm IMG true', a, b, 'docker run --rm', '≤ 0.6×');
   } else {
-    report('run --rm IMG true', runT, undefined, 'docker', 'no Docker engine here');
+    report('run --rm IMG true', runT, undefined, 'docker run --rm', 'no Docker engine here');
   }
 
   const [psT, nodeT] = compare(
@@ -234,6 +272,14 @@ try {
     report(args.join(' '), helpT, versionT, 'tsdock version', '≤ 1.5×');
   }
 
+  // The floor under ps (bench/floor-list.ts): Node, grpc-js and one Containers.List, nothing of tsdock's.
+  const list = await bundleFloor(work, 'floor-list');
+  const [listT, nodeL] = compare(
+    () => timed(process.execPath, [list.runner, list.script, d.address, ns]),
+    () => timed(process.execPath, ['-e', '0']),
+  );
+  report('floor: bare Node, Containers.List', listT, nodeL, 'node -e 0', '—');
+
   const running = execFileSync(
     process.execPath,
     [...tsdock, 'run', '-d', '--network', 'none', IMAGE, 'sleep', '600'],
@@ -249,6 +295,7 @@ try {
   for (let k = 0; k < 100; k++) {
     execFileSync(process.execPath, [...tsdock, 'create', '--network', 'none', IMAGE, 'true'], {
       stdio: 'ignore',
+      env,
     });
   }
   const [ps100, node100] = compare(
@@ -256,28 +303,26 @@ try {
     () => timed(process.execPath, ['-e', '0']),
   );
   report('ps -a (100 containers)', ps100, node100, 'node -e 0', '—');
-  const ids = execFileSync(process.execPath, [...tsdock, 'ps', '-aq'], { encoding: 'utf8' })
+  const ids = execFileSync(process.execPath, [...tsdock, 'ps', '-aq'], { encoding: 'utf8', env })
     .trim()
     .split('\n');
-  execFileSync(process.execPath, [...tsdock, 'rm', '-f', ...ids], { stdio: 'ignore' });
+  execFileSync(process.execPath, [...tsdock, 'rm', '-f', ...ids], { stdio: 'ignore', env });
 
   const rssRun = peakRss(process.execPath, [...tsdock, 'run', '--rm', '--network', 'none', IMAGE, 'true']);
   const id = execFileSync(
     process.execPath,
     [...tsdock, 'run', '-d', '--network', 'none', IMAGE, 'sleep', '60'],
-    {
-      encoding: 'utf8',
-    },
+    { encoding: 'utf8', env },
   ).trim();
   const state = JSON.parse(readFileSync(join(work, 'data', ns, 'containers', id, 'state.json'), 'utf8')) as {
     monitorPid: number;
   };
   const monRss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${state.monitorPid}/status`, 'utf8'))![1]);
-  execFileSync(process.execPath, [...tsdock, 'rm', '-f', id], { stdio: 'ignore' });
+  execFileSync(process.execPath, [...tsdock, 'rm', '-f', id], { stdio: 'ignore', env });
 
-  const widths = [34, 10, 28, 7, 22];
+  const widths = [34, 14, 9, 9, 7, 9, 9, 7, 22];
   const line = (cells: string[]) => cells.map((c, k) => c.padEnd(widths[k]!)).join(' ');
-  console.log(line(['benchmark', 'tsdock', 'reference', 'ratio', 'goal']));
+  console.log(line(['benchmark', 'reference', 'wall', 'ref', 'ratio', 'cpu', 'ref', 'ratio', 'goal']));
   for (const r of rows) console.log(line(r));
   console.log(`peak RSS of a foreground tsdock run: ${(rssRun / 1024).toFixed(1)} MiB`);
   console.log(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { RequestError, UsageError } from '../../src/runtime/errors.js';
 import {
+  decodeCriEntry,
   decodeEntry,
   fixedTime,
   parseLogOpts,
@@ -381,5 +382,26 @@ describe('parseLogOpts', () => {
     expect(err(['max-size=1m', 'compress=true'])).to.equal(
       'failed to initialize logging driver: compress cannot be true when max-file is less than 2 or max-size is not set',
     );
+  });
+});
+
+describe('CRI log lines', () => {
+  it('full and partial lines, both streams', () => {
+    expect(decodeCriEntry('2024-05-01T10:00:00.000000001Z stdout F hello world')).to.deep.equal({
+      log: 'hello world\n',
+      stream: 'stdout',
+      time: '2024-05-01T10:00:00.000000001Z',
+    });
+    expect(decodeCriEntry('2024-05-01T10:00:00Z stderr P part ')).to.deep.equal({
+      log: 'part ',
+      stream: 'stderr',
+      time: '2024-05-01T10:00:00Z',
+    });
+    expect(decodeCriEntry('2024-05-01T10:00:00Z stdout F')).to.deep.equal({
+      log: '\n',
+      stream: 'stdout',
+      time: '2024-05-01T10:00:00Z',
+    });
+    expect(decodeCriEntry('garbage')).to.equal(undefined);
   });
 });

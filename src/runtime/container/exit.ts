@@ -100,7 +100,10 @@ export async function finalizeExit(
 }
 
 /** Releases the container's network (nothing to do without a namespace of its own). */
-export async function releaseNetwork(ctx: RuntimeContext, found: Found): Promise<void> {
+export async function releaseNetwork(
+  ctx: RuntimeContext,
+  found: Pick<Found, 'id' | 'record'>,
+): Promise<void> {
   if (!found.record.netns) return;
   const { teardownEndpoint } = await import('../network/endpoint.js');
   await teardownEndpoint(ctx, found.id);

@@ -22,8 +22,9 @@ export async function pruneStoppedContainers(
   filter: PruneFilter,
 ): Promise<{ deleted: string[]; reclaimed: number }> {
   const client = await ctx.client();
-  // A container with a damaged record is left for `rm` (summaries warned about it).
-  const doomed = (await summaries(ctx)).filter((r) => !r.damaged && prunable(r, filter));
+  // A container with a damaged record is left for `rm` (summaries warned about it); another
+  // client's (a kubelet's exited containers, say) are that client's to clean up.
+  const doomed = (await summaries(ctx)).filter((r) => !r.damaged && !r.foreign && prunable(r, filter));
   const deleted: string[] = [];
   let reclaimed = 0;
   for (const row of doomed) {

@@ -5,8 +5,8 @@
  * mounted in a private temporary directory under the data root for the duration of the call and
  * unmounted after, whatever happens; mounts a killed tsdock left there are swept by the next call.
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rmdir } from 'node:fs/promises';
+// fs.promises is a getter: node:fs/promises loads when cp or export mounts, not for inspect's taskRootfs.
+import { existsSync, mkdirSync, promises as fsp, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Mount } from '../containerd/types.js';
 import type { RuntimeContext } from '../context.js';
@@ -37,7 +37,7 @@ function mountDir(ctx: RuntimeContext): string {
 async function sweepStale(base: string): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(base);
+    names = await fsp.readdir(base);
   } catch {
     return;
   }
@@ -46,7 +46,7 @@ async function sweepStale(base: string): Promise<void> {
     if (!pid || pidAlive(pid)) continue;
     const dir = join(base, n);
     if (isMountPoint(dir)) await unmount(dir);
-    await rmdir(dir).catch(() => undefined);
+    await fsp.rmdir(dir).catch(() => undefined);
   }
 }
 
@@ -182,9 +182,9 @@ async function inTempMount<T>(
   fn: (dir: string) => Promise<T>,
 ): Promise<T> {
   const base = mountDir(ctx);
-  await mkdir(base, { recursive: true, mode: 0o700 });
+  await fsp.mkdir(base, { recursive: true, mode: 0o700 });
   await sweepStale(base);
-  const dir = await mkdtemp(join(base, `${process.pid}-`));
+  const dir = await fsp.mkdtemp(join(base, `${process.pid}-`));
   try {
     await mount(dir);
     try {
@@ -193,6 +193,6 @@ async function inTempMount<T>(
       await unmount(dir);
     }
   } finally {
-    await rmdir(dir).catch(() => undefined);
+    await fsp.rmdir(dir).catch(() => undefined);
   }
 }

@@ -3,7 +3,8 @@
  * mounting it: the overlay snapshot's layers are plain directories on this host, so the file is
  * looked up in upperdir then each lowerdir in order, honouring overlay whiteouts.
  */
-import { readFile, lstat } from 'node:fs/promises';
+// fs.promises is a getter: node:fs/promises loads when a file is read, not for inspect (mountOption).
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Mount } from '../containerd/types.js';
 import { UsageError } from '../errors.js';
@@ -32,10 +33,10 @@ export async function readRootfsFile(mounts: Mount[], path: string): Promise<str
   for (const dir of layerDirs(mounts)) {
     const p = join(dir, rel);
     try {
-      const st = await lstat(p);
+      const st = await fsp.lstat(p);
       // overlay whiteout: a 0/0 character device hides the file in lower layers
       if (st.isCharacterDevice() && st.rdev === 0) return undefined;
-      if (st.isFile()) return await readFile(p, 'utf8');
+      if (st.isFile()) return await fsp.readFile(p, 'utf8');
       return undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

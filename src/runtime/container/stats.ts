@@ -55,8 +55,9 @@ export async function statsTargets(
   refs: string[],
   all: boolean,
 ): Promise<StatsTarget[]> {
-  // A container with a damaged record has nothing to measure that can be named (summaries warned).
-  const list = (await summaries(ctx)).filter((s) => !s.damaged);
+  // A container with a damaged record has nothing to measure that can be named (summaries warned);
+  // another client's cgroup is not where tsdock's records say.
+  const list = (await summaries(ctx)).filter((s) => !s.damaged && !s.foreign);
   if (refs.length === 0) {
     return list.filter((s) => all || s.state.status === 'running').map((s) => ({ label: s.id, summary: s }));
   }

@@ -6,15 +6,17 @@ import { rfc3339NanoOf } from '../state/clock.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import type { Container, Mount, Process } from '../containerd/types.js';
 import type { RuntimeContext } from '../context.js';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptRecordError, NotFoundError } from '../errors.js';
+import { ConflictError, CorruptRecordError, NotFoundError } from '../errors.js';
 import { ContainerFiles, ZERO_TIME, type ContainerRecord, type ContainerRunState } from '../state/records.js';
 import { StatePaths } from '../state/paths.js';
 import { NameStore } from '../state/names.js';
 import type { Monitor } from '../logs/monitor.js';
+import { CREATING_FILE } from './repair.js';
+import { foreignName, NAME_LABEL, type Foreign } from './foreign.js';
 
-export const NAME_LABEL = 'tsdock/name';
+export { NAME_LABEL };
 
 export interface Found {
   id: string;
@@ -64,12 +66,6 @@ export function noSuchContainer(ref: string): NotFoundError {
   return new NotFoundError(`Error response from daemon: No such container: ${ref}`);
 }
 
-/** All of tsdock's containers in this namespace (other clients' containers are not ours to show). */
-export async function listOwn(client: ContainerdClient): Promise<Container[]> {
-  const all = await client.containers.list();
-  return all.filter((c) => c.labels[NAME_LABEL] !== undefined);
-}
-
 /**
  * What a container whose container.json is damaged still has: containerd's labels (name), the
  * namespace file named after its id, its directory's time. Only `rm` works with this.
@@ -111,18 +107,37 @@ export function salvagedRecord(
 }
 
 /**
- * Docker's lookup order: full id, exact name, then a unique id prefix. A damaged container.json is
- * reported (CorruptRecordError, naming the file) unless `salvage` asks for what is left of it; a
- * record of an earlier format is written back in this one.
+ * A container made by another client, found where one of tsdock's was asked for: the one line
+ * names the commands that work on it.
  */
-export async function findContainer(
+export class ForeignContainerError extends ConflictError {
+  constructor(name: string) {
+    super(
+      `Error response from daemon: container ${name} was not created by tsdock: ` +
+        'only ps, inspect, logs, stop, kill, exec and rm work on it',
+    );
+  }
+}
+
+/** containerd's identifiers (its identifiers.Validate): what `ctr run IMG ID` accepts as an id. */
+const CONTAINERD_ID = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
+
+/**
+ * Any container of the namespace by Docker's lookup order: full id, exact name, then a unique id
+ * prefix. tsdock's own names come first, then another client's: its containerd id (ctr's only
+ * name) and the name ps shows for it (`k8s://…`, a nerdctl name). A container of tsdock's comes
+ * with its records (`Found`), one of another client with what containerd knows (`Foreign`). A
+ * damaged container.json is reported (CorruptRecordError, naming the file) unless `salvage` asks
+ * for what is left of it; a record of an earlier format is written back in this one.
+ */
+export async function resolveContainer(
   ctx: RuntimeContext,
   ref: string,
   opts: { salvage?: boolean } = {},
-): Promise<Found> {
+): Promise<Found | Foreign> {
   const client = await ctx.client();
   const paths = statePaths(ctx);
-  const load = async (c: Container): Promise<Found> => {
+  const load = async (c: Container): Promise<Found | Foreign | undefined> => {
     const files = new ContainerFiles(paths.container(c.id));
     let record: ContainerRecord | undefined;
     try {
@@ -132,34 +147,87 @@ export async function findContainer(
       const name = c.labels[NAME_LABEL] ?? '';
       return { id: c.id, files, record: salvagedRecord(ctx, c.id, name, files), container: c, damaged: err };
     }
-    if (!record) throw noSuchContainer(ref);
+    if (!record) {
+      // Being created (the record is the last thing written): not a container yet.
+      if (existsSync(join(files.dir, CREATING_FILE))) return undefined;
+      return { id: c.id, name: foreignName(c), container: c };
+    }
     if (files.outdated) await files.persistUpgrade();
     return { id: c.id, files, record, container: c };
   };
-  const bare = ref.startsWith('/') ? ref.slice(1) : ref;
-  if (/^[0-9a-f]{64}$/.test(bare)) {
+  const getting = async (id: string): Promise<Container | undefined> => {
     try {
-      return await load(await client.containers.get(bare));
+      return await client.containers.get(id);
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
+      return undefined;
     }
+  };
+  const bare = ref.startsWith('/') ? ref.slice(1) : ref;
+  if (/^[0-9a-f]{64}$/.test(bare)) {
+    const c = await getting(bare);
+    const found = c && (await load(c));
+    if (found) return found;
   }
   const byName = await nameStore(ctx, client).lookup(bare);
   if (byName) {
-    try {
-      const c = await client.containers.get(byName);
-      if (c.labels[NAME_LABEL] === bare) return await load(c);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+    const c = await getting(byName);
+    if (c?.labels[NAME_LABEL] === bare) {
+      const found = await load(c);
+      if (found) return found;
     }
   }
-  if (/^[0-9a-f]+$/.test(bare)) {
-    const matches = (await listOwn(client)).filter((c) => c.id.startsWith(bare));
-    if (matches.length === 1) return load(matches[0]!);
-    if (matches.length > 1)
-      throw new NotFoundError(`Error response from daemon: multiple IDs found with provided prefix: ${bare}`);
+  // Another client's names, and id prefixes: one listing answers both.
+  if (CONTAINERD_ID.test(bare) || bare.startsWith('k8s://')) {
+    const all = await client.containers.list();
+    const named = all.find((c) => c.id === bare) ?? unique(all.filter((c) => foreignName(c) === bare));
+    if (named) {
+      const found = await load(named);
+      if (found) return found;
+    }
+    if (/^[0-9a-f]+$/.test(bare)) {
+      const matches = all.filter((c) => c.id.startsWith(bare));
+      if (matches.length > 1)
+        throw new NotFoundError(
+          `Error response from daemon: multiple IDs found with provided prefix: ${bare}`,
+        );
+      const found = matches[0] && (await load(matches[0]));
+      if (found) return found;
+    }
   }
   throw noSuchContainer(ref);
+}
+
+/**
+ * The id `ref` most likely names, known without asking containerd: a full id, or the owner of a
+ * name tsdock reserved. resolveContainer still decides; this only lets a command ask ahead.
+ */
+export async function likelyId(ctx: RuntimeContext, ref: string): Promise<string | undefined> {
+  const bare = ref.startsWith('/') ? ref.slice(1) : ref;
+  if (/^[0-9a-f]{64}$/.test(bare)) return bare;
+  return new NameStore(statePaths(ctx), () => Promise.resolve(true)).lookup(bare);
+}
+
+function unique<T>(xs: T[]): T | undefined {
+  return xs.length === 1 ? xs[0] : undefined;
+}
+
+export function isForeign(x: Found | Foreign): x is Foreign {
+  return !('files' in x);
+}
+
+/**
+ * One of tsdock's own containers (see resolveContainer); another client's is refused with one
+ * line (ForeignContainerError) by the commands that need tsdock's records.
+ */
+export async function findContainer(
+  ctx: RuntimeContext,
+  ref: string,
+  opts: { salvage?: boolean } = {},
+): Promise<Found> {
+  const x = await resolveContainer(ctx, ref, opts);
+  if (isForeign(x)) throw new ForeignContainerError(x.name);
+  return x;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
- * Reading the json-file log tsdock-mon writes, for `logs` and for foreground attach. `--tail`
- * reads backwards from the end (a big log is never read whole), rotated files are opened only
- * when needed, and entries are decoded without a full JSON parse when the line has the shape the
- * monitor writes.
+ * Reading the json-file log tsdock-mon writes, for `logs` and for foreground attach (and the logs
+ * other clients keep of their containers: CRI's format, raw output). `--tail` reads backwards from
+ * the end (a big log is never read whole), rotated files are opened only when needed, and entries
+ * are decoded without a full JSON parse when the line has the shape the monitor writes.
  */
 import { rfc3339NanoFixed } from '../state/clock.js';
 import { watch, type FSWatcher } from 'node:fs';
@@ -23,7 +23,14 @@ export interface ReadLogsOptions {
   /** Resolves when the container stopped and its monitor wrote the last entry. */
   stop?: Promise<void>;
   signal?: AbortSignal;
+  /**
+   * What the file holds: Docker's json-file lines (tsdock-mon's), the CRI log format (containerd's
+   * CRI plugin: `TIME STREAM P|F TEXT`), or a process's raw output (no times, one stream).
+   */
+  format?: LogFormat;
 }
+
+export type LogFormat = 'json-file' | 'cri' | 'raw';
 
 export interface LogOutput {
   stdout: NodeJS.WritableStream;
@@ -78,6 +85,30 @@ export function decodeEntry(line: string): LogEntry | undefined {
     return undefined; // a torn or foreign line: skipped, as Docker's reader can't use it either
   }
 }
+
+/**
+ * One line of the CRI log format (kubelet's and containerd's): `TIME STREAM TAG TEXT`, where the tag
+ * `P` marks a line the runtime split (the next entry continues it) and `F` a full one.
+ */
+export function decodeCriEntry(line: string): LogEntry | undefined {
+  const a = line.indexOf(' ');
+  const b = line.indexOf(' ', a + 1);
+  if (a <= 0 || b <= a) return undefined;
+  const c = line.indexOf(' ', b + 1);
+  const tag = line.slice(b + 1, c < 0 ? undefined : c);
+  const text = c < 0 ? '' : line.slice(c + 1);
+  return {
+    log: tag.split(':').includes('P') ? text : `${text}\n`,
+    stream: line.slice(a + 1, b),
+    time: line.slice(0, a),
+  };
+}
+
+const decoders: Record<LogFormat, (line: string) => LogEntry | undefined> = {
+  'json-file': decodeEntry,
+  cri: decodeCriEntry,
+  raw: (line) => ({ log: `${line}\n`, stream: 'stdout', time: '' }),
+};
 
 const TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -177,6 +208,7 @@ class Filter {
   private readonly since?: string;
   private readonly until?: string;
   private readonly timestamps: boolean;
+  readonly decode: (line: string) => LogEntry | undefined;
   /** Set once an entry after --until is seen: Docker stops there. */
   ended = false;
 
@@ -187,11 +219,12 @@ class Filter {
     if (opts.since !== undefined) this.since = rfc3339NanoFixed(opts.since);
     if (opts.until !== undefined) this.until = rfc3339NanoFixed(opts.until);
     this.timestamps = opts.timestamps;
+    this.decode = decoders[opts.format ?? 'json-file'];
   }
 
   line(line: string): void {
     if (this.ended) return;
-    const e = decodeEntry(line);
+    const e = this.decode(line);
     if (!e) return;
     let text = e.log;
     if (this.since || this.until || this.timestamps) {
@@ -313,7 +346,10 @@ export async function tailStart(
 }
 
 /** Time of the last entry in a file (to skip rotated files entirely before --since). */
-async function lastEntryTime(path: string): Promise<string | undefined> {
+async function lastEntryTime(
+  path: string,
+  decode: (line: string) => LogEntry | undefined,
+): Promise<string | undefined> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(path, 'r');
@@ -325,7 +361,7 @@ async function lastEntryTime(path: string): Promise<string | undefined> {
     if (end <= 0) return undefined;
     const begin = buf.lastIndexOf(10, end - 1) + 1;
     if (begin === 0 && len < size) return undefined; // a line longer than the chunk
-    const e = decodeEntry(buf.toString('utf8', begin, end));
+    const e = decode(buf.toString('utf8', begin, end));
     return e ? fixedTime(e.time) : undefined;
   } catch {
     return undefined;
@@ -422,7 +458,7 @@ export async function readLogs(logPath: string, opts: ReadLogsOptions, out: LogO
     const older: { path: string; start: number }[] = [];
     if (opts.tail === undefined) {
       for (const p of (await rotatedFiles(logPath)).reverse()) {
-        if (!filter.before(await lastEntryTime(p))) older.push({ path: p, start: 0 });
+        if (!filter.before(await lastEntryTime(p, filter.decode))) older.push({ path: p, start: 0 });
       }
     } else if (current) {
       const size = (await current.fh.stat()).size;

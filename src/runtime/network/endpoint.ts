@@ -22,9 +22,15 @@ import { addNetns, createBridge, hostIfName, linkExists, plugContainer, unplugCo
 import { bridgeOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
 import type { PortBindings, PublishedPort } from './ports.js';
 
-import { endpointDir, endpointKey, readEndpoint, type EndpointRecord } from './records.js';
+import {
+  containerEndpoints,
+  endpointDir,
+  endpointKey,
+  readEndpoint,
+  type EndpointRecord,
+} from './records.js';
 
-export { endpointDir, endpointKey, readEndpoint, type EndpointRecord };
+export { containerEndpoints, endpointDir, endpointKey, readEndpoint, type EndpointRecord };
 
 async function listEndpoints(dir: string): Promise<{ file: string; ep: EndpointRecord }[]> {
   let files: string[] = [];
@@ -48,23 +54,6 @@ export async function allEndpoints(ctx: RuntimeContext): Promise<EndpointRecord[
   return (await listEndpoints(endpointDir(ctx)))
     .filter((x) => !x.file.includes('.removing.'))
     .map((x) => x.ep);
-}
-
-/** A container's endpoints, its first network first. */
-export async function containerEndpoints(ctx: RuntimeContext, id: string): Promise<EndpointRecord[]> {
-  const dir = endpointDir(ctx);
-  let files: string[] = [];
-  try {
-    files = (await readdir(dir)).filter(
-      (f) => f === `${id}.json` || (f.startsWith(`${id}@`) && f.endsWith('.json')),
-    );
-  } catch {
-    return [];
-  }
-  const eps = await Promise.all(
-    files.map((f) => readJson<EndpointRecord>(join(dir, f)).catch(() => undefined)),
-  );
-  return eps.filter((e): e is EndpointRecord => !!e).sort((a, b) => Number(!!a.extra) - Number(!!b.extra));
 }
 
 /** Bridge, address, rules of a network: made once, by whoever needs them first. */

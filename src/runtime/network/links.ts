@@ -8,11 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { SystemError } from '../errors.js';
 import { exec, firstLine } from './exec.js';
 
-export const NETNS_DIR = '/run/netns';
+import { NETNS_DIR, netnsPath } from './records.js';
 
-export function netnsPath(name: string): string {
-  return `${NETNS_DIR}/${name}`;
-}
+export { NETNS_DIR, netnsPath };
 
 export function linkExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}`);

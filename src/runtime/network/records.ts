@@ -1,12 +1,21 @@
 /**
- * Where the network state lives and what an endpoint file holds: the part that read-only commands
- * (`ps`, `inspect`) need, apart from endpoint.ts's set-up code and everything it loads.
+ * Where the network state lives (the data root, /run/netns) and what an endpoint file holds: the
+ * part that read-only commands (`ps`, `inspect`) need, apart from endpoint.ts's set-up code and
+ * everything it loads (iptables, `ip`, child processes).
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { readJson, readJsonSync } from '../state/files.js';
 import type { Rule } from './iptables.js';
 import type { PublishedPort } from './ports.js';
+
+export const NETNS_DIR = '/run/netns';
+
+/** A network namespace of tsdock's: a bind-mounted file, which runc joins by path. */
+export function netnsPath(name: string): string {
+  return `${NETNS_DIR}/${name}`;
+}
 
 export function networkRoot(ctx: RuntimeContext): string {
   return join(ctx.globals.dataRoot, 'network');
@@ -58,4 +67,23 @@ export function readEndpoint(ctx: RuntimeContext, id: string): Promise<EndpointR
 
 export function readEndpointSync(ctx: RuntimeContext, id: string): EndpointRecord | undefined {
   return readJsonSync<EndpointRecord>(join(endpointDir(ctx), `${id}.json`));
+}
+
+/** A container's endpoints, its first network first. */
+export async function containerEndpoints(ctx: RuntimeContext, id: string): Promise<EndpointRecord[]> {
+  const dir = endpointDir(ctx);
+  let files: string[] = [];
+  // Synchronous, as state/files.ts reads: one small directory, and node:fs/promises (~2 ms to load)
+  // stays out of ps and inspect.
+  try {
+    files = readdirSync(dir).filter(
+      (f) => f === `${id}.json` || (f.startsWith(`${id}@`) && f.endsWith('.json')),
+    );
+  } catch {
+    return [];
+  }
+  const eps = await Promise.all(
+    files.map((f) => readJson<EndpointRecord>(join(dir, f)).catch(() => undefined)),
+  );
+  return eps.filter((e): e is EndpointRecord => !!e).sort((a, b) => Number(!!a.extra) - Number(!!b.extra));
 }

@@ -4,19 +4,33 @@
  */
 import type { RuntimeContext } from '../../context.js';
 import { PartialFailureError, TsdockError } from '../../errors.js';
-import { findContainer, type Found } from '../../container/store.js';
+import type { Foreign } from '../../container/foreign.js';
+import { ForeignContainerError, isForeign, resolveContainer, type Found } from '../../container/store.js';
 
+/**
+ * `fn` for each of tsdock's containers, `foreign` for another client's (a command without it
+ * refuses those with one line).
+ */
 export async function forEachContainer(
   ctx: RuntimeContext,
   refs: string[],
   fn: (found: Found, ref: string) => Promise<void>,
-  opts: { echo?: boolean; ignoreMissing?: boolean; parallel?: boolean; salvage?: boolean } = {},
+  opts: {
+    echo?: boolean;
+    ignoreMissing?: boolean;
+    parallel?: boolean;
+    salvage?: boolean;
+    foreign?: (f: Foreign, ref: string) => Promise<void>;
+  } = {},
 ): Promise<void> {
   const echo = opts.echo ?? true;
   const results = new Array<string | Error>(refs.length);
   const one = async (ref: string, i: number): Promise<void> => {
     try {
-      await fn(await findContainer(ctx, ref, { salvage: opts.salvage ?? false }), ref);
+      const x = await resolveContainer(ctx, ref, { salvage: opts.salvage ?? false });
+      if (!isForeign(x)) await fn(x, ref);
+      else if (opts.foreign) await opts.foreign(x, ref);
+      else throw new ForeignContainerError(x.name);
       results[i] = ref;
     } catch (err) {
       results[i] = err instanceof Error ? err : new Error(String(err));

@@ -23,7 +23,8 @@ import type { OciProcess, OciSpec } from '../../spec/types.js';
 import { resolveUser } from '../../container/rootfs.js';
 import { runSession } from '../../container/session.js';
 import { makeFifos, openFifoReader } from '../../container/stdio.js';
-import { findContainer, getTask } from '../../container/store.js';
+import { foreignRecord } from '../../container/foreign.js';
+import { getTask, isForeign, resolveContainer } from '../../container/store.js';
 import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys, type TerminalSize } from '../../container/tty.js';
 import { recordEvent } from '../../events/record.js';
 
@@ -126,7 +127,24 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
   const detachKeys = parseDetachKeys(req.detachKeys || DEFAULT_DETACH_KEYS);
   if (!req.detach) checkTty(ctx.stdio, req.interactive, req.tty);
   const extraEnv = execEnv(req, process.env);
-  const found = await findContainer(ctx, req.container);
+  const target = await resolveContainer(ctx, req.container);
+  // Another client's container: what containerd knows stands in for tsdock's record, and the
+  // FIFOs go beside the containers' directories (they are removed when the exec ends).
+  const found = isForeign(target)
+    ? {
+        id: target.id,
+        container: target.container,
+        record: foreignRecord(target),
+        ioDir: join(ctx.stateDir, 'exec'),
+        env: undefined,
+        linkEnv: undefined,
+      }
+    : {
+        ...target,
+        ioDir: join(target.files.dir, 'exec'),
+        env: (target.record.config.Env as string[] | null | undefined) ?? [],
+        linkEnv: target.files.readStateOrDead().linkEnv,
+      };
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (!task || task.status === 'STOPPED' || task.status === 'CREATED' || task.status === 'UNKNOWN')
@@ -142,7 +160,10 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
   const user =
     userSpec !== undefined && userSpec !== ''
       ? await resolveUser(
-          await client.snapshots.mounts(found.container.snapshotKey || found.id),
+          await client.snapshots.mounts(
+            found.container.snapshotKey || found.id,
+            found.container.snapshotter || undefined,
+          ),
           userSpec,
           (found.record.hostConfig.GroupAdd as string[] | null | undefined) ?? [],
         )
@@ -151,11 +172,11 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
   const localSize = req.tty && stdout.isTTY ? { width: stdout.columns, height: stdout.rows } : undefined;
   const processSpec = execProcessSpec(spec.process, {
     args: req.command,
-    containerEnv: (found.record.config.Env as string[] | null | undefined) ?? [],
+    containerEnv: found.env ?? spec.process.env ?? [],
     extraEnv,
     hostname: spec.hostname ?? String(found.record.config.Hostname ?? ''),
     tty: req.tty,
-    linkEnv: found.files.readStateOrDead().linkEnv,
+    linkEnv: found.linkEnv,
     cwd: req.workdir,
     user,
     privileged: req.privileged,
@@ -164,7 +185,7 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
   });
 
   const execId = randomHex(32);
-  const ioDir = join(found.files.dir, 'exec');
+  const ioDir = found.ioDir;
   const fifo = (name: string) => join(ioDir, `${execId.slice(0, 16)}-${name}`);
   const paths: { stdin?: string; stdout?: string; stderr?: string } = req.detach
     ? {}

@@ -4,6 +4,7 @@ import { ConflictError } from '../../errors.js';
 import { recordEvent } from '../../events/record.js';
 import { parseSignal, SIGKILL } from '../../opts/signals.js';
 import { getTask, type Found } from '../../container/store.js';
+import { killForeign } from '../../container/foreign-task.js';
 import { forEachContainer } from './batch.js';
 
 export function killContainers(
@@ -11,7 +12,10 @@ export function killContainers(
   refs: string[],
   opts: { signal?: string },
 ): Promise<void> {
-  return forEachContainer(ctx, refs, (f) => killContainer(ctx, f, opts), { parallel: true });
+  return forEachContainer(ctx, refs, (f) => killContainer(ctx, f, opts), {
+    parallel: true,
+    foreign: (f) => killForeign(ctx, f, opts),
+  });
 }
 
 async function killContainer(ctx: RuntimeContext, found: Found, opts: { signal?: string }): Promise<void> {

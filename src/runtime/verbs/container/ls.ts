@@ -285,11 +285,14 @@ async function containerSizes(ctx: RuntimeContext, rows: ContainerSummary[]): Pr
   const { humanSize } = await import('../../format/units.js');
   return Promise.all(
     rows.map(async (r) => {
+      // Another client's container may have its snapshot under another key, in another snapshotter.
+      const key = r.container.snapshotKey || r.id;
+      const snapshotter = r.container.snapshotter || undefined;
       try {
-        const rw = await client.snapshots.usage(r.id);
+        const rw = await client.snapshots.usage(key, snapshotter);
         let virtual = rw.size;
-        const info = await client.snapshots.stat(r.id);
-        if (info.parent) virtual += await chainUsage(client, info.parent);
+        const info = await client.snapshots.stat(key, snapshotter);
+        if (info.parent) virtual += await chainUsage(client, info.parent, snapshotter);
         return `${humanSize(rw.size)} (virtual ${humanSize(virtual)})`;
       } catch {
         return '0B';
@@ -301,11 +304,12 @@ async function containerSizes(ctx: RuntimeContext, rows: ContainerSummary[]): Pr
 async function chainUsage(
   client: Awaited<ReturnType<RuntimeContext['client']>>,
   key: string | undefined,
+  snapshotter?: string,
 ): Promise<number> {
   let total = 0;
   while (key) {
-    total += (await client.snapshots.usage(key)).size;
-    key = (await client.snapshots.stat(key)).parent || undefined;
+    total += (await client.snapshots.usage(key, snapshotter)).size;
+    key = (await client.snapshots.stat(key, snapshotter)).parent || undefined;
   }
   return total;
 }

@@ -1,6 +1,7 @@
 /** `rm`: each container removed with everything it owns (container/remove.ts). */
 import type { RuntimeContext } from '../../context.js';
 import { removeContainer } from '../../container/remove.js';
+import { removeForeign } from '../../container/foreign-task.js';
 import { forEachContainer } from './batch.js';
 
 export function removeContainers(
@@ -13,5 +14,6 @@ export function removeContainers(
   return forEachContainer(ctx, refs, (f) => removeContainer(ctx, f, opts), {
     ignoreMissing: opts.force,
     salvage: true,
+    foreign: (f) => removeForeign(ctx, f, opts),
   });
 }

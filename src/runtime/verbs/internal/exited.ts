@@ -15,7 +15,8 @@ import {
   policyOf,
   type Decision,
 } from '../../container/restart-policy.js';
-import { findContainer, statePaths, type Found } from '../../container/store.js';
+import { findContainer, ForeignContainerError, statePaths, type Found } from '../../container/store.js';
+import { forgetGone } from '../../container/gone.js';
 
 /** How long an exit hook waits for an unreachable containerd before giving up. */
 const CONTAINERD_WAIT_MS = 10 * 60_000;
@@ -30,7 +31,8 @@ async function findWaiting(ctx: RuntimeContext, id: string): Promise<Found | und
     try {
       return await findContainer(ctx, id);
     } catch (err) {
-      if (err instanceof NotFoundError) return undefined; // removed meanwhile
+      // Removed meanwhile, or its record is (a removal is under way).
+      if (err instanceof NotFoundError || err instanceof ForeignContainerError) return undefined;
       try {
         await access(dir);
       } catch {
@@ -45,7 +47,12 @@ async function findWaiting(ctx: RuntimeContext, id: string): Promise<Found | und
 /** `tsdock internal exited ID`: record the exit, then --rm or the restart policy. */
 export async function onContainerExited(ctx: RuntimeContext, id: string): Promise<void> {
   const found = await findWaiting(ctx, id);
-  if (!found) return;
+  if (!found) {
+    // Deleted by another client (`ctr task rm`, `ctr c rm`) rather than by tsdock: what the
+    // container held is released now, not at the next listing.
+    await forgetGone(ctx, id);
+    return;
+  }
   const policy = policyOf((await found.files.readRecord()) ?? found.record);
   let decided: Decision | undefined;
   let recorded = false;

@@ -11,10 +11,13 @@ export interface InspectOptions {
 
 async function inspectOne(ctx: RuntimeContext, ref: string, type: InspectOptions['type']): Promise<unknown> {
   if (type !== 'image') {
-    const { findContainer } = await import('../../container/store.js');
-    const { inspectContainer } = await import('../../container/inspect.js');
+    const { isForeign, likelyId, resolveContainer } = await import('../../container/store.js');
+    const { inspectContainer, inspectForeign, prefetchInspect } = await import('../../container/inspect.js');
     try {
-      return await inspectContainer(ctx, await findContainer(ctx, ref));
+      const id = await likelyId(ctx, ref);
+      const early = id ? prefetchInspect(await ctx.client(), id) : undefined;
+      const x = await resolveContainer(ctx, ref);
+      return await (isForeign(x) ? inspectForeign(ctx, x) : inspectContainer(ctx, x, early));
     } catch (err) {
       if (!(err instanceof NotFoundError) || type === 'container') throw err;
     }
