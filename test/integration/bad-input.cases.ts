@@ -227,7 +227,7 @@ export const CASES: BadInput[] = [
   r(['--cgroupns', 'bogus'], 'invalid argument "bogus" for "--cgroupns" flag: must be one of host, private'),
   r(
     ['--pid', 'container:no-such-ctr-xyz'],
-    'tsdock: Error response from daemon: cannot join PID of a non running container: no-such-ctr-xyz: No such container: no-such-ctr-xyz',
+    'tsdock: Error response from daemon: No such container: no-such-ctr-xyz',
   ),
   // ---- restart, logging, limits, kernel
   r(
