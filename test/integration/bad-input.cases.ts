@@ -852,7 +852,7 @@ export const CASES: BadInput[] = [
   ),
   c(['inspect', 'no-such-object-xyz'], 1, 'Error: No such object: no-such-object-xyz'),
   // ---- the grammar
-  c(['bogus-command'], 125, 'unknown command: "bogus-command"'),
+  c(['bogus-command'], 1, 'tsdock: unknown command: tsdock bogus-command'),
   c(['run', '--bogus-flag', 'IMG'], 125, 'unknown flag: --bogus-flag'),
   c(['--bogus-global'], 125, 'unknown flag: --bogus-global'),
   c(['run', '--memory'], 125, 'flag needs an argument: --memory'),
