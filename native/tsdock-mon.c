@@ -9,7 +9,7 @@
  * Usage:
  *   tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES]
  *              [--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE]
- *              [--attach-socket NAME] [--netns PATH] [--shm DIR,SIZE]
+ *              [--attach-socket PATH] [--netns PATH] [--shm DIR,SIZE]
  *              [--health INTERVAL,TIMEOUT,START_PERIOD,START_INTERVAL --health-cmd ARG...]
  *              [-- EXIT_CMD ARGS...]
  *
@@ -27,14 +27,23 @@
  *
  * Without --stderr only stdout is read: a container with a terminal has one stream, the pty.
  *
- * --attach-socket: an abstract unix socket (Linux, named NAME) from which clients of the same uid
- * (`run -t`, `attach`) receive the raw output as it is read, before any line splitting, framed as
- * Docker's stdcopy does (1 byte stream: 1 stdout, 2 stderr; 3 zero bytes; 4 bytes big-endian
- * length). A terminal's prompt has no newline, so the log alone could not serve an interactive
- * session. When the streams end, the clients' sockets are closed after the last byte: EOF there
- * means all output was delivered. Abstract, because a path under a data root can exceed the 108
- * bytes of sun_path; SO_PEERCRED keeps other users out.
- *
+ * --attach-socket: a unix socket at PATH (a filesystem socket in the container's own 0700 io
+ * directory under the state root: only root on the host reaches it, not a process in another
+ * network namespace nor a container, even one with the host's network) from which clients of the
+ * same uid (`run -t`, `attach`) receive the raw output as it is read, before any line splitting,
+ * framed as Docker's stdcopy does (1 byte stream: 1 stdout, 2 stderr; 3 zero bytes; 4 bytes
+ * big-endian length). A terminal's prompt has no newline, so the log alone could not serve an
+ * interactive session. PATH may be longer than sun_path's 108 bytes: it is bound through
+ * /proc/self/fd/N of its directory, as clients connect to it.
+ * The monitor never waits for a client. The output goes into one ring of ATTACH_RING bytes that
+ * every client reads from at its own pace (no copy per client); a client that falls more than the
+ * ring behind — it stopped reading, or reads slower than the container writes — is disconnected,
+ * so the container's output and log, and the other clients, never wait on it. There is no small
+ * fixed number of places: up to MAX_CLIENTS clients, and when that many are connected a new one
+ * takes the place of the one furthest behind (the oldest among equals). When the streams end, the
+ * exit marker is written first, then the clients get what is left of the ring and their sockets
+ * are closed: EOF with the marker there means all output was delivered, EOF without it that this
+ * client was dropped.
  * --health: the container has a healthcheck, and this process is what runs it for as long as the
  * container runs (tsdock has no daemon; nothing else outlives the CLI). The four values are
  * milliseconds. It schedules the probes as moby's health monitor does — the first one INTERVAL
@@ -97,12 +106,27 @@ static char entry[ENTRY_BUF];
 static volatile sig_atomic_t terminating;
 static volatile sig_atomic_t child_exited;
 
-#define MAX_CLIENTS 16
-/* How long a client that does not read may hold the container's output back before it is dropped. */
-#define CLIENT_STALL_MS 5000
+/* How far behind the output an attach client may fall before it is dropped (see the top). */
+#define ATTACH_RING (4u << 20)
+/* Attach clients served at once; one more takes the place of the one furthest behind. */
+#define MAX_CLIENTS 256
+/* After the streams end, how long the clients together may take the rest before they are closed:
+ * a total, so that a client reading a byte at a time cannot hold back the exit command. */
+#define CLIENT_DRAIN_MS 5000
+struct client {
+	int fd;
+	unsigned long long off; /* how much of the output (counted like ring_head) it has been sent */
+	unsigned long long seq; /* connection order */
+};
 static int listen_fd = -1;
-static int clients[MAX_CLIENTS];
+static int attach_dir_fd = -1;
+static char attach_name[256];
+static struct client clients[MAX_CLIENTS];
 static int nclients;
+static unsigned long long client_seq;
+/* Allocated when the first client connects; ring_head counts every byte ever put in. */
+static char *ring;
+static unsigned long long ring_head;
 /* The namespace --netns made (removed again by a monitor whose container never ran). */
 static const char *netns_made;
 /* The tmpfs --shm mounted, unmounted whenever the monitor ends. */
@@ -499,44 +523,76 @@ static void finish_stream(struct stream *s)
 
 static void drop_client(int i)
 {
-	close(clients[i]);
+	close(clients[i].fd);
 	clients[i] = clients[--nclients];
 }
 
-static int send_all(int fd, const char *p, size_t n)
+/* Sends what the client has not had yet, as much as its socket takes now. 0, or -1: dropped. */
+static int flush_client(int i)
 {
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+	struct client *c = &clients[i];
+	while (c->off < ring_head) {
+		size_t pos = (size_t)(c->off % ATTACH_RING);
+		size_t len = ATTACH_RING - pos;
+		if (len > ring_head - c->off)
+			len = (size_t)(ring_head - c->off);
+		ssize_t w = send(c->fd, ring + pos, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
+			c->off += (unsigned long long)w;
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd pw = {.fd = fd, .events = POLLOUT};
-			if (poll(&pw, 1, CLIENT_STALL_MS) > 0 && !(pw.revents & (POLLERR | POLLHUP)))
-				continue;
-		}
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		drop_client(i);
 		return -1;
 	}
 	return 0;
 }
 
+static void ring_put(const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t pos = (size_t)(ring_head % ATTACH_RING);
+		size_t len = ATTACH_RING - pos < n ? ATTACH_RING - pos : n;
+		memcpy(ring + pos, p, len);
+		ring_head += len;
+		p += len;
+		n -= len;
+	}
+}
+
 static void broadcast(const struct stream *s, const char *data, size_t n)
 {
+	if (!ring)
+		return;
 	unsigned char hdr[8] = {s == &err_s ? 2 : 1, 0, 0, 0};
 	hdr[4] = (unsigned char)(n >> 24);
 	hdr[5] = (unsigned char)(n >> 16);
 	hdr[6] = (unsigned char)(n >> 8);
 	hdr[7] = (unsigned char)n;
-	for (int i = 0; i < nclients;) {
-		if (send_all(clients[i], (const char *)hdr, sizeof hdr) < 0 || send_all(clients[i], data, n) < 0)
+	unsigned long long next = ring_head + sizeof hdr + n;
+	/* A client the new frame would overrun (its unsent bytes overwritten) is dropped first. */
+	for (int i = nclients; i-- > 0;)
+		if (flush_client(i) == 0 && next - clients[i].off > ATTACH_RING)
 			drop_client(i);
-		else
-			i++;
+	ring_put((const char *)hdr, sizeof hdr);
+	ring_put(data, n);
+	for (int i = nclients; i-- > 0;)
+		flush_client(i);
+}
+
+/* The client that has waited least for being furthest behind: the one to make room. */
+static int furthest_behind(void)
+{
+	int v = 0;
+	for (int i = 1; i < nclients; i++) {
+		unsigned long long bi = ring_head - clients[i].off, bv = ring_head - clients[v].off;
+		if (bi > bv || (bi == bv && clients[i].seq < clients[v].seq))
+			v = i;
 	}
+	return v;
 }
 
 static void accept_clients(void)
@@ -547,42 +603,84 @@ static void accept_clients(void)
 			return;
 		struct ucred cred;
 		socklen_t len = sizeof cred;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid() ||
-		    nclients == MAX_CLIENTS) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid()) {
 			close(fd);
 			continue;
 		}
+		if (!ring && !(ring = malloc(ATTACH_RING))) {
+			close(fd);
+			continue;
+		}
+		if (nclients == MAX_CLIENTS)
+			drop_client(furthest_behind());
 		shutdown(fd, SHUT_RD);
-		clients[nclients++] = fd;
+		/* Output from now on: an attach has no history (the log has it). */
+		clients[nclients++] = (struct client){.fd = fd, .off = ring_head, .seq = client_seq++};
 	}
 }
 
-static void open_attach_socket(const char *name)
+static void open_attach_socket(const char *path)
 {
+	char dir[4096], bound[128];
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	if (!slash || dlen >= sizeof dir || strlen(slash + 1) == 0 || strlen(slash + 1) >= sizeof attach_name)
+		fail("invalid attach socket path: %s", path);
+	memcpy(dir, path, dlen);
+	dir[dlen] = 0;
+	snprintf(attach_name, sizeof attach_name, "%s", slash + 1);
+	attach_dir_fd = open(dlen ? dir : "/", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (attach_dir_fd < 0)
+		fail("open %s: %s", dir, strerror(errno));
+	struct stat st;
+	/* Only root may reach the socket: its directory is root's and no one else's. */
+	if (fstat(attach_dir_fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+		fail("attach socket directory %s must be owned by uid %d and mode 0700", dir, (int)geteuid());
 	struct sockaddr_un addr;
 	memset(&addr, 0, sizeof addr);
 	addr.sun_family = AF_UNIX;
-	size_t len = strlen(name);
-	if (len + 1 > sizeof addr.sun_path)
-		fail("attach socket name too long: %s", name);
-	memcpy(addr.sun_path + 1, name, len); /* sun_path[0] == 0: the abstract namespace */
+	int n = snprintf(bound, sizeof bound, "/proc/self/fd/%d/%s", attach_dir_fd, attach_name);
+	if (n < 0 || (size_t)n >= sizeof addr.sun_path)
+		fail("attach socket name too long: %s", attach_name);
+	memcpy(addr.sun_path, bound, (size_t)n);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0)
 		fail("socket: %s", strerror(errno));
-	/* The whole NUL-padded sun_path is the name: that is how Node (libuv) connects to one. */
+	unlinkat(attach_dir_fd, attach_name, 0); /* a previous run's, should its monitor have been killed */
 	if (bind(listen_fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-		fail("bind attach socket %s: %s", name, strerror(errno));
-	if (listen(listen_fd, 8) < 0)
+		fail("bind attach socket %s: %s", path, strerror(errno));
+	if (listen(listen_fd, 64) < 0)
 		fail("listen: %s", strerror(errno));
 }
 
-static void close_attach(void)
+/* The streams ended: every client gets the rest of the ring (unless it stops taking it), then EOF. */
+static void close_attach(int drain)
 {
-	while (nclients > 0)
-		drop_client(0);
 	if (listen_fd >= 0)
 		close(listen_fd);
 	listen_fd = -1;
+	if (attach_dir_fd >= 0) {
+		unlinkat(attach_dir_fd, attach_name, 0);
+		close(attach_dir_fd);
+		attach_dir_fd = -1;
+	}
+	long long deadline = now_ms() + CLIENT_DRAIN_MS;
+	while (drain && nclients > 0) {
+		struct pollfd pfd[MAX_CLIENTS];
+		nfds_t k = 0;
+		for (int i = nclients; i-- > 0;)
+			if (flush_client(i) == 0 && clients[i].off == ring_head)
+				drop_client(i); /* all delivered: EOF */
+		for (int i = 0; i < nclients; i++)
+			pfd[k++] = (struct pollfd){.fd = clients[i].fd, .events = POLLOUT};
+		long long left = deadline - now_ms();
+		if (k == 0 || left <= 0 || poll(pfd, k, (int)left) <= 0)
+			break; /* the clients left had CLIENT_DRAIN_MS in all */
+	}
+	while (nclients > 0)
+		drop_client(0);
+	free(ring);
+	ring = NULL;
 }
 
 /* One read per wakeup keeps a chatty stream from starving the other. Returns 0 when drained. */
@@ -623,7 +721,7 @@ static int open_fifo(const char *path)
 
 /* iproute2's netns_add: /run/netns a shared mount point (so an unmount reaches every mount
  * namespace), an empty file, and a new network namespace bind-mounted on it. The monitor itself
- * stays in the host's namespace: its attach socket is abstract, and so per network namespace. */
+ * stays in the host's namespace. */
 
 static void make_netns(const char *path)
 {
@@ -688,7 +786,7 @@ static void usage(void)
 {
 	fail("usage: tsdock-mon --stdout FIFO [--stderr FIFO] --log FILE [--stdin FIFO] [--max-size BYTES] "
 	     "[--max-file N] [--pidfile FILE] [--exit-marker FILE] [--attach-pidfile FILE] "
-	     "[--attach-socket NAME] [--netns PATH] [--shm DIR,SIZE] [--health I,T,SP,SI --health-cmd ARG...] "
+	     "[--attach-socket PATH] [--netns PATH] [--shm DIR,SIZE] [--health I,T,SP,SI --health-cmd ARG...] "
 	     "[-- EXIT_CMD ARGS...]");
 }
 
@@ -881,11 +979,11 @@ int main(int argc, char **argv)
 			pfd[k].events = POLLIN;
 			pfd[k++].revents = 0;
 		}
-		/* Clients only receive; polling them notices the ones that went away. */
+		/* Clients only receive: polled for room when they have output to take, and for going away. */
 		nfds_t first_client = k;
 		for (int i = 0; i < nclients; i++) {
-			pfd[k].fd = clients[i];
-			pfd[k].events = 0;
+			pfd[k].fd = clients[i].fd;
+			pfd[k].events = clients[i].off < ring_head ? POLLOUT : 0;
 			pfd[k++].revents = 0;
 		}
 		long long wait_ms = container_dir ? idle_ms : -1;
@@ -904,9 +1002,13 @@ int main(int argc, char **argv)
 				terminating = 1;
 			continue;
 		}
-		for (nfds_t i = k; i-- > first_client;)
+		/* Downwards: dropping swaps the last client into this place, and that one was done. */
+		for (nfds_t i = k; i-- > first_client;) {
 			if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
 				drop_client((int)(i - first_client));
+			else if (pfd[i].revents & POLLOUT)
+				flush_client((int)(i - first_client));
+		}
 		if (listen_fd >= 0 && (pfd[nstreams].revents & POLLIN))
 			accept_clients();
 		for (nfds_t i = 0; i < nstreams; i++)
@@ -931,7 +1033,6 @@ int main(int argc, char **argv)
 
 	if (log_fd >= 0)
 		close(log_fd);
-	close_attach();
 	/* The container's run is over: its shareable /dev/shm goes, as Docker's does at stop. */
 	unmount_shm();
 	/* The FIFOs were per start; nothing opens them again. */
@@ -941,6 +1042,7 @@ int main(int argc, char **argv)
 	if (stdin_path)
 		unlink(stdin_path);
 	if (terminating) {
+		close_attach(0);
 		/* Stopped before the container ever wrote (or opened) its output: it never ran. */
 		if (!ran)
 			remove_netns();
@@ -952,6 +1054,8 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
+	/* After the marker: a client's EOF then tells it whether it had everything (see the top). */
+	close_attach(1);
 	if (!exit_cmd || attached_client_alive(attach_pidfile))
 		return 0;
 	signal(SIGHUP, SIG_DFL);

@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -23,6 +24,7 @@ import {
   splitPathDirEntry,
 } from '../../src/runtime/container/cp-rules.js';
 import { extractInto, packTree, resolveInRoot } from '../../src/runtime/container/tarfs.js';
+import { at, InRoot } from '../../src/runtime/container/inroot.js';
 import { packTar, type ArchiveEntry } from '../harness/image.js';
 
 describe('cp rules (docker/cli + moby archive)', () => {
@@ -193,5 +195,33 @@ describe('cp: archives confined to a root', () => {
       'etc/passwd',
       `etc/tohost -> ${outside}`,
     ]);
+  });
+
+  it('keeps to a directory it opened when the name is swapped for a link out (the race, step by step)', async () => {
+    const r = await InRoot.open(root);
+    try {
+      writeFileSync(join(root, 'data', 'f'), 'inside\n');
+      const { dir, path } = await r.openDir('/data');
+      expect(path).to.equal('/data');
+      // The container swaps /data for a link to the host directory between our steps.
+      renameSync(join(root, 'data'), join(root, 'moved'));
+      symlinkSync(outside, join(root, 'data'));
+      try {
+        expect(readFileSync(at(dir, 'f'), 'utf8')).to.equal('inside\n');
+        writeFileSync(at(dir, 'new'), 'x');
+        expect(existsSync(join(outside, 'new'))).to.equal(false);
+        expect(existsSync(join(root, 'moved', 'new'))).to.equal(true);
+      } finally {
+        await dir.close();
+      }
+      // Walked again, the link is resolved inside the root: the host directory is not reached.
+      expect(await r.resolve('/data/secret')).to.equal(`${outside}/secret`);
+      const again = await r.openDir('/data').catch((e: NodeJS.ErrnoException) => e.code);
+      expect(again).to.equal('ENOENT');
+      // `..` never climbs above the root, whatever directory we stand in.
+      expect(await r.resolve('/moved/../../../etc/passwd')).to.equal('/etc/passwd');
+    } finally {
+      await r.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -149,6 +149,84 @@ describe('tsdock-mon', function () {
     await until(() => existsSync(mon.exitMarker), 'exit marker');
     expect(frames.map((f) => f[1]).join('')).to.equal('/ # ls\r\n');
     expect(entries(mon.log).map((e) => [e.stream, e.log])).to.deep.equal([['stdout', '/ # ls\r\n']]);
+  });
+
+  it('serves its attach socket from the 0700 io directory, not the abstract namespace', async () => {
+    const mon = await start({ stderr: false, attachSocket: true });
+    expect(mon.attachSocket).to.equal(join(mon.dir, 'io', mon.attachSocket!.split('/').pop()!));
+    expect(statSync(mon.attachSocket!).isSocket()).to.equal(true);
+    expect(statSync(dirname(mon.attachSocket!)).mode & 0o777).to.equal(0o700);
+    const tag = mon.attachSocket!.split('/').pop()!;
+    // Listed by the path it was bound at, not as an abstract @name (other monitors on this machine,
+    // of an older tsdock, may still have abstract ones).
+    const ours = readFileSync('/proc/net/unix', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(tag));
+    expect(ours.length).to.be.above(0);
+    for (const l of ours) expect(l.split(/\s+/).pop()!.startsWith('/'), l).to.equal(true);
+    writer(mon.stdoutPath).close();
+    await until(() => existsSync(mon.exitMarker), 'exit marker');
+    expect(existsSync(mon.attachSocket!), 'the socket goes with the run').to.equal(false);
+  });
+
+  it('never waits for an attach client: one that stops reading is dropped, the log and the others go on', async () => {
+    const mon = await start({ stderr: false, attachSocket: true });
+    const idle = await connectAttach(mon.attachSocket!);
+    idle.pause();
+    const reader = await connectAttach(mon.attachSocket!);
+    let read = 0;
+    const decoder = new FrameDecoder((_s, d) => (read += d.length));
+    reader.on('data', (d: Buffer) => decoder.push(d));
+    // Our own write end keeps the stream open after the writer below is done.
+    const hold = writer(mon.stdoutPath);
+    const total = 12 << 20;
+    const t0 = Date.now();
+    const w = spawn('sh', ['-c', `yes 0123456789abcdef | head -c ${total} > '${mon.stdoutPath}'`]);
+    const status = await new Promise((r) => w.once('exit', r));
+    expect(status, 'the container wrote all its output without waiting').to.equal(0);
+    expect(Date.now() - t0).to.be.below(10_000);
+    await until(() => read === total, 'the reading client to get everything');
+    // The idle one was dropped while the stream is still open: it gets the start, then EOF.
+    let idleBytes = 0;
+    idle.on('data', (d: Buffer) => (idleBytes += d.length));
+    await new Promise((r) => {
+      idle.once('end', r);
+      idle.resume();
+    });
+    expect(existsSync(mon.exitMarker), 'dropped before the end of the output').to.equal(false);
+    expect(idleBytes).to.be.below(total);
+    hold.close();
+    await until(() => existsSync(mon.exitMarker), 'exit marker');
+    const logged = entries(mon.log).reduce((n, e) => n + Buffer.byteLength(e.log), 0);
+    expect(logged, 'the log has everything').to.equal(total);
+  });
+
+  it('idle attach clients never lock a new one out: the one furthest behind, the oldest, makes room', async () => {
+    const mon = await start({ stderr: false, attachSocket: true });
+    const n = 300;
+    const ended: boolean[] = [];
+    const got: string[] = [];
+    const socks = [];
+    for (let i = 0; i < n; i++) {
+      const s = await connectAttach(mon.attachSocket!);
+      ended.push(false);
+      got.push('');
+      const decoder = new FrameDecoder((_s, d) => (got[i] += d.toString()));
+      s.on('data', (d: Buffer) => decoder.push(d));
+      s.on('end', () => (ended[i] = true));
+      socks.push(s);
+    }
+    // 256 places: the 44 oldest went for the 44 that came after them.
+    await until(() => ended.filter(Boolean).length === n - 256, 'the oldest clients to be let go');
+    expect(ended.slice(0, n - 256).every(Boolean)).to.equal(true);
+    const o = writer(mon.stdoutPath);
+    o.write('hello\n');
+    await until(() => got[n - 1] === 'hello\n', 'the newest client to get the output');
+    expect(got.filter((g) => g === 'hello\n').length).to.equal(256);
+    o.close();
+    await until(() => existsSync(mon.exitMarker), 'exit marker');
+    await until(() => ended.every(Boolean), 'EOF for every client');
+    for (const s of socks) s.destroy();
   });
 
   it('writes one json-file entry per line, keeping stdout and stderr apart', async () => {

@@ -18,7 +18,7 @@ import { autoRemove } from './remove.js';
 import { attachPidFile, type Started } from './start.js';
 import type { Found } from './store.js';
 import { runSession } from './session.js';
-import { FrameDecoder } from './stdio.js';
+import { droppedByMonitor, FrameDecoder } from './stdio.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './tty.js';
 import { recordEvent } from '../events/record.js';
 
@@ -77,6 +77,13 @@ function outputsFor(ctx: RuntimeContext, opts: AttachOptions) {
   };
 }
 
+/**
+ * What a client the monitor dropped for falling behind says (tsdock-mon.c: the monitor never waits
+ * for a client; the container goes on, its log has everything).
+ */
+export const DROPPED_MESSAGE =
+  "disconnected: this client fell too far behind the container's output (the container keeps running; its log has everything)";
+
 /** Copies the attach socket's frames to stdout/stderr; settles at the socket's EOF. */
 export function pipeFrames(
   socket: Socket,
@@ -117,8 +124,9 @@ async function attachSessionAndWait(
     resize: (s) => client.tasks.resizePty(found.id, s.width, s.height),
     outputDone,
   }).finally(unproxy);
-  if (end === 'detached') {
+  if (end === 'detached' || droppedByMonitor(started.exitMarker)) {
     started.output.destroy();
+    if (end !== 'detached') ctx.stdio.stderr.write(`${DROPPED_MESSAGE}\n`);
     await recordEvent(ctx, found.record, 'detach');
     return 'detached';
   }

@@ -3,7 +3,8 @@
  * monitor's attach socket (Docker's stdcopy framing), and the stdin FIFO.
  */
 import { childProcess } from '../builtins.js';
-import { constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { connect, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { SystemError } from '../errors.js';
@@ -34,15 +35,36 @@ export function openFifoWriter(path: string): WriteStream {
   return w;
 }
 
-export function connectAttach(name: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ path: `\0${name}` });
+/**
+ * Connects to a monitor's attach socket. A path is a filesystem socket, reached through
+ * /proc/self/fd/N of its directory, so its length is not bound by sun_path's 108 bytes (the
+ * monitor binds it the same way); a name without a `/` in front is the abstract socket of a
+ * container started by an older tsdock.
+ */
+export async function connectAttach(socket: string): Promise<Socket> {
+  let dirFd: number | undefined;
+  let path = `\0${socket}`;
+  if (socket.startsWith('/')) {
+    dirFd = openSync(dirname(socket), constants.O_RDONLY | constants.O_DIRECTORY);
+    path = `/proc/self/fd/${dirFd}/${basename(socket)}`;
+  }
+  const closeDir = () => {
+    if (dirFd !== undefined) closeSync(dirFd);
+    dirFd = undefined;
+  };
+  return new Promise<Socket>((resolve, reject) => {
+    const s = connect({ path });
     s.once('connect', () => {
       s.off('error', reject);
       resolve(s);
     });
     s.once('error', reject);
-  });
+  }).finally(closeDir);
+}
+
+/** EOF on an attach socket before the run's exit marker exists: the monitor dropped this client. */
+export function droppedByMonitor(exitMarker: string | undefined): boolean {
+  return exitMarker !== undefined && !existsSync(exitMarker);
 }
 
 /** Splits Docker's stdcopy frames (stream byte, 3 zero bytes, 32-bit big-endian length, payload). */

@@ -5,12 +5,12 @@
  * ever leaves the root — what moby gets from chroot-ing its archiver. The final component of a
  * written entry is never followed (O_NOFOLLOW, links replaced, not written through).
  *
- * Limit: a process inside a *running* container could swap a directory for a symlink between
- * our resolution and our write; moby closes that window with a chroot, which Node cannot do.
+ * Every access goes through directories held open (inroot.ts), one name at a time, so a process
+ * in a *running* container that swaps a directory for a symlink meanwhile (CVE-2018-15664) changes
+ * at most which of its own files we reach.
  */
 import { constants, type Stats } from 'node:fs';
 import {
-  chmod,
   lchown,
   link,
   lstat,
@@ -19,9 +19,10 @@ import {
   open,
   readdir,
   readlink,
-  rm,
+  rmdir,
   symlink,
-  utimes,
+  unlink,
+  type FileHandle,
 } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -31,17 +32,27 @@ import tar from 'tar-stream';
 type Header = Partial<tar.Header> & { name: string };
 type Entry = AsyncIterable<unknown> & { header: tar.Header; resume(): void };
 import { CopyRuleError, confineEntry, rebaseEntryName, type CopyPlan, type EntryKind } from './cp-rules.js';
-
-const MAX_LINKS = 255;
+import { at, InRoot, O_PATH, reopen } from './inroot.js';
 
 /** The host path of an in-root path. */
 export function hostPath(root: string, inRoot: string): string {
   return root === '/' ? inRoot : posix.join(root, inRoot);
 }
 
+const codeOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;
+
 function isEnoent(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+async function withRoot<T>(root: string, fn: (r: InRoot) => Promise<T>): Promise<T> {
+  const r = await InRoot.open(root);
+  try {
+    return await fn(r);
+  } finally {
+    await r.close();
+  }
 }
 
 /**
@@ -49,41 +60,46 @@ function isEnoent(err: unknown): boolean {
  * the root as `/`; components that do not exist are kept as written. With `followLast` false the
  * last component is not followed (it may itself be a symlink). Returns the in-root path.
  */
-export async function resolveInRoot(root: string, p: string, followLast = true): Promise<string> {
-  const parts = p.split('/').filter((c) => c !== '' && c !== '.');
-  let cur = '/';
-  let links = 0;
-  let missing = false;
-  while (parts.length) {
-    const c = parts.shift()!;
-    if (c === '..') {
-      cur = posix.dirname(cur);
-      continue;
-    }
-    const next = posix.join(cur, c);
-    if (missing || (!followLast && parts.length === 0)) {
-      cur = next;
-      continue;
-    }
-    let st: Stats;
-    try {
-      st = await lstat(hostPath(root, next));
-    } catch (err) {
-      if (!isEnoent(err)) throw err;
-      missing = true;
-      cur = next;
-      continue;
-    }
-    if (!st.isSymbolicLink()) {
-      cur = next;
-      continue;
-    }
-    if (++links > MAX_LINKS) throw new CopyRuleError(`too many links in ${p}`);
-    const target = await readlink(hostPath(root, next));
-    if (target.startsWith('/')) cur = '/';
-    parts.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
+export function resolveInRoot(root: string, p: string, followLast = true): Promise<string> {
+  return withRoot(root, (r) => r.resolve(p, followLast));
+}
+
+/** lstat of an in-root path, resolved inside the root (its last component not followed). */
+export function lstatInRoot(root: string, p: string): Promise<Stats> {
+  return withRoot(root, (r) => r.lstat(p));
+}
+
+/** An error on a /proc/self/fd/N/… path, told with the host path of the in-root path instead. */
+function named(err: unknown, r: InRoot, inRoot: string): unknown {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (e?.path?.startsWith('/proc/self/fd/')) e.path = r.shown(inRoot);
+  if (e?.dest?.startsWith('/proc/self/fd/')) e.dest = r.shown(inRoot);
+  return err;
+}
+
+/** Removes a name in an open directory, a directory with everything in it, never through a link. */
+async function removeAt(dir: FileHandle, name: string): Promise<void> {
+  const here = at(dir, name);
+  let st: Stats;
+  try {
+    st = await lstat(here);
+  } catch (err) {
+    if (isEnoent(err)) return;
+    throw err;
   }
-  return cur;
+  if (!st.isDirectory()) {
+    await unlink(here).catch((err: unknown) => {
+      if (!isEnoent(err)) throw err;
+    });
+    return;
+  }
+  const sub = await open(here, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    for (const c of await readdir(`/proc/self/fd/${sub.fd}`)) await removeAt(sub, c);
+  } finally {
+    await sub.close();
+  }
+  await rmdir(here);
 }
 
 /** The archive's reader closed its end. */
@@ -119,7 +135,14 @@ export async function packTree(src: PackSource, out: Writable): Promise<number> 
   const failed = piped.then(() => new Promise<never>(() => undefined));
   failed.catch(() => undefined);
   try {
-    await addEntry({ pack, failed }, src.root, src.path, src.name);
+    await withRoot(src.root, async (r) => {
+      const { dir, name } = await r.openParent(src.path);
+      try {
+        await addEntry({ pack, failed, r, top: src.path }, dir, name, src.name, src.path);
+      } finally {
+        await dir.close();
+      }
+    });
     pack.finalize();
   } catch (err) {
     pack.destroy(err as Error);
@@ -136,50 +159,78 @@ export async function packTree(src: PackSource, out: Writable): Promise<number> 
 interface Packer {
   pack: tar.Pack;
   failed: Promise<never>;
+  r: InRoot;
+  /** The in-root path asked for: its absence is an error, a child's is a file deleted meanwhile. */
+  top: string;
 }
 
-async function addEntry(p: Packer, root: string, inRoot: string, name: string): Promise<void> {
-  const host = hostPath(root, inRoot);
-  const st = await lstat(host);
+/** Archives `base` of the open directory `dir` (the directory itself when `base` is ''). */
+async function addEntry(
+  p: Packer,
+  dir: FileHandle,
+  base: string,
+  name: string,
+  inRoot: string,
+): Promise<void> {
+  try {
+    await addOne(p, dir, base, name, inRoot);
+  } catch (err) {
+    throw named(err, p.r, inRoot);
+  }
+}
+
+async function addOne(p: Packer, dir: FileHandle, base: string, name: string, inRoot: string): Promise<void> {
+  const here = at(dir, base);
+  // Held, then looked at: what is archived is what was opened, even if the name changes meanwhile.
+  let held: FileHandle;
+  try {
+    held =
+      base === ''
+        ? await reopen(dir, O_PATH | constants.O_DIRECTORY)
+        : await open(here, O_PATH | constants.O_NOFOLLOW);
+  } catch (err) {
+    if (inRoot !== p.top && codeOf(err) === 'ENOENT') return; // deleted since its directory was read
+    throw err;
+  }
+  try {
+    await addHeld(p, held, here, name, inRoot);
+  } finally {
+    await held.close();
+  }
+}
+
+async function addHeld(
+  p: Packer,
+  held: FileHandle,
+  here: string,
+  name: string,
+  inRoot: string,
+): Promise<void> {
+  const st = await held.stat();
   const h = headerOf(st, name);
   if (st.isDirectory()) {
     // An empty name archives the contents without a top entry (`docker export`'s layout).
     if (name !== '')
       await entry(p, { ...h, type: 'directory', name: name.endsWith('/') ? name : `${name}/` });
-    const children = (await readdir(host)).sort();
+    const children = (await readdir(`/proc/self/fd/${held.fd}`)).sort();
     for (const c of children) {
       const child = name === '' ? c : name === '.' ? `./${c}` : `${name}/${c}`;
-      await addEntry(p, root, posix.join(inRoot, c), child);
+      await addEntry(p, held, c, child, posix.join(inRoot, c));
     }
   } else if (st.isSymbolicLink()) {
-    await entry(p, { ...h, type: 'symlink', linkname: await readlink(host) });
-  } else if (st.isFile()) {
-    // O_NOFOLLOW: the file we stat-ed may have become a symlink since; never read through one.
-    const fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW);
+    let linkname: string;
     try {
-      let done!: Promise<void>;
-      const w = await new Promise<ReturnType<tar.Pack['entry']>>((resolveEntry) => {
-        done = new Promise((res, rej) => {
-          resolveEntry(
-            p.pack.entry({ ...h, type: 'file', size: st.size }, (err) => (err ? rej(err) : res())),
-          );
-        });
-      });
-      done.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
-      // Exactly the size announced in the header, even if the file grows meanwhile.
-      let left = st.size;
-      const buf = Buffer.alloc(64 * 1024);
-      while (left > 0) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left));
-        if (bytesRead === 0) break;
-        left -= bytesRead;
-        if (!w.write(Buffer.from(buf.subarray(0, bytesRead)))) {
-          await Promise.race([new Promise<void>((r) => w.once('drain', () => r())), done, p.failed]);
-        }
-      }
-      if (left > 0) w.write(Buffer.alloc(left)); // the file shrank: pad, the header is written
-      w.end(Buffer.alloc(0));
-      await Promise.race([done, p.failed]);
+      linkname = await readlink(here);
+    } catch (err) {
+      if (codeOf(err) === 'EINVAL' || codeOf(err) === 'ENOENT') return; // replaced since: not this link
+      throw err;
+    }
+    await entry(p, { ...h, type: 'symlink', linkname });
+  } else if (st.isFile()) {
+    // The very file looked at, opened again for reading through its handle: never a link, never a FIFO.
+    const fh = await reopen(held, constants.O_RDONLY);
+    try {
+      await fileEntry(p, fh, { ...h, type: 'file', size: st.size });
     } finally {
       await fh.close();
     }
@@ -194,6 +245,30 @@ async function addEntry(p: Packer, root: string, inRoot: string, name: string): 
     });
   }
   // sockets are not archived (as Go's archive/tar)
+}
+
+async function fileEntry(p: Packer, fh: FileHandle, h: Header & { size: number }): Promise<void> {
+  let done!: Promise<void>;
+  const w = await new Promise<ReturnType<tar.Pack['entry']>>((resolveEntry) => {
+    done = new Promise((res, rej) => {
+      resolveEntry(p.pack.entry(h, (err) => (err ? rej(err) : res())));
+    });
+  });
+  done.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
+  // Exactly the size announced in the header, even if the file grows meanwhile.
+  let left = h.size;
+  const buf = Buffer.alloc(64 * 1024);
+  while (left > 0) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left));
+    if (bytesRead === 0) break;
+    left -= bytesRead;
+    if (!w.write(Buffer.from(buf.subarray(0, bytesRead)))) {
+      await Promise.race([new Promise<void>((r) => w.once('drain', () => r())), done, p.failed]);
+    }
+  }
+  if (left > 0) w.write(Buffer.alloc(left)); // the file shrank: pad, the header is written
+  w.end(Buffer.alloc(0));
+  await Promise.race([done, p.failed]);
 }
 
 function entry(p: Packer, h: Header): Promise<void> {
@@ -239,20 +314,45 @@ function kindOf(type: Header['type']): EntryKind {
 export async function extractInto(input: Readable, opts: ExtractOptions): Promise<void> {
   const ex = tar.extract();
   input.on('error', (err) => ex.destroy(err));
+  // Piped and iterated at once, before any wait: a caller may have the input flowing already, and
+  // tar-stream's extractor must be read from its first entry.
   input.pipe(ex);
-  const dirTimes: { path: string; mtime: Date }[] = [];
-  for await (const e of ex) {
-    try {
-      await extractEntry(e, opts, dirTimes);
-    } finally {
-      e.resume();
+  const entries = ex[Symbol.asyncIterator]();
+  const rest = { [Symbol.asyncIterator]: () => entries };
+  const r = await InRoot.open(opts.root).catch((err: unknown) => {
+    ex.destroy();
+    throw err;
+  });
+  try {
+    const dirTimes: { path: string; mtime: Date }[] = [];
+    for await (const e of rest) {
+      try {
+        await extractEntry(r, e, opts, dirTimes);
+      } finally {
+        e.resume();
+      }
     }
+    // Directory times last: writing into a directory changes its mtime.
+    for (const d of dirTimes.reverse()) {
+      await r
+        .openDir(d.path)
+        .then(async ({ dir }) => {
+          try {
+            const fh = await reopen(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+            await fh.utimes(d.mtime, d.mtime).finally(() => fh.close());
+          } finally {
+            await dir.close();
+          }
+        })
+        .catch(() => undefined);
+    }
+  } finally {
+    await r.close();
   }
-  // Directory times last: writing into a directory changes its mtime.
-  for (const d of dirTimes.reverse()) await utimes(d.path, d.mtime, d.mtime).catch(() => undefined);
 }
 
 async function extractEntry(
+  r: InRoot,
   e: Entry,
   opts: ExtractOptions,
   dirTimes: { path: string; mtime: Date }[],
@@ -264,13 +364,36 @@ async function extractEntry(
   const confined = confineEntry(opts.dir, name, kind, linkname);
   if (!confined) return; // the extraction directory itself
   if (kind === 'other') return; // devices and FIFOs: not created by cp
-  const { root } = opts;
-  // The parent is resolved inside the root (a symlink there points into the container, never
-  // out); the entry itself is created at that place, never through a link.
-  const parent = await resolveInRoot(root, posix.dirname(confined.path));
-  const parentHost = hostPath(root, parent);
-  await mkdir(parentHost, { recursive: true, mode: 0o755 });
-  const target = posix.join(parentHost, posix.basename(confined.path));
+  // The parent is resolved (and made) inside the root (a symlink there points into the
+  // container, never out) and held open; the entry is created in it, never through a link.
+  const parent = await r.openDir(posix.dirname(confined.path), true);
+  const entryPath = posix.join(parent.path, posix.basename(confined.path));
+  try {
+    await writeEntry(r, e, opts, dirTimes, { kind, name, linkname, confined, dir: parent.dir });
+  } catch (err) {
+    throw named(err, r, entryPath);
+  } finally {
+    await parent.dir.close();
+  }
+}
+
+async function writeEntry(
+  r: InRoot,
+  e: Entry,
+  opts: ExtractOptions,
+  dirTimes: { path: string; mtime: Date }[],
+  w: {
+    kind: EntryKind;
+    name: string;
+    linkname: string;
+    confined: NonNullable<ReturnType<typeof confineEntry>>;
+    dir: FileHandle;
+  },
+): Promise<void> {
+  const { kind, name, linkname, confined, dir } = w;
+  const h = e.header;
+  const base = posix.basename(confined.path);
+  const target = at(dir, base);
 
   let existing: Stats | undefined;
   try {
@@ -287,52 +410,56 @@ async function extractEntry(
         throw new CopyRuleError(`cannot overwrite non-directory "${confined.path}" with directory "${name}"`);
       }
     }
-    if (!(existing.isDirectory() && kind === 'directory')) await rm(target, { recursive: true, force: true });
+    if (!(existing.isDirectory() && kind === 'directory')) await removeAt(dir, base);
   }
   const mode = (h.mode ?? 0o644) & 0o7777;
-  switch (kind) {
-    case 'directory':
-      if (!existing?.isDirectory()) await mkdir(target, { mode: 0o755 });
-      break;
-    case 'file': {
-      const fh = await open(
-        target,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        0o600,
-      );
-      try {
-        // streamx entries and Node's pipeline() do not always agree on the end: write chunk by chunk.
-        for await (const chunk of e) await fh.write(chunk as Buffer);
-      } finally {
-        await fh.close();
-      }
-      break;
-    }
-    case 'symlink':
-      await symlink(linkname, target);
-      break;
-    case 'link': {
-      const from = await resolveInRoot(root, confined.linkTarget!, false);
-      await link(hostPath(root, from), target);
-      break;
-    }
-  }
   const owner =
     opts.owner === 'keep'
       ? { uid: h.uid ?? 0, gid: h.gid ?? 0 }
       : opts.owner === 'none'
         ? undefined
         : opts.owner;
-  if (owner && kind !== 'link') await lchown(target, owner.uid, owner.gid);
-  if (kind === 'symlink') {
-    if (h.mtime) await lutimes(target, h.mtime, h.mtime).catch(() => undefined);
-    return;
+  let fh: FileHandle | undefined;
+  try {
+    switch (kind) {
+      case 'directory':
+        if (!existing?.isDirectory()) await mkdir(target, { mode: 0o755 });
+        // What we made (or found), opened without following: chmod/chown go to it, not to a link.
+        fh = await open(target, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+        break;
+      case 'file':
+        fh = await open(
+          target,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        );
+        // streamx entries and Node's pipeline() do not always agree on the end: write chunk by chunk.
+        for await (const chunk of e) await fh.write(chunk as Buffer);
+        break;
+      case 'symlink':
+        await symlink(linkname, target);
+        if (owner) await lchown(target, owner.uid, owner.gid);
+        if (h.mtime) await lutimes(target, h.mtime, h.mtime).catch(() => undefined);
+        return;
+      case 'link': {
+        const from = await r.openParent(confined.linkTarget!);
+        try {
+          await link(from.name === '' ? `/proc/self/fd/${from.dir.fd}` : at(from.dir, from.name), target);
+        } finally {
+          await from.dir.close();
+        }
+        return;
+      }
+    }
+    if (!fh) return;
+    if (owner) await fh.chown(owner.uid, owner.gid);
+    await fh.chmod(mode);
+    if (kind === 'directory') {
+      if (h.mtime) dirTimes.push({ path: posix.join(posix.dirname(confined.path), base), mtime: h.mtime });
+    } else if (h.mtime) await fh.utimes(h.mtime, h.mtime);
+  } finally {
+    await fh?.close();
   }
-  if (kind === 'link') return;
-  await chmod(target, mode);
-  if (kind === 'directory') {
-    if (h.mtime) dirTimes.push({ path: target, mtime: h.mtime });
-  } else if (h.mtime) await utimes(target, h.mtime, h.mtime);
 }
 
 const ERRNO_TEXT: Record<string, string> = {

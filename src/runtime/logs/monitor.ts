@@ -5,7 +5,7 @@
  */
 import { childProcess } from '../builtins.js';
 import { randomHex } from '../state/ids.js';
-import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError } from '../errors.js';
 import { rootPath } from '../../paths.js';
@@ -20,7 +20,7 @@ export interface MonitorOptions {
   stdin: boolean;
   /** false with a terminal: the pty is one stream, the shim never opens a stderr FIFO. */
   stderr?: boolean;
-  /** Serve the raw output on an abstract unix socket (see tsdock-mon.c) for interactive clients. */
+  /** Serve the raw output on a unix socket in the 0700 io directory (see tsdock-mon.c) for interactive clients. */
   attachSocket?: boolean;
   maxSize?: number;
   maxFile?: number;
@@ -88,7 +88,7 @@ export interface Monitor {
   stdoutPath: string;
   /** Empty when the monitor reads stdout only. */
   stderrPath: string;
-  /** The abstract socket's name (without the leading NUL). */
+  /** The attach socket's path (in the container's 0700 io directory). */
   attachSocket?: string;
   /** Created by the monitor after the last log line of this run is written. */
   exitMarker: string;
@@ -132,6 +132,8 @@ function removeOldMarkers(ioDir: string): void {
 export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   const ioDir = join(opts.dir, 'io');
   mkdirSync(ioDir, { recursive: true, mode: 0o700 });
+  // The attach socket's directory is root's alone (the monitor refuses any other).
+  chmodSync(ioDir, 0o700);
   removeOldMarkers(ioDir);
   // Unique per start: a restarted container must not reuse FIFOs a previous shim may still hold.
   const tag = randomHex(4);
@@ -139,7 +141,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   const stderrPath = opts.stderr === false ? '' : join(ioDir, `stderr-${tag}`);
   const stdinPath = opts.stdin ? join(ioDir, `stdin-${tag}`) : undefined;
   const exitMarker = join(ioDir, `exited-${tag}`);
-  const attachSocket = opts.attachSocket ? `tsdock-attach/${tag}${randomHex(8)}` : undefined;
+  const attachSocket = opts.attachSocket ? join(ioDir, `attach-${tag}`) : undefined;
 
   const args = [
     '--stdout',

@@ -42,6 +42,10 @@ export async function planNetwork(ctx: RuntimeContext, opts: ContainerOptions): 
   const portBindings = parsePublish(opts.publish);
   const mode = opts.network === 'default' ? 'bridge' : opts.network;
   const kind = kindOf(mode);
+  // moby's validateNetMode: such a container has no interface of its own to give the address to.
+  if (opts.macAddress && (kind === 'container' || kind === 'host')) {
+    throw new UsageError('conflicting options: mac-address and the network mode');
+  }
   if (kind === 'container') {
     const target = mode.slice('container:'.length);
     if (!target) throw new UsageError('--network: invalid container format container:<name|id>');

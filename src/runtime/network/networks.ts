@@ -8,7 +8,7 @@ import { randomHex } from '../state/ids.js';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
-import { ConflictError, CorruptRecordError, NotFoundError, UsageError } from '../errors.js';
+import { ConflictError, CorruptRecordError, NotFoundError, RequestError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../state/files.js';
 import { withLock } from '../state/lock.js';
 import { formatCidr, intToIp, overlaps, parseCidr, parseProcRoutes, type Subnet } from './addr.js';
@@ -207,7 +207,7 @@ export class NetworkStore {
       }
       const mine = parseCidr(rec.IPAM.Config[0]!.Subnet);
       if (existing.some((n) => n.IPAM.Config[0] && overlaps(parseCidr(n.IPAM.Config[0].Subnet), mine))) {
-        throw new UsageError(
+        throw new RequestError(
           'Error response from daemon: Pool overlaps with other one on this address space',
         );
       }

@@ -27,6 +27,8 @@ export function parseCpus(value: string): number {
   const dec = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(value);
   if (!dec || (dec[2] === '' && (dec[3] ?? '') === '')) throw bad();
   const [, sign, whole, fraction = '', exp = '0'] = dec;
+  // Go's big.Rat refuses exponents past 1e6 (they would take minutes and gigabytes); so do we.
+  if (Math.abs(Number(exp)) > 1_000_000) throw bad();
   let mantissa = BigInt(`${whole}${fraction}` || '0');
   const scale = Number(exp) - fraction.length + 9;
   if (scale >= 0) mantissa *= 10n ** BigInt(scale);

@@ -4,10 +4,10 @@
  */
 import type { RuntimeContext } from '../../context.js';
 import { ConflictError, ContainerExit, DetachedError } from '../../errors.js';
-import { pipeFrames, proxySignals } from '../../container/attach.js';
+import { DROPPED_MESSAGE, pipeFrames, proxySignals } from '../../container/attach.js';
 import { finalizeExit } from '../../container/exit.js';
 import { runSession } from '../../container/session.js';
-import { connectAttach } from '../../container/stdio.js';
+import { connectAttach, droppedByMonitor } from '../../container/stdio.js';
 import { findContainer, getTask } from '../../container/store.js';
 import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../container/tty.js';
 import { recordEvent } from '../../events/record.js';
@@ -52,10 +52,10 @@ export async function attachToContainer(
   } finally {
     unproxy();
   }
-  if (end === 'detached') {
+  if (end === 'detached' || droppedByMonitor(state.exitMarker)) {
     socket.destroy();
     await recordEvent(ctx, found.record, 'detach');
-    throw new DetachedError('read escape sequence');
+    throw new DetachedError(end === 'detached' ? 'read escape sequence' : DROPPED_MESSAGE);
   }
   let code: number;
   try {

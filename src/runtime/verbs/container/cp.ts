@@ -32,7 +32,7 @@ import {
   BrokenPipeError,
   extractInto,
   goFsMessage,
-  hostPath,
+  lstatInRoot,
   packTree,
   resolveInRoot,
 } from '../../container/tarfs.js';
@@ -156,14 +156,14 @@ async function copyFromContainer(
         new NotFoundError(`Error response from daemon: Could not find the file ${shown} in container ${ref}`);
       let st: Stats;
       try {
-        st = await lstat(hostPath(root, inRoot));
+        st = await lstatInRoot(root, inRoot);
       } catch {
         throw notFound();
       }
       if (opts.followLink && st.isSymbolicLink()) {
         inRoot = await resolveInRoot(root, inRoot, true);
         try {
-          st = await lstat(hostPath(root, inRoot));
+          st = await lstatInRoot(root, inRoot);
         } catch {
           throw notFound();
         }
@@ -249,7 +249,7 @@ async function containerDestInfo(root: string, abs: string, shownRef: string): P
   const inRoot = base === '.' || base === '/' ? parent : posix.join(parent, base);
   let st: Stats;
   try {
-    st = await lstat(hostPath(root, inRoot));
+    st = await lstatInRoot(root, inRoot);
   } catch {
     return { path: abs, exists: false, isDir: false };
   }
@@ -258,7 +258,7 @@ async function containerDestInfo(root: string, abs: string, shownRef: string): P
     // docker/cli follows a destination symlink (inside the container) and copies to its target.
     path = await resolveInRoot(root, inRoot, true);
     try {
-      st = await lstat(hostPath(root, path));
+      st = await lstatInRoot(root, path);
     } catch {
       return { path, exists: false, isDir: false };
     }
@@ -351,7 +351,7 @@ async function copyToContainer(
       const dir = await resolveInRoot(root, extractDir);
       let st: Stats;
       try {
-        st = await stat(hostPath(root, dir));
+        st = await lstatInRoot(root, dir);
       } catch {
         (input as PassThrough).destroy?.();
         throw new NotFoundError(

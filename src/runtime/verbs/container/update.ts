@@ -161,6 +161,10 @@ export async function updateContainers(
   refs: string[],
   flags: UpdateFlags,
 ): Promise<void> {
+  // docker/cli's check (options.nFlag == 0): an update that changes nothing is a mistake.
+  if (Object.values(flags).every((v) => v === undefined)) {
+    throw new RequestError('you must provide one or more flags when using this command');
+  }
   const u = parseUpdateFlags(flags);
   const restart = parseUpdateRestart(flags.restart);
   await forEachContainer(ctx, refs, (found) => updateOne(ctx, found, u, restart));
