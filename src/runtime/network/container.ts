@@ -9,7 +9,13 @@ import { ConflictError, UsageError } from '../errors.js';
 import type { ContainerOptions } from '../opts/container.js';
 import type { ContainerRecord } from '../state/records.js';
 import { isIPv4, isMac } from './addr.js';
-import { containerEndpoints, setupEndpoint, teardownEndpoint, type EndpointRecord } from './endpoint.js';
+import {
+  containerEndpoints,
+  setupEndpoint,
+  teardownEndpoint,
+  type EndpointRecord,
+  type SetupInput,
+} from './endpoint.js';
 import { NetworkStore, type NetworkRecord } from './networks.js';
 import { parseExpose, parsePublish, type PortBindings } from './ports.js';
 
@@ -33,7 +39,12 @@ export function kindOf(mode: string): NetworkKind {
 }
 
 /** Network flags checked as docker/cli and the daemon do, before anything is created. */
-export async function planNetwork(ctx: RuntimeContext, opts: ContainerOptions): Promise<NetworkPlan> {
+export async function planNetwork(
+  ctx: RuntimeContext,
+  opts: ContainerOptions,
+  /** A dry run's: nothing is written, not even the predefined networks' records. */
+  how: { dryRun?: boolean } = {},
+): Promise<NetworkPlan> {
   if (opts.macAddress && !isMac(opts.macAddress)) {
     throw new UsageError(`${opts.macAddress} is not a valid mac address`);
   }
@@ -61,7 +72,7 @@ export async function planNetwork(ctx: RuntimeContext, opts: ContainerOptions): 
     return { kind, mode, portBindings };
   }
   if (kind === 'none') return { kind, mode, portBindings };
-  const network = await new NetworkStore(ctx).find(mode);
+  const network = await new NetworkStore(ctx, how.dryRun).find(mode);
   if (network.Driver !== 'bridge') {
     return { kind: network.Driver === 'host' ? 'host' : 'none', mode: network.Name, portBindings };
   }
@@ -82,6 +93,39 @@ export function netnsName(ctx: RuntimeContext, id: string): string {
   return `${ctx.config.bridge}-${id.slice(0, 12)}`;
 }
 
+/** setupEndpoint's input for a container's first network, from its record (start and dry run alike). */
+export function endpointInput(
+  c: { id: string; dir: string; record: ContainerRecord },
+  net: NetworkRecord,
+): SetupInput {
+  const r = c.record;
+  const hc = r.hostConfig as {
+    PortBindings?: PortBindings;
+    PublishAllPorts?: boolean;
+    ExtraHosts?: string[] | null;
+  };
+  const bindings: PortBindings = { ...(hc.PortBindings ?? {}) };
+  if (hc.PublishAllPorts) {
+    const exposed = (r.config.ExposedPorts ?? {}) as Record<string, object>;
+    for (const key of Object.keys(exposed)) bindings[key] ??= [{ HostIp: '', HostPort: '' }];
+  }
+  return {
+    id: c.id,
+    name: r.name,
+    containerDir: c.dir,
+    net,
+    netns: r.netns!,
+    hostname: String(r.config.Hostname ?? c.id.slice(0, 12)),
+    aliases: r.networkAliases ?? [],
+    ...(r.ipv4 ? { ip: r.ipv4 } : {}),
+    ...(r.macAddress ? { mac: r.macAddress } : {}),
+    bindings,
+    extraHosts: hc.ExtraHosts ?? [],
+    hostsPath: `${c.dir}/hosts`,
+    ...(r.links?.length && r.networkMode !== 'bridge' ? { links: r.links } : {}),
+  };
+}
+
 /** At start: a bridge-type container's endpoint (namespace, veth, address, ports, hosts file). */
 export async function connectContainer(
   ctx: RuntimeContext,
@@ -97,33 +141,11 @@ export async function connectContainer(
   const r = c.record;
   if (!r.netns) return undefined;
   const net = await new NetworkStore(ctx).find(r.networkMode);
-  const hc = r.hostConfig as {
-    PortBindings?: PortBindings;
-    PublishAllPorts?: boolean;
-    ExtraHosts?: string[] | null;
-  };
-  const bindings: PortBindings = { ...(hc.PortBindings ?? {}) };
-  if (hc.PublishAllPorts) {
-    const exposed = (r.config.ExposedPorts ?? {}) as Record<string, object>;
-    for (const key of Object.keys(exposed)) bindings[key] ??= [{ HostIp: '', HostPort: '' }];
-  }
   const ep = await setupEndpoint(ctx, {
-    id: c.id,
-    name: r.name,
-    containerDir: c.dir,
-    net,
-    netns: r.netns,
-    hostname: String(r.config.Hostname ?? c.id.slice(0, 12)),
-    aliases: r.networkAliases ?? [],
-    ...(r.ipv4 ? { ip: r.ipv4 } : {}),
-    ...(r.macAddress ? { mac: r.macAddress } : {}),
-    bindings,
-    extraHosts: hc.ExtraHosts ?? [],
-    hostsPath: `${c.dir}/hosts`,
+    ...endpointInput(c, net),
     ...(opts.deferPlumbing && !r.extraNetworks?.length ? { deferPlumbing: opts.deferPlumbing } : {}),
     ...(opts.netnsMade ? { netnsMade: true } : {}),
     ...(opts.linkHosts?.length ? { linkHosts: opts.linkHosts } : {}),
-    ...(r.links?.length && r.networkMode !== 'bridge' ? { links: r.links } : {}),
   });
   try {
     const extras = r.extraNetworks ?? [];

@@ -16,9 +16,25 @@ import { recordNetworkEvent, type NetworkEventSubject } from '../events/record.j
 import { formatCidr, macForIp } from './addr.js';
 import { hostsFile, rewrite } from './hosts.js';
 import { Ipam, readOwner } from './ipam.js';
-import { ensureFirewallLayout, ensureNetworkRules } from './firewall.js';
-import { chainsFor, deleteRules, iptablesRestore, portRules, restoreText, type Rule } from './iptables.js';
-import { addNetns, createBridge, hostIfName, linkExists, plugContainer, unplugContainer } from './links.js';
+import { ensureFirewallLayout, ensureNetworkRules, ruleInput } from './firewall.js';
+import {
+  chainsFor,
+  deleteRules,
+  iptablesRestore,
+  networkRules,
+  portRules,
+  restoreText,
+  type Rule,
+} from './iptables.js';
+import {
+  addNetns,
+  createBridge,
+  hostIfName,
+  linkExists,
+  plugContainer,
+  unplugContainer,
+  type VethInput,
+} from './links.js';
 import { bridgeOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
 import type { PortBindings, PublishedPort } from './ports.js';
 
@@ -149,6 +165,81 @@ export interface SetupInput {
   links?: { name: string; alias: string }[];
 }
 
+/** A port that cannot be had, in the words of the daemon's endpoint programming. */
+function portConflict(err: unknown, name: string, endpointId: string): unknown {
+  if (err instanceof ConflictError && err.message.startsWith('Bind for')) {
+    return new ConflictError(
+      `Error response from daemon: driver failed programming external connectivity on endpoint ${name} ` +
+        `(${endpointId}): ${err.message}`,
+    );
+  }
+  return err;
+}
+
+/**
+ * The endpoint once its address and ports are chosen: every name the kernel work will use (veth,
+ * namespace), the port rules it will install, the hosts entries. A dry run builds the same record.
+ */
+export function endpointRecord(
+  ctx: RuntimeContext,
+  s: SetupInput,
+  got: { endpointId: string; ip: string; ports: PublishedPort[] },
+): EndpointRecord {
+  const { subnet, gateway } = subnetOf(s.net);
+  const key = endpointKey(s.id, s.extra ? s.net.Id : undefined);
+  return {
+    containerId: s.id,
+    containerName: s.name,
+    containerDir: s.containerDir,
+    pid: process.pid,
+    endpointId: got.endpointId,
+    network: {
+      id: s.net.Id,
+      name: s.net.Name,
+      bridge: bridgeOf(s.net),
+      subnet: formatCidr(subnet),
+      gateway,
+      internal: s.net.Internal,
+    },
+    ip: got.ip,
+    prefix: subnet.prefix,
+    mac: s.mac ?? macForIp(got.ip),
+    netns: s.netns,
+    hostIf: s.extra ? hostIfName(sha256Hex(key)) : hostIfName(s.id),
+    ports: got.ports,
+    rules: portRules(chainsFor(ctx.config.bridge), s.id, got.ip, got.ports),
+    dnsNames: [...new Set([s.name, ...s.aliases, s.hostname, s.id.slice(0, 12)])],
+    hostsPath: s.hostsPath,
+    hostname: s.hostname,
+    extraHosts: s.extraHosts.map((h) => h.replace(/:host-gateway$/, `:${gateway}`)),
+    ifName: s.extra?.ifName ?? 'eth0',
+    ...(s.extra ? { extra: true } : {}),
+    ...(s.linkHosts?.length ? { linkHosts: s.linkHosts } : {}),
+    ...(s.links?.length ? { links: s.links } : {}),
+  };
+}
+
+/**
+ * The veth pair, address and routes of an endpoint (plugContainer's input). The first network's
+ * namespace is made apart from the veth (by the monitor or addNetns), so its loopback is brought up
+ * here; a further network's namespace exists already.
+ */
+export function vethOf(ep: EndpointRecord, newNetns = false): VethInput {
+  return {
+    netns: ep.netns,
+    hostIf: ep.hostIf,
+    bridge: ep.network.bridge,
+    mac: ep.mac,
+    ip: ep.ip,
+    prefix: ep.prefix,
+    ...(ep.network.internal || ep.extra ? {} : { gateway: ep.network.gateway }),
+    alias: `tsdock:${ep.containerId.slice(0, 12)}`,
+    ifName: ep.ifName ?? 'eth0',
+    newNetns,
+    freshNetns: !ep.extra && !newNetns,
+  };
+}
+
 /** Everything a container on a bridge network needs before its task is created. */
 export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise<EndpointRecord> {
   const root = networkRoot(ctx);
@@ -175,45 +266,9 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
     ports = await ipam.allocatePorts(s.bindings, owner);
   } catch (err) {
     await ipam.releaseIp(s.net.Id, ip);
-    if (err instanceof ConflictError && err.message.startsWith('Bind for')) {
-      throw new ConflictError(
-        `Error response from daemon: driver failed programming external connectivity on endpoint ${s.name} ` +
-          `(${endpointId}): ${err.message}`,
-      );
-    }
-    throw err;
+    throw portConflict(err, s.name, endpointId);
   }
-  const chains = chainsFor(ctx.config.bridge);
-  const ep: EndpointRecord = {
-    containerId: s.id,
-    containerName: s.name,
-    containerDir: s.containerDir,
-    pid: process.pid,
-    endpointId,
-    network: {
-      id: s.net.Id,
-      name: s.net.Name,
-      bridge: bridgeOf(s.net),
-      subnet: formatCidr(subnet),
-      gateway,
-      internal: s.net.Internal,
-    },
-    ip,
-    prefix: subnet.prefix,
-    mac: s.mac ?? macForIp(ip),
-    netns: s.netns,
-    hostIf: s.extra ? hostIfName(sha256Hex(key)) : hostIfName(s.id),
-    ports,
-    rules: portRules(chains, s.id, ip, ports),
-    dnsNames: [...new Set([s.name, ...s.aliases, s.hostname, s.id.slice(0, 12)])],
-    hostsPath: s.hostsPath,
-    hostname: s.hostname,
-    extraHosts: s.extraHosts.map((h) => h.replace(/:host-gateway$/, `:${gateway}`)),
-    ifName: s.extra?.ifName ?? 'eth0',
-    ...(s.extra ? { extra: true } : {}),
-    ...(s.linkHosts?.length ? { linkHosts: s.linkHosts } : {}),
-    ...(s.links?.length ? { links: s.links } : {}),
-  };
+  const ep = endpointRecord(ctx, s, { endpointId, ip, ports });
   const file = join(dir, `${key}.json`);
   await writeJsonAtomic(file, ep);
   const split = s.deferPlumbing !== undefined && !s.extra;
@@ -226,19 +281,7 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
     }
   }
   const plumbing = Promise.all([
-    plugContainer({
-      netns: ep.netns,
-      hostIf: ep.hostIf,
-      bridge: ep.network.bridge,
-      mac: ep.mac,
-      ip,
-      prefix: ep.prefix,
-      ...(s.net.Internal || s.extra ? {} : { gateway }),
-      alias: `tsdock:${s.id.slice(0, 12)}`,
-      ifName: ep.ifName!,
-      newNetns: !s.extra && !split && !s.netnsMade,
-      freshNetns: split || s.netnsMade === true,
-    }),
+    plugContainer(vethOf(ep, !s.extra && !split && !s.netnsMade)),
     addPortRules(ctx, s.net, ep.rules),
     updateHosts(ctx, ep, 'join'),
     recordNetworkEvent(ctx, 'connect', networkSubject(ep), { container: ep.containerId }),
@@ -252,6 +295,41 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
   if (split) s.deferPlumbing!(plumbing);
   else await plumbing;
   return ep;
+}
+
+/** What setupEndpoint would do now, done by nothing: a dry run's network plan. */
+export interface EndpointPreview {
+  /** The endpoint as setupEndpoint would record it; its address and ports are a preview, not reserved. */
+  endpoint: EndpointRecord;
+  veth: VethInput;
+  /** The bridge exists; if not, it would be made with `bridgeRules` installed first. */
+  bridgeUp: boolean;
+  bridgeRules: Rule[];
+}
+
+/**
+ * setupEndpoint's choices without its effects: the same checks and errors (an address or port
+ * taken), the same record, rules and veth steps, nothing written or reserved.
+ */
+export async function previewEndpoint(ctx: RuntimeContext, s: SetupInput): Promise<EndpointPreview> {
+  const ipam = new Ipam(networkRoot(ctx));
+  const { subnet, gateway, range } = subnetOf(s.net);
+  const endpointId = randomHex(32);
+  const ip = await ipam.previewIp(
+    { id: s.net.Id, name: s.net.Name, subnet, gateway, ...(range ? { range } : {}) },
+    s.ip,
+  );
+  const ports = await ipam.previewPorts(s.bindings).catch((err: unknown) => {
+    throw portConflict(err, s.name, endpointId);
+  });
+  const endpoint = endpointRecord(ctx, s, { endpointId, ip, ports });
+  const bridgeUp = linkExists(endpoint.network.bridge);
+  return {
+    endpoint,
+    veth: vethOf(endpoint),
+    bridgeUp,
+    bridgeRules: bridgeUp ? [] : networkRules(chainsFor(ctx.config.bridge), ruleInput(s.net)),
+  };
 }
 
 async function addPortRules(ctx: RuntimeContext, net: NetworkRecord, rules: Rule[]): Promise<void> {

@@ -28,7 +28,7 @@ function markerPath(ctx: RuntimeContext): string {
   return join(networkRoot(ctx), `firewall-${ctx.config.bridge}.v${FIREWALL_LAYOUT}`);
 }
 
-function ruleInput(net: NetworkRecord): NetRuleInput {
+export function ruleInput(net: NetworkRecord): NetRuleInput {
   return { bridge: bridgeOf(net), subnet: formatCidr(subnetOf(net).subnet), internal: net.Internal };
 }
 

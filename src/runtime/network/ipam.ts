@@ -5,6 +5,7 @@
  * reclaimed by the reconcile pass (endpoint.ts).
  */
 import { createSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createExclusive } from '../state/files.js';
 import { createServer } from 'node:net';
@@ -42,6 +43,42 @@ export async function readOwner(path: string): Promise<Owner | 'damaged' | undef
   }
 }
 
+/**
+ * How an address or port file is taken: claimed for good (O_EXCL), or only looked at, for a dry
+ * run's preview. Either way the same search decides which address or port it is.
+ */
+interface Taker {
+  take(path: string): Promise<boolean>;
+  /** Gives back what take got (a port whose bind test then failed, an allocation undone). */
+  give(path: string): Promise<void>;
+  /** Directories may be made (not by a preview). */
+  makeDirs: boolean;
+}
+
+function claimer(owner: Owner): Taker {
+  return {
+    take: (path) => claim(path, owner),
+    give: (path) => rm(path, { force: true }),
+    makeDirs: true,
+  };
+}
+
+/** A preview: a file nobody holds is free; what this preview picked is not picked twice. */
+function looker(): Taker {
+  const picked = new Set<string>();
+  return {
+    take: async (path) => {
+      if (picked.has(path) || existsSync(path)) return false;
+      picked.add(path);
+      return true;
+    },
+    give: async (path) => void picked.delete(path),
+    makeDirs: false,
+  };
+}
+
+type IpNet = { id: string; name: string; subnet: Subnet; gateway: string; range?: Subnet };
+
 export class Ipam {
   constructor(readonly root: string) {}
 
@@ -52,13 +89,18 @@ export class Ipam {
     return join(this.root, 'ports');
   }
 
-  async allocateIp(
-    net: { id: string; name: string; subnet: Subnet; gateway: string; range?: Subnet },
-    owner: Owner,
-    requested?: string,
-  ): Promise<string> {
+  allocateIp(net: IpNet, owner: Owner, requested?: string): Promise<string> {
+    return this.pickIp(net, claimer(owner), requested);
+  }
+
+  /** The address allocateIp would give now, reserving nothing (it may be gone by the real run). */
+  previewIp(net: IpNet, requested?: string): Promise<string> {
+    return this.pickIp(net, looker(), requested);
+  }
+
+  private async pickIp(net: IpNet, taker: Taker, requested?: string): Promise<string> {
     const dir = this.leaseDir(net.id);
-    await mkdir(dir, { recursive: true });
+    if (taker.makeDirs) await mkdir(dir, { recursive: true });
     if (requested) {
       const n = ipToInt(requested);
       if (!contains(net.subnet, n)) {
@@ -66,18 +108,22 @@ export class Ipam {
           `Error response from daemon: invalid endpoint settings:\nno configured subnet or ip-range contain the IP address ${requested}`,
         );
       }
-      if (requested === net.gateway || !(await claim(join(dir, requested), owner))) {
+      if (requested === net.gateway || !(await taker.take(join(dir, requested)))) {
         throw new ConflictError(`Error response from daemon: Address already in use`);
       }
       return requested;
     }
     const { first, last } = hostRange(net.range ?? net.subnet);
-    const taken = new Set((await readdir(dir)).filter((f) => !f.startsWith('.')));
+    const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' && !taker.makeDirs) return [] as string[];
+      throw err;
+    });
+    const taken = new Set(names.filter((f) => !f.startsWith('.')));
     const gw = ipToInt(net.gateway);
     for (let n = first; n <= last; n++) {
       const ip = intToIp(n);
       if (n === gw || taken.has(ip)) continue;
-      if (await claim(join(dir, ip), owner)) return ip;
+      if (await taker.take(join(dir, ip))) return ip;
     }
     throw new ConflictError(
       `Error response from daemon: no available IPv4 addresses on this network's address pools: ${net.name}`,
@@ -97,30 +143,39 @@ export class Ipam {
    * empty ones come from the ephemeral range, ranges give the first free port in them. On failure
    * nothing stays claimed.
    */
-  async allocatePorts(bindings: PortBindings, owner: Owner): Promise<PublishedPort[]> {
-    await mkdir(this.portDir, { recursive: true });
+  allocatePorts(bindings: PortBindings, owner: Owner): Promise<PublishedPort[]> {
+    return this.pickPorts(bindings, claimer(owner));
+  }
+
+  /** The ports allocatePorts would give now (same checks, same errors), reserving none. */
+  previewPorts(bindings: PortBindings): Promise<PublishedPort[]> {
+    return this.pickPorts(bindings, looker());
+  }
+
+  private async pickPorts(bindings: PortBindings, taker: Taker): Promise<PublishedPort[]> {
+    if (taker.makeDirs) await mkdir(this.portDir, { recursive: true });
     const out: PublishedPort[] = [];
     try {
       for (const [key, list] of Object.entries(bindings)) {
         const { port, proto } = splitPortKey(key);
         for (const b of list) {
-          const hostPort = await this.claimHostPort(b.HostIp, b.HostPort, proto, owner);
+          const hostPort = await this.pickHostPort(b.HostIp, b.HostPort, proto, taker);
           out.push({ containerPort: port, proto, hostIp: b.HostIp, hostPort });
         }
       }
     } catch (err) {
-      await this.releasePorts(out);
+      await Promise.all(out.map((p) => taker.give(this.portFile(p))));
       throw err;
     }
     return out;
   }
 
-  private async claimHostPort(hostIp: string, spec: string, proto: string, owner: Owner): Promise<number> {
+  private async pickHostPort(hostIp: string, spec: string, proto: string, taker: Taker): Promise<number> {
     const tryPort = async (port: number): Promise<boolean> => {
       const file = this.portFile({ proto, hostPort: port });
-      if (!(await claim(file, owner))) return false;
+      if (!(await taker.take(file))) return false;
       if (await canBind(proto, bindAddress(hostIp), port)) return true;
-      await rm(file, { force: true });
+      await taker.give(file);
       return false;
     };
     if (spec !== '' && !spec.includes('-')) {

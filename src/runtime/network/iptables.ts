@@ -166,6 +166,11 @@ export function portRules(c: Chains, id: string, ip: string, ports: PublishedPor
     });
 }
 
+/** One rule as an iptables-restore line: appended (`-A`, or `-I CHAIN 1` for one marked first) or deleted. */
+export function ruleLine(r: Rule, op: '-A' | '-D'): string {
+  return op === '-A' && r.first ? `-I ${r.spec.replace(/^(\S+)/, '$1 1')}` : `${op} ${r.spec}`;
+}
+
 /** iptables-restore input appending (`-A`, or `-I … 1` for a rule marked first) or deleting (`-D`). */
 export function restoreText(
   rules: Rule[],
@@ -179,9 +184,7 @@ export function restoreText(
     if (mine.length === 0 && chains.length === 0) continue;
     out += `*${table}\n`;
     for (const d of chains) out += `:${d.chain} - [0:0]\n`;
-    for (const r of mine) {
-      out += op === '-A' && r.first ? `-I ${r.spec.replace(/^(\S+)/, '$1 1')}\n` : `${op} ${r.spec}\n`;
-    }
+    for (const r of mine) out += `${ruleLine(r, op)}\n`;
     out += 'COMMIT\n';
   }
   return out;

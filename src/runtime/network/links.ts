@@ -64,25 +64,34 @@ export interface VethInput {
   freshNetns?: boolean;
 }
 
-/** Namespace, veth pair with eth0 inside, addresses and routes: two ip processes. */
-export async function plugContainer(v: VethInput): Promise<void> {
-  await ipBatch([
-    ...(v.newNetns ? [`netns add ${v.netns}`] : []),
-    `link add name ${v.hostIf} type veth peer name ${v.ifName} netns ${v.netns} address ${v.mac}`,
-    `link set ${v.hostIf} alias ${v.alias}`,
-    `link set ${v.hostIf} master ${v.bridge} up`,
-    // A container reaching its own published port: br_netfilter DNATs it back out of the port it came in.
-    `link set ${v.hostIf} type bridge_slave hairpin on`,
-  ]);
-  await ipBatch(
-    [
+/**
+ * What plugContainer runs: the host side's `ip -batch` lines, then those run inside the namespace
+ * (`ip -n NETNS -batch`). A dry run prints them as they are.
+ */
+export function plugSteps(v: VethInput): { host: string[]; inNetns: string[] } {
+  return {
+    host: [
+      ...(v.newNetns ? [`netns add ${v.netns}`] : []),
+      `link add name ${v.hostIf} type veth peer name ${v.ifName} netns ${v.netns} address ${v.mac}`,
+      `link set ${v.hostIf} alias ${v.alias}`,
+      `link set ${v.hostIf} master ${v.bridge} up`,
+      // A container reaching its own published port: br_netfilter DNATs it back out of the port it came in.
+      `link set ${v.hostIf} type bridge_slave hairpin on`,
+    ],
+    inNetns: [
       ...(v.newNetns || v.freshNetns ? ['link set lo up'] : []),
       `addr add ${v.ip}/${v.prefix} dev ${v.ifName}`,
       `link set ${v.ifName} up`,
       ...(v.gateway ? [`route add default via ${v.gateway}`] : []),
     ],
-    { netns: v.netns },
-  );
+  };
+}
+
+/** Namespace, veth pair with eth0 inside, addresses and routes: two ip processes. */
+export async function plugContainer(v: VethInput): Promise<void> {
+  const steps = plugSteps(v);
+  await ipBatch(steps.host);
+  await ipBatch(steps.inNetns, { netns: v.netns });
 }
 
 /** Removes a network namespace left without its veth (see tsdock-mon's --netns); gone already is fine. */

@@ -69,7 +69,11 @@ async function hostRoutes(exceptIface?: string): Promise<Subnet[]> {
 
 export class NetworkStore {
   readonly dir: string;
-  constructor(private readonly ctx: RuntimeContext) {
+  constructor(
+    private readonly ctx: RuntimeContext,
+    /** Writes nothing (a dry run): a predefined network not made yet is only described. */
+    private readonly readOnly = false,
+  ) {
     this.dir = join(networkRoot(ctx), 'networks');
   }
 
@@ -121,6 +125,12 @@ export class NetworkStore {
     let all = await this.readAll();
     // A predefined network missing while a record is damaged may be that record: not made anew.
     if (!PREDEFINED.every((n) => all.some((r) => r.Name === n)) && this.damaged.length === 0) {
+      if (this.readOnly) {
+        for (const name of PREDEFINED) {
+          if (!all.some((r) => r.Name === name)) all.push(await this.predefined(name, all));
+        }
+        return all.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+      }
       all = await withLock(this.dir, async () => {
         const now = await this.readAll();
         for (const name of PREDEFINED) {
@@ -133,6 +143,12 @@ export class NetworkStore {
   }
 
   private async writePredefined(name: string, existing: NetworkRecord[]): Promise<NetworkRecord> {
+    const rec = await this.predefined(name, existing);
+    await writeJsonAtomic(join(this.dir, `${rec.Id}.json`), rec);
+    return rec;
+  }
+
+  private async predefined(name: string, existing: NetworkRecord[]): Promise<NetworkRecord> {
     const rec = base(name, name === 'bridge' ? 'bridge' : name === 'host' ? 'host' : 'null');
     if (name === 'bridge') {
       const bridge = this.ctx.config.bridge;
@@ -156,7 +172,6 @@ export class NetworkStore {
         'com.docker.network.driver.mtu': '1500',
       };
     }
-    await writeJsonAtomic(join(this.dir, `${rec.Id}.json`), rec);
     return rec;
   }
 
