@@ -10,7 +10,7 @@
  * throttle lists, io.max) the value is the line(s) that must be present.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { formatUintList, parseUintList } from '../opts/resources.js';
 import type { LinuxResources, OciThrottleDevice } from '../spec/types.js';
 
@@ -109,7 +109,47 @@ function v2Files(res: LinuxResources): Record<string, string> {
   return f;
 }
 
+/** Where the cgroup hierarchies are mounted. */
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/**
+ * A container's cgroup path as the OCI spec carries it (cgroupfs driver, as Docker's): the parent
+ * (`--cgroup-parent`, default tsdock's own) joined with the container's id.
+ */
+export function containerCgroupPath(parent: string | undefined, id: string): string {
+  return posix.join(parent || '/tsdock', id);
+}
+
+/**
+ * The host file behind a key of expectedCgroupFiles: runc places an absolute cgroupsPath under the
+ * root of each v1 hierarchy (`memory/…` → /sys/fs/cgroup/memory/<path>/memory.limit_in_bytes), or
+ * under the unified root on v2.
+ */
+export function hostCgroupFile(key: string, cgroupPath: string, version: 1 | 2, root = CGROUP_ROOT): string {
+  if (version === 2) return join(root, cgroupPath, key);
+  const slash = key.indexOf('/');
+  return join(root, key.slice(0, slash), cgroupPath, key.slice(slash + 1));
+}
+
+export interface CgroupWrite {
+  /** The key of expectedCgroupFiles: `memory/memory.limit_in_bytes` (v1) or `memory.max` (v2). */
+  key: string;
+  /** The file on the host. */
+  path: string;
+  /** What the file reads once runc has written it. */
+  value: string;
+}
+
+/** Every limit file runc writes for these resources, with its host path and the value it then reads. */
+export function cgroupWrites(res: LinuxResources, cgroupPath: string, version: 1 | 2): CgroupWrite[] {
+  return Object.entries(expectedCgroupFiles(res, version)).map(([key, value]) => ({
+    key,
+    path: hostCgroupFile(key, cgroupPath, version),
+    value,
+  }));
+}
+
 /** v2 when the root of the cgroup mount is the unified hierarchy (it has cgroup.controllers). */
-export function detectCgroupVersion(root = '/sys/fs/cgroup'): 1 | 2 {
+export function detectCgroupVersion(root = CGROUP_ROOT): 1 | 2 {
   return existsSync(join(root, 'cgroup.controllers')) ? 2 : 1;
 }
