@@ -125,7 +125,12 @@ export async function resolveImage(ctx: RuntimeContext, ref: string): Promise<Re
  * every image; ids, prefixes and digests fall back to the full lookup. `names` then lists only the
  * matched name, which is all container creation needs.
  */
-export async function resolveImageForRun(ctx: RuntimeContext, ref: string): Promise<ResolvedImage> {
+export async function resolveImageForRun(
+  ctx: RuntimeContext,
+  ref: string,
+  /** Fill the target cache (target-cache.ts); a dry run writes nothing. */
+  opts: { remember?: boolean } = {},
+): Promise<ResolvedImage> {
   const client = await ctx.client();
   let parsed: ReturnType<typeof parseAnyReference> | undefined;
   try {
@@ -138,7 +143,7 @@ export async function resolveImageForRun(ctx: RuntimeContext, ref: string): Prom
       const record = await client.images.get(referenceString(withDefaultTag(parsed.ref)));
       const cached = await readTargetEntry(ctx.stateDir, record.target.digest);
       const one = cached ?? (await loadTarget(client, record));
-      if (one && !cached)
+      if (one && !cached && opts.remember !== false)
         await writeTargetEntry(ctx.stateDir, record.target.digest, one).catch(() => undefined);
       if (one) {
         const resolved = toResolved({ record, ...one }, [{ record, ...one }]);

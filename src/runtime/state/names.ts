@@ -79,6 +79,14 @@ export class NameStore {
     });
   }
 
+  /** Fails as reserve would when the name is held, reserving nothing (a dry run). */
+  async check(name: string): Promise<void> {
+    const held = await readReservation(this.file(name)).catch((err: unknown) => {
+      throw err instanceof CorruptRecordError ? damagedConflict(name, err) : err;
+    });
+    if (held && !(await this.isStale(held))) throw new ConflictError(conflictMessage(name, held.id));
+  }
+
   /** Release only if the name still belongs to `id` (a rename may have moved it). */
   async release(name: string, id: string): Promise<void> {
     const held = await readReservation(this.file(name)).catch(() => undefined);

@@ -5,54 +5,45 @@
  * an expiring lease), and a tsdock killed half-way leaves a creation mark that the next command's
  * repair acts on (repair.ts).
  */
-import { randomHex } from '../../state/ids.js';
-import { cpus, totalmem } from 'node:os';
-import { access, readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RuntimeContext } from '../../context.js';
 import type { ContainerdClient } from '../../containerd/client.js';
 import { traceMark } from '../../trace.js';
-import { ImageNotFoundError, NotFoundError, TsdockError, UsageError } from '../../errors.js';
-import { parseContainerOptions, type ContainerOptions, type RunFlags } from '../../opts/container.js';
-import { configOf, hostConfigOf } from '../../opts/inspect-shapes.js';
+import { UsageError } from '../../errors.js';
+import type { ContainerOptions } from '../../opts/container.js';
 import { buildSpec } from '../../spec/build.js';
-import { currentCapabilities } from '../../opts/caps.js';
-import { detectCgroupVersion } from '../../cgroups/files.js';
 import { resolveImageForRun, type ResolvedImage } from '../../images/resolve.js';
 import { rememberUserFiles } from '../../images/target-cache.js';
-import { familiar, normalize } from '../../images/reference.js';
-import { ContainerFiles, initialState, type ContainerRecord } from '../../state/records.js';
-import { nowRfc3339Nano } from '../../state/clock.js';
+import { ContainerFiles, initialState } from '../../state/records.js';
 import { mkdirNow, rmNow, writeFileNow, writeJsonAtomic } from '../../state/files.js';
 import { CREATING_FILE, LEASE_PID_LABEL, repairState, type CreatingMarker } from '../../container/repair.js';
 import { randomName } from '../../container/namesgen.js';
 import type { NameStore } from '../../state/names.js';
 import type { Mount } from '../../containerd/types.js';
-import { monitorTargetOf, stopMonitor, type Monitor, type MonitorTarget } from '../../logs/monitor.js';
-import { findInitBinary } from '../../container/init.js';
+import { monitorTargetOf, stopMonitor, type Monitor } from '../../logs/monitor.js';
 import { readUserFiles, resolveUserFrom, type ResolvedUser } from '../../container/rootfs.js';
 import { nameStore, statePaths, NAME_LABEL, type Found } from '../../container/store.js';
-import { signalName, parseSignal } from '../../opts/signals.js';
-import { parseLogOpts } from '../../logs/jsonfile.js';
-import { netnsName, notRunningTarget, planNetwork } from '../../network/container.js';
 import { hostsFile, resolvConf } from '../../network/hosts.js';
 import { netnsPath } from '../../network/links.js';
-import { findContainer } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
-import { checkSysctlNamespaces } from '../../opts/sysctl.js';
-import { hostDevices } from '../../spec/devices.js';
-import { blkioWeightSupported } from '../../cgroups/probe.js';
-import {
-  checkLinks,
-  hasJoins,
-  hostConfigLinks,
-  pinNamespaceTargets,
-  resolveJoins,
-  type JoinsInput,
-} from '../../container/joins.js';
-import { specMounts } from '../../volumes/mounts.js';
-import type { MountPoint } from '../../opts/mounts.js';
+import { hostConfigLinks } from '../../container/joins.js';
 import type { AttachedMounts } from './mounts.js';
+import {
+  checkCreate,
+  checkedLinks,
+  identityOf,
+  joinsFor,
+  joinedOf,
+  localImage,
+  pinTargets,
+  plannedMounts,
+  recordOf,
+  specInputOf,
+  toPull,
+  type CreateRequest,
+  type PullOptions,
+} from './plan.js';
 
 /** With the host's network the container sees the host's /etc/hosts (as Docker copies it), plus --add-host. */
 async function containerHosts(kind: string, hostname: string, extraHosts: string[]): Promise<string> {
@@ -62,50 +53,10 @@ async function containerHosts(kind: string, hostname: string, extraHosts: string
   return host + (host.endsWith('\n') || !host ? '' : '\n') + extra.join('');
 }
 
-/** --network container:NAME: the target's namespace and its hosts/resolv.conf/hostname files. */
-async function joinedNamespace(
-  ctx: RuntimeContext,
-  ref: string,
-): Promise<{ netnsPath: string; dir: string; hostname: string }> {
-  const target = await findContainer(ctx, ref);
-  const dir = target.files.dir;
-  const hostname = String(target.record.config.Hostname ?? '');
-  if (target.record.netns) return { netnsPath: netnsPath(target.record.netns), dir, hostname };
-  if (target.record.networkMode === 'host') return { netnsPath: '/proc/1/ns/net', dir, hostname };
-  const state = await target.files.readState();
-  if (state.status !== 'running' || !state.pid) throw notRunningTarget(target.id);
-  return { netnsPath: `/proc/${state.pid}/ns/net`, dir, hostname };
-}
-
-export interface CreateRequest {
-  image: string;
-  command: string[];
-  flags: RunFlags;
-  /**
-   * For a container about to start (`run`): its monitor, launched as soon as the directory exists
-   * so that it is ready while containerd prepares the snapshot and creates the container.
-   */
-  monitor?: (target: MonitorTarget) => Promise<Monitor>;
-}
-
-async function ensureImage(
-  ctx: RuntimeContext,
-  ref: string,
-  opts: Pick<ContainerOptions, 'pull' | 'platform' | 'quiet'>,
-): Promise<ResolvedImage> {
-  try {
-    if (opts.pull !== 'always') return await resolveImageForRun(ctx, ref);
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
-  let shown = ref;
-  try {
-    shown = familiar(normalize(ref));
-  } catch {
-    /* resolveImage reported a bad reference already */
-  }
-  if (opts.pull === 'never')
-    throw new ImageNotFoundError(`Error response from daemon: No such image: ${shown}`);
+async function ensureImage(ctx: RuntimeContext, ref: string, opts: PullOptions): Promise<ResolvedImage> {
+  const local = await localImage(ctx, ref, opts);
+  if (local) return local;
+  const shown = toPull(ref, opts);
   // docker/cli says so unless -q (its pull is then silent too).
   if (opts.pull !== 'always' && !opts.quiet)
     ctx.stdio.stderr.write(`Unable to find image '${shown}' locally\n`);
@@ -113,20 +64,6 @@ async function ensureImage(
   const { pullForRun } = await import('../image/pull.js');
   await pullForRun(ctx, ref, { quiet: opts.quiet, ...(opts.platform ? { platform: opts.platform } : {}) });
   return resolveImageForRun(ctx, ref);
-}
-
-/** The container's options, checked before anything is made. */
-function parseOptions(flags: RunFlags): ContainerOptions {
-  try {
-    return parseContainerOptions(flags, process.env, { cpus: cpus().length, memTotal: totalmem() });
-  } catch (err) {
-    // pflag's own errors ("invalid argument … flag") print bare; other checks are reported as a failed
-    // run (see asRunFailure), as docker/cli does.
-    if (err instanceof TsdockError && /^(invalid argument |flag needs an argument)/.test(err.message)) {
-      err.flagError = true;
-    }
-    throw err;
-  }
 }
 
 /** Like Promise.all, but every step ends before a failure is thrown: undoing finds nothing in flight. */
@@ -143,61 +80,23 @@ async function allEnded<T extends readonly unknown[]>(
 
 export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Found> {
   traceMark('create: begin');
-  // Connecting to containerd overlaps with checking the options (a bad flag still fails first).
-  const connected = ctx.client();
-  connected.catch(() => undefined);
-  const opts = parseOptions(req.flags);
-  const plan = await planNetwork(ctx, opts);
-  checkSysctlNamespaces(opts.sysctls, {
-    hostNetwork: plan.kind === 'host',
-    hostIpc: opts.namespaces.ipc === 'host',
-  });
-  const devices = opts.devices.flatMap(hostDevices);
-  if (opts.resources.blkioWeight > 0 && !blkioWeightSupported()) {
-    // Docker's daemon: a warning, and the weight left out (inspect shows 0).
-    ctx.stdio.stderr.write(
-      'WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n',
-    );
-    opts.resources.blkioWeight = 0;
-  }
-  const logOpts = parseLogOpts(Object.entries(opts.log.opts).map(([k, v]) => `${k}=${v}`));
-  if (opts.cidfile) await assertNoCidFile(opts.cidfile);
-  const client = await connected;
-  const joinsOf = (name: string, dir: string): JoinsInput => ({
-    name,
-    dir,
-    networkMode: plan.mode,
-    links: opts.links,
-    pidMode: opts.namespaces.pid,
-    ipcMode: opts.namespaces.ipc,
-  });
-  const [image, joined, linked, pinned] = await Promise.all([
+  const checked = await checkCreate(ctx, req);
+  const { client, opts, plan, logOpts } = checked;
+  const [image, joined, linked] = await Promise.all([
     ensureImage(ctx, req.image, opts),
-    plan.joinTarget ? joinedNamespace(ctx, plan.joinTarget) : undefined,
-    checkLinks(ctx, joinsOf('', '')),
-    pinNamespaceTargets(ctx, opts.namespaces),
+    joinedOf(ctx, checked),
+    checkedLinks(ctx, checked),
+    pinTargets(ctx, checked),
   ]);
-  Object.assign(opts.namespaces, pinned);
   traceMark('create: image resolved');
 
-  const id = randomHex(32);
-  // Docker (cgroupfs driver): the parent, default ours, joined with the id.
-  const cgroupPath = posix.join(opts.cgroupParent || '/tsdock', id);
-  const dir = statePaths(ctx).container(id);
+  const who = await identityOf(ctx, checked, joined);
+  const { id, cgroupPath, dir, netns, hostname } = who;
   const files = new ContainerFiles(dir);
   const logPath = join(dir, `${id}-json.log`);
-  const netns = plan.kind === 'bridge' ? netnsName(ctx, id) : undefined;
-  const hostname =
-    joined?.hostname ??
-    opts.hostname ??
-    (plan.kind === 'host' ? (await import('node:os')).hostname() : id.slice(0, 12));
   const imgCfg = image.config.config ?? {};
-  // Volumes and binds, checked before anything is made; a container without any skips the module.
-  const imageVolumes = Object.keys(imgCfg.Volumes ?? {});
-  const planned: MountPoint[] =
-    opts.volumes.length + opts.mounts.length + opts.volumesFrom.length + imageVolumes.length > 0
-      ? await import('./mounts.js').then((m) => m.planContainerMounts(ctx, opts, imageVolumes))
-      : [];
+  // Volumes and binds, checked before anything is made.
+  const planned = await plannedMounts(ctx, opts, imgCfg);
   const names = nameStore(ctx, client);
   // What exists so far, for the undo below. A crash instead leaves only what repairState removes:
   // a name whose creator is dead, a lease labelled with a dead pid, a directory marked as being
@@ -221,39 +120,19 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     traceMark('create: name reserved');
     // What other containers give this one, as far as it can be known now: for `run` everything
     // (the targets must be running), for `create` what is there (its start resolves the rest).
-    const joins = hasJoins(joinsOf(name, dir))
-      ? await resolveJoins(ctx, joinsOf(name, dir), req.monitor !== undefined)
-      : undefined;
+    const joins = await joinsFor(ctx, checked, { name, dir }, req.monitor !== undefined);
 
     // 2. The spec and the record.
-    const etcDir = joined?.dir ?? dir;
-    const spec = buildSpec({
-      id,
-      opts,
-      image: { config: imgCfg },
-      command: req.command,
-      user: user.resolved,
-      hostname,
-      etcFiles: {
-        hosts: join(etcDir, 'hosts'),
-        resolvConf: join(etcDir, 'resolv.conf'),
-        hostname: join(etcDir, 'hostname'),
-      },
-      ...(netns ? { netnsPath: netnsPath(netns) } : joined ? { netnsPath: joined.netnsPath } : {}),
-      cgroupsPath: cgroupPath,
-      cgroupVersion: detectCgroupVersion(),
-      initBinary: opts.init ? findInitBinary() : undefined,
-      hostCaps: currentCapabilities(),
-      devices,
-      ...(joins
-        ? {
-            joinNamespaces: joins.joinNamespaces,
-            linkEnv: joins.linkEnv,
-            ...(joins.shmPath ? { shmPath: joins.shmPath } : {}),
-          }
-        : {}),
-      ...(mounted ? { mounts: specMounts(mounted.points) } : {}),
-    });
+    const spec = buildSpec(
+      specInputOf(checked, who, {
+        image: { config: imgCfg },
+        command: req.command,
+        user: user.resolved,
+        joined,
+        joins,
+        ...(mounted ? { mounts: mounted.points } : {}),
+      }),
+    );
     const record = recordOf(id, name, req, opts, image, spec, {
       hostname,
       logPath,
@@ -393,54 +272,6 @@ async function userOf(
   return { resolved: resolveUserFrom(userFiles, spec, groupAdd), mounts };
 }
 
-/** What tsdock records of the container: Docker's Config and HostConfig, and its own facts. */
-function recordOf(
-  id: string,
-  name: string,
-  req: CreateRequest,
-  opts: ContainerOptions,
-  image: ResolvedImage,
-  spec: ReturnType<typeof buildSpec>,
-  c: {
-    hostname: string;
-    logPath: string;
-    logOpts: ContainerRecord['logOpts'];
-    plan: Awaited<ReturnType<typeof planNetwork>>;
-    netns?: string;
-    cgroupPath: string;
-    /** HostConfig.Links (container/joins.ts hostConfigLinks). */
-    links: string[];
-  },
-): ContainerRecord {
-  const imgCfg = image.config.config ?? {};
-  return {
-    id,
-    name,
-    created: nowRfc3339Nano(),
-    imageRef: req.image,
-    imageName: image.name,
-    imageId: image.configDigest,
-    path: spec.process.args[0] ?? '',
-    args: spec.process.args.slice(1),
-    config: configOf(opts, { ...imgCfg }, { hostname: c.hostname, image: req.image, cmd: req.command }),
-    hostConfig: hostConfigOf(opts, { portBindings: c.plan.portBindings, links: c.links }),
-    logPath: c.logPath,
-    stopSignal: signalName(parseSignal(opts.stopSignal?.raw ?? imgCfg.StopSignal ?? 'SIGTERM')),
-    stopTimeout: opts.stopTimeout ?? 10,
-    autoRemove: opts.rm,
-    interactive: opts.interactive,
-    tty: opts.tty,
-    networkMode: c.plan.mode,
-    ...(c.netns ? { netns: c.netns } : {}),
-    ...(opts.networkAliases.length > 0 ? { networkAliases: opts.networkAliases } : {}),
-    ...(opts.ip ? { ipv4: opts.ip } : {}),
-    ...(opts.macAddress ? { macAddress: opts.macAddress } : {}),
-    ...(opts.links.length > 0 ? { links: opts.links } : {}),
-    logOpts: c.logOpts,
-    cgroupPath: c.cgroupPath,
-  };
-}
-
 /** --name, or a generated one (retried: two creates may draw the same). */
 async function reserveName(names: NameStore, requested: string | undefined, id: string): Promise<string> {
   if (requested) {
@@ -456,17 +287,6 @@ async function reserveName(names: NameStore, requested: string | undefined, id: 
       if (attempt > 10) throw err;
     }
   }
-}
-
-async function assertNoCidFile(path: string): Promise<void> {
-  try {
-    await access(path);
-  } catch {
-    return;
-  }
-  throw new UsageError(
-    `container ID file found, make sure the other container isn't running or delete ${path}`,
-  );
 }
 
 async function writeCidFile(path: string, id: string): Promise<void> {

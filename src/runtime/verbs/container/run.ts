@@ -2,7 +2,8 @@
 import type { RuntimeContext } from '../../context.js';
 import { asRunFailure, ContainerExit, UsageError } from '../../errors.js';
 import { attachAndWait, attachSince, localConsoleSize } from '../../container/attach.js';
-import { createContainer, type CreateRequest } from './create.js';
+import { createContainer } from './create.js';
+import type { CreateRequest } from './plan.js';
 import { autoRemove } from '../../container/remove.js';
 import { exitHookCommand, launchMonitor, startContainer } from '../../container/start.js';
 import { handOverRestart } from '../../container/restart-policy.js';
