@@ -137,6 +137,14 @@ export const runOnlyFlags = {
   attach: many('Attach to STDIN, STDOUT or STDERR', 'a'),
 };
 
+/** tsdock's own (docs/kernel.md): the container's kernel plan instead of the container. */
+export const planFlags = {
+  'dry-run': bool(
+    'Print the plan (namespaces, cgroup files, overlay dirs, mounts, network steps, iptables rules, OCI spec) and create nothing',
+  ),
+  format: str('With --dry-run: "json" for one JSON document, or a Go template'),
+};
+
 type CreateFlagValues = FlagValues<typeof createFlags>;
 type RunOnlyFlagValues = FlagValues<typeof runOnlyFlags>;
 

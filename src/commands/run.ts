@@ -1,5 +1,5 @@
 import { TsdockCommand, requireArgs } from '../cli/base.js';
-import { createFlags, runFlagsOf, runOnlyFlags } from '../cli/run-flags.js';
+import { createFlags, planFlags, runFlagsOf, runOnlyFlags } from '../cli/run-flags.js';
 
 export default class Run extends TsdockCommand {
   static override description = 'Create and run a new container from an image';
@@ -7,10 +7,11 @@ export default class Run extends TsdockCommand {
   static override interspersed = false;
   static override reportsAsRun = true;
   static override argsUsage = '[OPTIONS] IMAGE [COMMAND] [ARG...]';
-  static override flags = { ...createFlags, ...runOnlyFlags };
+  static override flags = { ...createFlags, ...runOnlyFlags, ...planFlags };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse(Run.flags);
+    const { flags: all, args } = this.dockerParse(Run.flags);
+    const { 'dry-run': dryRun, format, ...flags } = all;
     requireArgs(this, args, { min: 1 });
     const { runContainer } = await import('../runtime/verbs/container/run.js');
     await runContainer(this.ctx, {
@@ -20,6 +21,8 @@ export default class Run extends TsdockCommand {
       detach: flags.detach,
       sigProxy: flags['sig-proxy'],
       detachKeys: flags['detach-keys'],
+      dryRun,
+      format,
     });
   }
 }

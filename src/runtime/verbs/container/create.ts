@@ -38,10 +38,12 @@ import {
   localImage,
   pinTargets,
   plannedMounts,
+  planOnly,
   recordOf,
   specInputOf,
   toPull,
   type CreateRequest,
+  type PlanOnly,
   type PullOptions,
 } from './plan.js';
 
@@ -302,7 +304,11 @@ async function writeCidFile(path: string, id: string): Promise<void> {
   }
 }
 
-export async function createOnly(ctx: RuntimeContext, req: CreateRequest): Promise<void> {
+export async function createOnly(ctx: RuntimeContext, req: CreateRequest & PlanOnly): Promise<void> {
+  if (planOnly(req)) {
+    const { dryRun } = await import('./dry-run.js');
+    return dryRun(ctx, { ...req, verb: 'create' });
+  }
   const found = await createContainer(ctx, req);
   ctx.stdio.stdout.write(`${found.id}\n`);
 }

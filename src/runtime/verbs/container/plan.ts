@@ -376,3 +376,14 @@ export async function assertNoCidFile(path: string): Promise<void> {
     `container ID file found, make sure the other container isn't running or delete ${path}`,
   );
 }
+/** `--dry-run` (with its `--format`): the plan instead of the container. */
+export interface PlanOnly {
+  dryRun?: boolean;
+  format?: string;
+}
+
+/** Whether only the plan is asked for; `--format` means nothing without `--dry-run`. */
+export function planOnly(req: PlanOnly): boolean {
+  if (req.format !== undefined && !req.dryRun) throw new UsageError('--format needs --dry-run');
+  return req.dryRun === true;
+}

@@ -3,20 +3,24 @@ import type { RuntimeContext } from '../../context.js';
 import { asRunFailure, ContainerExit, UsageError } from '../../errors.js';
 import { attachAndWait, attachSince, localConsoleSize } from '../../container/attach.js';
 import { createContainer } from './create.js';
-import type { CreateRequest } from './plan.js';
+import { planOnly, type CreateRequest, type PlanOnly } from './plan.js';
 import { autoRemove } from '../../container/remove.js';
 import { exitHookCommand, launchMonitor, startContainer } from '../../container/start.js';
 import { handOverRestart } from '../../container/restart-policy.js';
 import { checkTty, parseDetachKeys } from '../../container/tty.js';
 import { recordEvent } from '../../events/record.js';
 
-export interface RunRequest extends CreateRequest {
+export interface RunRequest extends CreateRequest, PlanOnly {
   detach: boolean;
   sigProxy: boolean;
   detachKeys?: string;
 }
 
 export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promise<void> {
+  if (planOnly(req)) {
+    const { dryRun } = await import('./dry-run.js');
+    return dryRun(ctx, { ...req, verb: 'run' });
+  }
   if (req.detach && req.flags.attach && req.flags.attach.length > 0) {
     throw new UsageError('Conflicting options: -a and -d');
   }
