@@ -705,6 +705,8 @@ describe('containers', function () {
         'ExecIDs',
         'HostConfig',
         'GraphDriver',
+        // tsdock's one key of its own (docs/kernel.md): the kernel objects, beside GraphDriver.
+        ...(target === 'tsdock' ? ['TsdockKernel'] : []),
         'Mounts',
         'Config',
         'NetworkSettings',

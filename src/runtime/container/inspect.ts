@@ -14,6 +14,7 @@ import { containerEndpoints, netnsPath, type EndpointRecord } from '../network/r
 import { networkPorts } from '../network/ports.js';
 import { inspectMounts, readContainerMounts } from '../volumes/usage.js';
 import { rfc3339NanoOf } from '../state/clock.js';
+import { kernelInspect } from './kernel-live.js';
 
 /**
  * The snapshot's directories; MergedDir while a task has the root mounted (where the shim mounted
@@ -130,6 +131,12 @@ export async function inspectContainer(
       Data: overlayDirs(mounts, mergedDir),
       Name: 'overlayfs',
     },
+    ...kernelInspect({
+      pid: s.pid,
+      running: s.status === 'running' || s.status === 'paused',
+      cgroupPath: cgroupPathOf(r),
+      hostVeth: eps.find((e) => !e.extra)?.hostIf,
+    }),
     Mounts: inspectMounts(readContainerMounts(dir)),
     Config: withNilHealthcheck(r.config),
     NetworkSettings: networkSettings(r, s.status === 'running' || s.status === 'paused' ? eps : []),
