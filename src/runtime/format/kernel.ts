@@ -197,12 +197,15 @@ function namespaceRows(list: NamespaceView[]): string[][] {
 function cgroupLines(c: CgroupView, live: boolean): string {
   const head = `  path ${c.Path} (cgroup v${c.Version}, cgroupfs driver)\n  dir  ${c.Dir}/`;
   if (c.Files.length === 0) return `${head}\n  no limit set: runc writes no limit file`;
-  const rows = c.Files.map((f) => [
-    f.Key,
-    '=',
-    f.Value.replace(/\n/g, ' | ') +
-      (live && f.Read !== undefined && f.Read !== f.Value ? `  (reads ${f.Read})` : ''),
-  ]);
+  const one = (v: string) => v.replace(/\n/g, ' | ');
+  // explain shows what each file reads now, and says so where it is not what the spec asked for.
+  const shown = (f: CgroupFileView) =>
+    !live
+      ? one(f.Value)
+      : f.Read === undefined
+        ? `${one(f.Value)}  (asked for; the file cannot be read)`
+        : `${one(f.Read)}${f.Read === f.Value ? '' : `  (the spec asked for ${one(f.Value)})`}`;
+  const rows = c.Files.map((f) => [f.Key, '=', shown(f)]);
   return `${head}\n${pad(rows)}`;
 }
 
@@ -253,8 +256,8 @@ function securityLines(s: SecurityView): string {
 function networkLines(n: NetworkView, full: boolean): string {
   if (!n.Netns) return `  ${n.Mode}: the host's network stack (no namespace of its own)`;
   if (!n.HostVeth) {
-    const what = n.Mode === 'none' ? 'loopback only' : n.Mode;
-    return `  ${what}: netns ${n.Netns}`;
+    if (n.Mode === 'none' || n.Mode.startsWith('container:')) return `  netns ${n.Netns}`;
+    return `  netns ${n.Netns}: no endpoint now (it is set up at start and removed at stop)`;
   }
   const rows: string[][] = [
     ['netns', n.Netns],
@@ -347,7 +350,7 @@ export function explainLayout(v: KernelView): string {
   const out = [
     header(v),
     `\nNamespaces\n${pad(namespaceRows(v.Namespaces))}`,
-    `\nCgroups\n${cgroupLines(v.Cgroup, true)}`,
+    `\nCgroups\n${cgroupLines(v.Cgroup, v.Runtime !== undefined)}`,
     `\nUnion filesystem\n${rootfsLines(v.Rootfs, false)}`,
     `\nNetwork (${v.Network.Mode})\n${networkLines(v.Network, false)}`,
     ...(v.Runtime ? [`\nRuntime chain\n${runtimeLines(v.Runtime)}`] : []),

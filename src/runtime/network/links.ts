@@ -109,6 +109,17 @@ export async function unplugContainer(netns: string | undefined, hostIf: string)
   await ipBatch([`link del ${hostIf}`, ...(netns ? [`netns del ${netns}`] : [])], { force: true });
 }
 
+/** The routes inside a network namespace, as `ip route show` prints them; none if it is gone. */
+export async function netnsRoutes(netns: string): Promise<string[]> {
+  const r = await exec('ip', ['-n', netns, 'route', 'show']);
+  return r.code === 0
+    ? r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : [];
+}
+
 /** Host-side interface name: 15 characters at most. */
 export function hostIfName(id: string): string {
   return `veth${id.slice(0, 11)}`;
