@@ -41,14 +41,17 @@ export async function peekImageLayers(client: ContainerdClient, chainId: string)
   if (!chainId) {
     return { chain: [], dirs: [], root: await overlayRoot(client), userFiles: { passwd: null, group: null } };
   }
-  const lease = await client.openLease({
-    expireSeconds: 300,
-    labels: { [LEASE_PID_LABEL]: String(process.pid) },
+  // Deleted with `sync`: containerd's GC removes the view's directory before the call returns.
+  const lease = await client.leases.create({
+    labels: {
+      'containerd.io/gc.expire': new Date(Date.now() + 300_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      [LEASE_PID_LABEL]: String(process.pid),
+    },
   });
   const key = `tsdock-dry-run-${process.pid}-${randomHex(8)}`;
   try {
     const [mounts, chain, root] = await Promise.all([
-      lease.client.snapshots.view(key, chainId),
+      client.usingLease(lease.id).snapshots.view(key, chainId),
       snapshotChain(client, chainId),
       overlayRoot(client),
     ]);
@@ -58,6 +61,6 @@ export async function peekImageLayers(client: ContainerdClient, chainId: string)
       await client.snapshots.remove(key).catch(() => undefined);
     }
   } finally {
-    await lease.release();
+    await client.leases.delete(lease.id, true).catch(() => undefined);
   }
 }
