@@ -274,6 +274,16 @@ describe('kernel view', function () {
         expect(tweak(dry.stderr)).to.equal(tweak(real.stderr));
       };
       same(['--memory', 'lots', img(), 'true']);
+      // run's own checks before creating: no terminal for -t, -a with -d.
+      for (const args of [
+        ['-it', img(), 'sh'],
+        ['-d', '-a', 'stdout', img(), 'true'],
+      ]) {
+        const dry = cli(['run', '--dry-run', ...args]);
+        const real = cli(['run', ...args]);
+        expect(dry.code, dry.stderr).to.not.equal(0);
+        expect(dry).to.deep.include({ code: real.code, stderr: real.stderr });
+      }
       same(['--cpus', 'x', img(), 'true']);
       const held = name();
       ok(['create', '--name', held, img(), 'true']);

@@ -17,15 +17,17 @@ export interface RunRequest extends CreateRequest, PlanOnly {
 }
 
 export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promise<void> {
-  if (planOnly(req)) {
-    const { dryRun } = await import('./dry-run.js');
-    return dryRun(ctx, { ...req, verb: 'run' });
-  }
+  const dry = planOnly(req);
   if (req.detach && req.flags.attach && req.flags.attach.length > 0) {
     throw new UsageError('Conflicting options: -a and -d');
   }
   const keys = req.detachKeys ? parseDetachKeys(req.detachKeys) : undefined;
   if (!req.detach) checkTty(ctx.stdio, Boolean(req.flags.interactive), Boolean(req.flags.tty));
+  // The plan, once every check a real run makes before creating has passed.
+  if (dry) {
+    const { dryRun } = await import('./dry-run.js');
+    return dryRun(ctx, { ...req, verb: 'run' });
+  }
   let found;
   try {
     found = await createContainer(ctx, { ...req, monitor: (t) => launchMonitor(ctx, t) });
