@@ -40,6 +40,27 @@ describe('volume store (local driver layout)', () => {
     expect(readdirSync(join(root, 'volumes')).filter((n) => n !== '.lock')).to.deep.equal(['data']);
   });
 
+  it('plan: what create would give, checked as create checks it, and nothing written', () => {
+    const planned = store.plan('data', { labels: { a: 'b' }, options: { type: 'tmpfs', device: 'tmpfs' } });
+    expect(planned.created).to.equal(true);
+    expect(existsSync(join(root, 'volumes'))).to.equal(false);
+    const made = store.create('data', { labels: { a: 'b' }, options: { type: 'tmpfs', device: 'tmpfs' } });
+    expect({ ...planned.volume, CreatedAt: '' }).to.deep.equal({ ...made.volume, CreatedAt: '' });
+    expect(store.plan('data')).to.deep.equal({ volume: made.volume, created: false });
+    const anon = store.plan('').volume;
+    expect(anon.Name).to.match(/^[0-9a-f]{64}$/);
+    expect(anon.Labels).to.deep.equal({ [ANONYMOUS_LABEL]: '' });
+    expect(anon.Mountpoint).to.equal(join(root, 'volumes', anon.Name, '_data'));
+    for (const [name, o] of [
+      ['x', { options: { bogus: '1' } }],
+      ['x', { driver: 'nfs' }],
+      ['-bad', {}],
+    ] as const) {
+      expect(msg(() => store.plan(name, o))).to.equal(msg(() => store.create(name, o)));
+    }
+    expect(readdirSync(join(root, 'volumes')).filter((n) => n !== '.lock')).to.deep.equal(['data']);
+  });
+
   it('labels and options null when none; an anonymous volume gets a 64-hex name and the anonymous label', () => {
     const plain = store.create('plain').volume;
     expect([plain.Labels, plain.Options]).to.deep.equal([null, null]);

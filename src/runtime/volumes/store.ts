@@ -133,10 +133,10 @@ export class VolumeStore {
   }
 
   /**
-   * Creates the volume, or returns the existing one of that name (Docker's create is idempotent).
-   * An empty name makes an anonymous volume. Call under the lock.
+   * What create would give: the existing volume of that name, or the one it would make (an empty
+   * name draws an anonymous volume's), checked as create checks it. Nothing is written.
    */
-  create(name: string, o: CreateVolumeOptions = {}): { volume: Volume; created: boolean } {
+  plan(name: string, o: CreateVolumeOptions = {}): { volume: Volume; created: boolean } {
     checkDriver(o.driver);
     const anonymous = name === '';
     if (anonymous) name = randomHex(32);
@@ -146,6 +146,28 @@ export class VolumeStore {
     const options = o.options && Object.keys(o.options).length > 0 ? o.options : null;
     if (options) validateOptions(name, options);
     const labels = { ...o.labels, ...(anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) };
+    return {
+      volume: {
+        CreatedAt: '',
+        Driver: 'local',
+        Labels: Object.keys(labels).length > 0 ? labels : null,
+        Mountpoint: this.dataPath(name),
+        Name: name,
+        Options: options,
+        Scope: 'local',
+      },
+      created: true,
+    };
+  }
+
+  /**
+   * Creates the volume, or returns the existing one of that name (Docker's create is idempotent).
+   * An empty name makes an anonymous volume. Call under the lock.
+   */
+  create(name: string, o: CreateVolumeOptions = {}): { volume: Volume; created: boolean } {
+    const planned = this.plan(name, o);
+    if (!planned.created) return planned;
+    const { Name, Labels: labels, Options: options } = planned.volume;
     mkdirSync(this.root, { recursive: true, mode: 0o701 });
     this.sweep();
     const tmp = join(this.root, `.${process.pid}-${randomHex(4)}`);
@@ -156,17 +178,17 @@ export class VolumeStore {
         version: FORMAT_VERSION,
         // Docker's volume CreatedAt: RFC 3339 to the second.
         createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-        labels: Object.keys(labels).length > 0 ? labels : null,
+        labels,
         options,
       };
       writeFileSync(join(tmp, META_FILE), JSON.stringify(meta, null, 1) + '\n', { mode: 0o600 });
-      renameSync(tmp, join(this.root, name));
+      renameSync(tmp, join(this.root, Name));
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
     return {
-      volume: this.shape(name, readJsonSync<VolumeMeta>(join(this.root, name, META_FILE))),
+      volume: this.shape(Name, readJsonSync<VolumeMeta>(join(this.root, Name, META_FILE))),
       created: true,
     };
   }

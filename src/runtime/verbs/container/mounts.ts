@@ -23,7 +23,7 @@ import type { ContainerOptions } from '../../opts/container.js';
 import { splitVolumes } from '../../opts/mounts.js';
 import { checkPropagation, isEmptyDir, planMounts } from '../../volumes/mounts.js';
 import { parseVolumesFrom, validateVolumeName, type MountPoint } from '../../opts/mounts.js';
-import { volumeStore } from '../../volumes/store.js';
+import { volumeStore, type CreateVolumeOptions, type Volume } from '../../volumes/store.js';
 import { readContainerMounts, volumeUsers, writeContainerMounts } from '../../volumes/usage.js';
 import { recordVolumeEvent } from '../../events/record.js';
 
@@ -97,6 +97,48 @@ function subpathSource(data: string, name: string, sub: string): string {
   return real;
 }
 
+/**
+ * Each volume's name and host source, given by `make` (the store's create, or its plan for a dry
+ * run); the names of the volumes made are added to `made` as they are (a failure half-way leaves
+ * them there for the undo).
+ */
+function volumeSources(
+  points: MountPoint[],
+  make: (name: string, o: CreateVolumeOptions) => { volume: Volume; created: boolean },
+  made: string[],
+): void {
+  for (const m of points) {
+    if (m.Type !== 'volume') continue;
+    const vo = m.Spec.VolumeOptions;
+    const { volume, created } = make(m.Name, {
+      ...(vo?.DriverConfig?.Name ? { driver: vo.DriverConfig.Name } : {}),
+      ...(vo?.Labels ? { labels: vo.Labels } : {}),
+      ...(vo?.DriverConfig?.Options ? { options: vo.DriverConfig.Options } : {}),
+    });
+    if (created) made.push(volume.Name);
+    m.Name = volume.Name;
+    m.Driver = volume.Driver;
+    m.Source = volume.Mountpoint;
+    if (vo?.Subpath) m.Source = subpathSource(volume.Mountpoint, volume.Name, vo.Subpath);
+  }
+}
+
+/**
+ * Step 2 for a dry run: the mount points as attach would record them — existing volumes found,
+ * new ones named (an anonymous one's name is drawn as create draws it) with the directory create
+ * would give them — and the names of the volumes create would make. Nothing is written or locked.
+ */
+export function previewContainerMounts(
+  ctx: RuntimeContext,
+  planned: MountPoint[],
+): { points: MountPoint[]; made: string[] } {
+  const store = volumeStore(ctx);
+  const points = planned.map((m) => ({ ...m, Spec: { ...m.Spec } }));
+  const made: string[] = [];
+  volumeSources(points, (name, o) => store.plan(name, o), made);
+  return { points, made };
+}
+
 /** Step 2, for a container whose directory exists: volumes made or found, references recorded. */
 export async function attachContainerMounts(
   ctx: RuntimeContext,
@@ -119,20 +161,7 @@ export async function attachContainerMounts(
   };
   try {
     await store.locked(async () => {
-      for (const m of points) {
-        if (m.Type !== 'volume') continue;
-        const vo = m.Spec.VolumeOptions;
-        const { volume, created } = store.create(m.Name, {
-          ...(vo?.DriverConfig?.Name ? { driver: vo.DriverConfig.Name } : {}),
-          ...(vo?.Labels ? { labels: vo.Labels } : {}),
-          ...(vo?.DriverConfig?.Options ? { options: vo.DriverConfig.Options } : {}),
-        });
-        if (created) made.push(volume.Name);
-        m.Name = volume.Name;
-        m.Driver = volume.Driver;
-        m.Source = volume.Mountpoint;
-        if (vo?.Subpath) m.Source = subpathSource(volume.Mountpoint, volume.Name, vo.Subpath);
-      }
+      volumeSources(points, (name, o) => store.create(name, o), made);
       await writeContainerMounts(containerDir, points);
     });
     await Promise.all(made.map((name) => recordVolumeEvent(ctx, name, 'create', { driver: 'local' })));
