@@ -7,7 +7,8 @@
  * the process chain down to the container's init.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
@@ -250,6 +251,97 @@ describe('kernel view', function () {
         ).to.equal(stored);
       } finally {
         client.close();
+      }
+    });
+
+    it('plans the volumes, binds and tmpfs create mounts, and makes no volume or bind source', async function () {
+      const vol = uniqueName('tsdock-it-kv-vol');
+      const dir = mkdtempSync(join(tmpdir(), 'tsdock-it-kv-'));
+      const missing = join(dir, 'made-at-start');
+      const args = [
+        '-v',
+        `${vol}:/data`,
+        '-v',
+        '/anon',
+        '-v',
+        `${dir}:/host:ro`,
+        '-v',
+        `${missing}:/made`,
+        '--mount',
+        'type=tmpfs,dst=/scratch',
+        '--tmpfs',
+        '/t',
+        img(),
+        'sleep',
+        '30',
+      ];
+      const n = name();
+      try {
+        const before = await world();
+        const p = plan(args);
+        expect(ok(['run', '--dry-run', ...args])).to.include(`volume ${vol} (made by create`);
+        expect(await world()).to.deep.equal(before);
+        expect(cli(['volume', 'inspect', vol]).code).to.equal(1);
+        expect(existsSync(missing)).to.equal(false);
+
+        const at = (d: string) => p.Mounts.find((m) => m.Destination === d)!;
+        expect(at('/data')).to.deep.include({ Origin: 'volume', Volume: vol, NewVolume: true, CopyUp: true });
+        const anon = at('/anon').Volume!;
+        expect(anon).to.match(/^[0-9a-f]{64}$/);
+        expect(at('/anon')).to.deep.include({ Origin: 'volume', NewVolume: true });
+        expect(at('/host')).to.deep.include({ Origin: 'bind', Type: 'bind', Source: dir });
+        expect(at('/host').Options).to.include('ro');
+        expect(at('/made')).to.deep.include({ Origin: 'bind', Source: missing });
+        expect(at('/scratch')).to.deep.include({ Origin: 'tmpfs', Type: 'tmpfs' });
+        expect(at('/t')).to.deep.include({ Origin: 'tmpfs', Type: 'tmpfs' });
+        expect(p.Notes.join('\n')).to.include(`bind source ${missing} does not exist: start makes it`);
+
+        // The real create: the spec it stores is the plan's, apart from the ids and the anonymous
+        // volume's generated name; the named volume's directory is the one planned.
+        const id = ok(['create', '--name', n, ...args]).trim();
+        const real = (
+          JSON.parse(ok(['inspect', id])) as { Mounts: { Name?: string; Destination: string }[] }[]
+        )[0]!;
+        const realAnon = real.Mounts.find((m) => m.Destination === '/anon')!.Name!;
+        const mountpoint = (JSON.parse(ok(['volume', 'inspect', vol])) as { Mountpoint: string }[])[0]!
+          .Mountpoint;
+        expect(at('/data').Source).to.equal(mountpoint);
+        const { ContainerdClient } = await import('../../src/runtime/containerd/client.js');
+        const client = new ContainerdClient(testEnv().address, testEnv().namespace);
+        try {
+          const stored = JSON.stringify((await client.containers.get(id)).spec);
+          const planned = JSON.stringify(p.Spec)
+            .split(p.Container.Id)
+            .join(id)
+            .split(p.Container.Id.slice(0, 12))
+            .join(id.slice(0, 12))
+            .split(anon)
+            .join(realAnon);
+          expect(planned).to.equal(stored);
+        } finally {
+          client.close();
+        }
+
+        // explain shows the container's own mounts, by origin, with their sources.
+        ok(['start', n]);
+        const v = JSON.parse(ok(['explain', '--format', 'json', n])) as KernelView;
+        const own = v.Mounts.filter((m) => m.Origin).map(
+          (m) => `${m.Destination} ${m.Origin} ${m.Volume ?? ''} ${m.Source}`,
+        );
+        expect(own).to.include.members([
+          `/data volume ${vol} ${mountpoint}`,
+          `/host bind  ${dir}`,
+          `/made bind  ${missing}`,
+        ]);
+        const text = ok(['explain', n]);
+        expect(text).to.match(
+          new RegExp(`\\nVolumes, binds and tmpfs\\n(.*\\n)*  /data +volume ${vol} +rbind +${mountpoint}`),
+        );
+        expect(text).to.include(`volume ${realAnon}`);
+      } finally {
+        cli(['rm', '-f', '-v', n]);
+        cli(['volume', 'rm', vol]);
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -19,6 +19,7 @@ import { parseCidr } from '../../src/runtime/network/addr.js';
 import { base, type NetworkRecord } from '../../src/runtime/network/networks.js';
 import {
   cgroupOf,
+  mountsOf,
   namespacesOf,
   networkOf,
   preparedMount,
@@ -30,10 +31,12 @@ import {
 import {
   readableJson,
   renderKernelView,
+  explainLayout,
   planLayout,
   type KernelView,
 } from '../../src/runtime/format/kernel.js';
 import { goJson } from '../../src/runtime/format/gofmt.js';
+import { planMounts, specMounts } from '../../src/runtime/volumes/mounts.js';
 import { planOnly } from '../../src/runtime/verbs/container/plan.js';
 import type { RuntimeContext } from '../../src/runtime/context.js';
 
@@ -57,6 +60,28 @@ function spec(flags: RunFlags, over: Partial<SpecInput> = {}) {
 }
 
 const ctx = { config: { bridge: 'tsdock0' } } as unknown as RuntimeContext;
+
+/** A small dry run's view, for the layouts and --format. */
+function kernelViewStub(): KernelView {
+  return {
+    DryRun: true,
+    Container: { Id: ID, Name: 'n', Hostname: 'h', Image: 'busybox', ImageId: '' },
+    Namespaces: [],
+    Cgroup: {
+      Version: 1,
+      Path: '/tsdock/x',
+      Dir: '/sys/fs/cgroup/<controller>/tsdock/x',
+      Files: [],
+      Devices: [],
+    },
+    Rootfs: null,
+    Mounts: [],
+    Security: securityOf(spec({}), [], false),
+    Network: { Mode: 'none', Netns: 'new', Ports: [], Routes: [], Steps: [], Iptables: [] },
+    Spec: {},
+    Notes: [],
+  };
+}
 
 function bridgeNet(): NetworkRecord {
   const n = base('bridge', 'bridge');
@@ -211,6 +236,71 @@ describe('kernel view: the union filesystem', () => {
       readOnly: true,
     });
     expect(r).to.deep.include({ Type: 'bind', UpperDir: '/r/snapshots/7/fs', LowerDir: [], ReadOnly: true });
+  });
+});
+
+describe('kernel view: mounts', () => {
+  it("the container's own mounts say what they are; a dry run's new volumes and copy-ups are marked", () => {
+    const points = planMounts(
+      {
+        binds: ['/srv/www:/www:ro', 'data:/data'],
+        volumes: ['/anon'],
+        mounts: [],
+        tmpfs: ['/t'],
+        volumesFrom: [],
+      },
+      () => true,
+    ).map((m) =>
+      m.Type === 'volume'
+        ? { ...m, Name: m.Name || 'f'.repeat(64), Source: `/vols/${m.Name || 'f'.repeat(64)}/_data` }
+        : m,
+    );
+    const s = spec(
+      { tmpfs: ['/t'] },
+      {
+        mounts: specMounts(points),
+        etcFiles: { hosts: '/d/hosts', resolvConf: '/d/resolv.conf', hostname: '/d/hostname' },
+      },
+    );
+    const all = mountsOf(s, { points, tmpfs: ['/t'], made: ['f'.repeat(64)], copyUp: ['/anon'] });
+    const at = (d: string) => all.find((m) => m.Destination === d)!;
+    expect(at('/proc')).to.not.have.property('Origin');
+    expect(at('/etc/hosts')).to.not.have.property('Origin');
+    expect(at('/www')).to.deep.equal({
+      Destination: '/www',
+      Type: 'bind',
+      Source: '/srv/www',
+      Options: ['rbind', 'ro', 'rprivate'],
+      Origin: 'bind',
+    });
+    expect(at('/data')).to.deep.include({ Origin: 'volume', Volume: 'data', Source: '/vols/data/_data' });
+    expect(at('/data')).to.not.have.property('NewVolume');
+    expect(at('/anon')).to.deep.include({
+      Origin: 'volume',
+      Volume: 'f'.repeat(64),
+      NewVolume: true,
+      CopyUp: true,
+    });
+    expect(at('/t')).to.deep.include({ Origin: 'tmpfs', Type: 'tmpfs' });
+    // The spec's mounts, all of them, in the spec's order.
+    expect(all.map((m) => m.Destination)).to.deep.equal(s.mounts.map((m) => m.destination));
+
+    const view = { ...kernelViewStub(), Mounts: all };
+    const text = planLayout(view);
+    expect(text).to.include(
+      `/vols/${'f'.repeat(64)}/_data  (volume ${'f'.repeat(64)} (made by create, filled from`,
+    );
+    expect(text).to.match(/\n {2}\/www +bind +rbind,ro,rprivate +\/srv\/www {2}\(bind\)\n/);
+    const own = explainLayout(view).split('\nVolumes, binds and tmpfs\n')[1]!.split('\n\n')[0]!;
+    expect(own.split('\n').map((l) => l.trim().split(/ +/)[0])).to.deep.equal([
+      '/t',
+      '/www',
+      '/data',
+      '/anon',
+    ]);
+    expect(explainLayout({ ...view, Mounts: mountsOf(s) })).to.include(
+      'Volumes, binds and tmpfs\n  none: only the defaults',
+    );
   });
 });
 
@@ -377,24 +467,7 @@ describe('kernel view: security and the spec', () => {
   });
 
   it('--format: json is one document, a template reads its fields; --format needs --dry-run', () => {
-    const view = {
-      DryRun: true,
-      Container: { Id: ID, Name: 'n', Hostname: 'h', Image: 'busybox', ImageId: '' },
-      Namespaces: [],
-      Cgroup: {
-        Version: 1,
-        Path: '/tsdock/x',
-        Dir: '/sys/fs/cgroup/<controller>/tsdock/x',
-        Files: [],
-        Devices: [],
-      },
-      Rootfs: null,
-      Mounts: [],
-      Security: securityOf(spec({}), [], false),
-      Network: { Mode: 'none', Netns: 'new', Ports: [], Routes: [], Steps: [], Iptables: [] },
-      Spec: {},
-      Notes: [],
-    } as KernelView;
+    const view = kernelViewStub();
     expect(JSON.parse(renderKernelView(view, 'json', planLayout))).to.deep.include({
       DryRun: true,
       Rootfs: null,

@@ -20,6 +20,7 @@ import type { EndpointRecord } from '../network/endpoint.js';
 import { ruleLine, type Rule } from '../network/iptables.js';
 import { plugSteps, type VethInput } from '../network/links.js';
 import type { OciDeviceCgroup, OciSpec } from '../spec/types.js';
+import type { MountPoint } from '../opts/mounts.js';
 import { mountOption } from './rootfs.js';
 
 /** The kinds of namespace, as the spec names them and as /proc/PID/ns does, in the seed's order. */
@@ -140,14 +141,35 @@ export function rootfsOf(a: {
   };
 }
 
-/** Every mount of the spec besides the root, with its source on the host. */
-export function mountsOf(spec: OciSpec): MountView[] {
-  return spec.mounts.map((m) => ({
-    Destination: m.destination,
-    Type: m.type ?? '',
-    Source: m.source ?? '',
-    Options: m.options ?? [],
-  }));
+/**
+ * Every mount of the spec besides the root, with its source on the host; the container's own
+ * (its mount points: volumes, binds, `--mount type=tmpfs`; and `--tmpfs`) say what they are, a
+ * volume its name. For a dry run, `made` names the volumes create would make, `copyUp` the
+ * destinations whose new or empty volume create would fill from the image.
+ */
+export function mountsOf(
+  spec: OciSpec,
+  own: { points: MountPoint[]; tmpfs: string[]; made?: string[]; copyUp?: string[] } = {
+    points: [],
+    tmpfs: [],
+  },
+): MountView[] {
+  const points = new Map(own.points.map((p) => [p.Destination, p]));
+  const tmpfs = new Set(own.tmpfs);
+  return spec.mounts.map((m) => {
+    const p = points.get(m.destination);
+    const origin = p?.Type ?? (tmpfs.has(m.destination) ? 'tmpfs' : undefined);
+    return {
+      Destination: m.destination,
+      Type: m.type ?? '',
+      Source: m.source ?? '',
+      Options: m.options ?? [],
+      ...(origin ? { Origin: origin } : {}),
+      ...(p?.Type === 'volume' ? { Volume: p.Name } : {}),
+      ...(p?.Type === 'volume' && own.made?.includes(p.Name) ? { NewVolume: true } : {}),
+      ...(p && own.copyUp?.includes(p.Destination) ? { CopyUp: true } : {}),
+    };
+  });
 }
 
 /**

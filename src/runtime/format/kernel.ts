@@ -62,6 +62,17 @@ export interface MountView {
   Type: string;
   Source: string;
   Options: string[];
+  /**
+   * The container's own mounts: `volume` (-v NAME:…, -v /path, --mount type=volume, the image's
+   * VOLUME), `bind`, `tmpfs`; absent for the defaults (/proc, /dev, …) and the /etc files.
+   */
+  Origin?: 'volume' | 'bind' | 'tmpfs';
+  /** The volume's name (an anonymous one's is generated). */
+  Volume?: string;
+  /** Dry run: the volume does not exist yet; create makes it. */
+  NewVolume?: boolean;
+  /** Dry run: create copies the image's content at the destination into the (new or empty) volume. */
+  CopyUp?: boolean;
 }
 
 export interface SecurityView {
@@ -182,7 +193,9 @@ function pad(rows: string[][], indent = '  '): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows
-    .map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))
+    .map((r) =>
+      (indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).trimEnd(),
+    )
     .join('\n');
 }
 
@@ -230,8 +243,31 @@ function rootfsLines(r: RootfsView | null, dry: boolean): string {
   return lines.join('\n');
 }
 
+function mountOrigin(m: MountView): string {
+  if (m.Origin !== 'volume') return m.Origin ?? '';
+  const facts = [
+    ...(m.NewVolume ? ['made by create'] : []),
+    ...(m.CopyUp ? ["filled from the image's content there"] : []),
+  ];
+  return `volume ${m.Volume ?? ''}${facts.length ? ` (${facts.join(', ')})` : ''}`;
+}
+
 function mountLines(list: MountView[]): string {
-  return pad(list.map((m) => [m.Destination, m.Type, m.Source, m.Options.join(',')]));
+  return pad(
+    list.map((m) => [
+      m.Destination,
+      m.Type,
+      m.Options.join(','),
+      m.Origin ? `${m.Source}  (${mountOrigin(m)})` : m.Source,
+    ]),
+  );
+}
+
+/** explain: the container's own mounts only (the defaults are those of every container). */
+function ownMountLines(list: MountView[]): string {
+  const own = list.filter((m) => m.Origin);
+  if (own.length === 0) return '  none: only the defaults (/proc, /dev, /sys, …) and the /etc files';
+  return pad(own.map((m) => [m.Destination, mountOrigin(m), m.Options.join(','), m.Source]));
 }
 
 function securityLines(s: SecurityView): string {
@@ -352,6 +388,7 @@ export function explainLayout(v: KernelView): string {
     `\nNamespaces\n${pad(namespaceRows(v.Namespaces))}`,
     `\nCgroups\n${cgroupLines(v.Cgroup, v.Runtime !== undefined)}`,
     `\nUnion filesystem\n${rootfsLines(v.Rootfs, false)}`,
+    `\nVolumes, binds and tmpfs\n${ownMountLines(v.Mounts)}`,
     `\nNetwork (${v.Network.Mode})\n${networkLines(v.Network, false)}`,
     ...(v.Runtime ? [`\nRuntime chain\n${runtimeLines(v.Runtime)}`] : []),
     ...(v.Notes.length ? [`\nNotes\n${v.Notes.map((n) => `  ${n}`).join('\n')}`] : []),

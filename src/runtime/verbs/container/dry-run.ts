@@ -5,6 +5,7 @@
  * is created: no container, snapshot (a read-only view of the image lives for the call), name,
  * address, port, rule, namespace, file or lease; no image is pulled.
  */
+import { existsSync } from 'node:fs';
 import type { RuntimeContext } from '../../context.js';
 import { asRunFailure, ConflictError } from '../../errors.js';
 import { detectCgroupVersion } from '../../cgroups/files.js';
@@ -24,6 +25,8 @@ import { resolveUserFrom, type ResolvedUser } from '../../container/rootfs.js';
 import { randomName } from '../../container/namesgen.js';
 import { nameStore } from '../../container/store.js';
 import { hostConfigLinks } from '../../container/joins.js';
+import type { MountPoint } from '../../opts/mounts.js';
+import { isEmptyDir } from '../../volumes/mounts.js';
 import { endpointInput } from '../../network/container.js';
 import { netnsPath } from '../../network/links.js';
 import { previewEndpoint } from '../../network/endpoint.js';
@@ -36,6 +39,7 @@ import {
   imageForDryRun,
   joinedOf,
   pinTargets,
+  plannedMounts,
   recordOf,
   specInputOf,
   type CreateRequest,
@@ -73,15 +77,17 @@ export async function planContainer(ctx: RuntimeContext, req: PlanRequest): Prom
     checkedLinks(ctx, checked),
     pinTargets(ctx, checked),
   ]);
+  // Without the image (it would be pulled), its config is unknown: its CMD is shown as such.
+  const config = image ? (image.config.config ?? {}) : { Cmd: ['<CMD of the image>'] };
+  const planned = await plannedMounts(ctx, opts, config);
   if (opts.name) await nameStore(ctx, client).check(opts.name);
   const who = await identityOf(ctx, checked, joined);
   const name = opts.name ?? randomName(0);
+  const mounts = planned.length > 0 ? await mountsPreview(ctx, planned) : undefined;
   const joins = await joinsFor(ctx, checked, { name, dir: who.dir }, req.verb === 'run');
-  const notes: string[] = [];
+  const notes: string[] = [...(mounts?.notes ?? [])];
   const layers = image ? await peekImageLayers(client, image.chainId) : undefined;
 
-  // Without the image (it would be pulled), its config is unknown: its CMD is shown as such.
-  const config = image ? (image.config.config ?? {}) : { Cmd: ['<CMD of the image>'] };
   if (!image) {
     notes.push(
       `${pull ?? req.image} is not here: the image's own config (ENTRYPOINT, CMD, ENV, USER, WORKDIR, ` +
@@ -95,7 +101,14 @@ export async function planContainer(ctx: RuntimeContext, req: PlanRequest): Prom
     notes,
   );
   const spec = buildSpec(
-    specInputOf(checked, who, { image: { config }, command: req.command, user, joined, joins }),
+    specInputOf(checked, who, {
+      image: { config },
+      command: req.command,
+      user,
+      joined,
+      joins,
+      ...(mounts ? { mounts: mounts.points } : {}),
+    }),
   );
   const record = recordOf(
     who.id,
@@ -160,12 +173,40 @@ export async function planContainer(ctx: RuntimeContext, req: PlanRequest): Prom
             readOnly: opts.readOnly,
           })
         : null,
-    Mounts: mountsOf(spec),
+    Mounts: mountsOf(spec, {
+      points: mounts?.points ?? [],
+      tmpfs: Object.keys(opts.tmpfs),
+      made: mounts?.made ?? [],
+      copyUp: mounts?.copyUp ?? [],
+    }),
     Security: securityOf(spec, opts.security.securityOpt, opts.privileged),
     Network: networkOf(plan.mode, spec, bridge),
     Spec: specDocument(spec),
     Notes: notes,
   };
+}
+
+/**
+ * The volumes and binds as create's attach would record them (found, or named but not made), the
+ * new or empty volumes create would fill from the image (copy-up), and what start would make.
+ */
+async function mountsPreview(
+  ctx: RuntimeContext,
+  planned: MountPoint[],
+): Promise<{ points: MountPoint[]; made: string[]; copyUp: string[]; notes: string[] }> {
+  const { previewContainerMounts } = await import('./mounts.js');
+  const { points, made } = previewContainerMounts(ctx, planned);
+  const copyUp: string[] = [];
+  const notes: string[] = [];
+  for (const m of points) {
+    if (m.Type === 'volume' && m.CopyData && (made.includes(m.Name) || isEmptyDir(m.Source))) {
+      copyUp.push(m.Destination);
+    }
+    if (m.Type === 'bind' && !m.SkipMountpointCreation && !existsSync(m.Source)) {
+      notes.push(`bind source ${m.Source} does not exist: start makes it as a directory`);
+    }
+  }
+  return { points, made, copyUp, notes };
 }
 
 /** `-u` as create resolves it; without the image, a name it would look up is noted, not failed. */

@@ -24,6 +24,7 @@ import { iptablesSave, savedRules } from '../../network/iptables.js';
 import { netnsPath, netnsRoutes } from '../../network/links.js';
 import { explainLayout, renderKernelView, type KernelView } from '../../format/kernel.js';
 import type { OciSpec } from '../../spec/types.js';
+import { readContainerMounts } from '../../volumes/usage.js';
 
 export async function explainContainer(
   ctx: RuntimeContext,
@@ -88,7 +89,11 @@ export async function explainView(ctx: RuntimeContext, found: Found): Promise<Ke
       notes.push(`port rule missing from iptables: -t ${rule.table} -A ${rule.spec}`);
     }
   }
-  const hc = r.hostConfig as { SecurityOpt?: string[] | null; Privileged?: boolean };
+  const hc = r.hostConfig as {
+    SecurityOpt?: string[] | null;
+    Privileged?: boolean;
+    Tmpfs?: Record<string, string> | null;
+  };
   return {
     DryRun: false,
     Container: {
@@ -105,7 +110,10 @@ export async function explainView(ctx: RuntimeContext, found: Found): Promise<Ke
     }),
     Cgroup: cgroupOf(spec, detectCgroupVersion(), running ? readTrimmed : undefined),
     Rootfs: rootfs,
-    Mounts: mountsOf(spec),
+    Mounts: mountsOf(spec, {
+      points: readContainerMounts(found.files.dir),
+      tmpfs: Object.keys(hc.Tmpfs ?? {}),
+    }),
     Security: securityOf(spec, hc.SecurityOpt ?? [], hc.Privileged ?? false),
     Network: networkOf(
       r.networkMode,
