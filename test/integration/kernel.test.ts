@@ -357,7 +357,7 @@ describe('kernel view', function () {
       expect(dry).to.deep.include({ code: real.code, stderr: real.stderr });
     });
 
-    it('fails as the real run does: a bad flag, a taken name, a taken port', async function () {
+    it('fails as the real run does: a bad flag or mount, a taken name, a taken port', async function () {
       const same = (args: string[], tweak = (s: string) => s) => {
         const dry = cli(['run', '--dry-run', ...args]);
         const real = cli(['run', '-d', ...args]);
@@ -377,6 +377,10 @@ describe('kernel view', function () {
         expect(dry).to.deep.include({ code: real.code, stderr: real.stderr });
       }
       same(['--cpus', 'x', img(), 'true']);
+      // Volumes and binds are checked as create checks them, and a dry run makes none of them.
+      same(['-v', 'data:relative', img(), 'true']);
+      same(['--mount', 'type=bind,src=/tsdock-it-no-such-dir,dst=/x', img(), 'true']);
+      same(['-v', '/tmp:/x', '-v', '/srv:/x', img(), 'true']);
       const held = name();
       ok(['create', '--name', held, img(), 'true']);
       same(['--name', held, img(), 'true']);
