@@ -1,0 +1,67 @@
+/**
+ * What every `tsdock compose` command shares: docker compose's project options (given before the
+ * subcommand, moved after it by compose-argv.ts, hence hidden here) and their typed form.
+ */
+import { Flags } from '@oclif/core';
+import type { ProjectOptions } from '../runtime/compose/discover.js';
+
+const hidden = { hidden: true } as const;
+
+export const projectFlags = {
+  file: Flags.string({ char: 'f', description: 'Compose configuration files', multiple: true, ...hidden }),
+  'project-name': Flags.string({ description: 'Project name', ...hidden }),
+  'project-directory': Flags.string({ description: 'Specify an alternate working directory', ...hidden }),
+  'env-file': Flags.string({
+    description: 'Specify an alternate environment file',
+    multiple: true,
+    ...hidden,
+  }),
+  profile: Flags.string({ description: 'Specify a profile to enable', multiple: true, ...hidden }),
+  ansi: Flags.string({
+    description: 'Control when to print ANSI control characters ("never"|"always"|"auto")',
+    options: ['never', 'always', 'auto'],
+    ...hidden,
+  }),
+  progress: Flags.string({
+    description: 'Set type of progress output (auto, tty, plain, json, quiet)',
+    ...hidden,
+  }),
+  parallel: Flags.string({ description: 'Control max parallelism, -1 for unlimited', ...hidden }),
+  compatibility: Flags.boolean({ description: 'Run compose in backward compatibility mode', ...hidden }),
+  'dry-run': Flags.boolean({ description: 'Execute command in dry run mode', ...hidden }),
+  'all-resources': Flags.boolean({
+    description: 'Include all resources, even those not used by services',
+    ...hidden,
+  }),
+  'no-ansi': Flags.boolean({ description: 'Do not print ANSI control characters', ...hidden }),
+  verbose: Flags.boolean({ description: 'Show more output', ...hidden }),
+};
+
+export interface UiOptions {
+  /** Colours and cursor movement: `--ansi`, default when stdout is a terminal. */
+  ansi: 'never' | 'always' | 'auto';
+  /** `--progress`: tty (live view), plain (lines), quiet, or auto. */
+  progress: 'auto' | 'tty' | 'plain' | 'quiet' | 'json';
+}
+
+export function projectOptionsOf(flags: Record<string, unknown>): ProjectOptions {
+  return {
+    files: (flags.file as string[] | undefined) ?? [],
+    ...(flags['project-name'] !== undefined ? { projectName: flags['project-name'] as string } : {}),
+    ...(flags['project-directory'] !== undefined
+      ? { projectDirectory: flags['project-directory'] as string }
+      : {}),
+    envFiles: (flags['env-file'] as string[] | undefined) ?? [],
+    profiles: (flags.profile as string[] | undefined) ?? [],
+  };
+}
+
+export function uiOptionsOf(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): UiOptions {
+  const ansi = flags['no-ansi']
+    ? 'never'
+    : ((flags.ansi as UiOptions['ansi'] | undefined) ?? (env.COMPOSE_ANSI as UiOptions['ansi']) ?? 'auto');
+  const progress = ((flags.progress as string | undefined) ??
+    env.COMPOSE_PROGRESS ??
+    'auto') as UiOptions['progress'];
+  return { ansi, progress };
+}
