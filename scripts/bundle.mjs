@@ -88,7 +88,12 @@ const result = await build({
 });
 // ink is ESM-only (a script cannot require it): the live views are ES modules of their own,
 // imported at run time next to the bundle, and ink and React stay in node_modules for them alone.
-for (const view of ['container/stats-view.tsx', 'registry/progress-view.tsx', 'build/build-view.tsx']) {
+for (const view of [
+  'container/stats-view.tsx',
+  'registry/progress-view.tsx',
+  'build/build-view.tsx',
+  'format/compose-progress-view.tsx',
+]) {
   await build({
     ...common,
     entryPoints: [join(root, 'src/runtime', view)],

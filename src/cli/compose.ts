@@ -65,3 +65,53 @@ export function uiOptionsOf(flags: Record<string, unknown>, env: NodeJS.ProcessE
     'auto') as UiOptions['progress'];
   return { ansi, progress };
 }
+
+/** `-t/--timeout` of stop, down, up, restart: seconds, unset when not given. */
+export function timeoutOf(flags: Record<string, unknown>): number | undefined {
+  const t = flags.timeout;
+  return t === undefined || t === null ? undefined : Number(t);
+}
+
+export const many = (description: string) => Flags.string({ description, multiple: true });
+
+export const createFlags = {
+  build: Flags.boolean({ description: 'Build images before starting containers' }),
+  'no-build': Flags.boolean({ description: "Don't build an image, even if it's policy" }),
+  pull: Flags.string({
+    description: 'Pull image before running ("always"|"missing"|"never")',
+    default: 'policy',
+  }),
+  'force-recreate': Flags.boolean({
+    description: "Recreate containers even if their configuration and image haven't changed",
+  }),
+  'no-recreate': Flags.boolean({
+    description: "If containers already exist, don't recreate them. Incompatible with --force-recreate.",
+  }),
+  'remove-orphans': Flags.boolean({
+    description: 'Remove containers for services not defined in the Compose file',
+  }),
+  scale: many(
+    'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.',
+  ),
+  'quiet-pull': Flags.boolean({ description: 'Pull without printing progress information' }),
+  yes: Flags.boolean({
+    char: 'y',
+    description: 'Assume "yes" as answer to all prompts and run non-interactively',
+  }),
+};
+
+export function createOptionsOf(flags: Record<string, unknown>) {
+  return {
+    build: flags.build as boolean,
+    noBuild: flags['no-build'] as boolean,
+    pull: flags.pull as string,
+    forceRecreate: flags['force-recreate'] as boolean,
+    noRecreate: flags['no-recreate'] as boolean,
+    alwaysRecreateDeps: (flags['always-recreate-deps'] as boolean | undefined) ?? false,
+    removeOrphans: (flags['remove-orphans'] as boolean) || process.env.COMPOSE_REMOVE_ORPHANS === 'true',
+    scale: (flags.scale as string[] | undefined) ?? [],
+    quietPull: flags['quiet-pull'] as boolean,
+    renewAnonVolumes: (flags['renew-anon-volumes'] as boolean | undefined) ?? false,
+    ...(timeoutOf(flags) !== undefined ? { timeout: timeoutOf(flags) } : {}),
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * A service as containers: the names (`<project>-<service>-<n>`), Docker Compose's labels, the
+ * config hash that tells whether a container still matches its service, and the service turned
+ * into the flags `tsdock run`/`create` take — so a compose container is made by the very code
+ * that makes any other container, with the same checks and messages.
+ */
+import { sha256Hex } from '../state/ids.js';
+import { goDurationParse } from '../format/units.js';
+import type { RunFlags } from '../opts/container.js';
+import { isMapping, scalarText } from './merge.js';
+import type { Project, Service } from './model.js';
+
+/** The compose version tsdock's labels and `compose version` claim to follow. */
+export const COMPOSE_VERSION = '2.40.0';
+
+export const LABEL = {
+  project: 'com.docker.compose.project',
+  service: 'com.docker.compose.service',
+  number: 'com.docker.compose.container-number',
+  configHash: 'com.docker.compose.config-hash',
+  oneoff: 'com.docker.compose.oneoff',
+  slug: 'com.docker.compose.slug',
+  workingDir: 'com.docker.compose.project.working_dir',
+  configFiles: 'com.docker.compose.project.config_files',
+  environmentFile: 'com.docker.compose.project.environment_file',
+  dependsOn: 'com.docker.compose.depends_on',
+  image: 'com.docker.compose.image',
+  version: 'com.docker.compose.version',
+  network: 'com.docker.compose.network',
+  volume: 'com.docker.compose.volume',
+  replace: 'com.docker.compose.replace',
+} as const;
+
+export function containerName(project: Project, service: Service, number: number): string {
+  return service.containerName ?? `${project.name}-${service.name}-${number}`;
+}
+
+/** JSON with sorted keys: the same config always hashes the same. */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * compose's ServiceHash: the service's effective config, without what does not shape a container
+ * (build, pull_policy, scale/replicas, depends_on, profiles), with env_file and label_file folded
+ * in, and `service:x` references resolved to the container they point at (`refs`) — so a service
+ * sharing another's namespace is recreated when that container is.
+ */
+export function serviceHash(service: Service, refs: Record<string, string> = {}): string {
+  const s: Record<string, unknown> = { ...service.raw };
+  for (const k of [
+    'build',
+    'pull_policy',
+    'scale',
+    'depends_on',
+    'profiles',
+    'env_file',
+    'label_file',
+    'attach',
+  ])
+    delete s[k];
+  if (isMapping(s.deploy)) {
+    const { replicas: _replicas, ...deploy } = s.deploy;
+    s.deploy = deploy;
+  }
+  s.environment = service.environment;
+  s.labels = service.labels;
+  s.command = service.command;
+  s.entrypoint = service.entrypoint;
+  if (typeof s.network_mode === 'string' && s.network_mode.startsWith('service:')) {
+    s.network_mode = `container:${refs[s.network_mode.slice('service:'.length)] ?? s.network_mode}`;
+  }
+  return sha256Hex(stableJson(s));
+}
+
+export interface ContainerPlan {
+  name: string;
+  number: number;
+  labels: Record<string, string>;
+}
+
+export function composeLabels(
+  project: Project,
+  service: Service,
+  number: number,
+  o: { hash: string; imageId?: string; oneoff?: boolean; slug?: string },
+): Record<string, string> {
+  const deps = Object.entries(service.dependsOn)
+    .map(([d, c]) => `${d}:${c.condition}:${c.restart}`)
+    .join(',');
+  return {
+    ...service.labels,
+    [LABEL.project]: project.name,
+    [LABEL.service]: service.name,
+    ...(o.oneoff ? {} : { [LABEL.number]: String(number) }),
+    [LABEL.configHash]: o.hash,
+    [LABEL.oneoff]: o.oneoff ? 'True' : 'False',
+    ...(o.slug ? { [LABEL.slug]: o.slug } : {}),
+    [LABEL.workingDir]: project.workingDir,
+    [LABEL.configFiles]: project.configFiles.join(','),
+    ...(project.envFiles.length > 0 ? { [LABEL.environmentFile]: project.envFiles.join(',') } : {}),
+    [LABEL.dependsOn]: deps,
+    ...(o.imageId ? { [LABEL.image]: o.imageId } : {}),
+    [LABEL.version]: COMPOSE_VERSION,
+  };
+}
+
+function str(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : scalarText(v);
+}
+
+function list(v: unknown): string[] {
+  return Array.isArray(v) ? v.map((x) => scalarText(x)) : [];
+}
+
+/** A port in `-p` syntax: `[ip:][published]:target/proto`, or `target/proto` for a random port. */
+export function publishSpec(p: Service['ports'][number]): string {
+  const target = `${p.target}/${p.protocol}`;
+  if (!p.published && !p.host_ip) return target;
+  const ip = p.host_ip ? (p.host_ip.includes(':') ? `[${p.host_ip}]` : p.host_ip) : '';
+  return `${ip ? `${ip}:` : ''}${p.published ?? ''}:${target}`;
+}
+
+function extraHosts(v: unknown): string[] {
+  if (isMapping(v)) {
+    return Object.entries(v).flatMap(([h, ips]) =>
+      (Array.isArray(ips) ? ips : [ips]).map((ip) => `${h}:${scalarText(ip)}`),
+    );
+  }
+  // compose accepts host=ip and host:ip; --add-host wants host:ip.
+  return list(v).map((e) => (e.includes('=') ? e.replace('=', ':') : e));
+}
+
+function ulimits(v: unknown): string[] {
+  if (!isMapping(v)) return [];
+  return Object.entries(v).map(([name, u]) => {
+    if (isMapping(u)) return `${name}=${scalarText(u.soft)}:${scalarText(u.hard)}`;
+    return `${name}=${scalarText(u)}`;
+  });
+}
+
+function restartPolicy(raw: Record<string, unknown>): string | undefined {
+  const deploy = isMapping(raw.deploy) ? raw.deploy : undefined;
+  const rp = deploy && isMapping(deploy.restart_policy) ? deploy.restart_policy : undefined;
+  if (rp) {
+    const condition = String(rp.condition ?? 'any');
+    const name =
+      {
+        none: 'no',
+        no: 'no',
+        'on-failure': 'on-failure',
+        'unless-stopped': 'unless-stopped',
+        any: 'always',
+        always: 'always',
+      }[condition] ?? condition;
+    return rp.max_attempts !== undefined && name === 'on-failure'
+      ? `${name}:${scalarText(rp.max_attempts)}`
+      : name;
+  }
+  return str(raw.restart);
+}
+
+function throttles(v: unknown): string[] {
+  return (Array.isArray(v) ? v : [])
+    .filter(isMapping)
+    .map((d) => `${scalarText(d.path)}:${scalarText(d.rate)}`);
+}
+
+export interface CreateFlagsInput {
+  name: string;
+  labels: Record<string, string>;
+  /** The network the container is created on (`<project>_default`), with its aliases. */
+  network?: { name: string; aliases: string[]; ip?: string; mac?: string };
+  /** network_mode, `service:x` already resolved to `container:<id>`. */
+  networkMode?: string;
+}
+
+/** The service as `tsdock create` flags (docker compose's getCreateConfigs, flag by flag). */
+export function serviceRunFlags(service: Service, input: CreateFlagsInput): RunFlags {
+  const raw = service.raw;
+  const deploy = isMapping(raw.deploy) ? raw.deploy : {};
+  const resources = isMapping(deploy.resources) ? deploy.resources : {};
+  const limits = isMapping(resources.limits) ? resources.limits : {};
+  const reservations = isMapping(resources.reservations) ? resources.reservations : {};
+  const blkio = isMapping(raw.blkio_config) ? raw.blkio_config : {};
+  const logging = isMapping(raw.logging) ? raw.logging : undefined;
+  const env = Object.entries(service.environment).map(([k, v]) => (v === null ? k : `${k}=${v}`));
+  const stopGrace = str(raw.stop_grace_period);
+  const flags: RunFlags = {
+    name: input.name,
+    env,
+    label: Object.entries(input.labels).map(([k, v]) => `${k}=${v}`),
+    publish: service.ports.map(publishSpec),
+    expose: service.expose,
+    addHost: extraHosts(raw.extra_hosts),
+    dns: list(raw.dns),
+    dnsSearch: list(raw.dns_search),
+    dnsOption: list(raw.dns_opt),
+    tmpfs: list(raw.tmpfs),
+    capAdd: list(raw.cap_add),
+    capDrop: list(raw.cap_drop),
+    ulimit: ulimits(raw.ulimits),
+    logOpt:
+      logging && isMapping(logging.options)
+        ? Object.entries(logging.options).map(([k, v]) => `${k}=${scalarText(v)}`)
+        : [],
+    deviceReadBps: throttles(blkio.device_read_bps),
+    deviceWriteBps: throttles(blkio.device_write_bps),
+    deviceReadIops: throttles(blkio.device_read_iops),
+    deviceWriteIops: throttles(blkio.device_write_iops),
+    // The engine has pulled what the pull policy asks for already.
+    pull: 'never',
+    quiet: true,
+  };
+  const set = <K extends keyof RunFlags>(k: K, v: RunFlags[K] | undefined) => {
+    if (v !== undefined) flags[k] = v;
+  };
+  set('workdir', str(raw.working_dir));
+  set('user', str(raw.user));
+  if (service.entrypoint !== undefined) flags.entrypoint = service.entrypoint;
+  set('hostname', str(raw.hostname));
+  set('domainname', str(raw.domainname));
+  set('interactive', raw.stdin_open === true ? true : undefined);
+  set('tty', raw.tty === true ? true : undefined);
+  set('stopSignal', str(raw.stop_signal));
+  if (stopGrace !== undefined) flags.stopTimeout = Math.floor(goDurationParse(stopGrace) / 1e9);
+  set('readOnly', raw.read_only === true ? true : undefined);
+  set('restart', restartPolicy(raw));
+  if (raw.init !== undefined) flags.init = raw.init === true;
+  set('privileged', raw.privileged === true ? true : undefined);
+  set('logDriver', logging ? str(logging.driver) : undefined);
+  set('shmSize', str(raw.shm_size));
+  set('cpus', str(limits.cpus ?? raw.cpus));
+  set('cpuPeriod', str(raw.cpu_period));
+  set('cpuQuota', str(raw.cpu_quota));
+  set('cpuShares', str(raw.cpu_shares));
+  set('cpusetCpus', str(raw.cpuset));
+  set('memory', str(limits.memory ?? raw.mem_limit));
+  set('memorySwap', str(raw.memswap_limit));
+  set('memoryReservation', str(reservations.memory ?? raw.mem_reservation));
+  set('memorySwappiness', str(raw.mem_swappiness));
+  set('oomKillDisable', raw.oom_kill_disable === true ? true : undefined);
+  set('oomScoreAdj', str(raw.oom_score_adj));
+  set('pidsLimit', str(limits.pids ?? raw.pids_limit));
+  set('blkioWeight', str(blkio.weight));
+  set('cgroupParent', str(raw.cgroup_parent));
+  set('cgroupns', str(raw.cgroup));
+  set('platform', str(raw.platform));
+  set('macAddress', input.network?.mac ?? str(raw.mac_address));
+  if (input.networkMode !== undefined) {
+    flags.network = input.networkMode;
+  } else if (input.network) {
+    flags.network = input.network.name;
+    flags.networkAlias = input.network.aliases;
+    set('ip', input.network.ip);
+  }
+  return flags;
+}
