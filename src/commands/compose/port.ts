@@ -1,0 +1,27 @@
+import { Flags } from '@oclif/core';
+import { TsdockCommand, requireArgs } from '../../cli/base.js';
+import { int } from '../../cli/flags.js';
+import { projectFlags, projectOptionsOf } from '../../cli/compose.js';
+
+export default class ComposePort extends TsdockCommand {
+  static override description = 'Print the public port for a port binding';
+  static override argsUsage = '[OPTIONS] SERVICE PRIVATE_PORT';
+  static override flags = {
+    ...projectFlags,
+    protocol: Flags.string({ description: 'tcp or udp', default: 'tcp' }),
+    index: int({ description: 'Index of the container if service has multiple replicas' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    requireArgs(this, args, { exact: 2, usage: ComposePort.argsUsage, summary: ComposePort.description });
+    const { composePort } = await import('../../runtime/verbs/compose/inspect.js');
+    await composePort(this.ctx, {
+      project: projectOptionsOf(flags),
+      service: args[0]!,
+      port: args[1]!,
+      protocol: flags.protocol as string,
+      ...(flags.index !== undefined ? { index: Number(flags.index) } : {}),
+    });
+  }
+}

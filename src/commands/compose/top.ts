@@ -1,0 +1,14 @@
+import { TsdockCommand } from '../../cli/base.js';
+import { projectFlags, projectOptionsOf } from '../../cli/compose.js';
+
+export default class ComposeTop extends TsdockCommand {
+  static override description = 'Display the running processes';
+  static override argsUsage = '[SERVICES...]';
+  static override flags = { ...projectFlags };
+
+  async run(): Promise<void> {
+    const { flags, args } = this.dockerParse();
+    const { composeTop } = await import('../../runtime/verbs/compose/inspect.js');
+    await composeTop(this.ctx, { project: projectOptionsOf(flags), services: args });
+  }
+}
