@@ -4,7 +4,7 @@
  * settings and the command line's overrides — attached, with its exit status.
  */
 import type { RuntimeContext } from '../../context.js';
-import { ComposeError } from '../../errors.js';
+import { ComposeError, UsageError } from '../../errors.js';
 import { composeProgress } from '../../format/compose-progress.js';
 import type { UiOptions } from '../../../cli/compose.js';
 import { composeLabels, serviceHash, serviceRunFlags } from '../../compose/containers.js';
@@ -47,7 +47,7 @@ export interface ComposeRunOptions {
 }
 
 export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Promise<void> {
-  if (o.volumes.length > 0) throw new ComposeError('tsdock compose does not support run -v/--volume yet');
+  if (o.volumes.length > 0) throw new UsageError('tsdock compose does not support run -v/--volume yet');
   if (o.servicePorts && o.publish.length > 0)
     throw new ComposeError('--service-ports and --publish are incompatible');
   const project = openProject(ctx, o.project, [o.service]);

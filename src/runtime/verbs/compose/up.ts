@@ -4,7 +4,7 @@
  * follows with `name-1  | ` prefixes until they all exit or Ctrl-C stops the project.
  */
 import type { RuntimeContext } from '../../context.js';
-import { ComposeError, ContainerExit } from '../../errors.js';
+import { ComposeError, ContainerExit, UsageError } from '../../errors.js';
 import { composeProgress, QuietComposeProgress } from '../../format/compose-progress.js';
 import { LogPrinter } from '../../format/compose-logs.js';
 import type { UiOptions } from '../../../cli/compose.js';
@@ -117,7 +117,7 @@ export function parseScale(values: string[], project: Project): Record<string, n
 function pullPolicy(pull: string | undefined): 'always' | 'missing' | 'never' | undefined {
   if (pull === undefined || pull === 'policy') return undefined;
   if (pull === 'always' || pull === 'missing' || pull === 'never') return pull;
-  if (pull === 'build') throw new ComposeError('tsdock compose does not support --pull build yet');
+  if (pull === 'build') throw new UsageError('tsdock compose does not support --pull build yet');
   throw fail(`invalid --pull option ${JSON.stringify(pull)}`);
 }
 
@@ -128,7 +128,17 @@ export function selectServices(project: Project, named: string[], noDeps = false
   return noDeps ? [...named] : withDependencies(project, named);
 }
 
-/** Everything `compose create` does; `up` continues from here. Returns the session (progress open). */
+/**
+ * Before anything is created: keys tsdock does not implement refused (exit 125, as tsdock refuses
+ * a flag it does not implement), swarm-only ones warned about.
+ */
+function checkSupported(ctx: RuntimeContext, project: Project, services: string[], o: CreateFlags): void {
+  if (o.build) throw new UsageError('tsdock compose does not support --build yet');
+  pullPolicy(o.pull);
+  for (const w of assertSupported(project, services).warnings) warn(ctx, w);
+}
+
+/** Everything `compose create` does; `up` continues from here. */
 export async function createProject(
   ctx: RuntimeContext,
   project: Project,
@@ -136,8 +146,6 @@ export async function createProject(
   o: CreateFlags,
   s: Session,
 ): Promise<void> {
-  if (o.build) throw new ComposeError('tsdock compose does not support --build yet');
-  for (const w of assertSupported(project, services).warnings) warn(ctx, w);
   const recreate: RecreatePolicy = o.forceRecreate ? 'force' : o.noRecreate ? 'never' : 'diverged';
   const recreateDeps: RecreatePolicy = o.alwaysRecreateDeps ? 'force' : o.noRecreate ? 'never' : 'diverged';
   const scale = parseScale(o.scale, project);
@@ -167,6 +175,7 @@ export async function composeCreate(
   if (o.forceRecreate && o.noRecreate) throw fail('--force-recreate and --no-recreate are incompatible');
   const project = openProject(ctx, o.project, o.services);
   const services = selectServices(project, o.services);
+  checkSupported(ctx, project, services, o);
   const s = new Session(ctx, project, await composeProgress(ctx.stdio.stderr, o.ui.progress, 'Running'));
   try {
     await createProject(ctx, project, services, o, s);
@@ -221,6 +230,7 @@ export async function composeUp(ctx: RuntimeContext, o: UpOptions): Promise<void
   for (const a of o.attach) {
     if (!services.includes(a)) throw fail(`cannot attach to services not included in up: ${a}`);
   }
+  checkSupported(ctx, project, services, o);
   const progress = await composeProgress(ctx.stdio.stderr, o.ui.progress, 'Running');
   const s = new Session(ctx, project, progress);
   let closed = false;
