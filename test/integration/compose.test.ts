@@ -394,7 +394,7 @@ services:
       expect(lines[0]).to.equal('Attaching to a-1, b-1');
       expect(lines).to.include.members(['a-1  | a says hi', 'b-1  | b here', 'b-1 exited with code 0']);
       expect(p.ok(['logs', '--no-log-prefix', 'b'])).to.equal('b here\n');
-      expect(p.ok(['logs', '-t', 'b'])).to.match(/^b-1  \| \d{4}-\d\d-\d\dT[\d:.]+Z b here\n$/);
+      expect(p.ok(['logs', '-t', 'b'])).to.match(/^b-1 {2}\| \d{4}-\d\d-\d\dT[\d:.]+Z b here\n$/);
     });
 
     it('run: a one-off container with the exit status of its command', function () {
