@@ -4,6 +4,22 @@
  */
 import { Flags } from '@oclif/core';
 import type { ProjectOptions } from '../runtime/compose/discover.js';
+import { ComposeError, UsageError } from '../runtime/errors.js';
+import type { Parsed } from './argv.js';
+import { TsdockCommand } from './base.js';
+
+/** docker compose reports a flag it cannot read like any other failure: status 1 (docker/cli's 125 is not its). */
+export abstract class ComposeCommand extends TsdockCommand {
+  protected override dockerParse(): Parsed {
+    try {
+      return super.dockerParse();
+    } catch (err) {
+      if (err instanceof UsageError)
+        throw new ComposeError(err.message, err.hint ? { hint: err.hint } : undefined);
+      throw err;
+    }
+  }
+}
 
 const hidden = { hidden: true } as const;
 
@@ -26,22 +42,14 @@ export const projectFlags = {
     description: 'Set type of progress output (auto, tty, plain, json, quiet)',
     ...hidden,
   }),
-  parallel: Flags.string({ description: 'Control max parallelism, -1 for unlimited', ...hidden }),
-  compatibility: Flags.boolean({ description: 'Run compose in backward compatibility mode', ...hidden }),
-  'dry-run': Flags.boolean({ description: 'Execute command in dry run mode', ...hidden }),
-  'all-resources': Flags.boolean({
-    description: 'Include all resources, even those not used by services',
-    ...hidden,
-  }),
   'no-ansi': Flags.boolean({ description: 'Do not print ANSI control characters', ...hidden }),
-  verbose: Flags.boolean({ description: 'Show more output', ...hidden }),
 };
 
 export interface UiOptions {
   /** Colours and cursor movement: `--ansi`, default when stdout is a terminal. */
   ansi: 'never' | 'always' | 'auto';
   /** `--progress`: tty (live view), plain (lines), quiet, or auto. */
-  progress: 'auto' | 'tty' | 'plain' | 'quiet' | 'json';
+  progress: 'auto' | 'tty' | 'plain' | 'quiet';
 }
 
 export function projectOptionsOf(flags: Record<string, unknown>): ProjectOptions {
@@ -63,6 +71,10 @@ export function uiOptionsOf(flags: Record<string, unknown>, env: NodeJS.ProcessE
   const progress = ((flags.progress as string | undefined) ??
     env.COMPOSE_PROGRESS ??
     'auto') as UiOptions['progress'];
+  if ((progress as string) === 'json')
+    throw new UsageError('tsdock compose does not support --progress json yet');
+  if (!['auto', 'tty', 'plain', 'quiet'].includes(progress))
+    throw new ComposeError(`unsupported --progress value ${JSON.stringify(progress)}`);
   return { ansi, progress };
 }
 

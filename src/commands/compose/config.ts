@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
-import { projectFlags, projectOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeConfig extends TsdockCommand {
+export default class ComposeConfig extends ComposeCommand {
   static override description = 'Parse, resolve and render compose file in canonical format';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

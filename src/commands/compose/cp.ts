@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand, requireArgs } from '../../cli/base.js';
+import { requireArgs } from '../../cli/base.js';
 import { int } from '../../cli/flags.js';
-import { projectFlags, projectOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeCp extends TsdockCommand {
+export default class ComposeCp extends ComposeCommand {
   static override description = 'Copy files/folders between a service container and the local filesystem';
   static override argsUsage =
     '[OPTIONS] SERVICE:SRC_PATH DEST_PATH|-\n\ttsdock compose cp [OPTIONS] SRC_PATH|- SERVICE:DEST_PATH';

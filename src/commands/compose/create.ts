@@ -1,5 +1,5 @@
-import { TsdockCommand } from '../../cli/base.js';
 import {
+  ComposeCommand,
   createFlags,
   createOptionsOf,
   projectFlags,
@@ -7,7 +7,7 @@ import {
   uiOptionsOf,
 } from '../../cli/compose.js';
 
-export default class ComposeCreate extends TsdockCommand {
+export default class ComposeCreate extends ComposeCommand {
   static override description = 'Creates containers for a service';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = { ...projectFlags, ...createFlags };

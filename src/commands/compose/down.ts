@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
 import { int } from '../../cli/flags.js';
-import { projectFlags, projectOptionsOf, timeoutOf, uiOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, timeoutOf, uiOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeDown extends TsdockCommand {
+export default class ComposeDown extends ComposeCommand {
   static override description = 'Stop and remove containers, networks';
   static override argsUsage = '[OPTIONS] [SERVICES]';
   static override flags = {

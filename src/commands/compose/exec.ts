@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand, requireArgs } from '../../cli/base.js';
+import { requireArgs } from '../../cli/base.js';
 import { int } from '../../cli/flags.js';
-import { many, projectFlags, projectOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, many, projectFlags, projectOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeExec extends TsdockCommand {
+export default class ComposeExec extends ComposeCommand {
   static override description = 'Execute a command in a running container';
   static override interspersed = false;
   static override argsUsage = '[OPTIONS] SERVICE COMMAND [ARGS...]';

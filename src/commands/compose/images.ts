@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
-import { projectFlags, projectOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeImages extends TsdockCommand {
+export default class ComposeImages extends ComposeCommand {
   static override description = 'List images used by the created containers';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
 import { int } from '../../cli/flags.js';
-import { projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeLogs extends TsdockCommand {
+export default class ComposeLogs extends ComposeCommand {
   static override description = 'View output from containers';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
-import { many } from '../../cli/compose.js';
+import { ComposeCommand, many } from '../../cli/compose.js';
 
-export default class ComposeLs extends TsdockCommand {
+export default class ComposeLs extends ComposeCommand {
   static override description = 'List running compose projects';
   static override argsUsage = '[OPTIONS]';
   static override flags = {

@@ -1,7 +1,6 @@
-import { TsdockCommand } from '../../cli/base.js';
-import { projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
 
-export default class ComposePause extends TsdockCommand {
+export default class ComposePause extends ComposeCommand {
   static override description = 'Pause services';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

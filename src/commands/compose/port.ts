@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand, requireArgs } from '../../cli/base.js';
+import { requireArgs } from '../../cli/base.js';
 import { int } from '../../cli/flags.js';
-import { projectFlags, projectOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf } from '../../cli/compose.js';
 
-export default class ComposePort extends TsdockCommand {
+export default class ComposePort extends ComposeCommand {
   static override description = 'Print the public port for a port binding';
   static override argsUsage = '[OPTIONS] SERVICE PRIVATE_PORT';
   static override flags = {

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
-import { many, projectFlags, projectOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, many, projectFlags, projectOptionsOf } from '../../cli/compose.js';
 
-export default class ComposePs extends TsdockCommand {
+export default class ComposePs extends ComposeCommand {
   static override description = 'List containers';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

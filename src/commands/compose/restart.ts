@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
 import { int } from '../../cli/flags.js';
-import { projectFlags, projectOptionsOf, timeoutOf, uiOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, timeoutOf, uiOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeRestart extends TsdockCommand {
+export default class ComposeRestart extends ComposeCommand {
   static override description = 'Restart service containers';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
-import { projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeRm extends TsdockCommand {
+export default class ComposeRm extends ComposeCommand {
   static override description = 'Removes stopped service containers';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand, requireArgs } from '../../cli/base.js';
-import { projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
+import { requireArgs } from '../../cli/base.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
 
 const many = (description: string, char?: 'e' | 'l' | 'p' | 'v') =>
   Flags.string({ description, multiple: true, ...(char ? { char } : {}) });
 
-export default class ComposeRun extends TsdockCommand {
+export default class ComposeRun extends ComposeCommand {
   static override description = 'Run a one-off command on a service';
   static override interspersed = false;
   static override argsUsage = '[OPTIONS] SERVICE [COMMAND] [ARGS...]';

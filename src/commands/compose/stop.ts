@@ -1,8 +1,7 @@
-import { TsdockCommand } from '../../cli/base.js';
 import { int } from '../../cli/flags.js';
-import { projectFlags, projectOptionsOf, timeoutOf, uiOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, timeoutOf, uiOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeStop extends TsdockCommand {
+export default class ComposeStop extends ComposeCommand {
   static override description = 'Stop services';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

@@ -1,7 +1,6 @@
-import { TsdockCommand } from '../../cli/base.js';
-import { projectFlags, projectOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeTop extends TsdockCommand {
+export default class ComposeTop extends ComposeCommand {
   static override description = 'Display the running processes';
   static override argsUsage = '[SERVICES...]';
   static override flags = { ...projectFlags };

@@ -1,7 +1,6 @@
-import { TsdockCommand } from '../../cli/base.js';
-import { projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeUnpause extends TsdockCommand {
+export default class ComposeUnpause extends ComposeCommand {
   static override description = 'Unpause services';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
 import { int } from '../../cli/flags.js';
 import {
+  ComposeCommand,
   createFlags,
   createOptionsOf,
   many,
@@ -10,7 +10,7 @@ import {
   uiOptionsOf,
 } from '../../cli/compose.js';
 
-export default class ComposeUp extends TsdockCommand {
+export default class ComposeUp extends ComposeCommand {
   static override description = 'Create and start containers';
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand } from '../../cli/base.js';
+import { ComposeCommand } from '../../cli/compose.js';
 
-export default class ComposeVersion extends TsdockCommand {
+export default class ComposeVersion extends ComposeCommand {
   static override description = 'Show the Docker Compose version information';
   static override argsUsage = '[OPTIONS]';
   static override flags = {

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
-import { TsdockCommand, requireArgs } from '../../cli/base.js';
-import { projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
+import { requireArgs } from '../../cli/base.js';
+import { ComposeCommand, projectFlags, projectOptionsOf, uiOptionsOf } from '../../cli/compose.js';
 
-export default class ComposeWait extends TsdockCommand {
+export default class ComposeWait extends ComposeCommand {
   static override description = 'Block until containers of all (or specified) services stop.';
   static override argsUsage = 'SERVICE [SERVICE...] [OPTIONS]';
   static override flags = {
