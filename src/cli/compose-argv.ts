@@ -16,9 +16,10 @@ const VALUED: Record<string, string> = {
   profile: '',
   ansi: '',
   progress: '',
-  parallel: '',
 };
-const BOOLEAN = ['compatibility', 'dry-run', 'all-resources', 'no-ansi', 'verbose'];
+const BOOLEAN = ['no-ansi'];
+/** docker compose options tsdock does not implement yet: refused by name, never ignored. */
+const REFUSED = ['compatibility', 'dry-run', 'all-resources', 'verbose', 'parallel'];
 
 export function hoistComposeFlags(rest: string[]): string[] {
   if (rest[0] !== 'compose') return rest;
@@ -47,6 +48,7 @@ export function hoistComposeFlags(rest: string[]): string[] {
     if (w.startsWith('--')) {
       const eq = w.indexOf('=');
       const name = eq >= 0 ? w.slice(2, eq) : w.slice(2);
+      if (REFUSED.includes(name)) throw new UsageError(`tsdock compose does not support --${name} yet`);
       if (name in VALUED) {
         hoisted.push(
           `--${name === 'workdir' ? 'project-directory' : name}=${eq >= 0 ? w.slice(eq + 1) : need(w)}`,
