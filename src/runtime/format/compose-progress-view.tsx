@@ -27,7 +27,7 @@ export function liveComposeProgress(out: NodeJS.WriteStream, screen: ComposeScre
   const element = () => (
     <View
       header={screen.header()}
-      lines={screen.lines(out.columns || 80, Date.now(), SPINNER[frame % SPINNER.length])}
+      lines={screen.lines((out.columns || 80) - 1, Date.now(), SPINNER[frame % SPINNER.length])}
       statuses={screen.tasks.map((t) => t.status)}
     />
   );

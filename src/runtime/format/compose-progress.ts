@@ -57,6 +57,7 @@ export class ComposeScreen {
     let t = this.byId.get(e.id);
     if (!t) {
       t = { id: e.id, status: e.status, text: e.text, details: e.details ?? '', started: now };
+      if (e.status !== 'working') t.ended = now;
       this.byId.set(e.id, t);
       this.tasks.push(t);
     }
@@ -93,12 +94,12 @@ export class ComposeScreen {
 /** The display for `out` (stderr): live on a terminal unless --progress says otherwise. */
 export async function composeProgress(
   out: NodeJS.WritableStream,
-  mode: 'auto' | 'tty' | 'plain' | 'quiet' | 'json',
+  mode: 'auto' | 'tty' | 'plain' | 'quiet',
   title: string,
 ): Promise<ComposeProgress> {
   if (mode === 'quiet') return new QuietComposeProgress();
   const tty = (out as NodeJS.WriteStream).isTTY === true;
-  if (mode === 'plain' || mode === 'json' || (mode === 'auto' && !tty)) return new PlainComposeProgress(out);
+  if (mode === 'plain' || (mode === 'auto' && !tty)) return new PlainComposeProgress(out);
   // An ES module of its own (ink is ESM-only), loaded next to this file or the bundle.
   const { liveComposeProgress } = await importEsm<typeof import('./compose-progress-view.js')>(
     new URL('./compose-progress-view.js', import.meta.url).href,
