@@ -106,6 +106,7 @@ export const createFlags = {
     'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.',
   ),
   'quiet-pull': Flags.boolean({ description: 'Pull without printing progress information' }),
+  'quiet-build': Flags.boolean({ description: 'Suppress the build output' }),
   yes: Flags.boolean({
     char: 'y',
     description: 'Assume "yes" as answer to all prompts and run non-interactively',
@@ -123,6 +124,7 @@ export function createOptionsOf(flags: Record<string, unknown>) {
     removeOrphans: (flags['remove-orphans'] as boolean) || process.env.COMPOSE_REMOVE_ORPHANS === 'true',
     scale: (flags.scale as string[] | undefined) ?? [],
     quietPull: flags['quiet-pull'] as boolean,
+    quietBuild: flags['quiet-build'] as boolean,
     renewAnonVolumes: (flags['renew-anon-volumes'] as boolean | undefined) ?? false,
     ...(timeoutOf(flags) !== undefined ? { timeout: timeoutOf(flags) } : {}),
   };

@@ -8,7 +8,15 @@
  * continues and `down` cleans, a foreground `up` with prefixed output and exit codes.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -402,6 +410,41 @@ services:
       expect(r.code).to.equal(5);
       expect(r.stdout).to.equal('one-off\n');
       expect([...p.containers().keys()].some((n) => n.includes('-b-run-'))).to.equal(false);
+    });
+  });
+
+  describe('build', function () {
+    const p = new Project();
+    after(() => p.cleanup());
+
+    it('a service with a build section is built by tsdock build, rebuilt with --build and recreated then', function () {
+      mkdirSync(join(p.dir, 'app'));
+      const dockerfile = (v: string) =>
+        `FROM ${img()}\nARG GREETING\nRUN echo "$GREETING ${v}" > /built\nCMD ["cat", "/built"]\n`;
+      p.write({
+        'app/Dockerfile': dockerfile('v1'),
+        'compose.yaml': `services:\n  app:\n    build:\n      context: ./app\n      args:\n        GREETING: hi\n`,
+      });
+      const r = p.run(['up', '-d']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.include(` Image ${p.name}-app Built`);
+      const first = p.containers().get(`${p.name}-app-1`);
+      expect(inspect(`${p.name}-app-1`).Config.Labels['com.docker.compose.image']).to.match(
+        /^sha256:[0-9a-f]{64}$/,
+      );
+      // Nothing changed: the image is there already, so it is neither built nor the container recreated.
+      const again = p.run(['up', '-d']);
+      expect(again.stderr).to.not.include('Built');
+      expect(p.containers().get(`${p.name}-app-1`)).to.equal(first);
+      writeFileSync(join(p.dir, 'app', 'Dockerfile'), dockerfile('v2'));
+      const rebuilt = p.run(['up', '-d', '--build']);
+      expect(rebuilt.code, rebuilt.stderr).to.equal(0);
+      expect(rebuilt.stderr).to.include(` Container ${p.name}-app-1 Recreated`);
+      expect(p.containers().get(`${p.name}-app-1`)).to.not.equal(first);
+      expect(p.ok(['logs', '--no-log-prefix', 'app'])).to.equal('hi v2\n');
+      const down = p.run(['down', '--rmi', 'local']);
+      expect(down.stderr).to.include(` Image ${p.name}-app Removed`);
+      expect(cli(['image', 'inspect', `${p.name}-app`]).code).to.equal(1);
     });
   });
 

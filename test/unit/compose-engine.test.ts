@@ -267,7 +267,10 @@ services:
       expect(refusal('    logging: {driver: syslog}\n')).to.equal(
         'tsdock compose does not support services.web.logging driver "syslog" yet',
       );
-      expect(refusal('    build: .\n')).to.equal('tsdock compose does not support services.web.build yet');
+      expect(refusal('    build: .\n')).to.equal(undefined);
+      expect(refusal('    build: {context: ., secrets: [s]}\n')).to.equal(
+        'tsdock compose does not support services.web.build secrets yet',
+      );
       expect(refusal('    networks: {default: {ipv6_address: "::1"}}\n')).to.equal(
         'tsdock compose does not support services.web.networks ipv6_address yet',
       );

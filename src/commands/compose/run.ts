@@ -43,6 +43,7 @@ export default class ComposeRun extends ComposeCommand {
       description: 'Remove containers for services not defined in the Compose file',
     }),
     'quiet-pull': Flags.boolean({ description: 'Pull without printing progress information' }),
+    build: Flags.boolean({ description: 'Build image before starting container' }),
   };
 
   async run(): Promise<void> {
@@ -71,6 +72,7 @@ export default class ComposeRun extends ComposeCommand {
       volumes: (flags.volume as string[] | undefined) ?? [],
       pull: flags.pull as string,
       removeOrphans: flags['remove-orphans'] as boolean,
+      build: flags.build as boolean,
     });
   }
 }

@@ -31,6 +31,11 @@ export const LABEL = {
   replace: 'com.docker.compose.replace',
 } as const;
 
+/** The service's image: `image:`, or what a build names it (`<project>-<service>`, as compose does). */
+export function imageName(project: Project, service: Service): string {
+  return service.image ?? `${project.name}-${service.name}`.toLowerCase();
+}
+
 export function containerName(project: Project, service: Service, number: number): string {
   return service.containerName ?? `${project.name}-${service.name}-${number}`;
 }

@@ -322,7 +322,10 @@ function typedService(name: string, s: Tree, projectEnv: Record<string, string>)
       restart: cfg.restart === true,
     };
   }
-  const pull = s.pull_policy === 'always' || s.pull_policy === 'never' ? s.pull_policy : 'missing';
+  const pull =
+    s.pull_policy === 'always' || s.pull_policy === 'never' || s.pull_policy === 'build'
+      ? s.pull_policy
+      : 'missing';
   const entrypoint = commandList(s.entrypoint);
   const command = commandList(s.command);
   return {

@@ -48,7 +48,8 @@ export interface Service {
   containerName?: string;
   /** deploy.replicas / scale; 1 when neither is set. */
   scale: number;
-  pullPolicy: 'always' | 'missing' | 'never';
+  /** `build`: always build (services with a build section). */
+  pullPolicy: 'always' | 'missing' | 'never' | 'build';
   /** `attach: false` keeps its output out of a foreground `up`. */
   attach: boolean;
 }

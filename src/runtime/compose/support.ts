@@ -128,7 +128,23 @@ const SERVICE: Record<string, Rule> = {
   },
   profiles: OK,
   scale: OK,
-  pull_policy: oneOf(['always', 'missing', 'never', 'if_not_present']),
+  pull_policy: oneOf(['always', 'missing', 'never', 'if_not_present', 'build']),
+  build: (v) => {
+    if (!isMapping(v)) return undefined;
+    const done = [
+      'context',
+      'dockerfile',
+      'args',
+      'target',
+      'labels',
+      'network',
+      'extra_hosts',
+      'no_cache',
+      'pull',
+    ];
+    for (const k of Object.keys(v)) if (!done.includes(k) && !k.startsWith('x-')) return k;
+    return undefined;
+  },
   cgroup_parent: OK,
   cgroup: OK,
   mac_address: OK,

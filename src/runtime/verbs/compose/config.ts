@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { dependencyOrder, withDependencies } from '../../compose/graph.js';
 import { allProfiles } from '../../compose/load.js';
+import { imageName } from '../../compose/containers.js';
 import { isMapping } from '../../compose/merge.js';
 import { formatProject, renderProject } from '../../compose/serialize.js';
 import { openProject } from './project.js';
@@ -38,9 +39,7 @@ export async function composeConfig(ctx: RuntimeContext, o: ConfigOptions): Prom
     case 'profiles':
       return lines(allProfiles(project));
     case 'images':
-      return lines(
-        dependencyOrder(project, selected).map((n) => project.services[n]!.image ?? `${project.name}-${n}`),
-      );
+      return lines(dependencyOrder(project, selected).map((n) => imageName(project, project.services[n]!)));
     default:
       break;
   }

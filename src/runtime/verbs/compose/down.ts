@@ -9,6 +9,7 @@ import { composeProgress } from '../../format/compose-progress.js';
 import type { UiOptions } from '../../../cli/compose.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import type { Project } from '../../compose/model.js';
+import { imageName } from '../../compose/containers.js';
 import { isRunning, projectContainers } from '../../compose/observe.js';
 import {
   asComposeFailure,
@@ -98,8 +99,8 @@ async function removeImages(s: Session, project: Project, mode: string): Promise
   const { removeImage } = await import('../../images/store.js');
   const refs = new Set<string>();
   for (const svc of Object.values(project.services)) {
-    if (svc.image && mode === 'all') refs.add(svc.image);
-    if (!svc.image && mode === 'local') refs.add(`${project.name}-${svc.name}`);
+    // local: images without a custom tag, i.e. what a build named after the project.
+    if (mode === 'all' || !svc.image) refs.add(imageName(project, svc));
   }
   for (const ref of refs) {
     s.event(`Image ${ref}`, 'working', 'Removing');

@@ -11,10 +11,15 @@
  */
 import type { RuntimeContext } from '../../context.js';
 import { ComposeError, NotFoundError, TsdockError } from '../../errors.js';
-import type { ComposeProgress, EventStatus } from '../../format/compose-progress.js';
+import {
+  PlainComposeProgress,
+  type ComposeProgress,
+  type EventStatus,
+} from '../../format/compose-progress.js';
 import {
   composeLabels,
   containerName,
+  imageName,
   LABEL,
   COMPOSE_VERSION,
   serviceHash,
@@ -22,6 +27,8 @@ import {
 } from '../../compose/containers.js';
 import { dependencyOrder, dependents } from '../../compose/graph.js';
 import { isMapping, scalarText } from '../../compose/merge.js';
+import { toMappingWithEquals } from '../../compose/canonical.js';
+import { isAbsolute, join } from 'node:path';
 import type { NetworkConfig, Project, Service } from '../../compose/model.js';
 import { isRunning, projectContainers, type ProjectContainer } from '../../compose/observe.js';
 import { createContainer } from '../../container/create.js';
@@ -199,8 +206,9 @@ export async function ensureImages(
   const refs = new Map<string, 'always' | 'missing' | 'never'>();
   for (const name of services) {
     const svc = s.project.services[name]!;
-    if (!svc.image) continue;
-    const policy = pull ?? svc.pullPolicy;
+    // Built images come from buildImages; the others are pulled as their policy says.
+    if (!svc.image || svc.raw.build !== undefined) continue;
+    const policy = pull ?? (svc.pullPolicy === 'build' ? 'missing' : svc.pullPolicy);
     const prev = refs.get(svc.image);
     refs.set(
       svc.image,
@@ -304,6 +312,8 @@ async function createOne(
   number: number,
   refs: Record<string, string>,
   hash: string,
+  /** false inside a recreate, which reports Recreate/Recreated instead. */
+  report = true,
 ): Promise<ProjectContainer> {
   const name = containerName(s.project, svc, number);
   const nets = Object.keys(svc.networks).sort();
@@ -320,7 +330,7 @@ async function createOne(
       );
     }
   }
-  const imageId = svc.image ? s.images.get(svc.image) : undefined;
+  const imageId = s.images.get(imageName(s.project, svc));
   const flags = serviceRunFlags(svc, {
     name,
     labels: composeLabels(s.project, svc, number, { hash, ...(imageId ? { imageId } : {}) }),
@@ -336,10 +346,14 @@ async function createOne(
       : {}),
     ...(networkMode !== undefined ? { networkMode } : {}),
   });
-  s.container(name, 'working', 'Creating');
+  if (report) s.container(name, 'working', 'Creating');
   let created;
   try {
-    created = await createContainer(s.quiet, { image: svc.image ?? '', command: svc.command ?? [], flags });
+    created = await createContainer(s.quiet, {
+      image: imageName(s.project, svc),
+      command: svc.command ?? [],
+      flags,
+    });
     for (const key of nets.slice(1)) {
       const n = svc.networks[key]!;
       await networkConnect(s.quiet, s.project.networks[key]!.name, created.id, {
@@ -352,7 +366,7 @@ async function createOne(
     if (created) await removeContainer(s.quiet, created, { force: true }).catch(() => undefined);
     throw err;
   }
-  s.container(name, 'done', 'Created');
+  if (report) s.container(name, 'done', 'Created');
   return {
     id: created.id,
     name,
@@ -385,7 +399,7 @@ export async function createServices(s: Session, services: string[], o: CreateOp
     }
     const refs = references(svc, byService);
     const hash = serviceHash(svc, refs);
-    const imageId = svc.image ? s.images.get(svc.image) : undefined;
+    const imageId = s.images.get(imageName(s.project, svc));
     const policy = o.targeted.length === 0 || o.targeted.includes(name) ? o.recreate : o.recreateDeps;
     const parentRecreated =
       svc.networkMode?.startsWith('service:') === true &&
@@ -414,7 +428,7 @@ export async function createServices(s: Session, services: string[], o: CreateOp
           o.timeout === undefined ? {} : { timeout: o.timeout },
         );
         await removeContainer(s.quiet, await found(s, c), { force: true });
-        const fresh = await createOne(s, svc, c.number, refs, hash);
+        const fresh = await createOne(s, svc, c.number, refs, hash, false);
         s.container(c.name, 'done', 'Recreated');
         recreated.add(name);
         kept.push(fresh);
@@ -610,4 +624,98 @@ export async function indexedContainer(
     );
   }
   return c;
+}
+
+export interface BuildOptions {
+  /** auto: build what is missing (or has pull_policy: build); always: --build; never: --no-build. */
+  mode: 'auto' | 'always' | 'never';
+  noCache?: boolean;
+  pull?: boolean;
+  quiet?: boolean;
+  /** Extra --build-arg values over the services' build.args. */
+  buildArgs?: string[];
+  progress: 'auto' | 'tty' | 'plain' | 'quiet';
+}
+
+/**
+ * The images of services with a `build` section, built with `tsdock build` itself (its BuildKit
+ * progress on stderr) and named as compose names them; their ids are remembered for the config
+ * hash's image check. Runs before the containers' progress view, as docker compose builds first.
+ */
+export async function buildImages(
+  ctx: RuntimeContext,
+  project: Project,
+  services: string[],
+  o: BuildOptions,
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const progress = new PlainComposeProgress(ctx.stdio.stderr);
+  const seen = new Set<string>();
+  for (const name of services) {
+    const svc = project.services[name]!;
+    const build = svc.raw.build;
+    if (!isMapping(build)) continue;
+    const ref = imageName(project, svc);
+    if (seen.has(ref)) continue;
+    seen.add(ref);
+    if (o.mode !== 'always' && svc.pullPolicy !== 'build') {
+      try {
+        ids.set(ref, (await resolveImageForRun(ctx, ref)).configDigest);
+        continue;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        if (o.mode === 'never') throw new ComposeError(`Error response from daemon: No such image: ${ref}`);
+      }
+    }
+    if (o.mode === 'never') continue;
+    const { buildImage } = await import('../image/build.js');
+    const context = String(build.context ?? '.');
+    const args = Object.entries(toMappingWithEquals(build.args)).map(([k, v]) =>
+      v === null
+        ? project.environment[k] !== undefined
+          ? `${k}=${project.environment[k]}`
+          : k
+        : `${k}=${v}`,
+    );
+    const labels = Object.entries(toMappingWithEquals(build.labels)).map(([k, v]) => `${k}=${v ?? ''}`);
+    const hosts = Array.isArray(build.extra_hosts)
+      ? build.extra_hosts.map((h) => String(h).replace('=', ':'))
+      : [];
+    if (!o.quiet) progress.on({ id: `Image ${ref}`, status: 'working', text: 'Building' });
+    const id = await buildImage(o.quiet ? ctx.withStdio({ stdout: sink() }) : ctx, {
+      context,
+      ...(typeof build.dockerfile === 'string'
+        ? { file: isAbsolute(build.dockerfile) ? build.dockerfile : join(context, build.dockerfile) }
+        : {}),
+      tags: [ref],
+      buildArgs: [...args, ...(o.buildArgs ?? [])],
+      ...(typeof build.target === 'string' ? { target: build.target } : {}),
+      noCache: o.noCache === true || build.no_cache === true,
+      pull: o.pull === true || build.pull === true,
+      quiet: o.quiet === true,
+      labels,
+      ...(typeof build.network === 'string' ? { network: build.network } : {}),
+      addHost: hosts,
+      ...(typeof svc.raw.platform === 'string' ? { platform: svc.raw.platform } : {}),
+      progress:
+        o.progress === 'tty'
+          ? 'tty'
+          : o.progress === 'plain'
+            ? 'plain'
+            : o.progress === 'quiet'
+              ? 'quiet'
+              : 'auto',
+      cacheFrom: [],
+      secret: [],
+      ssh: [],
+      output: [],
+    });
+    ids.set(ref, id);
+    if (!o.quiet) progress.on({ id: `Image ${ref}`, status: 'done', text: 'Built' });
+  }
+  return ids;
+}
+
+function sink(): NodeJS.WritableStream {
+  return { write: () => true } as unknown as NodeJS.WritableStream;
 }

@@ -7,7 +7,7 @@ import type { RuntimeContext } from '../../context.js';
 import { ComposeError, UsageError } from '../../errors.js';
 import { composeProgress } from '../../format/compose-progress.js';
 import type { UiOptions } from '../../../cli/compose.js';
-import { composeLabels, serviceHash, serviceRunFlags } from '../../compose/containers.js';
+import { composeLabels, imageName, serviceHash, serviceRunFlags } from '../../compose/containers.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { withDependencies } from '../../compose/graph.js';
 import { assertSupported } from '../../compose/support.js';
@@ -15,6 +15,7 @@ import { runContainer } from '../../container/run.js';
 import { randomHex } from '../../state/ids.js';
 import {
   asComposeFailure,
+  buildImages,
   createServices,
   ensureImages,
   ensureNetworks,
@@ -44,6 +45,7 @@ export interface ComposeRunOptions {
   volumes: string[];
   pull?: string;
   removeOrphans: boolean;
+  build?: boolean;
 }
 
 export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Promise<void> {
@@ -56,8 +58,18 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
   const deps = o.noDeps ? [] : withDependencies(project, [o.service]).filter((n) => n !== o.service);
   for (const w of assertSupported(project, [o.service, ...deps]).warnings) warn(ctx, w);
 
+  let built: Map<string, string>;
+  try {
+    built = await buildImages(ctx, project, [o.service, ...deps], {
+      mode: o.build ? 'always' : 'auto',
+      progress: o.ui.progress,
+    });
+  } catch (err) {
+    throw asComposeFailure(err);
+  }
   const progress = await composeProgress(ctx.stdio.stderr, o.ui.progress, 'Running');
   const s = new Session(ctx, project, progress);
+  for (const [ref, id] of built) s.images.set(ref, id);
   try {
     await ensureNetworks(s, [o.service, ...deps]);
     const pull = o.pull === 'always' || o.pull === 'never' || o.pull === 'missing' ? o.pull : undefined;
@@ -83,7 +95,7 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
     hash: serviceHash(svc),
     oneoff: true,
     slug,
-    ...(svc.image && s.images.get(svc.image) ? { imageId: s.images.get(svc.image)! } : {}),
+    ...(s.images.get(imageName(project, svc)) ? { imageId: s.images.get(imageName(project, svc))! } : {}),
   });
   for (const l of o.labels) {
     const eq = l.indexOf('=');
@@ -122,7 +134,7 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
   flags.tty = !o.noTty && !o.detach;
   const command = o.command.length > 0 ? o.command : o.entrypoint !== undefined ? [] : (svc.command ?? []);
   await runContainer(ctx, {
-    image: svc.image ?? '',
+    image: imageName(project, svc),
     command,
     flags,
     detach: o.detach,

@@ -17,6 +17,7 @@ import { killContainer } from '../../container/stop.js';
 import { findContainer } from '../../container/store.js';
 import {
   asComposeFailure,
+  buildImages,
   createServices,
   ensureImages,
   ensureNetworks,
@@ -43,6 +44,7 @@ export interface CreateFlags {
   scale: string[];
   timeout?: number;
   quietPull: boolean;
+  quietBuild?: boolean;
   renewAnonVolumes: boolean;
 }
 
@@ -133,9 +135,26 @@ export function selectServices(project: Project, named: string[], noDeps = false
  * a flag it does not implement), swarm-only ones warned about.
  */
 function checkSupported(ctx: RuntimeContext, project: Project, services: string[], o: CreateFlags): void {
-  if (o.build) throw new UsageError('tsdock compose does not support --build yet');
   pullPolicy(o.pull);
   for (const w of assertSupported(project, services).warnings) warn(ctx, w);
+}
+
+/** Images of services with a build section, before anything else (--build, --no-build). */
+async function build(
+  ctx: RuntimeContext,
+  project: Project,
+  services: string[],
+  o: CreateFlags & { ui: UiOptions },
+) {
+  try {
+    return await buildImages(ctx, project, services, {
+      mode: o.build ? 'always' : o.noBuild ? 'never' : 'auto',
+      quiet: o.quietBuild,
+      progress: o.ui.progress,
+    });
+  } catch (err) {
+    throw asComposeFailure(err);
+  }
 }
 
 /** Everything `compose create` does; `up` continues from here. */
@@ -176,7 +195,9 @@ export async function composeCreate(
   const project = openProject(ctx, o.project, o.services);
   const services = selectServices(project, o.services);
   checkSupported(ctx, project, services, o);
+  const built = await build(ctx, project, services, o);
   const s = new Session(ctx, project, await composeProgress(ctx.stdio.stderr, o.ui.progress, 'Running'));
+  for (const [ref, id] of built) s.images.set(ref, id);
   try {
     await createProject(ctx, project, services, o, s);
   } catch (err) {
@@ -231,8 +252,10 @@ export async function composeUp(ctx: RuntimeContext, o: UpOptions): Promise<void
     if (!services.includes(a)) throw fail(`cannot attach to services not included in up: ${a}`);
   }
   checkSupported(ctx, project, services, o);
+  const built = await build(ctx, project, services, o);
   const progress = await composeProgress(ctx.stdio.stderr, o.ui.progress, 'Running');
   const s = new Session(ctx, project, progress);
+  for (const [ref, id] of built) s.images.set(ref, id);
   let closed = false;
   const closeProgress = async () => {
     if (!closed) await progress.close();
