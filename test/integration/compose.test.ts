@@ -136,6 +136,7 @@ services:
   client:
     <<: *fast
     command: sleep 300
+    security_opt: ["no-new-privileges:true"]
     depends_on: [web]
   migrate:
     <<: *fast
@@ -186,6 +187,9 @@ services:
       expect(netId).to.be.a('string');
       // The override file's environment, the .env's value.
       expect(inspect(`${p.name}-client-1`).Config.Env).to.include('FROM_OVERRIDE=yes');
+      expect(p.ok(['exec', '-T', 'client', 'grep', 'NoNewPrivs', '/proc/self/status'])).to.match(
+        /NoNewPrivs:\s+1/,
+      );
       expect(inspect(`${p.name}-app-1`).Config.Env).to.include('GREETING=hello from .env');
     });
 

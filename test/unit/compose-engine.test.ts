@@ -99,6 +99,7 @@ services:
     privileged: false
     cap_add: [NET_ADMIN]
     cap_drop: [MKNOD]
+    security_opt: ["no-new-privileges:true", "seccomp=profile.json"]
     extra_hosts: ["db=10.0.0.9", "cache:10.0.0.8"]
     dns: 1.1.1.1
     dns_search: [example.org]
@@ -123,6 +124,7 @@ services:
 `);
       const s = p.services.web!;
       const flags = serviceRunFlags(s, {
+        workingDir: '/proj',
         name: 'proj-web-1',
         labels: { a: 'b' },
         network: { name: 'proj_default', aliases: ['web'] },
@@ -146,6 +148,7 @@ services:
         init: true,
         capAdd: ['NET_ADMIN'],
         capDrop: ['MKNOD'],
+        securityOpt: ['no-new-privileges:true', 'seccomp=/proj/profile.json'],
         addHost: ['db:10.0.0.9', 'cache:10.0.0.8'],
         dns: ['1.1.1.1'],
         dnsSearch: ['example.org'],

@@ -4,6 +4,7 @@
  * into the flags `tsdock run`/`create` take — so a compose container is made by the very code
  * that makes any other container, with the same checks and messages.
  */
+import { isAbsolute, join } from 'node:path';
 import { sha256Hex } from '../state/ids.js';
 import { goDurationParse } from '../format/units.js';
 import type { RunFlags } from '../opts/container.js';
@@ -178,7 +179,16 @@ function throttles(v: unknown): string[] {
     .map((d) => `${scalarText(d.path)}:${scalarText(d.rate)}`);
 }
 
+/** A seccomp profile named relative to the project directory, as compose reads it. */
+function seccompPath(opt: string, workingDir: string | undefined): string {
+  const m = /^seccomp[=:](.+)$/.exec(opt);
+  if (!m || !workingDir || m[1] === 'unconfined' || m[1] === 'builtin' || isAbsolute(m[1]!)) return opt;
+  return `seccomp=${join(workingDir, m[1]!)}`;
+}
+
 export interface CreateFlagsInput {
+  /** The project directory, for paths in the service's options. */
+  workingDir?: string;
   name: string;
   labels: Record<string, string>;
   /** The network the container is created on (`<project>_default`), with its aliases. */
@@ -211,6 +221,7 @@ export function serviceRunFlags(service: Service, input: CreateFlagsInput): RunF
     tmpfs: list(raw.tmpfs),
     capAdd: list(raw.cap_add),
     capDrop: list(raw.cap_drop),
+    securityOpt: list(raw.security_opt).map((o) => seccompPath(o, input.workingDir)),
     ulimit: ulimits(raw.ulimits),
     logOpt:
       logging && isMapping(logging.options)

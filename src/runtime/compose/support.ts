@@ -115,6 +115,7 @@ const SERVICE: Record<string, Rule> = {
   privileged: OK,
   cap_add: OK,
   cap_drop: OK,
+  security_opt: OK,
   ulimits: OK,
   shm_size: OK,
   stdin_open: OK,

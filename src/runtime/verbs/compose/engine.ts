@@ -332,6 +332,7 @@ async function createOne(
   }
   const imageId = s.images.get(imageName(s.project, svc));
   const flags = serviceRunFlags(svc, {
+    workingDir: s.project.workingDir,
     name,
     labels: composeLabels(s.project, svc, number, { hash, ...(imageId ? { imageId } : {}) }),
     ...(first && networkMode === undefined

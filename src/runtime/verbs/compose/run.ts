@@ -104,6 +104,7 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
   const first = Object.keys(svc.networks).sort()[0];
   const networkMode = svc.networkMode?.startsWith('service:') ? undefined : svc.networkMode;
   const flags = serviceRunFlags(svc, {
+    workingDir: project.workingDir,
     name,
     labels,
     ...(first && networkMode === undefined
