@@ -21,7 +21,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 import { curl, freePort } from '../harness/net.js';
 import { detectCgroupVersion } from '../../src/runtime/cgroups/files.js';
 
@@ -133,6 +133,11 @@ services:
     <<: *fast
     network_mode: "service:web"
     command: sleep 300
+  follower:
+    <<: *fast
+    command: sleep 300
+    depends_on:
+      web: {condition: service_started, restart: true}
   client:
     <<: *fast
     command: sleep 300
@@ -171,7 +176,7 @@ services:
       expect(r.stderr).to.include(` Container ${p.name}-web-1 Started`);
       first = p.containers();
       expect([...first.keys()].sort()).to.deep.equal(
-        ['app', 'client', 'migrate', 'side', 'web'].map((s) => `${p.name}-${s}-1`),
+        ['app', 'client', 'follower', 'migrate', 'side', 'web'].map((s) => `${p.name}-${s}-1`),
       );
       const web = inspect(`${p.name}-web-1`);
       expect(web.Config.Labels).to.include({
@@ -247,6 +252,7 @@ services:
 
     it('a changed service is recreated with what shares its namespace; the others stay', function () {
       const before = p.containers();
+      const followerStarted = inspect(`${p.name}-follower-1`).State.StartedAt;
       p.write({
         'override.yaml': `
 services:
@@ -262,8 +268,12 @@ services:
       const after = p.containers();
       for (const s of ['web', 'side'])
         expect(after.get(`${p.name}-${s}-1`), s).to.not.equal(before.get(`${p.name}-${s}-1`));
-      for (const s of ['client', 'app', 'migrate', 'debug'])
+      for (const s of ['client', 'app', 'migrate', 'debug', 'follower'])
         expect(after.get(`${p.name}-${s}-1`), s).to.equal(before.get(`${p.name}-${s}-1`));
+      // depends_on with restart: true: kept, but restarted around its dependency's recreation.
+      const follower = inspect(`${p.name}-follower-1`);
+      expect(follower.State.Status).to.equal('running');
+      expect(follower.State.StartedAt).to.not.equal(followerStarted);
       // The new web is reachable by name from the client that was kept.
       const web = inspect(`${p.name}-web-1`);
       expect(p.ok(['exec', '-T', 'client', 'wget', '-qO-', 'http://web/hostname']).trim()).to.equal(
@@ -304,7 +314,7 @@ services:
         { URL: '127.0.0.1', TargetPort: 80, PublishedPort: port, Protocol: 'tcp' },
       ]);
       const ls = JSON.parse(ok(['compose', 'ls', '--format', 'json'])) as { Name: string; Status: string }[];
-      expect(ls.find((x) => x.Name === p.name)?.Status).to.equal('running(5)');
+      expect(ls.find((x) => x.Name === p.name)?.Status).to.equal('running(6)');
     });
 
     it('down -v leaves no container, network, rule, namespace or address behind', function () {
@@ -407,6 +417,22 @@ services:
       expect(lines).to.include.members(['a-1  | a says hi', 'b-1  | b here', 'b-1 exited with code 0']);
       expect(p.ok(['logs', '--no-log-prefix', 'b'])).to.equal('b here\n');
       expect(p.ok(['logs', '-t', 'b'])).to.match(/^b-1 {2}\| \d{4}-\d\d-\d\dT[\d:.]+Z b here\n$/);
+    });
+
+    it('Ctrl-C stops the project and exits 130', async function () {
+      p.write({
+        'long.yaml': `services:\n  long:\n    image: ${img()}\n    init: true\n    command: sh -c "echo started; sleep 300"\n`,
+      });
+      const { child, done } = cliAsync(['compose', '-p', p.name, '-f', join(p.dir, 'long.yaml'), 'up']);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('long-1  | started') && Date.now() < deadline) await sleep(100);
+      child.kill('SIGINT');
+      const r = await done;
+      expect(r.code).to.equal(130);
+      expect(r.stderr).to.include('Gracefully Stopping...');
+      expect(inspect(`${p.name}-long-1`).State.Status).to.equal('exited');
     });
 
     it('run: a one-off container with the exit status of its command', function () {
