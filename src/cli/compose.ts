@@ -2,17 +2,19 @@
  * What every `tsdock compose` command shares: docker compose's project options (given before the
  * subcommand, moved after it by compose-argv.ts, hence hidden here) and their typed form.
  */
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import type { ProjectOptions } from '../runtime/compose/discover.js';
+import type { UiOptions } from '../runtime/format/compose-progress.js';
 import { ComposeError, UsageError } from '../runtime/errors.js';
 import type { Parsed } from './argv.js';
+import type { FlagValues } from './flags.js';
 import { TsdockCommand } from './base.js';
 
 /** docker compose reports a flag it cannot read like any other failure: status 1 (docker/cli's 125 is not its). */
 export abstract class ComposeCommand extends TsdockCommand {
-  protected override dockerParse(): Parsed {
+  protected override dockerParse<F extends Interfaces.FlagInput>(flags: F): Parsed<FlagValues<F>> {
     try {
-      return super.dockerParse();
+      return super.dockerParse(flags);
     } catch (err) {
       if (err instanceof UsageError)
         throw new ComposeError(err.message, err.hint ? { hint: err.hint } : undefined);
@@ -44,13 +46,6 @@ export const projectFlags = {
   }),
   'no-ansi': Flags.boolean({ description: 'Do not print ANSI control characters', ...hidden }),
 };
-
-export interface UiOptions {
-  /** Colours and cursor movement: `--ansi`, default when stdout is a terminal. */
-  ansi: 'never' | 'always' | 'auto';
-  /** `--progress`: tty (live view), plain (lines), quiet, or auto. */
-  progress: 'auto' | 'tty' | 'plain' | 'quiet';
-}
 
 export function projectOptionsOf(flags: Record<string, unknown>): ProjectOptions {
   return {

@@ -14,7 +14,7 @@ export default class ComposeBuild extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeBuild.flags);
     const { composeBuild } = await import('../../runtime/verbs/compose/build.js');
     await composeBuild(this.ctx, {
       project: projectOptionsOf(flags),

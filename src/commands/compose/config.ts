@@ -17,7 +17,7 @@ export default class ComposeConfig extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeConfig.flags);
     const list = (['services', 'volumes', 'networks', 'profiles', 'images'] as const).find((k) => flags[k]);
     const { composeConfig } = await import('../../runtime/verbs/compose/config.js');
     await composeConfig(this.ctx, {

@@ -9,15 +9,15 @@ export default class ComposeCp extends ComposeCommand {
     '[OPTIONS] SERVICE:SRC_PATH DEST_PATH|-\n\ttsdock compose cp [OPTIONS] SRC_PATH|- SERVICE:DEST_PATH';
   static override flags = {
     ...projectFlags,
-    index: int({ description: 'Index of the container if service has multiple replicas' }),
+    index: int(Flags.integer({ description: 'Index of the container if service has multiple replicas' })),
     all: Flags.boolean({ description: 'Include containers created by the run command', hidden: true }),
     archive: Flags.boolean({ char: 'a', description: 'Archive mode (copy all uid/gid information)' }),
     'follow-link': Flags.boolean({ char: 'L', description: 'Always follow symbol link in SRC_PATH' }),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 2, usage: ComposeCp.argsUsage, summary: ComposeCp.description });
+    const { flags, args } = this.dockerParse(ComposeCp.flags);
+    requireArgs(this, args, { exact: 2, usage: ComposeCp.argsUsage });
     const { composeCp } = await import('../../runtime/verbs/compose/inspect.js');
     await composeCp(this.ctx, {
       project: projectOptionsOf(flags),

@@ -13,7 +13,7 @@ export default class ComposeCreate extends ComposeCommand {
   static override flags = { ...projectFlags, ...createFlags };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeCreate.flags);
     const { composeCreate } = await import('../../runtime/verbs/compose/up.js');
     await composeCreate(this.ctx, {
       project: projectOptionsOf(flags),

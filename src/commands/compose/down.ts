@@ -19,11 +19,11 @@ export default class ComposeDown extends ComposeCommand {
     'remove-orphans': Flags.boolean({
       description: 'Remove containers for services not defined in the Compose file',
     }),
-    timeout: int({ char: 't', description: 'Specify a shutdown timeout in seconds' }),
+    timeout: int(Flags.integer({ char: 't', description: 'Specify a shutdown timeout in seconds' })),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeDown.flags);
     const { composeDown } = await import('../../runtime/verbs/compose/down.js');
     await composeDown(this.ctx, {
       project: projectOptionsOf(flags),

@@ -12,7 +12,7 @@ export default class ComposeEvents extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeEvents.flags);
     const { composeEvents } = await import('../../runtime/verbs/compose/events.js');
     await composeEvents(this.ctx, {
       project: projectOptionsOf(flags),

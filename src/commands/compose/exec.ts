@@ -11,7 +11,7 @@ export default class ComposeExec extends ComposeCommand {
     ...projectFlags,
     detach: Flags.boolean({ char: 'd', description: 'Detached mode: Run command in the background' }),
     env: Object.assign(many('Set environment variables'), { char: 'e' as const }),
-    index: int({ description: 'Index of the container if service has multiple replicas' }),
+    index: int(Flags.integer({ description: 'Index of the container if service has multiple replicas' })),
     privileged: Flags.boolean({ description: 'Give extended privileges to the process' }),
     user: Flags.string({ char: 'u', description: 'Run the command as this user' }),
     'no-tty': Flags.boolean({
@@ -29,8 +29,8 @@ export default class ComposeExec extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args, given } = this.dockerParse();
-    requireArgs(this, args, { min: 2, usage: ComposeExec.argsUsage, summary: ComposeExec.description });
+    const { flags, args, given } = this.dockerParse(ComposeExec.flags);
+    requireArgs(this, args, { min: 2, usage: ComposeExec.argsUsage });
     const { composeExec } = await import('../../runtime/verbs/compose/exec.js');
     // -T defaults to "stdout is not a terminal", as in docker compose.
     const noTty = given.has('no-tty') ? (flags['no-tty'] as boolean) : !(process.stdout.isTTY === true);

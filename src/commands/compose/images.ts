@@ -11,7 +11,7 @@ export default class ComposeImages extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeImages.flags);
     const { composeImages } = await import('../../runtime/verbs/compose/images.js');
     await composeImages(this.ctx, {
       project: projectOptionsOf(flags),

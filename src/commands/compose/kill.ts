@@ -13,7 +13,7 @@ export default class ComposeKill extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeKill.flags);
     const lifecycle = await import('../../runtime/verbs/compose/lifecycle.js');
     const base = { project: projectOptionsOf(flags), ui: uiOptionsOf(flags), services: args };
     await lifecycle.composeKill(this.ctx, {

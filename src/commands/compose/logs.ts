@@ -24,11 +24,11 @@ export default class ComposeLogs extends ComposeCommand {
     }),
     'no-color': Flags.boolean({ description: 'Produce monochrome output' }),
     'no-log-prefix': Flags.boolean({ description: "Don't print prefix in logs" }),
-    index: int({ description: 'index of the container if service has multiple replicas' }),
+    index: int(Flags.integer({ description: 'index of the container if service has multiple replicas' })),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeLogs.flags);
     const { composeLogs } = await import('../../runtime/verbs/compose/logs.js');
     await composeLogs(this.ctx, {
       project: projectOptionsOf(flags),

@@ -12,7 +12,7 @@ export default class ComposeLs extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(ComposeLs.flags);
     const { composeLs } = await import('../../runtime/verbs/compose/ls.js');
     await composeLs(this.ctx, {
       all: flags.all as boolean,

@@ -8,7 +8,7 @@ export default class ComposePause extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposePause.flags);
     const lifecycle = await import('../../runtime/verbs/compose/lifecycle.js');
     const base = { project: projectOptionsOf(flags), ui: uiOptionsOf(flags), services: args };
     await lifecycle.composePause(this.ctx, { ...base, unpause: false });

@@ -9,12 +9,12 @@ export default class ComposePort extends ComposeCommand {
   static override flags = {
     ...projectFlags,
     protocol: Flags.string({ description: 'tcp or udp', default: 'tcp' }),
-    index: int({ description: 'Index of the container if service has multiple replicas' }),
+    index: int(Flags.integer({ description: 'Index of the container if service has multiple replicas' })),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { exact: 2, usage: ComposePort.argsUsage, summary: ComposePort.description });
+    const { flags, args } = this.dockerParse(ComposePort.flags);
+    requireArgs(this, args, { exact: 2, usage: ComposePort.argsUsage });
     const { composePort } = await import('../../runtime/verbs/compose/inspect.js');
     await composePort(this.ctx, {
       project: projectOptionsOf(flags),

@@ -28,7 +28,7 @@ export default class ComposePs extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposePs.flags);
     const { composePs } = await import('../../runtime/verbs/compose/ps.js');
     await composePs(this.ctx, {
       project: projectOptionsOf(flags),

@@ -19,7 +19,7 @@ export default class ComposePull extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposePull.flags);
     const { composePull } = await import('../../runtime/verbs/compose/images.js');
     await composePull(this.ctx, {
       project: projectOptionsOf(flags),

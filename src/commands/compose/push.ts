@@ -13,7 +13,7 @@ export default class ComposePush extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposePush.flags);
     const { composePush } = await import('../../runtime/verbs/compose/images.js');
     await composePush(this.ctx, {
       project: projectOptionsOf(flags),

@@ -7,12 +7,12 @@ export default class ComposeRestart extends ComposeCommand {
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {
     ...projectFlags,
-    timeout: int({ char: 't', description: 'Specify a shutdown timeout in seconds' }),
+    timeout: int(Flags.integer({ char: 't', description: 'Specify a shutdown timeout in seconds' })),
     'no-deps': Flags.boolean({ description: "Don't restart dependent services" }),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeRestart.flags);
     const lifecycle = await import('../../runtime/verbs/compose/lifecycle.js');
     const base = { project: projectOptionsOf(flags), ui: uiOptionsOf(flags), services: args };
     await lifecycle.composeRestart(this.ctx, {

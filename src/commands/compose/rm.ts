@@ -12,7 +12,7 @@ export default class ComposeRm extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeRm.flags);
     const lifecycle = await import('../../runtime/verbs/compose/lifecycle.js');
     const base = { project: projectOptionsOf(flags), ui: uiOptionsOf(flags), services: args };
     await lifecycle.composeRm(this.ctx, {

@@ -47,8 +47,8 @@ export default class ComposeRun extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args, given } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: ComposeRun.argsUsage, summary: ComposeRun.description });
+    const { flags, args, given } = this.dockerParse(ComposeRun.flags);
+    requireArgs(this, args, { min: 1, usage: ComposeRun.argsUsage });
     const { composeRun } = await import('../../runtime/verbs/compose/run.js');
     const noTty = given.has('no-tty') ? (flags['no-tty'] as boolean) : !(process.stdout.isTTY === true);
     await composeRun(this.ctx, {

@@ -13,7 +13,7 @@ export default class ComposeStart extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeStart.flags);
     const lifecycle = await import('../../runtime/verbs/compose/lifecycle.js');
     const base = { project: projectOptionsOf(flags), ui: uiOptionsOf(flags), services: args };
     await lifecycle.composeStart(this.ctx, base);

@@ -1,3 +1,4 @@
+import { Flags } from '@oclif/core';
 import { int } from '../../cli/flags.js';
 import { ComposeCommand, projectFlags, projectOptionsOf, timeoutOf, uiOptionsOf } from '../../cli/compose.js';
 
@@ -6,11 +7,11 @@ export default class ComposeStop extends ComposeCommand {
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {
     ...projectFlags,
-    timeout: int({ char: 't', description: 'Specify a shutdown timeout in seconds' }),
+    timeout: int(Flags.integer({ char: 't', description: 'Specify a shutdown timeout in seconds' })),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeStop.flags);
     const lifecycle = await import('../../runtime/verbs/compose/lifecycle.js');
     const base = { project: projectOptionsOf(flags), ui: uiOptionsOf(flags), services: args };
     await lifecycle.composeStop(this.ctx, {

@@ -6,7 +6,7 @@ export default class ComposeTop extends ComposeCommand {
   static override flags = { ...projectFlags };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeTop.flags);
     const { composeTop } = await import('../../runtime/verbs/compose/inspect.js');
     await composeTop(this.ctx, { project: projectOptionsOf(flags), services: args });
   }

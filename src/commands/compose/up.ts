@@ -30,11 +30,13 @@ export default class ComposeUp extends ComposeCommand {
       description:
         'Return the exit code of the selected service container. Implies --abort-on-container-exit',
     }),
-    timeout: int({
-      char: 't',
-      description:
-        'Use this timeout in seconds for container shutdown when attached or when containers are already running',
-    }),
+    timeout: int(
+      Flags.integer({
+        char: 't',
+        description:
+          'Use this timeout in seconds for container shutdown when attached or when containers are already running',
+      }),
+    ),
     timestamps: Flags.boolean({ description: 'Show timestamps' }),
     'no-deps': Flags.boolean({ description: "Don't start linked services" }),
     'always-recreate-deps': Flags.boolean({
@@ -50,13 +52,15 @@ export default class ComposeUp extends ComposeCommand {
       description: 'Automatically attach to log output of dependent services',
     }),
     wait: Flags.boolean({ description: 'Wait for services to be running|healthy. Implies detached mode.' }),
-    'wait-timeout': int({
-      description: 'Maximum duration in seconds to wait for the project to be running|healthy',
-    }),
+    'wait-timeout': int(
+      Flags.integer({
+        description: 'Maximum duration in seconds to wait for the project to be running|healthy',
+      }),
+    ),
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
+    const { flags, args } = this.dockerParse(ComposeUp.flags);
     const { composeUp } = await import('../../runtime/verbs/compose/up.js');
     await composeUp(this.ctx, {
       project: projectOptionsOf(flags),

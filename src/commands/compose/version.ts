@@ -10,7 +10,7 @@ export default class ComposeVersion extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.dockerParse();
+    const { flags } = this.dockerParse(ComposeVersion.flags);
     const { composeVersion } = await import('../../runtime/verbs/compose/ls.js');
     composeVersion(this.ctx, {
       short: flags.short as boolean,

@@ -11,8 +11,8 @@ export default class ComposeWait extends ComposeCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, args } = this.dockerParse();
-    requireArgs(this, args, { min: 1, usage: ComposeWait.argsUsage, summary: ComposeWait.description });
+    const { flags, args } = this.dockerParse(ComposeWait.flags);
+    requireArgs(this, args, { min: 1, usage: ComposeWait.argsUsage });
     const { composeWait } = await import('../../runtime/verbs/compose/inspect.js');
     const { composeDown } = await import('../../runtime/verbs/compose/down.js');
     const project = projectOptionsOf(flags);

@@ -4,7 +4,7 @@
  * stderr is a terminal (ink and React stay out of the bundle).
  */
 import { Box, Text, render } from 'ink';
-import type { ComposeProgress, ComposeScreen, ProgressEvent } from './compose-progress.js';
+import type { ComposeProgress, ComposeScreen, ProgressEvent } from './compose-screen.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const COLOUR: Record<string, string> = { done: 'green', working: 'green', warning: 'yellow', error: 'red' };

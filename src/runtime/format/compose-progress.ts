@@ -6,22 +6,17 @@
  * with `--progress quiet`. Written to stderr, so stdout keeps what the command outputs.
  */
 import { importEsm } from '../../esm-import.js';
+import { ComposeScreen, type ComposeProgress, type ProgressEvent } from './compose-screen.js';
 
-export type EventStatus = 'working' | 'done' | 'warning' | 'error';
+export type { ComposeProgress, EventStatus, ProgressEvent } from './compose-screen.js';
+export { ComposeScreen } from './compose-screen.js';
 
-export interface ProgressEvent {
-  /** `Container p-web-1`, `Network p_default`, `Image busybox`. */
-  id: string;
-  status: EventStatus;
-  /** `Creating`, `Created`, `Started` … */
-  text: string;
-  details?: string;
-}
-
-export interface ComposeProgress {
-  on(e: ProgressEvent): void;
-  /** Ends a live view, leaving its last frame on screen. */
-  close(): Promise<void>;
+/** How compose commands draw: `--ansi` and `--progress` (or COMPOSE_ANSI, COMPOSE_PROGRESS). */
+export interface UiOptions {
+  /** Colours and cursor movement: default when stdout is a terminal. */
+  ansi: 'never' | 'always' | 'auto';
+  /** tty (live view), plain (lines), quiet, or auto (tty on a terminal). */
+  progress: 'auto' | 'tty' | 'plain' | 'quiet';
 }
 
 /** compose's plain writer: fmt.Fprintln(out, "", id, text, details). */
@@ -36,59 +31,6 @@ export class PlainComposeProgress implements ComposeProgress {
 export class QuietComposeProgress implements ComposeProgress {
   on(): void {}
   async close(): Promise<void> {}
-}
-
-export interface TaskLine {
-  id: string;
-  status: EventStatus;
-  text: string;
-  details: string;
-  started: number;
-  ended?: number;
-}
-
-/** The state the terminal view draws: tasks in first-seen order. Pure, for tests. */
-export class ComposeScreen {
-  readonly tasks: TaskLine[] = [];
-  private readonly byId = new Map<string, TaskLine>();
-  constructor(readonly title: string) {}
-
-  on(e: ProgressEvent, now = Date.now()): void {
-    let t = this.byId.get(e.id);
-    if (!t) {
-      t = { id: e.id, status: e.status, text: e.text, details: e.details ?? '', started: now };
-      if (e.status !== 'working') t.ended = now;
-      this.byId.set(e.id, t);
-      this.tasks.push(t);
-    }
-    if (t.status === 'working' && e.status !== 'working') t.ended = now;
-    if (e.status === 'working' && t.status !== 'working') {
-      t.started = now;
-      delete t.ended;
-    }
-    t.status = e.status;
-    t.text = e.text;
-    t.details = e.details ?? '';
-  }
-
-  header(): string {
-    const done = this.tasks.filter((t) => t.status !== 'working').length;
-    return `[+] ${this.title} ${done}/${this.tasks.length}`;
-  }
-
-  /** One line per task: mark, id padded to the longest, status, details, time at the right. */
-  lines(width: number, now = Date.now(), spinner = '⠋'): string[] {
-    const idWidth = Math.max(0, ...this.tasks.map((t) => t.id.length));
-    const textWidth = Math.max(0, ...this.tasks.map((t) => t.text.length));
-    return this.tasks.map((t) => {
-      const mark =
-        t.status === 'working' ? spinner : t.status === 'done' ? '✔' : t.status === 'warning' ? '!' : '✘';
-      const secs = (((t.ended ?? now) - t.started) / 1000).toFixed(1) + 's';
-      const left = ` ${mark} ${t.id.padEnd(idWidth)} ${t.text.padEnd(textWidth)}${t.details ? ` ${t.details}` : ''}`;
-      const pad = Math.max(1, width - left.length - secs.length);
-      return left + ' '.repeat(pad) + secs;
-    });
-  }
 }
 
 /** The display for `out` (stderr): live on a terminal unless --progress says otherwise. */

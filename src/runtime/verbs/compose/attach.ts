@@ -6,7 +6,7 @@ import type { RuntimeContext } from '../../context.js';
 import type { LogPrinter } from '../../format/compose-logs.js';
 import type { ProjectContainer } from '../../compose/observe.js';
 import { findContainer, getTask } from '../../container/store.js';
-import { waitForFile } from '../../container/logs.js';
+import { waitForFile } from '../../state/files.js';
 
 /** `p-web-1` → `web-1`, as compose names containers in its output. */
 export function shortName(projectName: string, containerName: string): string {

@@ -1,6 +1,6 @@
 /** `compose build`: the images of the services with a build section, built by `tsdock build`. */
 import type { RuntimeContext } from '../../context.js';
-import type { UiOptions } from '../../../cli/compose.js';
+import type { UiOptions } from '../../format/compose-progress.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { withDependencies } from '../../compose/graph.js';
 import { assertSupported } from '../../compose/support.js';

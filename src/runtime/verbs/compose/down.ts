@@ -6,7 +6,7 @@
 import type { RuntimeContext } from '../../context.js';
 import { ComposeError, NotFoundError } from '../../errors.js';
 import { composeProgress } from '../../format/compose-progress.js';
-import type { UiOptions } from '../../../cli/compose.js';
+import type { UiOptions } from '../../format/compose-progress.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import type { Project } from '../../compose/model.js';
 import { imageName } from '../../compose/containers.js';
@@ -96,7 +96,7 @@ export async function composeDown(ctx: RuntimeContext, o: DownOptions): Promise<
 
 /** --rmi all: every service's image; --rmi local: only images without a custom tag (built ones). */
 async function removeImages(s: Session, project: Project, mode: string): Promise<void> {
-  const { removeImage } = await import('../../images/store.js');
+  const { removeImage } = await import('../../images/remove.js');
   const refs = new Set<string>();
   for (const svc of Object.values(project.services)) {
     // local: images without a custom tag, i.e. what a build named after the project.

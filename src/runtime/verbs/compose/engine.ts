@@ -31,14 +31,16 @@ import { toMappingWithEquals } from '../../compose/canonical.js';
 import { isAbsolute, join } from 'node:path';
 import type { NetworkConfig, Project, Service } from '../../compose/model.js';
 import { isRunning, projectContainers, type ProjectContainer } from '../../compose/observe.js';
-import { createContainer } from '../../container/create.js';
+import { createContainer } from '../container/create.js';
 import { removeContainer } from '../../container/remove.js';
 import { startContainer } from '../../container/start.js';
 import { stopContainer } from '../../container/stop.js';
 import { findContainer, getTask } from '../../container/store.js';
 import { NetworkStore } from '../../network/networks.js';
-import { createNetwork, networkConnect, removeNetwork } from '../../network/verbs.js';
-import { resolveImageForRun } from '../../images/store.js';
+import { createNetwork } from '../network/create.js';
+import { networkConnect } from '../network/connect.js';
+import { removeNetwork } from '../network/rm.js';
+import { resolveImageForRun } from '../../images/resolve.js';
 import { warn } from './project.js';
 
 export type RecreatePolicy = 'diverged' | 'force' | 'never';
@@ -237,14 +239,15 @@ export async function ensureImages(
 
 export async function pullOne(s: Session, ref: string): Promise<void> {
   const { pullImage } = await import('../../registry/pull.js');
-  const { QuietProgress } = await import('../../registry/progress.js');
-  const { asDaemonResponse } = await import('../../registry/verbs.js');
+  const { withProgress } = await import('../image/pull.js');
   s.event(`Image ${ref}`, 'working', 'Pulling');
   try {
-    await pullImage(s.quiet, ref, { progress: new QuietProgress() });
+    // pull's own plumbing (daemon-style errors, HTTP agents closed), its progress kept quiet:
+    // compose shows one line per image.
+    await withProgress(s.ctx.stdio.stderr, true, (progress) => pullImage(s.quiet, ref, { progress }));
   } catch (err) {
     s.event(`Image ${ref}`, 'error', 'Error', (err as Error).message);
-    throw asDaemonResponse(err);
+    throw err;
   }
   s.images.set(ref, (await resolveImageForRun(s.ctx, ref)).configDigest);
   s.event(`Image ${ref}`, 'done', 'Pulled');

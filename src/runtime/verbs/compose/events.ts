@@ -2,7 +2,7 @@
 import type { RuntimeContext } from '../../context.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { LABEL } from '../../compose/containers.js';
-import { streamEvents } from '../../events/stream.js';
+import { streamEvents } from '../system/events.js';
 import type { EventMessage } from '../../events/message.js';
 import { projectOrName } from './down.js';
 

@@ -1,7 +1,7 @@
 /** `compose exec`: `tsdock exec` in a service's container (the first, or `--index`). */
 import type { RuntimeContext } from '../../context.js';
 import type { ProjectOptions } from '../../compose/discover.js';
-import { execInContainer } from '../../container/exec.js';
+import { execInContainer } from '../container/exec.js';
 import { indexedContainer } from './engine.js';
 import { projectOrName } from './down.js';
 

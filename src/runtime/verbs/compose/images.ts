@@ -3,10 +3,11 @@ import type { RuntimeContext } from '../../context.js';
 import { ComposeError } from '../../errors.js';
 import { composeProgress } from '../../format/compose-progress.js';
 import { renderList } from '../../format/output.js';
-import type { UiOptions } from '../../../cli/compose.js';
+import type { UiOptions } from '../../format/compose-progress.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { withDependencies } from '../../compose/graph.js';
-import { listImages } from '../../images/store.js';
+import { listImages } from '../image/ls.js';
+import { resolveImageForRun } from '../../images/resolve.js';
 import { familiar, normalize } from '../../images/reference.js';
 import { asComposeFailure, pullOne, serviceContainers, Session } from './engine.js';
 import { projectOrName } from './down.js';
@@ -42,7 +43,7 @@ export async function composePull(ctx: RuntimeContext, o: PullOptions): Promise<
       [...images].map(async (ref) => {
         if (o.policy === 'missing') {
           try {
-            await (await import('../../images/store.js')).resolveImageForRun(ctx, ref);
+            await resolveImageForRun(ctx, ref);
             return;
           } catch {
             /* missing: pulled below */
@@ -79,8 +80,7 @@ export async function composePush(
   const progress = await composeProgress(ctx.stdio.stderr, o.quiet ? 'quiet' : o.ui.progress, 'Pushing');
   const s = new Session(ctx, project, progress);
   const { pushImage } = await import('../../registry/push.js');
-  const { QuietProgress } = await import('../../registry/progress.js');
-  const { asDaemonResponse } = await import('../../registry/verbs.js');
+  const { withProgress } = await import('../image/pull.js');
   try {
     // docker compose pushes the images of services that are built (have a `build` section).
     const refs = new Set(
@@ -92,11 +92,11 @@ export async function composePush(
     for (const ref of refs) {
       s.event(`Image ${ref}`, 'working', 'Pushing');
       try {
-        await pushImage(s.quiet, ref, { progress: new QuietProgress() });
+        await withProgress(ctx.stdio.stderr, true, (progress) => pushImage(s.quiet, ref, { progress }));
         s.event(`Image ${ref}`, 'done', 'Pushed');
       } catch (err) {
         s.event(`Image ${ref}`, 'error', 'Error', (err as Error).message);
-        if (!o.ignorePushFailures) throw asDaemonResponse(err);
+        if (!o.ignorePushFailures) throw err;
       }
     }
   } catch (err) {

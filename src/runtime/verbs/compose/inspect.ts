@@ -3,11 +3,11 @@ import type { RuntimeContext } from '../../context.js';
 import { ComposeError, ContainerExit } from '../../errors.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { isRunning } from '../../compose/observe.js';
-import { copyCommand } from '../../container/cp.js';
-import { containerTop } from '../../container/top.js';
-import { waitContainer } from '../../container/wait.js';
+import { copyCommand } from '../container/cp.js';
+import { containerTop } from '../container/top.js';
+import { waitContainer } from '../container/wait.js';
 import { findContainer } from '../../container/store.js';
-import { portCommand } from '../../network/verbs.js';
+import { portCommand } from '../container/port.js';
 import { indexedContainer, serviceContainers } from './engine.js';
 import { projectOrName } from './down.js';
 

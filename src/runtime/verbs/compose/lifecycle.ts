@@ -5,11 +5,12 @@
 import type { RuntimeContext } from '../../context.js';
 import { ComposeError } from '../../errors.js';
 import { composeProgress } from '../../format/compose-progress.js';
-import type { UiOptions } from '../../../cli/compose.js';
+import type { UiOptions } from '../../format/compose-progress.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { isRunning, type ProjectContainer } from '../../compose/observe.js';
-import { pauseOne, unpauseOne } from '../../container/pause.js';
-import { killContainer } from '../../container/stop.js';
+import { pauseOne } from '../container/pause.js';
+import { unpauseOne } from '../container/unpause.js';
+import { killContainer } from '../container/kill.js';
 import { findContainer } from '../../container/store.js';
 import {
   asComposeFailure,

@@ -2,7 +2,7 @@
 import type { RuntimeContext } from '../../context.js';
 import { ComposeError } from '../../errors.js';
 import { LogPrinter } from '../../format/compose-logs.js';
-import type { UiOptions } from '../../../cli/compose.js';
+import type { UiOptions } from '../../format/compose-progress.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { parseTimeArg } from '../../logs/timearg.js';
 import { serviceContainers } from './engine.js';

@@ -3,7 +3,7 @@ import type { RuntimeContext } from '../../context.js';
 import { ComposeError } from '../../errors.js';
 import { renderList } from '../../format/output.js';
 import type { ProjectOptions } from '../../compose/discover.js';
-import { psRow } from '../../container/list.js';
+import { psRow } from '../container/ls.js';
 import { bindAddress } from '../../network/port-keys.js';
 import { serviceContainers } from './engine.js';
 import { projectOrName } from './down.js';

@@ -6,12 +6,12 @@
 import type { RuntimeContext } from '../../context.js';
 import { ComposeError, UsageError } from '../../errors.js';
 import { composeProgress } from '../../format/compose-progress.js';
-import type { UiOptions } from '../../../cli/compose.js';
+import type { UiOptions } from '../../format/compose-progress.js';
 import { composeLabels, imageName, serviceHash, serviceRunFlags } from '../../compose/containers.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { withDependencies } from '../../compose/graph.js';
 import { assertSupported } from '../../compose/support.js';
-import { runContainer } from '../../container/run.js';
+import { runContainer } from '../container/run.js';
 import { randomHex } from '../../state/ids.js';
 import {
   asComposeFailure,

@@ -7,13 +7,13 @@ import type { RuntimeContext } from '../../context.js';
 import { ComposeError, ContainerExit, UsageError } from '../../errors.js';
 import { composeProgress, QuietComposeProgress } from '../../format/compose-progress.js';
 import { LogPrinter } from '../../format/compose-logs.js';
-import type { UiOptions } from '../../../cli/compose.js';
+import type { UiOptions } from '../../format/compose-progress.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { withDependencies } from '../../compose/graph.js';
 import type { Project } from '../../compose/model.js';
 import { isRunning, projectContainers, type ProjectContainer } from '../../compose/observe.js';
 import { assertSupported } from '../../compose/support.js';
-import { killContainer } from '../../container/stop.js';
+import { killContainer } from '../container/kill.js';
 import { findContainer } from '../../container/store.js';
 import {
   asComposeFailure,
