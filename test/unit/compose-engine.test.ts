@@ -176,6 +176,61 @@ services:
       expect(flags.privileged).to.equal(undefined);
     });
 
+    it('healthcheck, devices, sysctls, namespaces and links as run’s flags', function () {
+      const p = project(`
+services:
+  web:
+    image: busybox
+    healthcheck:
+      test: wget -qO- http://localhost/
+      interval: 1s
+      timeout: 2s
+      retries: 4
+      start_period: 3s
+      start_interval: 500ms
+    devices: ["/dev/null:/dev/n0:r", {source: /dev/zero, target: /dev/z0, permissions: rw}, /dev/full]
+    device_cgroup_rules: ["c 1:3 r"]
+    sysctls: {net.core.somaxconn: 1024}
+    ipc: shareable
+    pid: host
+    uts: host
+    userns_mode: host
+    links: ["db:database"]
+    external_links: ["other:legacy"]
+  db:
+    image: busybox
+    healthcheck: {test: ["CMD", "true"], disable: true}
+    sysctls: ["net.ipv4.ip_forward=1"]
+`);
+      const flags = serviceRunFlags(p.services.web!, {
+        name: 'proj-web-1',
+        labels: {},
+        links: ['proj-db-1:database'],
+      });
+      expect(flags).to.deep.include({
+        healthCmd: ['CMD-SHELL', 'wget -qO- http://localhost/'],
+        healthInterval: '1s',
+        healthTimeout: '2s',
+        healthRetries: '4',
+        healthStartPeriod: '3s',
+        healthStartInterval: '500ms',
+        device: ['/dev/null:/dev/n0:r', '/dev/zero:/dev/z0:rw', '/dev/full'],
+        deviceCgroupRule: ['c 1:3 r'],
+        sysctl: ['net.core.somaxconn=1024'],
+        ipc: 'shareable',
+        pid: 'host',
+        uts: 'host',
+        userns: 'host',
+        link: ['proj-db-1:database'],
+      });
+      const db = serviceRunFlags(p.services.db!, { name: 'proj-db-1', labels: {}, ipc: 'container:abc' });
+      expect(db).to.deep.include({
+        healthCmd: ['NONE'],
+        sysctl: ['net.ipv4.ip_forward=1'],
+        ipc: 'container:abc',
+      });
+    });
+
     it('publish specs for the long syntax', function () {
       const base = { protocol: 'tcp', mode: 'ingress' };
       expect(publishSpec({ ...base, target: 80 })).to.equal('80/tcp');
@@ -252,21 +307,22 @@ services:
       return undefined;
     };
     it('refuses by name what a later round of tsdock implements', function () {
-      expect(refusal('    healthcheck: {test: ["CMD", "true"]}\n')).to.equal(
-        'tsdock compose does not support services.web.healthcheck yet',
-      );
       expect(refusal('    volumes: ["/data"]\n')).to.equal(
         'tsdock compose does not support services.web.volumes yet',
       );
-      expect(refusal('    sysctls: {net.core.somaxconn: 1024}\n')).to.equal(
-        'tsdock compose does not support services.web.sysctls yet',
+      expect(refusal('    gpus: all\n')).to.equal('tsdock compose does not support services.web.gpus yet');
+      expect(refusal('    storage_opt: {size: 1G}\n')).to.equal(
+        'tsdock compose does not support services.web.storage_opt yet',
       );
-      expect(refusal('    links: [db]\n  db:\n    image: x\n')).to.equal(
-        'tsdock compose does not support services.web.links yet',
-      );
-      expect(refusal('    depends_on: {db: {condition: service_healthy}}\n  db:\n    image: x\n')).to.equal(
-        'tsdock compose does not support services.web.depends_on condition service_healthy yet',
-      );
+      for (const accepted of [
+        '    healthcheck: {test: ["CMD", "true"]}\n',
+        '    sysctls: {net.core.somaxconn: 1024}\n',
+        '    links: [db]\n  db:\n    image: x\n',
+        '    depends_on: {db: {condition: service_healthy}}\n  db:\n    image: x\n',
+        '    devices: [/dev/null]\n    device_cgroup_rules: ["c 1:3 r"]\n',
+        '    ipc: shareable\n    pid: host\n    uts: host\n    userns_mode: host\n',
+      ])
+        expect(refusal(accepted), accepted).to.equal(undefined);
       expect(refusal('    logging: {driver: syslog}\n')).to.equal(
         'tsdock compose does not support services.web.logging driver "syslog" yet',
       );

@@ -80,8 +80,10 @@ export function serviceHash(service: Service, refs: Record<string, string> = {})
   s.labels = service.labels;
   s.command = service.command;
   s.entrypoint = service.entrypoint;
-  if (typeof s.network_mode === 'string' && s.network_mode.startsWith('service:')) {
-    s.network_mode = `container:${refs[s.network_mode.slice('service:'.length)] ?? s.network_mode}`;
+  for (const k of ['network_mode', 'ipc', 'pid']) {
+    const mode = s[k];
+    if (typeof mode === 'string' && mode.startsWith('service:'))
+      s[k] = `container:${refs[mode.slice('service:'.length)] ?? mode}`;
   }
   return sha256Hex(stableJson(s));
 }
@@ -186,6 +188,45 @@ function seccompPath(opt: string, workingDir: string | undefined): string {
   return `seccomp=${join(workingDir, m[1]!)}`;
 }
 
+/** healthcheck as run's health options (compose's ToMobyHealthCheck: `disable` is the test NONE). */
+function healthFlags(v: unknown): Partial<RunFlags> {
+  if (!isMapping(v)) return {};
+  const test =
+    v.disable === true
+      ? ['NONE']
+      : typeof v.test === 'string'
+        ? ['CMD-SHELL', v.test]
+        : Array.isArray(v.test)
+          ? v.test.map((x) => scalarText(x))
+          : undefined;
+  const out: Partial<RunFlags> = {};
+  if (test && test.length > 0) out.healthCmd = test;
+  if (v.interval !== undefined) out.healthInterval = scalarText(v.interval);
+  if (v.timeout !== undefined) out.healthTimeout = scalarText(v.timeout);
+  if (v.start_period !== undefined) out.healthStartPeriod = scalarText(v.start_period);
+  if (v.start_interval !== undefined) out.healthStartInterval = scalarText(v.start_interval);
+  if (v.retries !== undefined) out.healthRetries = scalarText(v.retries);
+  return out;
+}
+
+/** devices in --device syntax: the long form (`source`, `target`, `permissions`) joined as the short. */
+function devices(v: unknown): string[] {
+  return (Array.isArray(v) ? v : []).map((d) => {
+    if (!isMapping(d)) return scalarText(d);
+    const source = scalarText(d.source);
+    const target = d.target === undefined ? source : scalarText(d.target);
+    return d.permissions === undefined
+      ? `${source}:${target}`
+      : `${source}:${target}:${scalarText(d.permissions)}`;
+  });
+}
+
+/** sysctls (a mapping or `k=v` list) as --sysctl values. */
+function sysctls(v: unknown): string[] {
+  if (isMapping(v)) return Object.entries(v).map(([k, x]) => `${k}=${scalarText(x)}`);
+  return list(v);
+}
+
 export interface CreateFlagsInput {
   /** The project directory, for paths in the service's options. */
   workingDir?: string;
@@ -195,6 +236,11 @@ export interface CreateFlagsInput {
   network?: { name: string; aliases: string[]; ip?: string; mac?: string };
   /** network_mode, `service:x` already resolved to `container:<id>`. */
   networkMode?: string;
+  /** ipc and pid, `service:x` resolved to `container:<id>` likewise. */
+  ipc?: string;
+  pid?: string;
+  /** links and external_links as --link values (`container:alias`), compose's getLinks. */
+  links?: string[];
 }
 
 /** The service as `tsdock create` flags (docker compose's getCreateConfigs, flag by flag). */
@@ -231,6 +277,11 @@ export function serviceRunFlags(service: Service, input: CreateFlagsInput): RunF
     deviceWriteBps: throttles(blkio.device_write_bps),
     deviceReadIops: throttles(blkio.device_read_iops),
     deviceWriteIops: throttles(blkio.device_write_iops),
+    device: devices(raw.devices),
+    deviceCgroupRule: list(raw.device_cgroup_rules),
+    sysctl: sysctls(raw.sysctls),
+    link: input.links ?? [],
+    ...healthFlags(raw.healthcheck),
     // The engine has pulled what the pull policy asks for already.
     pull: 'never',
     quiet: true,
@@ -269,6 +320,10 @@ export function serviceRunFlags(service: Service, input: CreateFlagsInput): RunF
   set('cgroupParent', str(raw.cgroup_parent));
   set('cgroupns', str(raw.cgroup));
   set('platform', str(raw.platform));
+  set('ipc', input.ipc ?? str(raw.ipc));
+  set('pid', input.pid ?? str(raw.pid));
+  set('uts', str(raw.uts));
+  set('userns', str(raw.userns_mode));
   set('macAddress', input.network?.mac ?? str(raw.mac_address));
   if (input.networkMode !== undefined) {
     flags.network = input.networkMode;

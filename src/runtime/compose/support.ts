@@ -51,12 +51,17 @@ const SERVICE: Record<string, Rule> = {
       ? undefined
       : `value ${JSON.stringify(s)}`;
   },
-  depends_on: (v) => {
-    for (const d of Object.values(isMapping(v) ? v : {})) {
-      if (isMapping(d) && d.condition === 'service_healthy') return 'condition service_healthy';
-    }
-    return undefined;
-  },
+  depends_on: OK,
+  healthcheck: OK,
+  links: OK,
+  external_links: OK,
+  ipc: OK,
+  pid: OK,
+  uts: OK,
+  userns_mode: OK,
+  devices: OK,
+  device_cgroup_rules: OK,
+  sysctls: OK,
   restart: OK,
   deploy: {
     sub: {

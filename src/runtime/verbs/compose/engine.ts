@@ -41,6 +41,7 @@ import { createNetwork } from '../network/create.js';
 import { networkConnect } from '../network/connect.js';
 import { removeNetwork } from '../network/rm.js';
 import { resolveImageForRun } from '../../images/resolve.js';
+import { probeCommand, type HealthConfig } from '../../opts/health.js';
 import { warn } from './project.js';
 
 export type RecreatePolicy = 'diverged' | 'force' | 'never';
@@ -287,16 +288,82 @@ export async function startOne(s: Session, c: { id: string; name: string }): Pro
   s.container(c.name, 'done', 'Started');
 }
 
-/** The first container of each service a `service:x` reference names (network_mode). */
+/** The first container of each service a `service:x` reference names (network_mode, ipc, pid). */
 function references(svc: Service, byService: Map<string, ProjectContainer[]>): Record<string, string> {
   const refs: Record<string, string> = {};
-  const mode = svc.networkMode;
-  if (mode?.startsWith('service:')) {
+  for (const mode of serviceModes(svc)) {
+    if (!mode.startsWith('service:')) continue;
     const target = mode.slice('service:'.length);
     const first = (byService.get(target) ?? []).sort((a, b) => a.number - b.number)[0];
     if (first) refs[target] = first.id;
   }
   return refs;
+}
+
+function serviceModes(svc: Service): string[] {
+  return [svc.networkMode, svc.raw.ipc, svc.raw.pid].filter((m): m is string => typeof m === 'string');
+}
+
+/** A `service:x` namespace mode as run's `container:<id>`; the service's container must exist. */
+function resolveMode(
+  mode: string | undefined,
+  refs: Record<string, string>,
+  what: string,
+): string | undefined {
+  if (mode === undefined || !mode.startsWith('service:')) return mode;
+  const target = mode.slice('service:'.length);
+  const id = refs[target];
+  if (!id) throw new ComposeError(`cannot share ${what} namespace with service ${target}: container missing`);
+  return `container:${id}`;
+}
+
+/**
+ * compose's getLinks: each container of a linked service under the link's name and (a quirk kept
+ * from compose) `<service>-<n>`/`<project>-<service>-<n>` with the linking container's number;
+ * external_links as they are written.
+ */
+function linksOf(
+  project: Project,
+  svc: Service,
+  number: number,
+  byService: Map<string, ProjectContainer[]>,
+): string[] {
+  const links: string[] = [];
+  for (const raw of Array.isArray(svc.raw.links) ? svc.raw.links.map(String) : []) {
+    const [service = raw, alias = service] = raw.split(':');
+    for (const c of byService.get(service) ?? []) {
+      links.push(
+        `${c.name}:${alias}`,
+        `${c.name}:${service}-${number}`,
+        `${c.name}:${project.name}-${service}-${number}`,
+      );
+    }
+  }
+  for (const raw of Array.isArray(svc.raw.external_links) ? svc.raw.external_links.map(String) : []) {
+    const [name = raw, alias = name] = raw.split(':');
+    links.push(`${name}:${alias}`);
+  }
+  return links;
+}
+
+/** What a one-off container of `svc` takes from the project's containers (compose run). */
+export async function oneOffReferences(
+  s: Session,
+  svc: Service,
+): Promise<{ networkMode?: string; ipc?: string; pid?: string; links: string[] }> {
+  const byService = new Map<string, ProjectContainer[]>();
+  for (const c of await projectContainers(s.ctx, s.project.name))
+    if (!c.oneoff) byService.set(c.service, [...(byService.get(c.service) ?? []), c]);
+  const refs = references(svc, byService);
+  const networkMode = resolveMode(svc.networkMode, refs, 'network');
+  const ipc = resolveMode(typeof svc.raw.ipc === 'string' ? svc.raw.ipc : undefined, refs, 'IPC');
+  const pid = resolveMode(typeof svc.raw.pid === 'string' ? svc.raw.pid : undefined, refs, 'PID');
+  return {
+    ...(networkMode !== undefined ? { networkMode } : {}),
+    ...(ipc !== undefined ? { ipc } : {}),
+    ...(pid !== undefined ? { pid } : {}),
+    links: linksOf(s.project, svc, 1, byService),
+  };
 }
 
 export interface CreateOptions {
@@ -315,6 +382,7 @@ async function createOne(
   number: number,
   refs: Record<string, string>,
   hash: string,
+  byService: Map<string, ProjectContainer[]>,
   /** false inside a recreate, which reports Recreate/Recreated instead. */
   report = true,
 ): Promise<ProjectContainer> {
@@ -322,17 +390,9 @@ async function createOne(
   const nets = Object.keys(svc.networks).sort();
   const first = nets[0];
   const aliasesOf = (key: string) => [svc.name, ...(svc.networks[key]?.aliases ?? [])];
-  let networkMode: string | undefined;
-  if (svc.networkMode !== undefined) {
-    networkMode = svc.networkMode.startsWith('service:')
-      ? `container:${refs[svc.networkMode.slice('service:'.length)] ?? ''}`
-      : svc.networkMode;
-    if (networkMode === 'container:') {
-      throw new ComposeError(
-        `cannot share network namespace with service ${svc.networkMode.slice(8)}: container missing`,
-      );
-    }
-  }
+  const networkMode = resolveMode(svc.networkMode, refs, 'network');
+  const ipc = resolveMode(typeof svc.raw.ipc === 'string' ? svc.raw.ipc : undefined, refs, 'IPC');
+  const pid = resolveMode(typeof svc.raw.pid === 'string' ? svc.raw.pid : undefined, refs, 'PID');
   const imageId = s.images.get(imageName(s.project, svc));
   const flags = serviceRunFlags(svc, {
     workingDir: s.project.workingDir,
@@ -349,6 +409,9 @@ async function createOne(
         }
       : {}),
     ...(networkMode !== undefined ? { networkMode } : {}),
+    ...(ipc !== undefined ? { ipc } : {}),
+    ...(pid !== undefined ? { pid } : {}),
+    links: linksOf(s.project, svc, number, byService),
   });
   if (report) s.container(name, 'working', 'Creating');
   let created;
@@ -405,9 +468,9 @@ export async function createServices(s: Session, services: string[], o: CreateOp
     const hash = serviceHash(svc, refs);
     const imageId = s.images.get(imageName(s.project, svc));
     const policy = o.targeted.length === 0 || o.targeted.includes(name) ? o.recreate : o.recreateDeps;
-    const parentRecreated =
-      svc.networkMode?.startsWith('service:') === true &&
-      recreated.has(svc.networkMode.slice('service:'.length));
+    const parentRecreated = serviceModes(svc).some(
+      (m) => m.startsWith('service:') && recreated.has(m.slice('service:'.length)),
+    );
     const mustRecreate = (c: ProjectContainer) => {
       if (policy === 'never') return false;
       if (policy === 'force' || parentRecreated) return true;
@@ -432,7 +495,7 @@ export async function createServices(s: Session, services: string[], o: CreateOp
           o.timeout === undefined ? {} : { timeout: o.timeout },
         );
         await removeContainer(s.quiet, await found(s, c), { force: true });
-        const fresh = await createOne(s, svc, c.number, refs, hash, false);
+        const fresh = await createOne(s, svc, c.number, refs, hash, byService, false);
         s.container(c.name, 'done', 'Recreated');
         recreated.add(name);
         kept.push(fresh);
@@ -442,7 +505,7 @@ export async function createServices(s: Session, services: string[], o: CreateOp
       kept.push(c);
     }
     let next = Math.max(0, ...existing.map((c) => c.number)) + 1;
-    while (kept.length < scale) kept.push(await createOne(s, svc, next++, refs, hash));
+    while (kept.length < scale) kept.push(await createOne(s, svc, next++, refs, hash, byService));
     byService.set(name, kept);
   });
 }
@@ -479,6 +542,26 @@ async function exitCodeOf(s: Session, c: ProjectContainer): Promise<number | und
   return state.status === 'exited' || state.status === 'dead' ? state.exitCode : undefined;
 }
 
+/**
+ * compose's isServiceHealthy: every container healthy by its own healthcheck (State.Health, kept
+ * by the container's monitor); an exited one, one without a healthcheck or an unhealthy one fails.
+ */
+async function isHealthy(s: Session, containers: ProjectContainer[]): Promise<boolean> {
+  for (const c of containers) {
+    const f = await found(s, c);
+    const state = await f.files.readState();
+    if (state.status === 'exited' || state.status === 'dead')
+      throw new Error(`container ${c.name} exited (${state.exitCode})`);
+    const check = f.record.config.Healthcheck as HealthConfig | undefined;
+    if (!probeCommand(check, undefined)) throw new Error(`container ${c.name} has no healthcheck configured`);
+    // The monitor sets the health state once the started container's schedule begins.
+    if (!state.health) return false;
+    if (state.health.status === 'unhealthy') throw new Error(`container ${c.name} is unhealthy`);
+    if (state.health.status !== 'healthy') return false;
+  }
+  return true;
+}
+
 /** depends_on conditions beyond service_started (which dependency order already gives). */
 async function waitForDependencies(
   s: Session,
@@ -490,7 +573,7 @@ async function waitForDependencies(
   const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
   await Promise.all(
     Object.entries(svc.dependsOn).map(async ([dep, cfg]) => {
-      if (cfg.condition !== 'service_completed_successfully') return;
+      if (cfg.condition === 'service_started') return;
       const target = s.project.services[dep];
       if (!target || target.scale === 0) return;
       const containers = byService.get(dep) ?? [];
@@ -500,6 +583,29 @@ async function waitForDependencies(
         return;
       }
       for (const c of containers) s.container(c.name, 'working', 'Waiting');
+      if (cfg.condition === 'service_healthy') {
+        for (;;) {
+          let healthy: boolean;
+          try {
+            healthy = await isHealthy(s, containers);
+          } catch (err) {
+            if (!cfg.required) {
+              for (const x of containers)
+                s.container(x.name, 'warning', `Skipped: optional dependency "${dep}" is not healthy`);
+              warn(s.ctx, `optional dependency "${dep}" is not healthy: ${(err as Error).message}`);
+              return;
+            }
+            for (const x of containers) s.container(x.name, 'error', 'Error');
+            throw new ComposeError(`dependency failed to start: ${(err as Error).message}`);
+          }
+          if (healthy) {
+            for (const x of containers) s.container(x.name, 'done', 'Healthy');
+            return;
+          }
+          if (Date.now() > deadline) throw new ComposeError('timeout waiting for dependencies');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       for (;;) {
         for (const c of containers) {
           const code = await exitCodeOf(s, c);

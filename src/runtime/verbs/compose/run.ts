@@ -19,6 +19,7 @@ import {
   createServices,
   ensureImages,
   ensureNetworks,
+  oneOffReferences,
   Session,
   startServices,
 } from './engine.js';
@@ -102,7 +103,13 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
     labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
   }
   const first = Object.keys(svc.networks).sort()[0];
-  const networkMode = svc.networkMode?.startsWith('service:') ? undefined : svc.networkMode;
+  let shared;
+  try {
+    shared = await oneOffReferences(s, svc);
+  } catch (err) {
+    throw asComposeFailure(err);
+  }
+  const { networkMode } = shared;
   const flags = serviceRunFlags(svc, {
     workingDir: project.workingDir,
     name,
@@ -115,7 +122,7 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
           },
         }
       : {}),
-    ...(networkMode !== undefined ? { networkMode } : {}),
+    ...shared,
   });
   // A one-off container publishes nothing unless asked, and has no restart policy (compose run).
   flags.publish = o.servicePorts ? flags.publish : o.publish;
