@@ -13,6 +13,7 @@ import {
   composeLabels,
   publishSpec,
   serviceHash,
+  serviceMounts,
   serviceRunFlags,
 } from '../../src/runtime/compose/containers.js';
 import { dependencyOrder, dependents, withDependencies } from '../../src/runtime/compose/graph.js';
@@ -231,6 +232,39 @@ services:
       });
     });
 
+    it('volumes as -v (binds that may create their source) and --mount (the rest)', function () {
+      const p = project(`
+services:
+  web:
+    image: busybox
+    volumes:
+      - data:/data:ro
+      - ./src:/src
+      - /anon
+      - /cache
+      - {type: bind, source: /host, target: /h, bind: {propagation: rslave}}
+      - {type: volume, source: data, target: /sub, volume: {nocopy: true, subpath: "a,b"}}
+      - {type: tmpfs, target: /t, tmpfs: {size: 1048576, mode: 0o1777}}
+volumes:
+  data: {}
+`);
+      const m = serviceMounts(
+        p.services.web!,
+        { data: 'proj_data' },
+        { '/anon': 'f'.repeat(64), '/img': 'e'.repeat(64) },
+      );
+      expect(m.volume).to.deep.equal([`${dir}/src:/src:rw`]);
+      expect(m.mount).to.deep.equal([
+        'type=volume,source=proj_data,target=/data,readonly',
+        `type=volume,source=${'f'.repeat(64)},target=/anon`,
+        'type=volume,target=/cache',
+        'type=bind,source=/host,target=/h,bind-propagation=rslave,bind-create-src',
+        'type=volume,source=proj_data,target=/sub,volume-nocopy,"volume-subpath=a,b"',
+        'type=tmpfs,target=/t,tmpfs-size=1048576,tmpfs-mode=1777',
+        `type=volume,source=${'e'.repeat(64)},target=/img`,
+      ]);
+    });
+
     it('publish specs for the long syntax', function () {
       const base = { protocol: 'tcp', mode: 'ingress' };
       expect(publishSpec({ ...base, target: 80 })).to.equal('80/tcp');
@@ -307,8 +341,8 @@ services:
       return undefined;
     };
     it('refuses by name what a later round of tsdock implements', function () {
-      expect(refusal('    volumes: ["/data"]\n')).to.equal(
-        'tsdock compose does not support services.web.volumes yet',
+      expect(refusal('    volumes: [{type: npipe, source: x, target: /x}]\n')).to.equal(
+        'tsdock compose does not support services.web.volumes type value "npipe" yet',
       );
       expect(refusal('    gpus: all\n')).to.equal('tsdock compose does not support services.web.gpus yet');
       expect(refusal('    storage_opt: {size: 1G}\n')).to.equal(
@@ -321,6 +355,8 @@ services:
         '    depends_on: {db: {condition: service_healthy}}\n  db:\n    image: x\n',
         '    devices: [/dev/null]\n    device_cgroup_rules: ["c 1:3 r"]\n',
         '    ipc: shareable\n    pid: host\n    uts: host\n    userns_mode: host\n',
+        '    volumes: ["/data", "./src:/src:ro", {type: tmpfs, target: /t, tmpfs: {size: 1m}}]\n',
+        '    group_add: [audio]\n    volumes_from: [db]\n  db:\n    image: x\n',
       ])
         expect(refusal(accepted), accepted).to.equal(undefined);
       expect(refusal('    logging: {driver: syslog}\n')).to.equal(
@@ -346,10 +382,15 @@ services:
       ]);
     });
 
-    it('refuses top-level volumes and network drivers other than bridge', function () {
+    it('refuses volume drivers other than local and network drivers other than bridge', function () {
       expect(() =>
         assertSupported(project('services:\n  web:\n    image: x\nvolumes:\n  data: {}\n'), ['web']),
-      ).to.throw('tsdock compose does not support volumes yet');
+      ).to.not.throw();
+      expect(() =>
+        assertSupported(project('services:\n  web:\n    image: x\nvolumes:\n  data: {driver: nfs}\n'), [
+          'web',
+        ]),
+      ).to.throw('tsdock compose does not support volumes.data.driver value "nfs" yet');
       expect(() =>
         assertSupported(
           project('services:\n  web:\n    image: x\nnetworks:\n  default:\n    driver: overlay\n'),

@@ -227,6 +227,71 @@ function sysctls(v: unknown): string[] {
   return list(v);
 }
 
+/** A field of --mount's CSV, quoted when it holds a comma or a quote. */
+function csv(field: string): string {
+  return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+}
+
+/**
+ * The service's volumes (long syntax, as loading leaves them) as -v and --mount values, the way
+ * compose's buildContainerVolumes splits them: a bind that may create its source and needs no
+ * Mount API option goes through -v (HostConfig.Binds); everything else through --mount. A named
+ * volume gets the project's name for it; an anonymous one the previous container's (`inherited`,
+ * target → volume name), as compose keeps anonymous volumes across a recreation.
+ */
+export function serviceMounts(
+  service: Service,
+  volumeNames: Record<string, string>,
+  inherited: Record<string, string> = {},
+): { volume: string[]; mount: string[] } {
+  const volume: string[] = [];
+  const mount: string[] = [];
+  const used = new Set<string>();
+  for (const v of Array.isArray(service.raw.volumes) ? service.raw.volumes : []) {
+    if (!isMapping(v)) continue;
+    const type = String(v.type ?? 'volume');
+    const target = scalarText(v.target);
+    const ro = v.read_only === true;
+    const bind = isMapping(v.bind) ? v.bind : {};
+    const vol = isMapping(v.volume) ? v.volume : {};
+    const tmpfs = isMapping(v.tmpfs) ? v.tmpfs : {};
+    used.add(target);
+    if (type === 'bind') {
+      const source = scalarText(v.source);
+      if (bind.create_host_path === true && bind.propagation === undefined && bind.recursive === undefined) {
+        const opts = [ro ? 'ro' : 'rw', ...(bind.selinux ? [scalarText(bind.selinux)] : [])];
+        volume.push(`${source}:${target}:${opts.join(',')}`);
+        continue;
+      }
+      const f = [`type=bind`, `source=${source}`, `target=${target}`];
+      if (ro) f.push('readonly');
+      if (bind.propagation !== undefined) f.push(`bind-propagation=${scalarText(bind.propagation)}`);
+      if (bind.recursive !== undefined) f.push(`bind-recursive=${scalarText(bind.recursive)}`);
+      if (bind.create_host_path === true) f.push('bind-create-src');
+      mount.push(f.map(csv).join(','));
+    } else if (type === 'tmpfs') {
+      const f = [`type=tmpfs`, `target=${target}`];
+      if (tmpfs.size !== undefined) f.push(`tmpfs-size=${scalarText(tmpfs.size)}`);
+      if (tmpfs.mode !== undefined) f.push(`tmpfs-mode=${Number(tmpfs.mode).toString(8)}`);
+      mount.push(f.map(csv).join(','));
+    } else {
+      const key = v.source === undefined || v.source === null ? '' : scalarText(v.source);
+      const source = key === '' ? (inherited[target] ?? '') : (volumeNames[key] ?? key);
+      const f = [`type=volume`, ...(source ? [`source=${source}`] : []), `target=${target}`];
+      if (ro) f.push('readonly');
+      if (vol.nocopy === true) f.push('volume-nocopy');
+      if (vol.subpath !== undefined) f.push(`volume-subpath=${scalarText(vol.subpath)}`);
+      mount.push(f.map(csv).join(','));
+    }
+  }
+  // The image's VOLUMEs the previous container had anonymous volumes for.
+  for (const [target, name] of Object.entries(inherited)) {
+    if (!used.has(target))
+      mount.push([`type=volume`, `source=${name}`, `target=${target}`].map(csv).join(','));
+  }
+  return { volume, mount };
+}
+
 export interface CreateFlagsInput {
   /** The project directory, for paths in the service's options. */
   workingDir?: string;
@@ -241,6 +306,12 @@ export interface CreateFlagsInput {
   pid?: string;
   /** links and external_links as --link values (`container:alias`), compose's getLinks. */
   links?: string[];
+  /** Top-level volume key → the engine's name (`<project>_<key>`, or `name:`). */
+  volumeNames?: Record<string, string>;
+  /** Anonymous volumes of the container this one replaces, target → volume name. */
+  inherited?: Record<string, string>;
+  /** volumes_from with services resolved to their container (`name[:ro|rw]`). */
+  volumesFrom?: string[];
 }
 
 /** The service as `tsdock create` flags (docker compose's getCreateConfigs, flag by flag). */
@@ -281,6 +352,9 @@ export function serviceRunFlags(service: Service, input: CreateFlagsInput): RunF
     deviceCgroupRule: list(raw.device_cgroup_rules),
     sysctl: sysctls(raw.sysctls),
     link: input.links ?? [],
+    ...serviceMounts(service, input.volumeNames ?? {}, input.inherited),
+    volumesFrom: input.volumesFrom ?? [],
+    groupAdd: list(raw.group_add),
     ...healthFlags(raw.healthcheck),
     // The engine has pulled what the pull policy asks for already.
     pull: 'never',

@@ -23,6 +23,18 @@ const PORT: Rule = {
   sub: { target: OK, published: OK, host_ip: OK, protocol: OK, mode: OK, name: OK, app_protocol: OK },
 };
 
+const SERVICE_VOLUME: Record<string, Rule> = {
+  type: oneOf(['volume', 'bind', 'tmpfs']),
+  source: OK,
+  target: OK,
+  read_only: OK,
+  // Docker ignores it on Linux.
+  consistency: OK,
+  bind: { sub: { propagation: OK, create_host_path: OK, selinux: OK, recursive: OK } },
+  volume: { sub: { nocopy: OK, subpath: OK } },
+  tmpfs: { sub: { size: OK, mode: OK } },
+};
+
 const SERVICE: Record<string, Rule> = {
   image: OK,
   command: OK,
@@ -62,6 +74,15 @@ const SERVICE: Record<string, Rule> = {
   devices: OK,
   device_cgroup_rules: OK,
   sysctls: OK,
+  volumes: (v) => {
+    for (const m of Array.isArray(v) ? v : []) {
+      const refused = check(m, SERVICE_VOLUME, [], { warnings: [] });
+      if (refused) return refused;
+    }
+    return undefined;
+  },
+  volumes_from: OK,
+  group_add: OK,
   restart: OK,
   deploy: {
     sub: {
@@ -159,6 +180,14 @@ const SERVICE: Record<string, Rule> = {
   extends: OK,
 };
 
+const VOLUME: Record<string, Rule> = {
+  name: OK,
+  driver: oneOf(['local']),
+  driver_opts: OK,
+  external: OK,
+  labels: OK,
+};
+
 const NETWORK: Record<string, Rule> = {
   name: OK,
   driver: oneOf(['bridge']),
@@ -233,7 +262,12 @@ export function assertSupported(project: Project, services: string[]): SupportRe
     const refused = check(n.raw, NETWORK, ['networks', name], report);
     if (refused) throw refuse(refused);
   }
-  for (const top of ['volumes', 'secrets', 'configs', 'models', 'include'] as const) {
+  const volumes = isMapping(project.model.volumes) ? project.model.volumes : {};
+  for (const [name, v] of Object.entries(volumes)) {
+    const refused = check(v, VOLUME, ['volumes', name], report);
+    if (refused) throw refuse(refused);
+  }
+  for (const top of ['secrets', 'configs', 'models', 'include'] as const) {
     const v = project.model[top];
     if ((isMapping(v) && Object.keys(v).length > 0) || (Array.isArray(v) && v.length > 0)) throw refuse(top);
   }

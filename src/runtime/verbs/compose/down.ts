@@ -16,6 +16,7 @@ import {
   orphansOf,
   removeOne,
   removeProjectNetworks,
+  removeProjectVolumes,
   Session,
   stopServices,
   warnOrphans,
@@ -83,10 +84,11 @@ export async function composeDown(ctx: RuntimeContext, o: DownOptions): Promise<
     });
     if (!o.removeOrphans) warnOrphans(s, orphans);
     await stopServices(s, mine.filter(isRunning), o.timeout);
-    await Promise.all(mine.map((c) => removeOne(s, c)));
+    // -v: the containers' anonymous volumes with them, then the project's named ones.
+    await Promise.all(mine.map((c) => removeOne(s, c, o.volumes)));
     if (!selected) await removeProjectNetworks(s, project.name);
+    if (o.volumes && !selected) await removeProjectVolumes(s, project.name);
     if (o.rmi) await removeImages(s, project, o.rmi);
-    // -v: `up` refuses volumes until tsdock has them, so a project has none to remove yet.
   } catch (err) {
     throw asComposeFailure(err);
   } finally {

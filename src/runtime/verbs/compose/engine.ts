@@ -42,6 +42,10 @@ import { networkConnect } from '../network/connect.js';
 import { removeNetwork } from '../network/rm.js';
 import { resolveImageForRun } from '../../images/resolve.js';
 import { probeCommand, type HealthConfig } from '../../opts/health.js';
+import { recordVolumeEvent } from '../../events/record.js';
+import { volumeStore } from '../../volumes/store.js';
+import { isAnonymous, readContainerMounts } from '../../volumes/usage.js';
+import { removeVolume } from '../../volumes/remove.js';
 import { warn } from './project.js';
 
 export type RecreatePolicy = 'diverged' | 'force' | 'never';
@@ -198,6 +202,116 @@ export async function removeProjectNetworks(s: Session, projectName: string): Pr
 }
 
 // ---------------------------------------------------------------------------------------------
+// volumes
+
+/** Top-level volume key → the engine's name. */
+export function volumeNames(project: Project): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(isMapping(project.model.volumes) ? project.model.volumes : {}))
+    out[key] = isMapping(v) && typeof v.name === 'string' ? v.name : `${project.name}_${key}`;
+  return out;
+}
+
+function usedVolumes(project: Project, services: string[]): Set<string> {
+  const used = new Set<string>();
+  for (const name of services) {
+    const raw = project.services[name]?.raw.volumes;
+    for (const v of Array.isArray(raw) ? raw : [])
+      if (isMapping(v) && (v.type ?? 'volume') === 'volume' && typeof v.source === 'string' && v.source)
+        used.add(v.source);
+  }
+  return used;
+}
+
+/**
+ * compose's ensureProjectVolumes for the volumes the services use: an external one must exist;
+ * one that exists is used (with compose's warning when another project, or no compose, made it);
+ * a missing one is created with the project's labels, its driver options and its own labels.
+ */
+export async function ensureVolumes(s: Session, services: string[]): Promise<void> {
+  const declared = isMapping(s.project.model.volumes) ? s.project.model.volumes : {};
+  const names = volumeNames(s.project);
+  const store = volumeStore(s.ctx);
+  for (const key of [...usedVolumes(s.project, services)].sort()) {
+    const v = isMapping(declared[key]) ? declared[key] : {};
+    const name = names[key] ?? key;
+    const existing = store.get(name);
+    if (v.external === true) {
+      if (!existing) throw new ComposeError(`external volume "${name}" not found`);
+      continue;
+    }
+    if (existing) {
+      const owner = existing.Labels?.[LABEL.project];
+      if (owner === undefined)
+        warn(
+          s.ctx,
+          `volume "${name}" already exists but was not created by Docker Compose. Use \`external: true\` to use an existing volume`,
+        );
+      else if (owner !== s.project.name)
+        warn(
+          s.ctx,
+          `volume "${name}" already exists but was created for project "${owner}" (expected "${s.project.name}"). Use \`external: true\` to use an existing volume`,
+        );
+      continue;
+    }
+    const labels: Record<string, string> = {};
+    if (isMapping(v.labels)) for (const [k, x] of Object.entries(v.labels)) labels[k] = scalarText(x);
+    for (const l of Array.isArray(v.labels) ? v.labels : []) {
+      const [k = '', ...rest] = String(l).split('=');
+      labels[k] = rest.join('=');
+    }
+    labels[LABEL.volume] = key;
+    labels[LABEL.project] = s.project.name;
+    labels[LABEL.version] = COMPOSE_VERSION;
+    const options: Record<string, string> = {};
+    if (isMapping(v.driver_opts))
+      for (const [k, x] of Object.entries(v.driver_opts)) options[k] = scalarText(x);
+    s.event(`Volume "${name}"`, 'working', 'Creating');
+    try {
+      const { volume, created } = await store.locked(async () =>
+        store.create(name, {
+          ...(typeof v.driver === 'string' ? { driver: v.driver } : {}),
+          labels,
+          options,
+        }),
+      );
+      if (created) await recordVolumeEvent(s.ctx, volume.Name, 'create', { driver: volume.Driver });
+    } catch (err) {
+      s.event(`Volume "${name}"`, 'error', 'Error', (err as Error).message);
+      throw err;
+    }
+    s.event(`Volume "${name}"`, 'done', 'Created');
+  }
+}
+
+/**
+ * `down -v`: the project's own volumes (labelled with it; external ones never). One a container of
+ * another project still uses stays, with compose's warning.
+ */
+export async function removeProjectVolumes(s: Session, projectName: string): Promise<void> {
+  const declared = isMapping(s.project.model.volumes) ? s.project.model.volumes : {};
+  const external = new Set(
+    Object.entries(volumeNames(s.project))
+      .filter(([key]) => isMapping(declared[key]) && declared[key].external === true)
+      .map(([, name]) => name),
+  );
+  const mine = volumeStore(s.ctx)
+    .list()
+    .filter((v) => v.Labels?.[LABEL.project] === projectName && !external.has(v.Name));
+  for (const v of mine) {
+    const id = `Volume ${v.Name}`;
+    s.event(id, 'working', 'Removing');
+    try {
+      await removeVolume(s.ctx, v.Name, true);
+      s.event(id, 'done', 'Removed');
+    } catch (err) {
+      if (!(err instanceof TsdockError) || !/volume is in use/.test(err.message)) throw err;
+      s.event(id, 'warning', 'Resource is still in use');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // images
 
 /** The services' images, pulled where the pull policy (or --pull) asks; their ids remembered. */
@@ -267,10 +381,10 @@ export async function stopOne(s: Session, c: ProjectContainer, timeout?: number)
   s.container(c.name, 'done', 'Stopped');
 }
 
-export async function removeOne(s: Session, c: ProjectContainer): Promise<void> {
+export async function removeOne(s: Session, c: ProjectContainer, volumes = false): Promise<void> {
   s.container(c.name, 'working', 'Removing');
   try {
-    await removeContainer(s.quiet, await found(s, c), { force: true });
+    await removeContainer(s.quiet, await found(s, c), { force: true, volumes });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
@@ -346,11 +460,22 @@ function linksOf(
   return links;
 }
 
+/** volumes_from: `service[:mode]` as that service's first container, `container:name[:mode]` as the name. */
+function volumesFromOf(svc: Service, byService: Map<string, ProjectContainer[]>): string[] {
+  return (Array.isArray(svc.raw.volumes_from) ? svc.raw.volumes_from.map(String) : []).map((ref) => {
+    if (ref.startsWith('container:')) return ref.slice('container:'.length);
+    const [service = ref, ...mode] = ref.split(':');
+    const first = [...(byService.get(service) ?? [])].sort((a, b) => a.number - b.number)[0];
+    if (!first) throw new ComposeError(`cannot share volume with service ${service}: container missing`);
+    return [first.name, ...mode].join(':');
+  });
+}
+
 /** What a one-off container of `svc` takes from the project's containers (compose run). */
 export async function oneOffReferences(
   s: Session,
   svc: Service,
-): Promise<{ networkMode?: string; ipc?: string; pid?: string; links: string[] }> {
+): Promise<{ networkMode?: string; ipc?: string; pid?: string; links: string[]; volumesFrom: string[] }> {
   const byService = new Map<string, ProjectContainer[]>();
   for (const c of await projectContainers(s.ctx, s.project.name))
     if (!c.oneoff) byService.set(c.service, [...(byService.get(c.service) ?? []), c]);
@@ -363,6 +488,7 @@ export async function oneOffReferences(
     ...(ipc !== undefined ? { ipc } : {}),
     ...(pid !== undefined ? { pid } : {}),
     links: linksOf(s.project, svc, 1, byService),
+    volumesFrom: volumesFromOf(svc, byService),
   };
 }
 
@@ -373,6 +499,8 @@ export interface CreateOptions {
   recreateDeps: RecreatePolicy;
   /** --scale svc=n, over deploy.replicas/scale. */
   scale: Record<string, number>;
+  /** -V: recreated containers get new anonymous volumes instead of their predecessors'. */
+  renewAnonVolumes?: boolean;
   timeout?: number;
 }
 
@@ -385,6 +513,8 @@ async function createOne(
   byService: Map<string, ProjectContainer[]>,
   /** false inside a recreate, which reports Recreate/Recreated instead. */
   report = true,
+  /** The anonymous volumes of the container this one replaces, target → name. */
+  inherited: Record<string, string> = {},
 ): Promise<ProjectContainer> {
   const name = containerName(s.project, svc, number);
   const nets = Object.keys(svc.networks).sort();
@@ -412,6 +542,9 @@ async function createOne(
     ...(ipc !== undefined ? { ipc } : {}),
     ...(pid !== undefined ? { pid } : {}),
     links: linksOf(s.project, svc, number, byService),
+    volumeNames: volumeNames(s.project),
+    volumesFrom: volumesFromOf(svc, byService),
+    inherited,
   });
   if (report) s.container(name, 'working', 'Creating');
   let created;
@@ -494,8 +627,17 @@ export async function createServices(s: Session, services: string[], o: CreateOp
           await found(s, c),
           o.timeout === undefined ? {} : { timeout: o.timeout },
         );
-        await removeContainer(s.quiet, await found(s, c), { force: true });
-        const fresh = await createOne(s, svc, c.number, refs, hash, byService, false);
+        const replaced = await found(s, c);
+        // compose keeps the data of anonymous volumes across a recreation (unless -V).
+        const inherited = o.renewAnonVolumes
+          ? {}
+          : Object.fromEntries(
+              readContainerMounts(replaced.files.dir)
+                .filter(isAnonymous)
+                .map((m) => [m.Destination, m.Name]),
+            );
+        await removeContainer(s.quiet, replaced, { force: true });
+        const fresh = await createOne(s, svc, c.number, refs, hash, byService, false, inherited);
         s.container(c.name, 'done', 'Recreated');
         recreated.add(name);
         kept.push(fresh);

@@ -135,7 +135,7 @@ export async function composeRm(ctx: RuntimeContext, o: RmOptions): Promise<void
       ctx.stdio.stdout.write(`Going to remove ${doomed.map((c) => c.name).join(', ')}\n`);
       if (!(await confirm(ctx, 'Are you sure? [yN] '))) return;
     }
-    await Promise.all(doomed.map((c) => removeOne(s, c)));
+    await Promise.all(doomed.map((c) => removeOne(s, c, o.volumes)));
   } catch (err) {
     throw asComposeFailure(err);
   } finally {

@@ -3,8 +3,9 @@
  * dependencies started first as `up -d` would, then `tsdock run` itself with the service's
  * settings and the command line's overrides — attached, with its exit status.
  */
+import { resolve } from 'node:path';
 import type { RuntimeContext } from '../../context.js';
-import { ComposeError, UsageError } from '../../errors.js';
+import { ComposeError } from '../../errors.js';
 import { composeProgress } from '../../format/compose-progress.js';
 import type { UiOptions } from '../../format/compose-progress.js';
 import { composeLabels, imageName, serviceHash, serviceRunFlags } from '../../compose/containers.js';
@@ -19,6 +20,7 @@ import {
   createServices,
   ensureImages,
   ensureNetworks,
+  ensureVolumes,
   oneOffReferences,
   Session,
   startServices,
@@ -50,7 +52,6 @@ export interface ComposeRunOptions {
 }
 
 export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Promise<void> {
-  if (o.volumes.length > 0) throw new UsageError('tsdock compose does not support run -v/--volume yet');
   if (o.servicePorts && o.publish.length > 0)
     throw new ComposeError('--service-ports and --publish are incompatible');
   const project = openProject(ctx, o.project, [o.service]);
@@ -73,6 +74,7 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
   for (const [ref, id] of built) s.images.set(ref, id);
   try {
     await ensureNetworks(s, [o.service, ...deps]);
+    await ensureVolumes(s, [o.service, ...deps]);
     const pull = o.pull === 'always' || o.pull === 'never' || o.pull === 'missing' ? o.pull : undefined;
     await ensureImages(s, [o.service, ...deps], pull);
     if (deps.length > 0) {
@@ -124,6 +126,11 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
       : {}),
     ...shared,
   });
+  // -v adds to the service's volumes; a relative bind source is the project directory's.
+  flags.volume = [
+    ...(flags.volume ?? []),
+    ...o.volumes.map((v) => (v.startsWith('.') ? resolve(project.workingDir, v) : v)),
+  ];
   // A one-off container publishes nothing unless asked, and has no restart policy (compose run).
   flags.publish = o.servicePorts ? flags.publish : o.publish;
   delete flags.restart;

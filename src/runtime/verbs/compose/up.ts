@@ -21,6 +21,7 @@ import {
   createServices,
   ensureImages,
   ensureNetworks,
+  ensureVolumes,
   orphansOf,
   removeOne,
   Session,
@@ -177,12 +178,14 @@ export async function createProject(
     }
   } else warnOrphans(s, orphans);
   await ensureNetworks(s, services);
+  await ensureVolumes(s, services);
   await ensureImages(s, services, pullPolicy(o.pull));
   await createServices(s, services, {
     targeted: services,
     recreate,
     recreateDeps,
     scale,
+    renewAnonVolumes: o.renewAnonVolumes,
     ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
   });
 }
