@@ -10,7 +10,6 @@ import { loadProject, type LoadOptions } from '../../src/runtime/compose/load.js
 import { normalizeProjectName } from '../../src/runtime/compose/discover.js';
 import { ComposeError } from '../../src/runtime/errors.js';
 import { formatProject, renderProject } from '../../src/runtime/compose/serialize.js';
-import { dependencyOrder } from '../../src/runtime/compose/graph.js';
 
 let root = '';
 function files(tree: Record<string, string>, base = root): void {
@@ -319,8 +318,8 @@ describe('compose project loading', function () {
         'p/compose.yaml':
           'services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n',
       });
-      const p = load({ cwd: join(root, 'p') });
-      expect(() => dependencyOrder(p)).to.throw('dependency cycle detected: a -> b -> a');
+      // Found while loading, before anything is created for the project.
+      expect(loadError({ cwd: join(root, 'p') }).message).to.equal('dependency cycle detected: a -> b -> a');
       files({
         'p/compose.yaml':
           'services:\n  web:\n    build: .\n    image: x\n    scale: 2\n    deploy: {replicas: 3}\n',

@@ -24,6 +24,7 @@ import {
   scalarText,
   takeResetPaths,
 } from './merge.js';
+import { checkCycle } from './graph.js';
 import type { Dependency, NetworkConfig, PortConfig, Project, Service, ServiceNetwork } from './model.js';
 import { validateSchema } from './schema.js';
 import { splitShellWords } from './shellwords.js';
@@ -512,6 +513,8 @@ export function loadProject(opts: LoadOptions): Project {
     warnings: loader.warnings,
   };
   checkConsistency(project);
+  // A cycle is found before anything is created for the project (a network would be, otherwise).
+  checkCycle(project);
   return project;
 }
 
