@@ -132,6 +132,14 @@ services:
     command: sleep 300
     depends_on:
       nocheck: {condition: service_healthy}
+  fine:
+    image: ${img()}
+    init: true
+    command: sh -c "sleep 1; touch /tmp/ready; exec sleep 300"
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 300ms
+      retries: 30
   nocheck:
     image: ${img()}
     init: true
@@ -144,6 +152,13 @@ services:
         `dependency failed to start: container ${p.name}-sick-1 is unhealthy`,
       );
       expect(inspect(`${p.name}-waiter-1`).State.Status).to.equal('created');
+      // --wait waits for the health a service has, and fails on an unhealthy one.
+      const fine = p.run(['up', '-d', '--wait', 'fine']);
+      expect(fine.code, fine.stderr).to.equal(0);
+      expect((inspect(`${p.name}-fine-1`) as unknown as Health).State.Health?.Status).to.equal('healthy');
+      const waited = p.run(['up', '-d', '--wait', 'sick']);
+      expect(waited.code).to.equal(1);
+      expect(waited.stderr.trim().split('\n').pop()).to.equal(`container ${p.name}-sick-1 is unhealthy`);
       const none = p.run(['up', '-d', 'plain']);
       expect(none.code).to.equal(1);
       expect(none.stderr.trim().split('\n').pop()).to.equal(

@@ -688,14 +688,25 @@ async function exitCodeOf(s: Session, c: ProjectContainer): Promise<number | und
  * compose's isServiceHealthy: every container healthy by its own healthcheck (State.Health, kept
  * by the container's monitor); an exited one, one without a healthcheck or an unhealthy one fails.
  */
-async function isHealthy(s: Session, containers: ProjectContainer[]): Promise<boolean> {
+export async function isHealthy(
+  s: Session,
+  containers: ProjectContainer[],
+  /** `up --wait`: a container without a healthcheck counts once it runs. */
+  fallbackRunning = false,
+): Promise<boolean> {
   for (const c of containers) {
     const f = await found(s, c);
     const state = await f.files.readState();
     if (state.status === 'exited' || state.status === 'dead')
       throw new Error(`container ${c.name} exited (${state.exitCode})`);
     const check = f.record.config.Healthcheck as HealthConfig | undefined;
-    if (!probeCommand(check, undefined)) throw new Error(`container ${c.name} has no healthcheck configured`);
+    if (!probeCommand(check, undefined)) {
+      if (fallbackRunning) {
+        if (state.status !== 'running') return false;
+        continue;
+      }
+      throw new Error(`container ${c.name} has no healthcheck configured`);
+    }
     // The monitor sets the health state once the started container's schedule begins.
     if (!state.health) return false;
     if (state.health.status === 'unhealthy') throw new Error(`container ${c.name} is unhealthy`);

@@ -22,6 +22,7 @@ import {
   ensureImages,
   ensureNetworks,
   ensureVolumes,
+  isHealthy,
   orphansOf,
   removeOne,
   Session,
@@ -210,7 +211,10 @@ export async function composeCreate(
   }
 }
 
-/** --wait: every started container running (none of these services has a healthcheck to wait for). */
+/**
+ * --wait: every started container healthy by its healthcheck, or running when it has none (compose's
+ * isServiceHealthy with fallbackRunning); a one-shot dependency may have exited 0.
+ */
 async function waitRunning(
   ctx: RuntimeContext,
   s: Session,
@@ -224,7 +228,7 @@ async function waitRunning(
       if (cfg.condition === 'service_completed_successfully') completes.add(dep);
   for (;;) {
     const now = await projectContainers(ctx, s.project.name);
-    let pending = false;
+    const waiting: ProjectContainer[] = [];
     for (const c of containers) {
       const cur = now.find((x) => x.id === c.id);
       if (!cur) continue;
@@ -233,9 +237,15 @@ async function waitRunning(
         if (code === 0 && completes.has(cur.service)) continue;
         throw new ComposeError(`container ${cur.name} exited (${code})`);
       }
-      if (!isRunning(cur)) pending = true;
+      waiting.push(cur);
     }
-    if (!pending) {
+    let healthy: boolean;
+    try {
+      healthy = await isHealthy(s, waiting, true);
+    } catch (err) {
+      throw new ComposeError((err as Error).message);
+    }
+    if (healthy) {
       for (const c of containers) s.container(c.name, 'done', 'Healthy');
       return;
     }
