@@ -2,7 +2,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**/*.js', 'src/runtime/containerd/gen/**'] },
+  {
+    ignores: [
+      'src/runtime/compose/schema.gen.cjs',
+      'dist/**',
+      'node_modules/**',
+      'bench/**/*.js',
+      'src/runtime/containerd/gen/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,9 +14,11 @@ if [ ! -x node_modules/.bin/tsc ]; then
 fi
 rm -rf dist
 npx buf generate
+node scripts/compose-schema.mjs
 npx tsc -p tsconfig.json
 # The SDK's type declarations (package.json's types), for it and what its signatures name.
 npx tsc -p tsconfig.sdk.json
+cp src/runtime/compose/schema.gen.cjs dist/runtime/compose/
 if [ -f native/tsdock-mon.c ]; then
   cc -O2 -Wall -Wextra -o dist/tsdock-mon native/tsdock-mon.c
 fi

@@ -6,7 +6,7 @@
 // Beside the bundle: commands.json, the commands bin/tsdock keeps a code cache for.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -88,7 +88,12 @@ const result = await build({
 });
 // ink is ESM-only (a script cannot require it): the live views are ES modules of their own,
 // imported at run time next to the bundle, and ink and React stay in node_modules for them alone.
-for (const view of ['container/stats-view.tsx', 'registry/progress-view.tsx', 'build/build-view.tsx']) {
+for (const view of [
+  'container/stats-view.tsx',
+  'registry/progress-view.tsx',
+  'build/build-view.tsx',
+  'format/compose-progress-view.tsx',
+]) {
   await build({
     ...common,
     entryPoints: [join(root, 'src/runtime', view)],
@@ -97,6 +102,9 @@ for (const view of ['container/stats-view.tsx', 'registry/progress-view.tsx', 'b
     external: ['ink', 'ink-spinner', 'react', 'react/jsx-runtime'],
   });
 }
+// The compose-spec validator (ajv's generated code, see scripts/compose-schema.mjs) stays a file of
+// its own, required by compose commands alone.
+copyFileSync(join(root, 'src/runtime/compose/schema.gen.cjs'), join(out, 'schema.gen.cjs'));
 
 const bundle = readFileSync(join(out, 'tsdock.cjs'), 'latin1');
 // (A BUNDLE_DEV build keeps comments, which may not be: read as latin1 they only change in comments.)

@@ -10,6 +10,7 @@ import { RuntimeContext } from './runtime/context.js';
 import { TsdockError, UnknownCommandError, UsageError, exitCodeOf } from './runtime/errors.js';
 import { parseGlobals } from './cli/globals.js';
 import { traceMark } from './runtime/trace.js';
+import { hoistComposeFlags } from './cli/compose-argv.js';
 
 interface ManifestCommand {
   id: string;
@@ -107,7 +108,9 @@ export async function main(argv: string[]): Promise<number> {
   let debug = process.env.TSDOCK_DEBUG === '1';
   let ctx: RuntimeContext | undefined;
   try {
-    const { globals, rest } = parseGlobals(argv, process.env);
+    const parsed = parseGlobals(argv, process.env);
+    const globals = parsed.globals;
+    let rest = parsed.rest;
     debug = globals.debug;
     if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help') {
       await showHelp(rest.slice(rest[0] === 'help' ? 1 : rest.length), rest.length > 0);
@@ -120,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`tsdock version ${pkg.version}\n`);
       return 0;
     }
+    // docker compose's project options come before its subcommand: moved after it (compose-argv.ts).
+    if (rest[0] === 'compose') rest = hoistComposeFlags(rest);
     const found = findCommand(rest, builtInCommands ?? loadManifest());
     if (!found) return await noCommand(rest);
     const rel = found.cmd.relativePath ?? ['dist', 'commands', ...found.cmd.id.split(':')];

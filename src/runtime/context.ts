@@ -105,6 +105,29 @@ export class RuntimeContext {
   }
   private checked = false;
 
+  /**
+   * The same context (containerd connection, configuration) writing to other streams: for a verb
+   * called by another (compose calling `create`, `network rm` …) whose own output is not wanted.
+   */
+  withStdio(stdio: Partial<Stdio>): RuntimeContext {
+    const parent = this.stdio;
+    const child = new RuntimeContext(this.globals, {
+      get stdin() {
+        return stdio.stdin ?? parent.stdin;
+      },
+      get stdout() {
+        return stdio.stdout ?? parent.stdout;
+      },
+      get stderr() {
+        return stdio.stderr ?? parent.stderr;
+      },
+    });
+    child.clientPromise = this.client();
+    child.configCache = this.configCache;
+    child.checked = this.checked;
+    return child;
+  }
+
   client(): Promise<ContainerdClient> {
     this.clientPromise ??= import('./containerd/client.js').then(
       (m) => new m.ContainerdClient(this.globals.address, this.globals.namespace),

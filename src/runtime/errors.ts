@@ -187,3 +187,12 @@ export class RegistryError extends TsdockError {
 export class NotATerminalError extends TsdockError {
   readonly exitCode = 1;
 }
+
+/**
+ * A compose project that cannot be loaded: no file, bad YAML, a value the compose-spec schema
+ * rejects, an undefined variable marked required, a reference to an undefined service. `docker
+ * compose` (v2.33 and later) exits 1 for all of them; nothing is created.
+ */
+export class ComposeError extends TsdockError {
+  readonly exitCode = 1;
+}

@@ -3,8 +3,9 @@
  * monitor's attach socket (Docker's stdcopy framing), and the stdin FIFO.
  */
 import { childProcess } from '../builtins.js';
-import { closeSync, constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { Writable } from 'node:stream';
 import { connect, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { SystemError } from '../errors.js';
@@ -28,9 +29,20 @@ export function openFifoReader(path: string): Socket {
   return new Socket({ fd, readable: true, writable: false });
 }
 
-/** The write end; the shim holds the read end from the moment the process is created. */
-export function openFifoWriter(path: string): WriteStream {
-  const w = createWriteStream(path);
+/**
+ * The write end; the shim holds the read end from the moment the process is created. Opened
+ * non-blocking: once the process has closed its stdin (`ping`, `exec 0<&-`), the shim has closed
+ * the read end too, and a blocking open would wait in libuv's thread pool forever — where even
+ * process.exit() waits for it. No reader then means nobody wants the input: it is dropped.
+ */
+export function openFifoWriter(path: string): Writable {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch {
+    return new Writable({ write: (_chunk, _enc, done) => done() });
+  }
+  const w = new Socket({ fd, readable: false, writable: true });
   w.on('error', () => undefined);
   return w;
 }

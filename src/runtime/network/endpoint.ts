@@ -410,8 +410,8 @@ function networkSubject(ep: EndpointRecord): NetworkEventSubject {
 
 /**
  * Name resolution on user-defined networks: a container's /etc/hosts lists the members of every
- * user network it is on (the default bridge resolves no names, as Docker's). Rewritten, for every
- * container sharing the changed network, under one lock.
+ * user network it is on, itself included (the default bridge resolves no names, as Docker's).
+ * Rewritten, for every container sharing the changed network, under one lock.
  */
 async function updateHosts(ctx: RuntimeContext, ep: EndpointRecord, how: 'join' | 'leave'): Promise<void> {
   const render = (own: EndpointRecord, peers: EndpointRecord[]) =>
@@ -438,7 +438,9 @@ async function updateHosts(ctx: RuntimeContext, ep: EndpointRecord, how: 'join' 
         const own = mine.find((e) => !e.extra);
         if (!own) return;
         const nets = new Set(mine.filter((e) => e.network.name !== 'bridge').map((e) => e.network.id));
-        const peers = all.filter((e) => e.containerId !== cid && nets.has(e.network.id));
+        // The container's own names too: Docker's DNS answers a service's name from its own
+        // replicas as well (a scaled service resolves to every replica, the asking one included).
+        const peers = all.filter((e) => nets.has(e.network.id));
         await rewrite(own.hostsPath, render(own, peers)).catch(() => undefined);
       }),
     );

@@ -50,7 +50,8 @@ export interface RunFlags extends HealthFlags {
   envFile?: string[];
   workdir?: string;
   user?: string;
-  entrypoint?: string;
+  /** A string as `--entrypoint` gives it, or a list (compose's entrypoint: [a, b]). */
+  entrypoint?: string | string[];
   hostname?: string;
   domainname?: string;
   label?: string[];
@@ -552,7 +553,13 @@ export function parseContainerOptions(
     ...(flags.workdir ? { workdir: flags.workdir } : {}),
     ...(flags.user ? { user: flags.user } : {}),
     ...(flags.entrypoint !== undefined
-      ? { entrypoint: flags.entrypoint === '' ? [] : [flags.entrypoint] }
+      ? {
+          entrypoint: Array.isArray(flags.entrypoint)
+            ? flags.entrypoint
+            : flags.entrypoint === ''
+              ? []
+              : [flags.entrypoint],
+        }
       : {}),
     ...(hostname ? { hostname } : {}),
     ...(domainname ? { domainname } : {}),

@@ -18,7 +18,11 @@ export function killContainers(
   });
 }
 
-async function killContainer(ctx: RuntimeContext, found: Found, opts: { signal?: string }): Promise<void> {
+export async function killContainer(
+  ctx: RuntimeContext,
+  found: Found,
+  opts: { signal?: string },
+): Promise<void> {
   const client = await ctx.client();
   const signal = parseSignal(opts.signal ?? 'KILL');
   const task = await getTask(client, found.id);

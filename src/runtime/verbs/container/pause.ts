@@ -8,7 +8,7 @@ import { forEachContainer } from './batch.js';
 import { getTask, type Found } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
 
-async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
+export async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (task?.status === 'PAUSED' || task?.status === 'PAUSING')

@@ -5,7 +5,7 @@ import { getTask, type Found } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
 import { forEachContainer } from './batch.js';
 
-async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
+export async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (task?.status !== 'PAUSED' && task?.status !== 'PAUSING')

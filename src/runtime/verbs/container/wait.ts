@@ -4,7 +4,7 @@ import { ContainerExit, NotFoundError } from '../../errors.js';
 import { finalizeExit } from '../../container/exit.js';
 import { findContainer, getTask, type Found } from '../../container/store.js';
 
-async function waitContainer(ctx: RuntimeContext, found: Found): Promise<number> {
+export async function waitContainer(ctx: RuntimeContext, found: Found): Promise<number> {
   const client = await ctx.client();
   const task = await getTask(client, found.id);
   if (task && task.status !== 'STOPPED') {

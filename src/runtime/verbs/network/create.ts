@@ -37,6 +37,12 @@ function kv(list: string[]): Record<string, string> {
 }
 
 export async function networkCreate(ctx: RuntimeContext, o: NetworkCreateOptions): Promise<void> {
+  const created = await createNetwork(ctx, o);
+  ctx.stdio.stdout.write(`${created.Id}\n`);
+}
+
+/** The network made and up (bridge, rules), returned rather than printed (compose's up calls it too). */
+export async function createNetwork(ctx: RuntimeContext, o: NetworkCreateOptions): Promise<NetworkRecord> {
   if ((o.gateway.length > 0 || o.ipRange.length > 0) && o.subnet.length === 0) {
     throw new RequestError('every ip-range or gateway must have a corresponding subnet');
   }
@@ -116,5 +122,5 @@ export async function networkCreate(ctx: RuntimeContext, o: NetworkCreateOptions
     throw err;
   }
   await recordNetworkEvent(ctx, 'create', { id: created.Id, name: created.Name, driver: created.Driver });
-  ctx.stdio.stdout.write(`${created.Id}\n`);
+  return created;
 }

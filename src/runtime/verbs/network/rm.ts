@@ -5,8 +5,9 @@ import { reconcileNetwork } from '../../network/endpoint.js';
 import { NetworkStore, PREDEFINED } from '../../network/networks.js';
 import { destroyNetwork, usedNetworks } from '../../network/remove.js';
 
-async function removeOne(ctx: RuntimeContext, store: NetworkStore, ref: string): Promise<void> {
-  const n = await store.find(ref);
+/** Removes one network, refused while a container is attached to it (compose's down calls it too). */
+export async function removeNetwork(ctx: RuntimeContext, ref: string): Promise<void> {
+  const n = await new NetworkStore(ctx).find(ref);
   if (PREDEFINED.includes(n.Name)) {
     throw new ConflictError(
       `Error response from daemon: ${n.Name} is a pre-defined network and cannot be removed`,
@@ -22,11 +23,10 @@ async function removeOne(ctx: RuntimeContext, store: NetworkStore, ref: string):
 }
 
 export async function networkRemove(ctx: RuntimeContext, refs: string[], force: boolean): Promise<void> {
-  const store = new NetworkStore(ctx);
   let failed = false;
   for (const ref of refs) {
     try {
-      await removeOne(ctx, store, ref);
+      await removeNetwork(ctx, ref);
       ctx.stdio.stdout.write(`${ref}\n`);
     } catch (err) {
       if (force && err instanceof NotFoundError) continue;

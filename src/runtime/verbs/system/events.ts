@@ -14,13 +14,21 @@ import { RequestError } from '../../errors.js';
 import { compileTemplate } from '../../format/template.js';
 import { StatePaths } from '../../state/paths.js';
 import { EventJournal, type JournalEntry } from '../../events/journal.js';
-import { formatEventLine, matchesFilters, parseEventFilters, toMessage } from '../../events/message.js';
+import {
+  formatEventLine,
+  matchesFilters,
+  parseEventFilters,
+  toMessage,
+  type EventMessage,
+} from '../../events/message.js';
 
 export interface EventsOptions {
   format?: string;
   filters: string[];
   since?: string;
   until?: string;
+  /** A caller's own rendering (compose's event lines); undefined skips the event. */
+  render?: (m: EventMessage) => string | undefined;
 }
 
 export async function streamEvents(ctx: RuntimeContext, opts: EventsOptions): Promise<void> {
@@ -44,6 +52,11 @@ export async function streamEvents(ctx: RuntimeContext, opts: EventsOptions): Pr
       if (e.timeNano < from || (until && e.timeNano > until.ns)) continue;
       const m = toMessage(e);
       if (!matchesFilters(m, filters)) continue;
+      if (opts.render) {
+        const line = opts.render(m);
+        if (line !== undefined) ctx.stdio.stdout.write(line);
+        continue;
+      }
       ctx.stdio.stdout.write(template ? `${template.execute(m)}\n` : formatEventLine(m));
     }
   };
