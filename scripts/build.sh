@@ -20,5 +20,7 @@ npx tsc -p tsconfig.sdk.json
 if [ -f native/tsdock-mon.c ]; then
   cc -O2 -Wall -Wextra -o dist/tsdock-mon native/tsdock-mon.c
 fi
+# kube play's pause image holds this one static binary (no libc in the image to link against).
+cc -static -Os -s -Wall -Wextra -o dist/tsdock-pause native/tsdock-pause.c
 node scripts/manifest.mjs
 node scripts/bundle.mjs
