@@ -270,6 +270,10 @@ spec:
       if (version === 1) expect(l).to.deep.equal({ memory: '268435456', quota: '50000', period: '100000' });
       else expect(l).to.deep.equal({ memory: '268435456', cpu: '50000 100000' });
     }
+    // Other pods reach the Service by its name, as cluster DNS resolves it.
+    expect(ok(['exec', `${app}-1-web`, 'wget', '-qO-', `http://${app}/index.html`])).to.equal(
+      `served from ${app}`,
+    );
     const web = JSON.parse(ok(['inspect', `${app}-0-web`]))[0];
     expect(web.HostConfig.NetworkMode).to.equal(`container:${app}-0-infra`);
     expect(ok(['volume', 'ls', '-q'])).to.contain(`${app}-data`);
@@ -294,6 +298,7 @@ spec:
     expect(ok(['volume', 'ls', '-q'])).to.not.contain(`${app}-data`);
     expect(existsSync(join(testEnv().dataRoot, 'tsdock-test', 'kube', `${app}-0`))).to.equal(false);
     expect(curl(`http://127.0.0.1:${port}/index.html`, 1)).to.equal(null);
+    expect(ok(['network', 'ls', '--format', '{{.Name}}'])).to.not.contain('tsdock-kube');
     made.length = 0;
     volumes.length = 0;
   });

@@ -114,7 +114,13 @@ describe('kube play: the plan', () => {
   });
   it('the infra container holds network, IPC and hostname; the containers join it', () => {
     const p = plan.pods[0]!;
-    expect(p.infra.flags).to.include({ hostname: 'web-0', ipc: 'shareable', restart: 'always' });
+    expect(p.infra.flags).to.include({
+      hostname: 'web-0',
+      ipc: 'shareable',
+      restart: 'always',
+      network: 'tsdock-kube',
+    });
+    expect(plan.network).to.equal('tsdock-kube');
     expect(p.infra.flags.addHost).to.deep.equal(['db.local:10.0.0.5']);
     const c = p.containers[0]!.flags;
     expect(c).to.include({
@@ -186,6 +192,8 @@ describe('kube play: the plan', () => {
   it('a Service publishes its port on the first selected pod (named targetPort resolved) and says so', () => {
     expect(plan.pods[0]!.infra.flags.publish).to.deep.equal(['18080:8080/tcp']);
     expect(plan.pods[1]!.infra.flags).to.not.have.property('publish');
+    // The Service's name reaches every pod it selects, on the pods' network.
+    expect(plan.pods.map((p) => p.infra.flags.networkAlias)).to.deep.equal([['web'], ['web']]);
     expect(plan.warnings).to.include(
       'Service web: its ports reach pod web-0 only (1 more selected; a host port goes to one container)',
     );

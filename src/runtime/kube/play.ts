@@ -28,6 +28,13 @@ import { cpuToMilli, memoryToBytes, milliToShares } from './quantity.js';
 export const POD_LABEL = 'io.tsdock.kube.pod';
 export const FILE_LABEL = 'io.tsdock.kube.file';
 
+/**
+ * The user network every played pod joins (podman has its podman-default-kube-network): its
+ * Services' names are the pods' aliases there, so a pod reaches another by Service name, as
+ * cluster DNS resolves it.
+ */
+export const KUBE_NETWORK = 'tsdock-kube';
+
 export interface PlannedContainer {
   name: string;
   image: string;
@@ -57,6 +64,8 @@ export interface PlayPlan {
   pods: PodPlan[];
   /** Named volumes: the PersistentVolumeClaims and the pods' disk emptyDirs. */
   volumes: string[];
+  /** The user network the pods join (none when every pod uses the host's network). */
+  network?: string;
   warnings: string[];
 }
 
@@ -150,7 +159,8 @@ export function planPlay(objects: KubeObject[], ctx: PlayContext): PlayPlan {
   const volumes = new Set(claims);
   const pods = sources.map((s) => planPod(s, ctx, configMaps, volumes, warnings));
   for (const svc of services) publishService(svc, sources, pods, warnings);
-  return { pods, volumes: [...volumes], warnings };
+  const network = pods.some((p) => p.infra.flags.network === KUBE_NETWORK) ? { network: KUBE_NETWORK } : {};
+  return { pods, volumes: [...volumes], ...network, warnings };
 }
 
 function lookup(
@@ -311,6 +321,7 @@ function planPod(
   }
   const infraFlags: RunFlags = {
     name: `${pod}-infra`,
+    network: KUBE_NETWORK,
     label: [...labels, 'io.tsdock.kube.infra=true'],
     hostname: spec.hostname ?? pod,
     restart: restartFlag === 'no' ? 'no' : 'always',
@@ -464,6 +475,16 @@ function publishService(svc: IService, sources: PodSource[], pods: PodPlan[], wa
   if (selected.length === 0) {
     warnings.push(`Service ${name}: selects no pod in this file; its ports are not published`);
     return;
+  }
+  for (const { s, i } of selected) {
+    const flags = pods[i]!.infra.flags;
+    if (flags.network !== KUBE_NETWORK) {
+      warnings.push(
+        `Service ${name}: pod ${s.name} uses the host's network, so the Service's name does not reach it`,
+      );
+      continue;
+    }
+    if (!flags.networkAlias?.includes(name)) flags.networkAlias = [...(flags.networkAlias ?? []), name];
   }
   const first = selected[0]!;
   if (selected.length > 1) {

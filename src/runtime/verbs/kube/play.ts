@@ -28,16 +28,20 @@ export interface KubePlayOptions {
 }
 
 /** The same daemon and state, with the output of the verbs it calls kept out of this one's. */
-function quietContext(ctx: RuntimeContext, stdout?: Writable): RuntimeContext {
-  const sink =
-    stdout ??
-    new Writable({
-      write(_c, _e, cb) {
-        cb();
-      },
-    });
-  return new RuntimeContext(ctx.globals, { stdin: ctx.stdio.stdin, stdout: sink, stderr: ctx.stdio.stderr });
+function quietContext(ctx: RuntimeContext): RuntimeContext {
+  return new RuntimeContext(ctx.globals, {
+    stdin: ctx.stdio.stdin,
+    stdout: sink(),
+    stderr: ctx.stdio.stderr,
+  });
 }
+
+const sink = (): Writable =>
+  new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
 
 async function loadPlan(
   ctx: RuntimeContext,
@@ -85,6 +89,7 @@ export async function kubePlay(ctx: RuntimeContext, opts: KubePlayOptions): Prom
     });
   };
   try {
+    if (plan.network) await ensureNetwork(quiet, plan.network);
     for (const name of plan.volumes) {
       const existed = await volumeExists(ctx, name);
       await volumeCreate(quiet, { name, driver: 'local', options: [], labels: [] });
@@ -124,6 +129,31 @@ export async function kubePlay(ctx: RuntimeContext, opts: KubePlayOptions): Prom
   }
 }
 
+/** The pods' network, made the first time (another play making it at the same time is fine). */
+async function ensureNetwork(ctx: RuntimeContext, name: string): Promise<void> {
+  const { NetworkStore } = await import('../../network/networks.js');
+  try {
+    await new NetworkStore(ctx).find(name);
+    return;
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  const { networkCreate } = await import('../network/create.js');
+  await networkCreate(ctx, {
+    name,
+    driver: 'bridge',
+    subnet: [],
+    gateway: [],
+    ipRange: [],
+    internal: false,
+    labels: [],
+    options: [],
+    ipv6: false,
+  }).catch((err: unknown) => {
+    if (!(err instanceof ConflictError)) throw err;
+  });
+}
+
 /** A pod already played (or a name taken otherwise) is refused before anything is made. */
 async function refuseTaken(ctx: RuntimeContext, plan: PlayPlan): Promise<void> {
   const { findContainer } = await import('../../container/store.js');
@@ -160,6 +190,16 @@ export async function kubeDown(ctx: RuntimeContext, opts: KubePlayOptions): Prom
       failed = true;
       ctx.stdio.stderr.write(`${err.message}\n`);
     }
+  }
+  if (plan.network) {
+    // Left while other played pods still use it; `network rm` says so, which is no failure here.
+    const { networkRemove } = await import('../network/rm.js');
+    const silent = new RuntimeContext(ctx.globals, {
+      stdin: ctx.stdio.stdin,
+      stdout: sink(),
+      stderr: sink(),
+    });
+    await networkRemove(silent, [plan.network], true).catch(() => undefined);
   }
   for (const p of plan.pods) {
     await rm(p.filesDir, { recursive: true, force: true });
