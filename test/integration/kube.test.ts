@@ -226,6 +226,9 @@ spec:
               valueFrom: { configMapKeyRef: { name: ${app}-config, key: GREETING } }
           resources:
             limits: { cpu: 500m, memory: 256Mi }
+          livenessProbe:
+            exec: { command: [test, -f, /www/index.html] }
+            periodSeconds: 1
           volumeMounts:
             - { name: site, mountPath: /www }
             - { name: data, mountPath: /data }
@@ -274,7 +277,19 @@ spec:
     expect(ok(['exec', `${app}-1-web`, 'wget', '-qO-', `http://${app}/index.html`])).to.equal(
       `served from ${app}`,
     );
+    // The livenessProbe is the container's healthcheck.
+    await until(
+      () => ok(['inspect', '--format', '{{.State.Health.Status}}', `${app}-0-web`]).trim() === 'healthy',
+      15_000,
+      'the probe',
+    );
     const web = JSON.parse(ok(['inspect', `${app}-0-web`]))[0];
+    expect(web.Config.Healthcheck).to.deep.equal({
+      Test: ['CMD', 'test', '-f', '/www/index.html'],
+      Interval: 1e9,
+      Timeout: 1e9,
+      Retries: 3,
+    });
     expect(web.HostConfig.NetworkMode).to.equal(`container:${app}-0-infra`);
     expect(ok(['volume', 'ls', '-q'])).to.contain(`${app}-data`);
 
@@ -296,7 +311,7 @@ spec:
         .filter((n) => n.startsWith(`${app}-`)),
     ).to.deep.equal([]);
     expect(ok(['volume', 'ls', '-q'])).to.not.contain(`${app}-data`);
-    expect(existsSync(join(testEnv().dataRoot, 'tsdock-test', 'kube', `${app}-0`))).to.equal(false);
+    expect(existsSync(join(testEnv().dataRoot, 'tsdock-test', 'kube'))).to.equal(false);
     expect(curl(`http://127.0.0.1:${port}/index.html`, 1)).to.equal(null);
     expect(ok(['network', 'ls', '--format', '{{.Name}}'])).to.not.contain('tsdock-kube');
     made.length = 0;

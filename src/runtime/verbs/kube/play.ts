@@ -3,7 +3,7 @@
  * user would call (volume create, run), and taken away through rm and volume rm. A play that fails
  * halfway takes away what it made, and only that.
  */
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { RuntimeContext } from '../../context.js';
@@ -74,6 +74,14 @@ async function loadPlan(
 
 export async function kubePlay(ctx: RuntimeContext, opts: KubePlayOptions): Promise<void> {
   const quiet = quietContext(ctx);
+  try {
+    await play(ctx, quiet, opts);
+  } finally {
+    quiet.close();
+  }
+}
+
+async function play(ctx: RuntimeContext, quiet: RuntimeContext, opts: KubePlayOptions): Promise<void> {
   const plan = await loadPlan(ctx, quiet, opts.file, true);
   await refuseTaken(ctx, plan);
   for (const w of plan.warnings) ctx.stdio.stderr.write(`WARNING: ${w}\n`);
@@ -178,6 +186,14 @@ async function volumeExists(ctx: RuntimeContext, name: string): Promise<boolean>
 /** `kube down FILE`: every container, volume and file kube play made from FILE. */
 export async function kubeDown(ctx: RuntimeContext, opts: KubePlayOptions): Promise<void> {
   const quiet = quietContext(ctx);
+  try {
+    await down(ctx, quiet, opts);
+  } finally {
+    quiet.close();
+  }
+}
+
+async function down(ctx: RuntimeContext, quiet: RuntimeContext, opts: KubePlayOptions): Promise<void> {
   const plan = await loadPlan(ctx, quiet, opts.file, false);
   const names = plan.pods.flatMap((p) => [...p.containers, ...p.init, p.infra].map((c) => c.name));
   await removeContainers(quiet, names, { force: true });
@@ -200,10 +216,13 @@ export async function kubeDown(ctx: RuntimeContext, opts: KubePlayOptions): Prom
       stderr: sink(),
     });
     await networkRemove(silent, [plan.network], true).catch(() => undefined);
+    silent.close();
   }
   for (const p of plan.pods) {
     await rm(p.filesDir, { recursive: true, force: true });
     ctx.print(`${p.name}\n`);
   }
+  // The directory of the played files goes with the last of them.
+  await rmdir(join(ctx.stateDir, 'kube')).catch(() => undefined);
   if (failed) throw new ContainerExit(1);
 }
