@@ -11,24 +11,13 @@ import { expect } from 'chai';
 import yaml from 'js-yaml';
 import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 import { curl, freePort } from '../harness/net.js';
+import { until } from '../harness/wait.js';
 import { detectCgroupVersion } from '../../src/runtime/cgroups/files.js';
 import { validationErrors } from '../../src/runtime/kube/validate.js';
 import type { KubeObject } from '../../src/runtime/kube/objects.js';
 
 const img = (): string => testEnv().image;
 const version = detectCgroupVersion();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(fn: () => T | undefined | null | false, ms = 15_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
 /** The limits a container's cgroup holds, read on the host. */
 function limits(ref: string): Record<string, string> {
   const id = ok(['inspect', '--format', '{{.Id}}', ref]).trim();
