@@ -23,6 +23,7 @@ const DOMAINS = [
   'container', // containers: records, lifecycle (start, stop, exit, remove), rootfs, stdio, tty
   'build', // Dockerfile builds, which run steps as containers
   'compose', // compose files: loading, validation, the project model
+  'kube', // Kubernetes objects: from containers and compose projects, and the pods kube play runs
 ];
 
 const domainOrder = DOMAINS.slice(0, -1).map((name, i) => ({

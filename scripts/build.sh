@@ -22,5 +22,7 @@ cp src/runtime/compose/schema.gen.cjs dist/runtime/compose/
 if [ -f native/tsdock-mon.c ]; then
   cc -O2 -Wall -Wextra -o dist/tsdock-mon native/tsdock-mon.c
 fi
+# kube play's pause image holds this one static binary (no libc in the image to link against).
+cc -static -Os -s -Wall -Wextra -o dist/tsdock-pause native/tsdock-pause.c
 node scripts/manifest.mjs
 node scripts/bundle.mjs

@@ -79,8 +79,10 @@ const result = await build({
   // builtin or of oclif (CommonJS) becomes require(); ES modules go through src/esm-import.ts.
   supported: { 'dynamic-import': false },
   // grpc-js requires proto-loader only to serve channelz and ORCA, which a client never does: left
-  // in node_modules (a dependency of grpc-js) rather than carried in every start.
-  external: ['@grpc/proto-loader'],
+  // in node_modules (a dependency of grpc-js) rather than carried in every start. kubernetes-models'
+  // schema validators (two thirds of the bundle's size again) serve only the kube commands: they
+  // are required from node_modules when one runs.
+  external: ['@grpc/proto-loader', 'kubernetes-models'],
   stdin: { contents: entryFor(commands), resolveDir: root, sourcefile: 'entry.ts', loader: 'ts' },
   outfile: join(out, 'tsdock.cjs'),
   plugins: [oclifLite, inkViewsApart],
