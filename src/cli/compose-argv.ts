@@ -18,8 +18,10 @@ const VALUED: Record<string, string> = {
   progress: '',
 };
 const BOOLEAN = ['no-ansi'];
+/** Options docker compose takes before any command, which tsdock implements for some commands only. */
+const FOR_COMMANDS: Record<string, string[]> = { 'dry-run': ['up'] };
 /** docker compose options tsdock does not implement yet: refused by name, never ignored. */
-const REFUSED = ['compatibility', 'dry-run', 'all-resources', 'verbose', 'parallel'];
+const REFUSED = ['compatibility', 'all-resources', 'verbose', 'parallel'];
 
 export function hoistComposeFlags(rest: string[]): string[] {
   if (rest[0] !== 'compose') return rest;
@@ -55,7 +57,7 @@ export function hoistComposeFlags(rest: string[]): string[] {
         );
         continue;
       }
-      if (BOOLEAN.includes(name)) {
+      if (BOOLEAN.includes(name) || name in FOR_COMMANDS) {
         hoisted.push(w);
         continue;
       }
@@ -70,5 +72,9 @@ export function hoistComposeFlags(rest: string[]): string[] {
     hoisted.push(`--${long}=${inline !== '' ? inline : need(`-${w[1]}`)}`);
   }
   if (i >= rest.length) return ['compose', '--help'];
+  for (const [name, commands] of Object.entries(FOR_COMMANDS)) {
+    if (hoisted.includes(`--${name}`) && !commands.includes(rest[i]!))
+      throw new UsageError(`tsdock compose does not support --${name} for ${rest[i]} yet`);
+  }
   return ['compose', rest[i]!, ...hoisted, ...rest.slice(i + 1)];
 }

@@ -67,9 +67,20 @@ describe('compose engine (pure parts)', function () {
       expect(hoistComposeFlags(['compose'])).to.deep.equal(['compose', '--help']);
       expect(hoistComposeFlags(['compose', '-f', 'x'])).to.deep.equal(['compose', '--help']);
       expect(hoistComposeFlags(['compose', 'version'])).to.deep.equal(['compose', 'version']);
-      expect(() => hoistComposeFlags(['compose', '--dry-run', 'up'])).to.throw(
+      expect(hoistComposeFlags(['compose', '--dry-run', '-p', 'x', 'up', '-d'])).to.deep.equal([
+        'compose',
+        'up',
+        '--dry-run',
+        '--project-name=x',
+        '-d',
+      ]);
+      expect(() => hoistComposeFlags(['compose', '--dry-run', 'down'])).to.throw(
         UsageError,
-        'tsdock compose does not support --dry-run yet',
+        'tsdock compose does not support --dry-run for down yet',
+      );
+      expect(() => hoistComposeFlags(['compose', '--parallel', 'up'])).to.throw(
+        UsageError,
+        'tsdock compose does not support --parallel yet',
       );
       expect(() => hoistComposeFlags(['compose', '--nope', 'up'])).to.throw('unknown flag: --nope');
       expect(() => hoistComposeFlags(['compose', '-f'])).to.throw('flag needs an argument: -f');

@@ -51,6 +51,10 @@ export default class ComposeUp extends ComposeCommand {
     'attach-dependencies': Flags.boolean({
       description: 'Automatically attach to log output of dependent services',
     }),
+    'dry-run': Flags.boolean({
+      description: 'Print the kernel plan of every container up would create, in start order; create nothing',
+    }),
+    format: Flags.string({ description: 'With --dry-run: "json" for an array of plans, or a Go template' }),
     wait: Flags.boolean({ description: 'Wait for services to be running|healthy. Implies detached mode.' }),
     'wait-timeout': int(
       Flags.integer({
@@ -81,6 +85,8 @@ export default class ComposeUp extends ComposeCommand {
       noColor: flags['no-color'] as boolean,
       noLogPrefix: flags['no-log-prefix'] as boolean,
       timestamps: flags.timestamps as boolean,
+      dryRun: flags['dry-run'] as boolean,
+      ...(flags.format !== undefined ? { format: flags.format as string } : {}),
     });
   }
 }

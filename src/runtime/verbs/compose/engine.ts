@@ -46,6 +46,7 @@ import { recordVolumeEvent } from '../../events/record.js';
 import { volumeStore } from '../../volumes/store.js';
 import { isAnonymous, readContainerMounts } from '../../volumes/usage.js';
 import { removeVolume } from '../../volumes/remove.js';
+import type { RunFlags } from '../../opts/container.js';
 import { warn } from './project.js';
 
 export type RecreatePolicy = 'diverged' | 'force' | 'never';
@@ -212,7 +213,7 @@ export function volumeNames(project: Project): Record<string, string> {
   return out;
 }
 
-function usedVolumes(project: Project, services: string[]): Set<string> {
+export function usedVolumes(project: Project, services: string[]): Set<string> {
   const used = new Set<string>();
   for (const name of services) {
     const raw = project.services[name]?.raw.volumes;
@@ -403,7 +404,7 @@ export async function startOne(s: Session, c: { id: string; name: string }): Pro
 }
 
 /** The first container of each service a `service:x` reference names (network_mode, ipc, pid). */
-function references(svc: Service, byService: Map<string, ProjectContainer[]>): Record<string, string> {
+export function references(svc: Service, byService: Map<string, ProjectContainer[]>): Record<string, string> {
   const refs: Record<string, string> = {};
   for (const mode of serviceModes(svc)) {
     if (!mode.startsWith('service:')) continue;
@@ -504,22 +505,23 @@ export interface CreateOptions {
   timeout?: number;
 }
 
-async function createOne(
+/**
+ * One container of a service as `tsdock create` is asked for it: the mapping `createOne` uses and
+ * the dry run plans with, so that both show the same container.
+ */
+export function serviceCreateRequest(
   s: Session,
   svc: Service,
   number: number,
   refs: Record<string, string>,
   hash: string,
   byService: Map<string, ProjectContainer[]>,
-  /** false inside a recreate, which reports Recreate/Recreated instead. */
-  report = true,
   /** The anonymous volumes of the container this one replaces, target → name. */
   inherited: Record<string, string> = {},
-): Promise<ProjectContainer> {
+): { name: string; nets: string[]; request: { image: string; command: string[]; flags: RunFlags } } {
   const name = containerName(s.project, svc, number);
   const nets = Object.keys(svc.networks).sort();
   const first = nets[0];
-  const aliasesOf = (key: string) => [svc.name, ...(svc.networks[key]?.aliases ?? [])];
   const networkMode = resolveMode(svc.networkMode, refs, 'network');
   const ipc = resolveMode(typeof svc.raw.ipc === 'string' ? svc.raw.ipc : undefined, refs, 'IPC');
   const pid = resolveMode(typeof svc.raw.pid === 'string' ? svc.raw.pid : undefined, refs, 'PID');
@@ -532,7 +534,7 @@ async function createOne(
       ? {
           network: {
             name: s.project.networks[first]!.name,
-            aliases: aliasesOf(first),
+            aliases: aliasesOf(svc, first),
             ...(svc.networks[first]!.ipv4_address ? { ip: svc.networks[first]!.ipv4_address } : {}),
             ...(svc.networks[first]!.mac_address ? { mac: svc.networks[first]!.mac_address } : {}),
           },
@@ -546,18 +548,35 @@ async function createOne(
     volumesFrom: volumesFromOf(svc, byService),
     inherited,
   });
+  return { name, nets, request: { image: imageName(s.project, svc), command: svc.command ?? [], flags } };
+}
+
+function aliasesOf(svc: Service, key: string): string[] {
+  return [svc.name, ...(svc.networks[key]?.aliases ?? [])];
+}
+
+async function createOne(
+  s: Session,
+  svc: Service,
+  number: number,
+  refs: Record<string, string>,
+  hash: string,
+  byService: Map<string, ProjectContainer[]>,
+  /** false inside a recreate, which reports Recreate/Recreated instead. */
+  report = true,
+  /** The anonymous volumes of the container this one replaces, target → name. */
+  inherited: Record<string, string> = {},
+): Promise<ProjectContainer> {
+  const { name, nets, request } = serviceCreateRequest(s, svc, number, refs, hash, byService, inherited);
+  const imageId = s.images.get(imageName(s.project, svc));
   if (report) s.container(name, 'working', 'Creating');
   let created;
   try {
-    created = await createContainer(s.quiet, {
-      image: imageName(s.project, svc),
-      command: svc.command ?? [],
-      flags,
-    });
+    created = await createContainer(s.quiet, request);
     for (const key of nets.slice(1)) {
       const n = svc.networks[key]!;
       await networkConnect(s.quiet, s.project.networks[key]!.name, created.id, {
-        aliases: aliasesOf(key),
+        aliases: aliasesOf(svc, key),
         ...(n.ipv4_address ? { ip: n.ipv4_address } : {}),
       });
     }

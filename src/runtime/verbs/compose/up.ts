@@ -68,6 +68,10 @@ export interface UpOptions extends CreateFlags {
   noColor: boolean;
   noLogPrefix: boolean;
   timestamps: boolean;
+  /** Print the plan of every container up would create, in start order; create nothing. */
+  dryRun: boolean;
+  /** With dryRun: json, or a Go template over each plan. */
+  format?: string;
 }
 
 function fail(message: string): ComposeError {
@@ -76,6 +80,7 @@ function fail(message: string): ComposeError {
 
 /** compose's validateFlags, its messages. */
 function validate(o: UpOptions): void {
+  if (o.format !== undefined && !o.dryRun) throw new UsageError('--format is only valid with --dry-run');
   if (o.waitTimeout !== undefined && o.waitTimeout < 0)
     throw fail('--wait-timeout must be a non-negative integer');
   if (o.exitCodeFrom && !o.abortOnContainerFailure) o.abortOnContainerExit = true;
@@ -265,6 +270,20 @@ export async function composeUp(ctx: RuntimeContext, o: UpOptions): Promise<void
     if (!services.includes(a)) throw fail(`cannot attach to services not included in up: ${a}`);
   }
   checkSupported(ctx, project, services, o);
+  if (o.dryRun) {
+    const { composeDryRun } = await import('./dry-run.js');
+    try {
+      await composeDryRun(ctx, project, {
+        services,
+        scale: parseScale(o.scale, project),
+        noStart: o.noStart,
+        ...(o.format !== undefined ? { format: o.format } : {}),
+      });
+    } catch (err) {
+      throw asComposeFailure(err);
+    }
+    return;
+  }
   const built = await build(ctx, project, services, o);
   const progress = await composeProgress(ctx.stdio.stderr, o.ui.progress, 'Running');
   const s = new Session(ctx, project, progress);
