@@ -32,6 +32,7 @@ import { volumeRemove } from '../runtime/verbs/volume/rm.js';
 import { pruneVolumes } from '../runtime/verbs/volume/prune.js';
 import type { GlobalOptions } from '../runtime/context.js';
 import { capture, globalsOf, iterate, jsonLines, type ConnectionOptions } from './session.js';
+import { Compose } from './compose.js';
 import type {
   BuildOptions,
   ContainerCreateOptions,
@@ -53,6 +54,7 @@ import type {
 } from './types.js';
 
 export { TsdockError, type ConnectionOptions } from './session.js';
+export { Compose } from './compose.js';
 export type * from './types.js';
 
 async function inspectOne<T>(globals: GlobalOptions, ref: string, type: 'container' | 'image'): Promise<T> {
@@ -208,12 +210,14 @@ export class Tsdock {
   readonly images: Images;
   readonly networks: Networks;
   readonly volumes: Volumes;
+  readonly compose: Compose;
 
   constructor(opts: ConnectionOptions = {}) {
     this.globals = globalsOf(opts);
     this.images = new Images(this.globals);
     this.networks = new Networks(this.globals);
     this.volumes = new Volumes(this.globals);
+    this.compose = new Compose(this.globals);
   }
 
   /** The client's version facts (`tsdock version`'s Client part). */

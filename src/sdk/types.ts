@@ -243,3 +243,85 @@ export interface VolumeCreateOptions {
   /** The local driver's -o: type, device, o. */
   options?: string[];
 }
+
+/**
+ * Which compose project: docker compose's project flags in camelCase. Unset, as the CLI finds it
+ * (COMPOSE_FILE, compose.yaml in the current directory or a parent, COMPOSE_PROJECT_NAME …).
+ */
+export interface ComposeProjectOptions {
+  /** -f: the compose files, merged in order. */
+  file?: string[];
+  /** --project-directory: where compose.yaml is looked for and relative paths start. */
+  projectDirectory?: string;
+  /** -p: the project's name (down and ps find a project by its name alone). */
+  projectName?: string;
+  envFile?: string[];
+  profile?: string[];
+}
+
+/** `compose up -d`: always detached; resolves once the services are started (healthy with `wait`). */
+export interface ComposeUpOptions extends ComposeProjectOptions {
+  /** Only these services (and what they depend on, unless `noDeps`). */
+  services?: string[];
+  noDeps?: boolean;
+  build?: boolean;
+  noBuild?: boolean;
+  /** always, missing, never (default: each service's pull_policy). */
+  pull?: string;
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  removeOrphans?: boolean;
+  /** SERVICE=NUM */
+  scale?: string[];
+  /** Seconds a container replaced or removed gets to stop. */
+  timeout?: number;
+  /** Wait until the services run (or are healthy, with a healthcheck). */
+  wait?: boolean;
+  /** Seconds, with `wait`. */
+  waitTimeout?: number;
+}
+
+/** `compose down`. */
+export interface ComposeDownOptions extends ComposeProjectOptions {
+  /** Only these services' containers (the networks stay). */
+  services?: string[];
+  /** -v: named volumes of the project and anonymous ones of its containers. */
+  volumes?: boolean;
+  /** local or all: the services' images too. */
+  rmi?: 'local' | 'all';
+  removeOrphans?: boolean;
+  timeout?: number;
+}
+
+/** `compose ps`. */
+export interface ComposePsOptions extends ComposeProjectOptions {
+  services?: string[];
+  /** -a: stopped containers and one-off ones too. */
+  all?: boolean;
+  /** --status: paused, restarting, removing, running, dead, created, exited. */
+  status?: string[];
+}
+
+/** `docker compose ps --format json`, one per container. */
+export interface ComposeContainerEntry {
+  ID: string;
+  Name: string;
+  Names: string;
+  Project: string;
+  Service: string;
+  Image: string;
+  Command: string;
+  CreatedAt: string;
+  RunningFor: string;
+  State: string;
+  Status: string;
+  Health: string;
+  ExitCode: number;
+  Ports: string;
+  Publishers: { URL: string; TargetPort: number; PublishedPort: number; Protocol: string }[];
+  Labels: string;
+  LocalVolumes: string;
+  Mounts: string;
+  Networks: string;
+  Size: string;
+}

@@ -8,7 +8,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Tsdock, TsdockError, type ContainerInspect, type ContainerListEntry, type LogChunk } from 'tsdock';
+import {
+  Tsdock,
+  TsdockError,
+  type ComposeContainerEntry,
+  type ContainerInspect,
+  type ContainerListEntry,
+  type LogChunk,
+} from 'tsdock';
 import { cli, ok, repoRoot, target, testEnv, uniqueName } from '../harness/cli.js';
 import { freePort } from '../harness/net.js';
 import { startRegistry } from '../harness/registry.js';
@@ -252,6 +259,73 @@ describe('SDK (import { Tsdock } from "tsdock")', function () {
     } finally {
       cli(['rmi', ref]);
       await reg.stop();
+    }
+  });
+
+  it('compose: up a two-service project, ps shows both running, down removes containers and network', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdock-sdk-compose-'));
+    const projectName = uniqueName('sdkcmp');
+    const file = join(dir, 'compose.yaml');
+    writeFileSync(
+      file,
+      `services:\n  web:\n    image: ${image}\n    command: sleep 60\n    depends_on: [db]\n` +
+        `  db:\n    image: ${image}\n    command: sleep 60\n`,
+    );
+    const mine = [`label=com.docker.compose.project=${projectName}`];
+    try {
+      await tsdock.compose.up({ projectDirectory: dir, projectName });
+      const rows: ComposeContainerEntry[] = await tsdock.compose.ps({ file: [file], projectName });
+      expect(rows.map((r) => [r.Service, r.Name, r.State, r.Project])).to.deep.equal([
+        ['db', `${projectName}-db-1`, 'running', projectName],
+        ['web', `${projectName}-web-1`, 'running', projectName],
+      ]);
+      // The rows `compose ps --format json` prints for the same project.
+      const fromCli = ok(['compose', '-p', projectName, '-f', file, 'ps', '--format', 'json', '--no-trunc'])
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ComposeContainerEntry);
+      expect(rows.map((r) => [r.ID, r.Image, r.Command, r.Status])).to.deep.equal(
+        fromCli.map((r) => [r.ID, r.Image, r.Command, r.Status]),
+      );
+      expect((await tsdock.ps({ filters: mine })).map((c) => c.Id).sort()).to.deep.equal(
+        rows.map((r) => r.ID).sort(),
+      );
+      expect((await tsdock.networks.inspect(`${projectName}_default`)).Containers).to.have.keys(
+        rows.map((r) => r.ID),
+      );
+
+      await tsdock.compose.down({ projectDirectory: dir, projectName, timeout: 0 });
+      expect(await tsdock.compose.ps({ file: [file], projectName, all: true })).to.deep.equal([]);
+      expect(await tsdock.ps({ all: true, filters: mine })).to.deep.equal([]);
+      expect((await failure(tsdock.networks.inspect(`${projectName}_default`))).exitCode).to.equal(1);
+    } finally {
+      cli(['compose', '-p', projectName, '-f', file, 'down', '-t', '0']);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("compose: a bad compose file throws the CLI's message and status, creating nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdock-sdk-compose-bad-'));
+    const projectName = uniqueName('sdkcmpbad');
+    const file = join(dir, 'compose.yaml');
+    try {
+      writeFileSync(file, `services:\n  web:\n    image: [unclosed\n`);
+      const err = await failure(tsdock.compose.up({ file: [file], projectName }));
+      expect(err.exitCode).to.equal(1);
+      expect(err.message).to.equal(
+        `failed to parse ${file}: yaml: line 4: unexpected end of the stream within a flow collection`,
+      );
+      const r = cli(['compose', '-p', projectName, '-f', file, 'up', '-d']);
+      expect([r.code, r.stderr.trim()]).to.deep.equal([err.exitCode, err.message]);
+      expect((await failure(tsdock.compose.ps({ file: [file], projectName }))).message).to.equal(err.message);
+      const left = await tsdock.ps({
+        all: true,
+        filters: [`label=com.docker.compose.project=${projectName}`],
+      });
+      expect(left).to.deep.equal([]);
+      expect((await failure(tsdock.networks.inspect(`${projectName}_default`))).exitCode).to.equal(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
