@@ -37,6 +37,7 @@ export class Compose {
       composeUp(ctx, {
         project: projectOf(opts),
         ui,
+        dryRun: false,
         services: opts.services ?? [],
         build: opts.build ?? false,
         noBuild: opts.noBuild ?? false,

@@ -165,6 +165,59 @@ describe('kube', function () {
     made.pop();
   });
 
+  it('compose convert --format kube: a Deployment per service with its replicas, Services, PVCs, env_file as a ConfigMap', async function () {
+    const dir = mkdtempSync(join(work, 'compose-'));
+    writeFileSync(join(dir, 'web.env'), 'GREETING=hello\n');
+    writeFileSync(
+      join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  web:',
+        `    image: ${img()}`,
+        '    command: ["httpd", "-f", "-p", "80"]',
+        '    ports: ["8080:80"]',
+        '    env_file: web.env',
+        '    deploy: { replicas: 2, resources: { limits: { cpus: "0.5", memory: 64m } } }',
+        '    depends_on: { db: { condition: service_healthy } }',
+        '  db:',
+        `    image: ${img()}`,
+        '    command: ["sleep", "600"]',
+        '    volumes: ["data:/var/lib/db"]',
+        '    healthcheck: { test: ["CMD", "true"], interval: 5s }',
+        '    network_mode: host',
+        '    pid: host',
+        'volumes:',
+        '  data: {}',
+        '',
+      ].join('\n'),
+    );
+    const r = cli(['compose', '--project-directory', dir, '-p', 'kconv', 'convert', '--format', 'kube']);
+    expect(r.code, r.stderr).to.equal(0);
+    const objects = (yaml.loadAll(r.stdout) as Obj[]).filter(Boolean);
+    expect(await validationErrors(objects as KubeObject[])).to.deep.equal([]);
+    const byKind = (kind: string, name: string) =>
+      objects.find((o) => o.kind === kind && o.metadata.name === name) as Obj | undefined;
+    const web = byKind('Deployment', 'web')!;
+    expect(web.spec.replicas).to.equal(2);
+    const c = web.spec.template.spec.containers[0];
+    expect(c.resources.limits).to.deep.equal({ cpu: '500m', memory: '64Mi' });
+    expect(c.envFrom[0].configMapRef.name).to.be.a('string');
+    const cm = byKind('ConfigMap', c.envFrom[0].configMapRef.name)!;
+    expect(cm.data).to.deep.equal({ GREETING: 'hello' });
+    expect(byKind('Service', 'web')!.spec.ports[0]).to.include({ port: 8080, targetPort: 80 });
+    expect(byKind('Deployment', 'db')!.spec.template.spec.containers[0].volumeMounts[0].mountPath).to.equal(
+      '/var/lib/db',
+    );
+    expect(objects.some((o) => o.kind === 'PersistentVolumeClaim')).to.equal(true);
+    // web waits for db's health: db's healthcheck is its readiness probe; the host network is carried.
+    const db = byKind('Deployment', 'db')!.spec.template.spec;
+    expect(db.containers[0].readinessProbe.exec.command).to.deep.equal(['true']);
+    expect(db.hostNetwork).to.equal(true);
+    // What cannot be carried is said, never dropped silently.
+    expect(r.stderr).to.contain('WARNING: db: pid is not carried');
+    expect(cli(['ps', '-a', '--filter', 'label=com.docker.compose.project=kconv', '-q']).stdout).to.equal('');
+  });
+
   it("generate: a missing container is Docker's error", function () {
     const r = cli(['kube', 'generate', 'no-such-container-kube']);
     expect(r.code).to.equal(1);

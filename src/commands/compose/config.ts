@@ -3,10 +3,11 @@ import { ComposeCommand, projectFlags, projectOptionsOf } from '../../cli/compos
 
 export default class ComposeConfig extends ComposeCommand {
   static override description = 'Parse, resolve and render compose file in canonical format';
+  static override aliases = ['compose:convert'];
   static override argsUsage = '[OPTIONS] [SERVICE...]';
   static override flags = {
     ...projectFlags,
-    format: Flags.string({ description: 'Format the output. Values: [yaml | json]' }),
+    format: Flags.string({ description: 'Format the output. Values: [yaml | json | kube]' }),
     quiet: Flags.boolean({ char: 'q', description: "Only validate the configuration, don't print anything" }),
     services: Flags.boolean({ description: 'Print the service names, one per line.' }),
     volumes: Flags.boolean({ description: 'Print the volume names, one per line.' }),
