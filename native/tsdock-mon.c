@@ -1061,10 +1061,6 @@ int main(int argc, char **argv)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
-	/* Told to stop once the output had ended (rm of a container that just exited: it records the
-	 * exit and removes everything itself): no exit hook, whose lock would remake the directory. */
-	if (terminating)
-		return 0;
 	execvp(exit_cmd[0], exit_cmd);
 	return 127;
 }
