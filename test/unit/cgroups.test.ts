@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseContainerOptions, type RunFlags } from '../../src/runtime/opts/container.js';
@@ -128,6 +128,10 @@ describe('cgroups: expected kernel files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsdock-cg-'));
     expect(detectCgroupVersion(dir)).to.equal(1);
     writeFileSync(join(dir, 'cgroup.controllers'), 'cpu memory\n');
-    expect(detectCgroupVersion(dir)).to.equal(2);
+    try {
+      expect(detectCgroupVersion(dir)).to.equal(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
