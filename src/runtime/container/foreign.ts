@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Container, Process } from '../containerd/types.js';
 import { rfc3339NanoOf } from '../state/clock.js';
-import { ZERO_TIME, type ContainerRecord, type ContainerRunState } from '../state/records.js';
+import { initialState, ZERO_TIME, type ContainerRecord, type ContainerRunState } from '../state/records.js';
 import type { OciSpec } from '../spec/types.js';
 
 /** The label tsdock puts its container names in (see create). */
@@ -95,16 +95,7 @@ const rfc3339 = (d: Date) => rfc3339NanoOf(BigInt(d.getTime()) * 1_000_000n);
 export function foreignState(f: Pick<Foreign, 'container' | 'task'>): ContainerRunState {
   const t = f.task;
   const created = f.container.createdAt;
-  const s: ContainerRunState = {
-    status: 'created',
-    pid: 0,
-    exitCode: 0,
-    error: '',
-    oomKilled: false,
-    startedAt: ZERO_TIME,
-    finishedAt: ZERO_TIME,
-    restartCount: 0,
-  };
+  const s: ContainerRunState = initialState();
   if (!t) return s;
   switch (t.status) {
     case 'RUNNING':
