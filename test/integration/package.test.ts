@@ -22,7 +22,7 @@ import { argvFor, repoRoot, target, testEnv } from '../harness/cli.js';
 
 /** Every file under `dir` with its size and modification time. */
 function tree(dir: string): string[] {
-  return execFileSync('find', [dir, '-printf', '%P %y %s %T@\\n'], { encoding: 'utf8' })
+  return execFileSync('find', [dir, '-printf', '%P %y %s %T@\\n'], { encoding: 'utf8', maxBuffer: 1 << 28 })
     .split('\n')
     .filter(Boolean)
     .sort();
