@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/runtime/errors.js';
@@ -27,6 +27,7 @@ const fails = (flags: RunFlags, message: string, env: NodeJS.ProcessEnv = {}) =>
   }
 };
 const tmp = mkdtempSync(join(tmpdir(), 'tsdock-opts-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 const file = (name: string, content: string | Buffer) => {
   const p = join(tmp, name);
   writeFileSync(p, content);
