@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { recordEvent } from '../events/record.js';
 import { parseSignal, SIGKILL } from '../opts/signals.js';
 import { foreignRecord, type Foreign } from './foreign.js';
-import type { StopOptions } from './stop.js';
+import { signalThenKill, type StopOptions } from './stop.js';
 import { getTask } from './store.js';
 
 const ignoreNotFound = (err: unknown): void => {
@@ -31,25 +31,7 @@ export async function stopForeign(ctx: RuntimeContext, f: Foreign, opts: StopOpt
   const signal = parseSignal(opts.signal ?? subject.stopSignal);
   const timeout = opts.timeout ?? subject.stopTimeout;
   const waited = client.tasks.wait(f.id).catch(ignoreNotFound);
-  if (task!.status !== 'RUNNING') {
-    // A frozen process cannot act on its signal: straight to SIGKILL, and thawed.
-    await recordEvent(ctx, subject, 'kill', { signal: String(SIGKILL) });
-    await client.tasks.kill(f.id, SIGKILL, { all: true }).catch(ignoreNotFound);
-    await client.tasks.resume(f.id).catch(() => undefined);
-  } else {
-    await recordEvent(ctx, subject, 'kill', { signal: String(signal) });
-    await client.tasks.kill(f.id, signal).catch(ignoreNotFound);
-    if (timeout >= 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeout * 1000)));
-      const first = await Promise.race([waited.then(() => 'exited' as const), expired]);
-      clearTimeout(timer);
-      if (first === 'timeout') {
-        await recordEvent(ctx, subject, 'kill', { signal: String(SIGKILL) });
-        await client.tasks.kill(f.id, SIGKILL, { all: true }).catch(ignoreNotFound);
-      }
-    }
-  }
+  await signalThenKill(ctx, f.id, subject, { frozen: task!.status !== 'RUNNING', signal, timeout, waited });
   const exited = await waited;
   if (exited) await recordEvent(ctx, subject, 'die', { exitCode: String(exited.exitStatus) });
   await recordEvent(ctx, subject, 'stop');

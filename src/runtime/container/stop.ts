@@ -17,6 +17,43 @@ export interface StopOptions {
   signal?: string;
 }
 
+/**
+ * Docker's stop sequence for a task, tsdock's or another client's: the stop signal, up to `timeout`
+ * seconds for `waited` to settle, then SIGKILL. A frozen process cannot act on its signal: it gets
+ * SIGKILL at once and is thawed.
+ */
+export async function signalThenKill(
+  ctx: RuntimeContext,
+  id: string,
+  subject: Parameters<typeof recordEvent>[1],
+  o: { frozen: boolean; signal: number; timeout: number; waited: Promise<unknown> },
+): Promise<void> {
+  const client = await ctx.client();
+  const kill = async (signal: number) => {
+    await recordEvent(ctx, subject, 'kill', { signal: String(signal) });
+    if (signal === SIGKILL) {
+      // The last word: whatever it meets (a process already gone), the wait below tells the outcome.
+      await client.tasks.kill(id, SIGKILL, { all: true }).catch(() => undefined);
+      return;
+    }
+    await client.tasks.kill(id, signal).catch((err) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+  };
+  if (o.frozen) {
+    await kill(SIGKILL);
+    await client.tasks.resume(id).catch(() => undefined);
+    return;
+  }
+  await kill(o.signal);
+  if (o.timeout < 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), o.timeout * 1000)));
+  const first = await Promise.race([o.waited.then(() => 'exited' as const), expired]);
+  clearTimeout(timer);
+  if (first === 'timeout') await kill(SIGKILL);
+}
+
 export async function stopContainer(ctx: RuntimeContext, found: Found, opts: StopOptions): Promise<void> {
   const client = await ctx.client();
   const task = await getTask(client, found.id);
@@ -56,27 +93,12 @@ export async function stopContainer(ctx: RuntimeContext, found: Found, opts: Sto
   const waited = client.tasks.wait(found.id).catch((err) => {
     if (!(err instanceof NotFoundError)) throw err;
   });
-  if (task.status === 'PAUSED') {
-    // A frozen process cannot act on SIGTERM: like Docker, go straight to SIGKILL and thaw.
-    await recordEvent(ctx, found.record, 'kill', { signal: String(SIGKILL) });
-    await client.tasks.kill(found.id, SIGKILL, { all: true }).catch(() => undefined);
-    await client.tasks.resume(found.id).catch(() => undefined);
-  } else {
-    await recordEvent(ctx, found.record, 'kill', { signal: String(signal) });
-    await client.tasks.kill(found.id, signal).catch((err) => {
-      if (!(err instanceof NotFoundError)) throw err;
-    });
-    if (timeout >= 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeout * 1000)));
-      const first = await Promise.race([waited.then(() => 'exited' as const), expired]);
-      clearTimeout(timer);
-      if (first === 'timeout') {
-        await recordEvent(ctx, found.record, 'kill', { signal: String(SIGKILL) });
-        await client.tasks.kill(found.id, SIGKILL, { all: true }).catch(() => undefined);
-      }
-    }
-  }
+  await signalThenKill(ctx, found.id, found.record, {
+    frozen: task.status === 'PAUSED',
+    signal,
+    timeout,
+    waited,
+  });
   await waited;
   await finalizeExit(ctx, found);
   await recordEvent(ctx, found.record, 'stop');
