@@ -107,7 +107,10 @@ describe('healthchecks', function () {
     const last = h.Log[h.Log.length - 1]!;
     expect(last.ExitCode).to.equal(0);
     expect(Date.parse(last.End)).to.be.at.least(Date.parse(last.Start));
-    expect(h.Log.some((l) => l.ExitCode === 1)).to.equal(true);
+    // The first, failing probe made the file; its entry is in the log unless five later probes
+    // (a loaded machine polls slowly) pushed it out, as Docker's log keeps only the last five.
+    expect(cli(['exec', c, 'test', '-e', '/tmp/ready']).code).to.equal(0);
+    if (h.Log.length < 5) expect(h.Log.some((l) => l.ExitCode === 1)).to.equal(true);
     expect(Date.parse(h.Log[0]!.Start)).to.be.greaterThan(Date.parse(since));
     expect(ok(['ps', '--filter', `name=${c}`, '--format', '{{.Status}}']).trim()).to.match(
       /^Up .* \(healthy\)$/,
