@@ -64,14 +64,30 @@ export async function connectAttach(socket: string): Promise<Socket> {
     if (dirFd !== undefined) closeSync(dirFd);
     dirFd = undefined;
   };
-  return new Promise<Socket>((resolve, reject) => {
-    const s = connect({ path });
-    s.once('connect', () => {
-      s.off('error', reject);
-      resolve(s);
+  const once = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const s = connect({ path });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
     });
-    s.once('error', reject);
-  }).finally(closeDir);
+  try {
+    // EAGAIN: the monitor's listen backlog is full because it has not had the CPU to accept yet
+    // (many clients at once on a busy machine); it is a moment's wait, not a failure.
+    const giveUp = Date.now() + 5000;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      try {
+        return await once();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > giveUp) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  } finally {
+    closeDir();
+  }
 }
 
 /** EOF on an attach socket before the run's exit marker exists: the monitor dropped this client. */
