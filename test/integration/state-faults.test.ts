@@ -5,6 +5,7 @@
  * reservation or address lease is never taken for free; records of the previous format are read
  * and upgraded once; concurrent read-modify-writes of one record (rename, update) both land.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -207,6 +208,38 @@ describe('state that survives faults', function () {
       ]);
       expect(out.trim()).to.equal(`/${to} ${i + 1}`);
       made.push(to);
+    }
+  });
+  it('a monitor pid reused by another process after the monitor ended is never signalled', async () => {
+    const c = name();
+    ok(['run', '-d', ...NET, '--name', c, img(), 'true']);
+    const id = idOf(c);
+    const statePath = join(containerDir(id), 'state.json');
+    const until = Date.now() + 15_000;
+    while (ok(['inspect', '--format', '{{.State.Status}}', c]).trim() !== 'exited') {
+      if (Date.now() > until) throw new Error('the container did not exit');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as {
+      monitorPid?: number;
+      monitorStart?: number;
+    };
+    expect(state.monitorStart, 'the monitor start time is recorded').to.be.a('number');
+    // The machine gave the ended monitor's pid to a process of someone else's: here, our own sleep.
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((r) => other.once('exit', (_c, sig) => r(sig)));
+    try {
+      writeFileSync(statePath, JSON.stringify({ ...state, monitorPid: other.pid }));
+      const t0 = Date.now();
+      const rm = cli(['rm', c]);
+      expect(rm.code, rm.stderr).to.equal(0);
+      expect(Date.now() - t0, 'rm does not wait for the other process to end').to.be.below(2500);
+      expect(other.exitCode).to.equal(null);
+      expect(other.signalCode).to.equal(null);
+      expect(existsSync(containerDir(id))).to.equal(false);
+    } finally {
+      other.kill('SIGKILL');
+      expect(await exited, 'only our own kill ended it').to.equal('SIGKILL');
     }
   });
 });

@@ -3,14 +3,21 @@
  * after), damaged records reported with their path, earlier formats read and upgraded, names and
  * leases that cannot be read never taken for free.
  */
-import fs, { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import fs, { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ConflictError, CorruptRecordError } from '../../src/runtime/errors.js';
 import { readOwner } from '../../src/runtime/network/ipam.js';
-import { createExclusive, readJsonSync, writeJsonAtomic } from '../../src/runtime/state/files.js';
+import {
+  createExclusive,
+  processStartTime,
+  readJsonSync,
+  sameProcess,
+  writeJsonAtomic,
+} from '../../src/runtime/state/files.js';
 import { NameStore } from '../../src/runtime/state/names.js';
 import { StatePaths } from '../../src/runtime/state/paths.js';
 import {
@@ -132,5 +139,28 @@ describe('state files', () => {
     expect(await readOwner(join(dir, '10.0.0.2'))).to.equal('damaged');
     expect(await readOwner(join(dir, '10.0.0.3'))).to.deep.equal({ id: 'c', pid: 1 });
     expect(await readOwner(join(dir, 'none'))).to.equal(undefined);
+  });
+  it('a process is told from a later one given its pid by its start time, whatever its name', async () => {
+    // A command name with a space and a parenthesis, as /proc/PID/stat shows it in field 2.
+    const odd = join(dir, 'a) b');
+    copyFileSync('/bin/sleep', odd);
+    fs.chmodSync(odd, 0o755);
+    const p = spawn(odd, ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => p.once('spawn', r));
+      const start = processStartTime(p.pid!);
+      const own = processStartTime(process.pid)!;
+      expect(start).to.be.a('number');
+      expect(start).to.be.at.least(own);
+      expect(readFileSync(`/proc/${p.pid}/stat`, 'utf8')).to.include('(a) b)');
+      expect(sameProcess(p.pid, start)).to.equal(true);
+      expect(sameProcess(p.pid, start! - 1), 'another process that had the pid before').to.equal(false);
+      expect(sameProcess(p.pid, undefined), 'no start recorded: the pid alone').to.equal(true);
+    } finally {
+      p.kill('SIGKILL');
+      await new Promise((r) => p.once('exit', r));
+    }
+    expect(processStartTime(p.pid!)).to.equal(undefined);
+    expect(sameProcess(p.pid, undefined)).to.equal(false);
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { CorruptRecordError, NotFoundError } from '../errors.js';
 import { recordEvent } from '../events/record.js';
-import { pidAlive, rmNow } from '../state/files.js';
+import { rmNow, sameProcess } from '../state/files.js';
 import { withLock } from '../state/lock.js';
 import { ContainerFiles, type ContainerRecord } from '../state/records.js';
 import { releaseNetwork } from './exit.js';
@@ -47,7 +47,11 @@ export async function forgetGone(ctx: RuntimeContext, id: string): Promise<boole
       record = salvagedRecord(ctx, id, '', files);
     }
     const state = files.readStateOrDead();
-    if (state.monitorPid && state.monitorPid !== process.pid && pidAlive(state.monitorPid)) {
+    if (
+      state.monitorPid &&
+      state.monitorPid !== process.pid &&
+      sameProcess(state.monitorPid, state.monitorStart)
+    ) {
       try {
         process.kill(state.monitorPid, 'SIGTERM');
       } catch {

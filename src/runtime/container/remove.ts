@@ -3,7 +3,7 @@ import type { ContainerdClient } from '../containerd/client.js';
 import type { RuntimeContext } from '../context.js';
 import { traceMark } from '../trace.js';
 import { ConflictError, CorruptRecordError, NotFoundError } from '../errors.js';
-import { pidAlive, rmNow } from '../state/files.js';
+import { rmNow, sameProcess } from '../state/files.js';
 import { getTask, nameStore, type Found } from './store.js';
 import { SIGKILL } from '../opts/signals.js';
 import { finalizeExit, releaseNetwork } from './exit.js';
@@ -73,7 +73,11 @@ export async function removeContainer(
   // The monitor ends by itself at EOF; one left waiting on a task that never started is ours to end.
   // The exit hook runs in the monitor's process (exec), so there the monitor's pid is our own.
   let monitorEnding: number | undefined;
-  if (state.monitorPid && state.monitorPid !== process.pid && pidAlive(state.monitorPid)) {
+  if (
+    state.monitorPid &&
+    state.monitorPid !== process.pid &&
+    sameProcess(state.monitorPid, state.monitorStart)
+  ) {
     try {
       process.kill(state.monitorPid, 'SIGTERM');
       monitorEnding = state.monitorPid;
@@ -99,7 +103,7 @@ export async function removeContainer(
   // first, for a while, so the directory is not refilled while it is removed.
   for (
     let waited = 0;
-    monitorEnding !== undefined && pidAlive(monitorEnding) && waited < 3000;
+    monitorEnding !== undefined && sameProcess(monitorEnding, state.monitorStart) && waited < 3000;
     waited += 20
   ) {
     await new Promise((r) => setTimeout(r, 20));

@@ -301,6 +301,7 @@ export async function startContainer(
   state.exitCode = 0;
   state.oomKilled = false; // Docker clears it when the container starts again
   state.monitorPid = mon.pid;
+  state.monitorStart = mon.startTime;
   state.exitMarker = mon.exitMarker;
   state.attachSocket = mon.attachSocket;
   state.stdinPath = mon.stdinPath;
@@ -314,11 +315,12 @@ export async function startContainer(
   // written while the task starts; otherwise the exit hook may read it as soon as the process ends.
   // What this start sets, applied under the container's lock to state.json as it is then.
   const { status, pid: startedPid, startedAt, finishedAt, error, exitCode, oomKilled } = state;
-  const { monitorPid, exitMarker, attachSocket, stdinPath, stoppedByUser } = state;
+  const { monitorPid, monitorStart, exitMarker, attachSocket, stdinPath, stoppedByUser } = state;
   const { restartCount, restartTimeoutMs } = state;
   const started = { status, pid: startedPid, startedAt, finishedAt, error, exitCode, oomKilled };
   const run = {
     monitorPid,
+    monitorStart,
     exitMarker,
     attachSocket,
     stdinPath,

@@ -5,6 +5,7 @@
  */
 import { childProcess } from '../builtins.js';
 import { randomHex } from '../state/ids.js';
+import { processStartTime } from '../state/files.js';
 import { chmodSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError } from '../errors.js';
@@ -84,6 +85,8 @@ export function monitorTargetOf(r: ContainerRecord, dir: string): MonitorTarget 
 
 export interface Monitor {
   pid: number;
+  /** processStartTime(pid), recorded with the pid so a later signal never reaches a reused pid. */
+  startTime?: number;
   stdinPath?: string;
   stdoutPath: string;
   /** Empty when the monitor reads stdout only. */
@@ -215,7 +218,17 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
     });
   });
   child.unref();
-  return { pid, stdinPath, stdoutPath, stderrPath, exitMarker, attachSocket, netnsMade: opts.netns };
+  const startTime = processStartTime(pid);
+  return {
+    pid,
+    startTime,
+    stdinPath,
+    stdoutPath,
+    stderrPath,
+    exitMarker,
+    attachSocket,
+    netnsMade: opts.netns,
+  };
 }
 
 /** For failure paths before the task runs: the monitor flushes what it has and exits. */

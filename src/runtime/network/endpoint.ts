@@ -10,7 +10,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { ConflictError, TsdockError } from '../errors.js';
-import { pidAlive, readJson, writeJsonAtomic } from '../state/files.js';
+import { pidAlive, readJson, sameProcess, writeJsonAtomic } from '../state/files.js';
 import { withLock } from '../state/lock.js';
 import { recordNetworkEvent, type NetworkEventSubject } from '../events/record.js';
 import { formatCidr, macForIp } from './addr.js';
@@ -88,11 +88,14 @@ export async function ensureNetworkUp(ctx: RuntimeContext, net: NetworkRecord): 
 
 async function containerAlive(ep: EndpointRecord): Promise<boolean> {
   if (ep.pid === process.pid || pidAlive(ep.pid)) return true;
-  const state = await readJson<{ status: string; monitorPid?: number }>(
+  const state = await readJson<{ status: string; monitorPid?: number; monitorStart?: number }>(
     join(ep.containerDir, 'state.json'),
   ).catch(() => undefined);
   if (!state) return false;
-  return ['running', 'paused', 'restarting'].includes(state.status) && pidAlive(state.monitorPid);
+  return (
+    ['running', 'paused', 'restarting'].includes(state.status) &&
+    sameProcess(state.monitorPid, state.monitorStart)
+  );
 }
 
 /**

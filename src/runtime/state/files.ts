@@ -129,6 +129,32 @@ export function pidAlive(pid: number | undefined): boolean {
 }
 
 /**
+ * The kernel's start time of a process (clock ticks since boot, field 22 of /proc/PID/stat), or
+ * undefined when there is no such process. A pid alone names a process only while it lives: pids
+ * are reused (pid_max is 32768 on many machines), so what tsdock signals later is checked by both.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = Number(fields[19]);
+    return Number.isFinite(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process recorded as `pid` (started at `start`) still runs. A record without a start time (an
+ * older tsdock's) can only be checked by its pid.
+ */
+export function sameProcess(pid: number | undefined, start: number | undefined): boolean {
+  if (!pidAlive(pid)) return false;
+  return start === undefined || processStartTime(pid!) === start;
+}
+
+/**
  * Creates `path` with its content in one step, failing (false) if it exists: the content goes to a
  * temp file that is then hard-linked into place, so no reader ever sees the file empty or half
  * written (an O_EXCL open followed by a write has that window, and a concurrent reclaimer would take

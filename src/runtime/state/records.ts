@@ -66,6 +66,8 @@ export interface ContainerRunState {
   finishedAt: string;
   restartCount: number;
   monitorPid?: number;
+  /** The monitor's start time (processStartTime): tells it from a later process given its pid. */
+  monitorStart?: number;
   /** Created by the monitor once the last log line of the current run is written. */
   exitMarker?: string;
   /** The monitor's abstract attach socket for this run (`attach`, interactive sessions). */

@@ -187,7 +187,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
 
     // 4. The record, the last thing made: with it, the creation is complete (see repair.ts). A
     //    monitor started here is ended by rm if the container never starts (see remove.ts).
-    const state = { ...initialState(), ...(mon ? { monitorPid: mon.pid } : {}) };
+    const state = { ...initialState(), ...(mon ? { monitorPid: mon.pid, monitorStart: mon.startTime } : {}) };
     await Promise.all([files.writeRecord(record), files.writeState(state)]);
 
     // 5. Housekeeping this container does not need: the lease has done its work (the container now
