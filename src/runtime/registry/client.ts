@@ -45,7 +45,7 @@ export function authorizerFor(ep: Endpoint, creds?: () => Promise<Credentials | 
 
 /** Docker's wording for a registry that does not answer: `Get "https://…/v2/": dial tcp …: connect: connection refused`. */
 function unreachable(method: string, url: string, err: unknown): RegistryError {
-  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number; proxyConnect?: boolean };
   const verb = method[0] + method.slice(1).toLowerCase();
   let why = e.message;
   if (e.code === 'ECONNREFUSED') why = `dial tcp ${e.address}:${e.port}: connect: connection refused`;
@@ -54,6 +54,7 @@ function unreachable(method: string, url: string, err: unknown): RegistryError {
   else if (e.code === 'ECONNRESET') why = 'connection reset by peer';
   else if (e.code === 'EPROTO' || /wrong version number|SSL/i.test(e.message))
     why = 'http: server gave HTTP response to HTTPS client';
+  if (e.proxyConnect) why = `proxyconnect tcp: ${why}`;
   return new RegistryError(`${verb} "${url}": ${why}`, { cause: err });
 }
 

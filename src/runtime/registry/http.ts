@@ -2,15 +2,19 @@
  * HTTP for the registry client, on node:http/https rather than fetch: per-registry TLS material
  * (certs.d CAs and client certificates) goes straight into an https.Agent, bodies stream both ways
  * without buffering, and keep-alive agents reuse connections across the many small requests of
- * a pull.
+ * a pull. A request goes through the proxy the environment names for it (proxy.ts); the proxy
+ * agents do the CONNECT tunnel (https) or absolute-URI forwarding (http) as Go's transport does.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import { TRACE, traceSpan } from '../trace.js';
 import type { Endpoint } from './endpoint.js';
+import { type ProxySettings, proxyFor, proxySettings } from './proxy.js';
 
 export interface HttpResponse {
   status: number;
@@ -28,26 +32,54 @@ export interface HttpRequest {
 }
 
 const agents = new Map<string, http.Agent>();
+let proxyEnv: ProxySettings | undefined;
 
-function agentFor(url: URL, ep?: Endpoint): http.Agent {
+/** The environment's proxy settings, read once per process. */
+function proxies(): ProxySettings {
+  proxyEnv ??= proxySettings();
+  return proxyEnv;
+}
+
+interface TlsOptions {
+  rejectUnauthorized: boolean;
+  ca?: (string | Buffer)[];
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+function tlsOptions(url: URL, ep?: Endpoint): { key: string; opts: TlsOptions } {
   const own = !!ep && url.host === new URL(ep.url).host;
   // Client certificates are the registry's: presented to it alone.
   const material = url.protocol === 'https:' && own ? ep.tls : undefined;
   // An insecure registry's requests skip verification, all of them (Docker's transport for such a
   // registry has InsecureSkipVerify): not only the first, and its token realm or storage too.
   const verify = !ep?.insecure;
-  const key = `${url.protocol}//${url.host}${material ? '+tls' : ''}${verify ? '' : '+noverify'}`;
+  return {
+    key: `${material ? '+tls' : ''}${verify ? '' : '+noverify'}`,
+    opts: {
+      rejectUnauthorized: verify,
+      ...(verify ? { ca: [...trustedCas(), ...(material?.ca ?? [])] } : {}),
+      ...(material?.cert && material.key ? { cert: material.cert, key: material.key } : {}),
+    },
+  };
+}
+
+function agentFor(url: URL, t: ReturnType<typeof tlsOptions>, proxy?: URL): http.Agent {
+  const key = `${url.protocol}//${url.host}${t.key}${proxy ? ` via ${proxy.href}` : ''}`;
   let agent = agents.get(key);
   if (!agent) {
-    agent =
-      url.protocol === 'https:'
-        ? new https.Agent({
-            keepAlive: true,
-            rejectUnauthorized: verify,
-            ...(verify ? { ca: [...trustedCas(), ...(material?.ca ?? [])] } : {}),
-            ...(material?.cert ? { cert: material.cert, key: material.key } : {}),
-          })
-        : new http.Agent({ keepAlive: true });
+    if (proxy) {
+      // Through a proxy the target's TLS options travel with each request (see request()).
+      agent =
+        url.protocol === 'https:'
+          ? new HttpsProxyAgent(proxy, { keepAlive: true })
+          : new HttpProxyAgent(proxy, { keepAlive: true });
+    } else {
+      agent =
+        url.protocol === 'https:'
+          ? new https.Agent({ keepAlive: true, ...t.opts })
+          : new http.Agent({ keepAlive: true });
+    }
     agents.set(key, agent);
   }
   return agent;
@@ -92,17 +124,30 @@ export function closeAgents(): void {
   agents.clear();
 }
 
+/** Marks a failure to reach the proxy itself, which Go words as `proxyconnect tcp: …`. */
+function proxyError(err: NodeJS.ErrnoException & { port?: number }, proxy: URL): Error {
+  const proxyPort = Number(proxy.port || (proxy.protocol === 'https:' ? 443 : 80));
+  if (err.syscall === 'connect' && err.port === proxyPort) Object.assign(err, { proxyConnect: true });
+  return err;
+}
+
 export function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> {
   const url = new URL(req.url);
   const mod = url.protocol === 'https:' ? https : http;
   const t0 = TRACE ? performance.now() : 0;
+  const proxy = proxyFor(url, proxies());
+  if (proxy && proxy.protocol === 'socks5:') {
+    return Promise.reject(new Error(`proxy ${proxy.href}: SOCKS5 proxies are not supported by tsdock`));
+  }
+  const t = tlsOptions(url, ep);
   return new Promise((resolve, reject) => {
     const r = mod.request(
       url,
       {
         method: req.method,
         headers: { 'User-Agent': 'tsdock/0.1', ...req.headers },
-        agent: agentFor(url, ep),
+        agent: agentFor(url, t, proxy),
+        ...(proxy && url.protocol === 'https:' ? t.opts : {}),
         signal: req.signal,
       },
       (res) => {
@@ -113,7 +158,14 @@ export function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> 
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: url.href });
       },
     );
-    r.on('error', reject);
+    if (proxy) {
+      // A refused tunnel is a transport failure, as in Go ("Forbidden"), not the registry's answer.
+      r.once('proxyConnect', (res: { statusCode: number; statusText: string }) => {
+        if (res.statusCode !== 200)
+          r.destroy(Object.assign(new Error(res.statusText || 'unknown status code'), { code: 'EPROXY' }));
+      });
+    }
+    r.on('error', (err) => reject(proxy ? proxyError(err, proxy) : err));
     if (!req.body) r.end();
     else if (Buffer.isBuffer(req.body)) r.end(req.body);
     else {
