@@ -14,6 +14,8 @@ export interface TsdockConfig {
   bip?: string;
   /** Registries reached over plain HTTP ("insecure-registries"); loopback ones always are. */
   insecureRegistries: string[];
+  /** Mirrors of Docker Hub tried in order before it by pulls ("registry-mirrors"), each ending in `/`. */
+  registryMirrors: string[];
   /** Layers downloaded at once by pull ("max-concurrent-downloads"). */
   maxConcurrentDownloads: number;
   /** Layers uploaded at once by push ("max-concurrent-uploads"). */
@@ -25,6 +27,7 @@ export interface TsdockConfig {
 export const DEFAULT_CONFIG: TsdockConfig = {
   bridge: 'tsdock0',
   insecureRegistries: [],
+  registryMirrors: [],
   maxConcurrentDownloads: 3,
   maxConcurrentUploads: 5,
   certsDir: '/etc/tsdock/certs.d',
@@ -78,6 +81,7 @@ export function parseConfig(text: string, path: string): TsdockConfig {
   const cfg: TsdockConfig = {
     bridge: str('bridge') ?? DEFAULT_CONFIG.bridge,
     insecureRegistries: strList('insecure-registries') ?? DEFAULT_CONFIG.insecureRegistries,
+    registryMirrors: DEFAULT_CONFIG.registryMirrors,
     maxConcurrentDownloads: posInt('max-concurrent-downloads') ?? DEFAULT_CONFIG.maxConcurrentDownloads,
     maxConcurrentUploads: posInt('max-concurrent-uploads') ?? DEFAULT_CONFIG.maxConcurrentUploads,
     certsDir: str('certs-dir') ?? DEFAULT_CONFIG.certsDir,
@@ -88,6 +92,43 @@ export function parseConfig(text: string, path: string): TsdockConfig {
       bad('bip', 'an address with a prefix, e.g. 10.4.0.1/24');
     cfg.bip = bip;
   }
+  const mirrors = strList('registry-mirrors');
+  if (mirrors) {
+    try {
+      cfg.registryMirrors = [...new Set(mirrors.map(validateMirror))];
+    } catch (err) {
+      throw new UsageError(`invalid configuration file ${path}: ${(err as Error).message}`);
+    }
+  }
   if (cfg.bridge.length > 15) bad('bridge', 'an interface name of at most 15 characters');
   return cfg;
+}
+
+const MIRROR_SCHEMES = "must use either 'https://' or 'http://'";
+
+/**
+ * A "registry-mirrors" entry, checked and normalised as the daemon's ValidateMirror: an http or
+ * https URL (a path is allowed, the API is under it), without query, fragment or credentials.
+ */
+export function validateMirror(mirror: string): string {
+  const cut = mirror.indexOf('://');
+  if (cut <= 0) throw new Error(`invalid mirror: no scheme specified for "${mirror}": ${MIRROR_SCHEMES}`);
+  let uri: URL;
+  try {
+    uri = new URL(mirror);
+  } catch {
+    throw new Error(`invalid mirror: "${mirror}" is not a valid URI`);
+  }
+  if (uri.protocol !== 'http:' && uri.protocol !== 'https:') {
+    throw new Error(
+      `invalid mirror: unsupported scheme "${uri.protocol.slice(0, -1)}" in "${mirror}": ${MIRROR_SCHEMES}`,
+    );
+  }
+  if (uri.search || uri.hash || mirror.includes('?') || mirror.includes('#'))
+    throw new Error(`invalid mirror: query or fragment at end of the URI "${mirror}"`);
+  if (uri.username || uri.password) {
+    const shown = mirror.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, (_m, user: string) => `//${user}:xxxxx@`);
+    throw new Error(`invalid mirror: username/password not allowed in URI "${shown}"`);
+  }
+  return (mirror.endsWith('/') ? mirror.slice(0, -1) : mirror) + '/';
 }

@@ -10,7 +10,14 @@ import {
   helperFor,
   storeCredentials,
 } from '../../src/runtime/registry/credentials.js';
-import { authKey, endpointFor, isInsecure, isRegistryUrl } from '../../src/runtime/registry/endpoint.js';
+import {
+  authKey,
+  endpointFor,
+  isInsecure,
+  isRegistryUrl,
+  pullEndpoints,
+  registryServiceConfig,
+} from '../../src/runtime/registry/endpoint.js';
 import {
   normalizePlatform,
   parsePlatform,
@@ -306,5 +313,38 @@ describe('registry: progress rendering', () => {
     ]);
     s.layer('aaa', 'Pull complete');
     expect(s.lines[1]).to.deep.include({ text: 'aaa: Pull complete', active: false });
+  });
+});
+
+describe('registry endpoints: mirrors and the info shape', () => {
+  const config = {
+    insecureRegistries: ['mirror.insecure:5000', '10.1.2.3/8'],
+    certsDir: '/nonexistent',
+    registryMirrors: ['https://mirror.insecure:5000/', 'http://127.0.0.1:5001/', 'https://m.example/sub/'],
+  };
+  it('Docker Hub pulls try each mirror in order, then Hub; other registries only themselves', () => {
+    const eps = pullEndpoints('docker.io', config);
+    expect(eps.map((e) => [e.url, !!e.mirror, !!e.insecure, e.fallback])).to.deep.equal([
+      ['https://mirror.insecure:5000', true, true, undefined],
+      ['http://127.0.0.1:5001', true, true, undefined],
+      ['https://m.example/sub', true, false, undefined],
+      ['https://registry-1.docker.io', false, false, undefined],
+    ]);
+    // Whichever endpoint serves it, the image is Docker Hub's (credentials key, distribution source).
+    expect(eps.every((e) => e.name === 'docker.io')).to.equal(true);
+    expect(pullEndpoints('index.docker.io', config)).to.have.length(4);
+    expect(pullEndpoints('quay.example', config).map((e) => e.url)).to.deep.equal(['https://quay.example']);
+  });
+  it("gives info's RegistryConfig as the daemon does (masked CIDRs, loopback added, Hub secure)", () => {
+    const rc = registryServiceConfig(config);
+    expect(rc.InsecureRegistryCIDRs).to.deep.equal(['10.0.0.0/8', '::1/128', '127.0.0.0/8']);
+    expect(rc.Mirrors).to.deep.equal(config.registryMirrors);
+    expect(rc.IndexConfigs['mirror.insecure:5000']).to.deep.equal({
+      Name: 'mirror.insecure:5000',
+      Mirrors: [],
+      Secure: false,
+      Official: false,
+    });
+    expect(rc.IndexConfigs['docker.io']).to.include({ Secure: true, Official: true });
   });
 });

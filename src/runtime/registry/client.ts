@@ -35,10 +35,13 @@ export interface FetchedManifest {
 const authorizers = new Map<string, Authorizer>();
 
 export function authorizerFor(ep: Endpoint, creds?: () => Promise<Credentials | undefined>): Authorizer {
-  let a = authorizers.get(ep.name);
+  // A mirror has challenges and tokens of its own, though it is asked with Docker Hub's credentials
+  // (Docker sends the pulled registry's auth config to every endpoint of it).
+  const key = ep.mirror ? ep.url : ep.name;
+  let a = authorizers.get(key);
   if (!a) {
     a = new Authorizer(ep, creds ?? (() => getCredentials(authKey(ep.name))));
-    authorizers.set(ep.name, a);
+    authorizers.set(key, a);
   }
   return a;
 }

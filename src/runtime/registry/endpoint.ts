@@ -23,6 +23,8 @@ export interface Endpoint {
   fallback?: string;
   /** Loopback or configured insecure: certificates are not verified, on any request of this registry. */
   insecure?: boolean;
+  /** A "registry-mirrors" entry standing in for Docker Hub: pulls only, and a failure moves on. */
+  mirror?: boolean;
 }
 
 /** Whether `url` is on the registry itself (scheme, host and port), where its credentials may go. */
@@ -103,7 +105,66 @@ export function endpointFor(
   };
 }
 
+/**
+ * Where a pull of `domain` is tried, in order: for Docker Hub each configured mirror (its URL as
+ * given, http or https, no plain-HTTP retry; certificates unverified when its host is insecure, as
+ * the daemon's lookupV2Endpoints), then Hub; any other registry is its own single endpoint.
+ * Pushes and logins use endpointFor: they never go to a mirror.
+ */
+export function pullEndpoints(
+  domain: string,
+  config: Pick<TsdockConfig, 'insecureRegistries' | 'certsDir' | 'registryMirrors'>,
+): Endpoint[] {
+  const official = endpointFor(domain, config);
+  if (official.name !== DEFAULT_DOMAIN) return [official];
+  const mirrors = config.registryMirrors.map((m): Endpoint => {
+    const host = new URL(m).host;
+    const tls = readCertsDir(join(config.certsDir, host));
+    return {
+      name: DEFAULT_DOMAIN,
+      url: m.replace(/\/+$/, ''),
+      mirror: true,
+      ...(tls ? { tls } : {}),
+      ...(isInsecure(host, config.insecureRegistries) ? { insecure: true } : {}),
+    };
+  });
+  return [...mirrors, official];
+}
+
 /** The key config.json uses for a registry's credentials (Docker Hub's historical URL). */
 export function authKey(name: string): string {
   return name === DEFAULT_DOMAIN ? DOCKER_HUB_AUTH_KEY : name;
+}
+
+/** `info`'s RegistryConfig, in the Engine API's shape (moby's registry.ServiceConfig). */
+export interface RegistryServiceConfig {
+  InsecureRegistryCIDRs: string[];
+  IndexConfigs: Record<string, { Name: string; Mirrors: string[]; Secure: boolean; Official: boolean }>;
+  Mirrors: string[];
+}
+
+export function registryServiceConfig(
+  config: Pick<TsdockConfig, 'insecureRegistries' | 'registryMirrors'>,
+): RegistryServiceConfig {
+  const cidrs: string[] = [];
+  const index: RegistryServiceConfig['IndexConfigs'] = {};
+  for (const entry of config.insecureRegistries) {
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(entry);
+    if (m) {
+      const bits = Number(m[2]);
+      const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+      const net = (ipv4ToInt(m[1]!) & mask) >>> 0;
+      const text = [24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.');
+      cidrs.push(`${text}/${bits}`);
+    } else index[entry] = { Name: entry, Mirrors: [], Secure: false, Official: false };
+  }
+  // Loopback registries are insecure without being listed, as the daemon adds these two.
+  for (const c of ['::1/128', '127.0.0.0/8']) if (!cidrs.includes(c)) cidrs.push(c);
+  index[DEFAULT_DOMAIN] = {
+    Name: DEFAULT_DOMAIN,
+    Mirrors: config.registryMirrors,
+    Secure: true,
+    Official: true,
+  };
+  return { InsecureRegistryCIDRs: cidrs, IndexConfigs: index, Mirrors: config.registryMirrors };
 }

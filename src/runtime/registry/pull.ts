@@ -45,7 +45,7 @@ import {
 } from '../images/reference.js';
 import { recordImageEvent } from '../events/record.js';
 import { RegistryClient, RegistryFailure } from './client.js';
-import { endpointFor } from './endpoint.js';
+import { type Endpoint, pullEndpoints } from './endpoint.js';
 import { readBody } from './http.js';
 import {
   type Platform,
@@ -237,8 +237,40 @@ export async function pullImage(ctx: RuntimeContext, text: string, opts: PullOpt
     if (opts.announceDefaultTag) p.status('Using default tag: latest');
   }
   const platform: Platform = parsePlatform(opts.platform);
+  return await eachEndpoint(ctx, ref.domain, (ep) => pullFrom(ctx, ref, ep, platform, p));
+}
+
+/**
+ * Tries the registry's endpoints in order (Docker Hub's mirrors, then Hub itself), as the daemon's
+ * pullEndpoints: a mirror that fails in any way short of a local one (containerd's) or a
+ * cancellation hands over to the next; the last endpoint's error is the one reported.
+ */
+async function eachEndpoint<T>(
+  ctx: RuntimeContext,
+  domain: string,
+  fn: (ep: Endpoint) => Promise<T>,
+): Promise<T> {
+  const endpoints = pullEndpoints(domain, ctx.config);
+  for (let i = 0; ; i++) {
+    const ep = endpoints[i]!;
+    try {
+      return await fn(ep);
+    } catch (err) {
+      const local = err instanceof DaemonError || grpcCode(err) !== undefined;
+      if (!ep.mirror || i === endpoints.length - 1 || local || (err as Error).name === 'AbortError')
+        throw err;
+    }
+  }
+}
+
+async function pullFrom(
+  ctx: RuntimeContext,
+  ref: Reference,
+  ep: Endpoint,
+  platform: Platform,
+  p: ProgressSink,
+): Promise<PullResult> {
   const name = referenceString(ref);
-  const ep = endpointFor(ref.domain, ctx.config);
   const reg = new RegistryClient(ep, ref.path, 'pull');
   // Docker's ping: learns the auth challenge, and an unreachable registry is reported for /v2/.
   // Sent first: the registry answers while the containerd client loads, and the manifest's round
@@ -414,8 +446,10 @@ export async function listTags(
 ): Promise<{ repository: string; tags: string[] }> {
   const ref = parseNormalizedNamed(text);
   if (ref.tag || ref.digest) throw new RequestError("tag can't be used with --all-tags/-a");
-  const reg = new RegistryClient(endpointFor(ref.domain, ctx.config), ref.path, 'pull');
-  const res = await reg.send({ method: 'GET', path: `/v2/${ref.path}/tags/list`, ok: [200] });
-  const doc = parseJson<{ tags?: string[] | null }>(await readBody(res), 'tag list');
+  const doc = await eachEndpoint(ctx, ref.domain, async (ep) => {
+    const reg = new RegistryClient(ep, ref.path, 'pull');
+    const res = await reg.send({ method: 'GET', path: `/v2/${ref.path}/tags/list`, ok: [200] });
+    return parseJson<{ tags?: string[] | null }>(await readBody(res), 'tag list');
+  });
   return { repository: repositoryName(ref), tags: [...(doc.tags ?? [])].sort() };
 }
