@@ -5,6 +5,8 @@ import type { RuntimeContext } from '../../context.js';
 import { compileTemplate } from '../../format/template.js';
 import { bytesSize } from '../../format/units.js';
 import { detectCgroupVersion } from '../../cgroups/files.js';
+import { registryServiceConfig } from '../../registry/endpoint.js';
+import { maskProxyCredentials, proxySettings } from '../../registry/proxy.js';
 
 function osName(): string {
   try {
@@ -37,6 +39,25 @@ function securityLines(options: string[]): string[] {
   return out;
 }
 
+/** docker/cli's lines for the proxies (when set), insecure registries and mirrors (when any). */
+function registryLines(info: {
+  HttpProxy: string;
+  HttpsProxy: string;
+  NoProxy: string;
+  RegistryConfig: ReturnType<typeof registryServiceConfig>;
+}): string[] {
+  const out: string[] = [];
+  if (info.HttpProxy) out.push(` HTTP Proxy: ${info.HttpProxy}`);
+  if (info.HttpsProxy) out.push(` HTTPS Proxy: ${info.HttpsProxy}`);
+  if (info.NoProxy) out.push(` No Proxy: ${info.NoProxy}`);
+  const rc = info.RegistryConfig;
+  out.push(' Insecure Registries:');
+  for (const idx of Object.values(rc.IndexConfigs)) if (!idx.Secure) out.push(`  ${idx.Name}`);
+  for (const cidr of rc.InsecureRegistryCIDRs) out.push(`  ${cidr}`);
+  if (rc.Mirrors.length) out.push(' Registry Mirrors:', ...rc.Mirrors.map((m) => `  ${m}`));
+  return out;
+}
+
 export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): Promise<void> {
   const client = await ctx.client();
   const [{ summaries }, version, images, server] = await Promise.all([
@@ -48,6 +69,7 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
   const rows = await summaries(ctx);
   const cgroupVersion = detectCgroupVersion();
   const count = (s: string) => rows.filter((r) => r.state.status === s).length;
+  const proxy = proxySettings();
   const info = {
     ID: server.uuid,
     Containers: rows.length,
@@ -77,6 +99,11 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
     ServerVersion: version.version,
     Namespace: ctx.globals.namespace,
     ContainerdAddress: ctx.globals.address,
+    // tsdock has no daemon: the proxies are those of this process's environment, which pulls use.
+    HttpProxy: maskProxyCredentials(proxy.raw.http),
+    HttpsProxy: maskProxyCredentials(proxy.raw.https),
+    NoProxy: proxy.noProxy,
+    RegistryConfig: registryServiceConfig(ctx.config),
   };
   if (opts.format) {
     ctx.stdio.stdout.write(compileTemplate(opts.format).execute(info) + '\n');
@@ -109,6 +136,7 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
       ` Name: ${info.Name}`,
       ` ID: ${info.ID}`,
       ` Docker Root Dir: ${info.DockerRootDir}`,
+      ...registryLines(info),
       ` containerd: ${info.ContainerdAddress} (namespace ${info.Namespace})`,
       '',
     ].join('\n'),
