@@ -52,6 +52,7 @@ function unreachable(method: string, url: string, err: unknown): RegistryError {
   const verb = method[0] + method.slice(1).toLowerCase();
   let why = e.message;
   if (e.code === 'ECONNREFUSED') why = `dial tcp ${e.address}:${e.port}: connect: connection refused`;
+  else if (e.code === 'ENETUNREACH') why = `dial tcp ${e.address}:${e.port}: connect: network is unreachable`;
   else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')
     why = `dial tcp: lookup ${new URL(url).hostname}: no such host`;
   else if (e.code === 'ECONNRESET') why = 'connection reset by peer';

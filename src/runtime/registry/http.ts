@@ -160,8 +160,9 @@ export function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> 
     );
     if (proxy) {
       // A refused tunnel is a transport failure, as in Go ("Forbidden"), not the registry's answer.
-      r.once('proxyConnect', (res: { statusCode: number; statusText: string }) => {
-        if (res.statusCode !== 200)
+      r.once('proxyConnect', (res: { statusCode?: number; statusText?: string }) => {
+        // Only a CONNECT has a status; a forwarding proxy's answer is the response itself.
+        if (res.statusCode !== undefined && res.statusCode !== 200)
           r.destroy(Object.assign(new Error(res.statusText || 'unknown status code'), { code: 'EPROXY' }));
       });
     }
