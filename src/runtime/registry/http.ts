@@ -10,8 +10,6 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
-import { HttpProxyAgent } from 'http-proxy-agent';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import { TRACE, traceSpan } from '../trace.js';
 import type { Endpoint } from './endpoint.js';
 import { type ProxySettings, proxyFor, proxySettings } from './proxy.js';
@@ -64,16 +62,23 @@ function tlsOptions(url: URL, ep?: Endpoint): { key: string; opts: TlsOptions } 
   };
 }
 
-function agentFor(url: URL, t: ReturnType<typeof tlsOptions>, proxy?: URL): http.Agent {
+/** Proxy agents are loaded only when a proxy is in use: most commands never need them. */
+let proxyAgents: Promise<[typeof import('http-proxy-agent'), typeof import('https-proxy-agent')]> | undefined;
+
+async function agentFor(url: URL, t: ReturnType<typeof tlsOptions>, proxy?: URL): Promise<http.Agent> {
   const key = `${url.protocol}//${url.host}${t.key}${proxy ? ` via ${proxy.href}` : ''}`;
   let agent = agents.get(key);
   if (!agent) {
     if (proxy) {
+      proxyAgents ??= Promise.all([import('http-proxy-agent'), import('https-proxy-agent')]);
+      const [{ HttpProxyAgent }, { HttpsProxyAgent }] = await proxyAgents;
       // Through a proxy the target's TLS options travel with each request (see request()).
       agent =
         url.protocol === 'https:'
           ? new HttpsProxyAgent(proxy, { keepAlive: true })
           : new HttpProxyAgent(proxy, { keepAlive: true });
+      // Another request may have made one meanwhile: keep a single agent per key.
+      agent = agents.get(key) ?? agent;
     } else {
       agent =
         url.protocol === 'https:'
@@ -131,22 +136,23 @@ function proxyError(err: NodeJS.ErrnoException & { port?: number }, proxy: URL):
   return err;
 }
 
-export function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> {
+export async function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> {
   const url = new URL(req.url);
   const mod = url.protocol === 'https:' ? https : http;
   const t0 = TRACE ? performance.now() : 0;
   const proxy = proxyFor(url, proxies());
   if (proxy && proxy.protocol === 'socks5:') {
-    return Promise.reject(new Error(`proxy ${proxy.href}: SOCKS5 proxies are not supported by tsdock`));
+    throw new Error(`proxy ${proxy.href}: SOCKS5 proxies are not supported by tsdock`);
   }
   const t = tlsOptions(url, ep);
+  const agent = await agentFor(url, t, proxy);
   return new Promise((resolve, reject) => {
     const r = mod.request(
       url,
       {
         method: req.method,
         headers: { 'User-Agent': 'tsdock/0.1', ...req.headers },
-        agent: agentFor(url, t, proxy),
+        agent,
         ...(proxy && url.protocol === 'https:' ? t.opts : {}),
         signal: req.signal,
       },
