@@ -235,6 +235,14 @@ describe('registry: mirrors, insecure registries, proxies', function () {
       expect(JSON.parse(tags.stdout)).to.include(`${short}:v1`);
       const run = cli(['run', '--rm', '--network', 'none', `${short}:v1`, 'cat', '/marker']);
       expect(run.stdout, run.stderr).to.equal('mirrored\n');
+      // pull -a lists the repository's tags on the mirror too.
+      const all = await tsdock(['pull', '-a', short], { TSDOCK_CONFIG: cfg, HTTPS_PROXY: proxy.url });
+      ok(all, 'pull -a through the mirror');
+      expect(all.stdout.trim().split('\n').at(-1)).to.equal(`docker.io/library/${short}`);
+      expect(await logLines(hub, `library/${short}`)).to.satisfy((ls: string[]) =>
+        ls.some((l) => l.includes(`GET /v2/library/${short}/tags/list`)),
+      );
+      expect(proxy.seen.slice(before)).to.deep.equal([]);
     });
 
     it('a mirror that is down, one without the image (404) and one failing (500) hand over to the next', async () => {
