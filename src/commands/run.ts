@@ -13,8 +13,8 @@ export default class Run extends TsdockCommand {
     const { flags: all, args } = this.dockerParse(Run.flags);
     const { 'dry-run': dryRun, format, ...flags } = all;
     requireArgs(this, args, { min: 1 });
-    const { runContainer } = await import('../runtime/verbs/container/run.js');
-    await runContainer(this.ctx, {
+    const { runContainerCommand } = await import('../runtime/verbs/container/run.js');
+    await runContainerCommand(this.ctx, {
       image: args[0]!,
       command: args.slice(1),
       flags: runFlagsOf(flags),

@@ -6,6 +6,8 @@ import type { ProjectOptions } from '../../compose/discover.js';
 import { psRow } from '../container/ls.js';
 import { bindAddress } from '../../network/port-keys.js';
 import { serviceContainers } from './engine.js';
+import type { Project } from '../../compose/model.js';
+import type { ProjectContainer } from '../../compose/observe.js';
 import { projectOrName } from './down.js';
 
 export interface PsOptions {
@@ -23,7 +25,40 @@ export interface PsOptions {
 
 const STATUSES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
 
-export async function composePs(ctx: RuntimeContext, o: PsOptions): Promise<void> {
+/** One container of `docker compose ps --format json` (api.ContainerSummary's fields, sorted as its JSON is). */
+export interface ComposeContainerEntry {
+  Command: string;
+  CreatedAt: string;
+  ExitCode: number;
+  Health: string;
+  ID: string;
+  Image: string;
+  Labels: string;
+  LocalVolumes: string;
+  Mounts: string;
+  Name: string;
+  Names: string;
+  Networks: string;
+  Ports: string;
+  Project: string;
+  Publishers: { URL: string; TargetPort: number; PublishedPort: number; Protocol: string }[];
+  RunningFor: string;
+  Service: string;
+  Size: string;
+  State: string;
+  Status: string;
+}
+
+/** Which containers of the project `compose ps` shows, sorted by name. */
+export type ComposePsSelection = Pick<
+  PsOptions,
+  'project' | 'services' | 'all' | 'status' | 'filter' | 'orphans'
+>;
+
+async function selectContainers(
+  ctx: RuntimeContext,
+  o: ComposePsSelection,
+): Promise<{ project: Project; containers: ProjectContainer[] }> {
   const status = [...o.status];
   if (o.filter !== undefined) {
     const [key, value] = o.filter.split('=', 2);
@@ -40,6 +75,62 @@ export async function composePs(ctx: RuntimeContext, o: PsOptions): Promise<void
     );
   if (status.length > 0) containers = containers.filter((c) => status.includes(c.status));
   containers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { project, containers };
+}
+
+function entries(
+  project: Project,
+  containers: ProjectContainer[],
+  noTrunc: boolean,
+): ComposeContainerEntry[] {
+  const now = new Date();
+  return containers.map((c) => {
+    const base = psRow(c.summary!, { noTrunc, now }) as Record<string, string>;
+    const ports = c.summary?.endpoint?.ports ?? [];
+    const running = c.status === 'running' || c.status === 'paused';
+    const row: ComposeContainerEntry = {
+      Command: base.Command!,
+      CreatedAt: base.CreatedAt!,
+      ExitCode: c.summary!.state.exitCode,
+      Health: '',
+      ID: base.ID!,
+      Image: base.Image!,
+      Labels: base.Labels!,
+      LocalVolumes: base.LocalVolumes!,
+      Mounts: base.Mounts!,
+      Name: c.name,
+      Names: c.name,
+      Networks: base.Networks!,
+      Ports: base.Ports!,
+      Project: project.name,
+      Publishers: (running ? ports : []).map((p) => ({
+        URL: bindAddress(p.hostIp),
+        TargetPort: p.containerPort,
+        PublishedPort: p.hostPort,
+        Protocol: p.proto,
+      })),
+      RunningFor: base.RunningFor!,
+      Service: c.service,
+      Size: base.Size!,
+      State: base.State!,
+      Status: base.Status!,
+    };
+    Object.defineProperty(row, 'Label', { value: (k: string) => c.labels[k] ?? '', enumerable: false });
+    return row;
+  });
+}
+
+/** `compose ps`'s data: the project's containers as `docker compose ps --format json` has them. */
+export async function composeContainers(
+  ctx: RuntimeContext,
+  o: ComposePsSelection & { noTrunc: boolean },
+): Promise<ComposeContainerEntry[]> {
+  const { project, containers } = await selectContainers(ctx, o);
+  return entries(project, containers, o.noTrunc);
+}
+
+export async function composePs(ctx: RuntimeContext, o: PsOptions): Promise<void> {
+  const { project, containers } = await selectContainers(ctx, o);
   if (o.quiet) {
     ctx.print(containers.map((c) => `${c.id}\n`).join(''));
     return;
@@ -48,42 +139,7 @@ export async function composePs(ctx: RuntimeContext, o: PsOptions): Promise<void
     ctx.print([...new Set(containers.map((c) => c.service))].join('\n') + '\n');
     return;
   }
-  const now = new Date();
-  const rows = containers.map((c) => {
-    const base = psRow(c.summary!, { noTrunc: o.noTrunc, now });
-    const ports = c.summary?.endpoint?.ports ?? [];
-    const running = c.status === 'running' || c.status === 'paused';
-    // api.ContainerSummary's fields, sorted as its JSON is.
-    const row: Record<string, unknown> = {
-      Command: base.Command,
-      CreatedAt: base.CreatedAt,
-      ExitCode: c.summary!.state.exitCode,
-      Health: '',
-      ID: base.ID,
-      Image: base.Image,
-      Labels: base.Labels,
-      LocalVolumes: base.LocalVolumes,
-      Mounts: base.Mounts,
-      Name: c.name,
-      Names: c.name,
-      Networks: base.Networks,
-      Ports: base.Ports,
-      Project: project.name,
-      Publishers: (running ? ports : []).map((p) => ({
-        URL: bindAddress(p.hostIp),
-        TargetPort: p.containerPort,
-        PublishedPort: p.hostPort,
-        Protocol: p.proto,
-      })),
-      RunningFor: base.RunningFor,
-      Service: c.service,
-      Size: base.Size,
-      State: base.State,
-      Status: base.Status,
-    };
-    Object.defineProperty(row, 'Label', { value: (k: string) => c.labels[k] ?? '', enumerable: false });
-    return row;
-  });
+  const rows = entries(project, containers, o.noTrunc);
   ctx.print(
     renderList({
       format: o.format,

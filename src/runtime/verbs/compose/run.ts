@@ -12,7 +12,7 @@ import { composeLabels, imageName, serviceHash, serviceRunFlags } from '../../co
 import type { ProjectOptions } from '../../compose/discover.js';
 import { withDependencies } from '../../compose/graph.js';
 import { assertSupported } from '../../compose/support.js';
-import { runContainer } from '../container/run.js';
+import { runContainerCommand } from '../container/run.js';
 import { randomHex } from '../../state/ids.js';
 import {
   asComposeFailure,
@@ -148,7 +148,7 @@ export async function composeRun(ctx: RuntimeContext, o: ComposeRunOptions): Pro
   flags.interactive = o.interactive && !o.detach;
   flags.tty = !o.noTty && !o.detach;
   const command = o.command.length > 0 ? o.command : o.entrypoint !== undefined ? [] : (svc.command ?? []);
-  await runContainer(ctx, {
+  await runContainerCommand(ctx, {
     image: imageName(project, svc),
     command,
     flags,

@@ -16,7 +16,18 @@ export interface RunRequest extends CreateRequest, PlanOnly {
   detachKeys?: string;
 }
 
-export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promise<void> {
+/** `run` as the CLI prints it: the id of a container left running in the background, else nothing. */
+export async function runContainerCommand(ctx: RuntimeContext, req: RunRequest): Promise<void> {
+  const id = await runContainer(ctx, req);
+  if (id !== undefined) ctx.stdio.stdout.write(`${id}\n`);
+}
+
+/**
+ * Creates and starts the container; unless detached, stays attached to it (its output on ctx's
+ * streams) until it exits, a non-zero status thrown as ContainerExit. Returns the container's id
+ * when it is left running in the background (-d, or a start that did not attach).
+ */
+export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promise<string | undefined> {
   const dry = planOnly(req);
   if (req.detach && req.flags.attach && req.flags.attach.length > 0) {
     throw new UsageError('Conflicting options: -a and -d');
@@ -26,7 +37,8 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   // The plan, once every check a real run makes before creating has passed.
   if (dry) {
     const { dryRun } = await import('./dry-run.js');
-    return dryRun(ctx, { ...req, verb: 'run' });
+    await dryRun(ctx, { ...req, verb: 'run' });
+    return undefined;
   }
   let found;
   try {
@@ -51,10 +63,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     throw asRunFailure(err);
   }
   await found.fresh?.settle().catch(() => undefined);
-  if (req.detach || !started) {
-    ctx.stdio.stdout.write(`${found.id}\n`);
-    return;
-  }
+  if (req.detach || !started) return found.id;
   const code = await attachAndWait(ctx, found, started, {
     stdin: found.record.interactive,
     sigProxy: req.sigProxy,
@@ -68,7 +77,8 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   });
   // Docker's run says nothing on detach and exits 0; the container keeps running (and its exit
   // hook, with this client gone, records the exit and applies the restart policy).
-  if (code === 'detached') return;
+  if (code === 'detached') return undefined;
   await handOverRestart(ctx, found, exitHookCommand(ctx, found.id));
   if (code !== 0) throw new ContainerExit(code);
+  return undefined;
 }

@@ -51,10 +51,19 @@ function render(rows: StatsRow[], format: string | undefined): string {
   });
 }
 
+/** `stats --no-stream`'s data: one measurement (two samples apart) of each running container or of `refs`. */
+export function statsSnapshot(
+  ctx: RuntimeContext,
+  refs: string[],
+  opts: Pick<StatsOptions, 'all' | 'noTrunc' | 'intervalMs'>,
+): Promise<StatsRow[]> {
+  return collectStats(ctx, refs, opts);
+}
+
 export async function containerStats(ctx: RuntimeContext, refs: string[], opts: StatsOptions): Promise<void> {
   const out = ctx.stdio.stdout;
   if (opts.noStream) {
-    out.write(render(await collectStats(ctx, refs, opts), opts.format));
+    out.write(render(await statsSnapshot(ctx, refs, opts), opts.format));
     return;
   }
   const interval = opts.intervalMs ?? 1000;

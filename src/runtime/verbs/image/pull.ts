@@ -48,9 +48,22 @@ export async function withProgress<T>(
 }
 
 export async function pullCommand(ctx: RuntimeContext, opts: PullCommandOptions): Promise<void> {
+  const name = await pullReference(ctx, opts, ctx.stdio.stdout);
+  ctx.stdio.stdout.write(`${name}\n`);
+}
+
+/**
+ * `pull`'s work, its progress on `out`: returns the reference pulled, as Docker names it (the
+ * repository for -a).
+ */
+export async function pullReference(
+  ctx: RuntimeContext,
+  opts: PullCommandOptions,
+  out: NodeJS.WritableStream,
+): Promise<string> {
   const { pullImage, listTags } = await import('../../registry/pull.js');
   const platform = opts.platform ? { platform: opts.platform } : {};
-  const name = await withProgress(ctx.stdio.stdout, opts.quiet, async (progress) => {
+  return withProgress(out, opts.quiet, async (progress) => {
     if (!opts.allTags) {
       return (await pullImage(ctx, opts.image, { progress, announceDefaultTag: true, ...platform })).name;
     }
@@ -59,7 +72,6 @@ export async function pullCommand(ctx: RuntimeContext, opts: PullCommandOptions)
     for (const tag of tags) await pullImage(ctx, `${repository}:${tag}`, { progress, ...platform });
     return repository;
   });
-  ctx.stdio.stdout.write(`${name}\n`);
 }
 
 /** `run`/`create` pulling a missing image: progress on stderr, no reference line. */

@@ -1,12 +1,14 @@
 /** `network inspect`: Docker's network document, with the containers attached to each network. */
 import type { RuntimeContext } from '../../context.js';
+import type { NetworkInspect } from '../../docker-types.js';
 import { NotFoundError, PartialFailureError } from '../../errors.js';
 import { renderInspect } from '../../format/output.js';
 import { allEndpoints, type EndpointRecord } from '../../network/endpoint.js';
 import { NetworkStore, type NetworkRecord } from '../../network/networks.js';
 
-function inspectShape(n: NetworkRecord, eps: EndpointRecord[]): Record<string, unknown> {
-  const containers: Record<string, unknown> = {};
+/** A network's document (GET /networks/{id}), `eps` being every endpoint there is. */
+export function networkDocument(n: NetworkRecord, eps: EndpointRecord[]): NetworkInspect {
+  const containers: NetworkInspect['Containers'] = {};
   for (const e of eps
     .filter((x) => x.network.id === n.Id)
     .sort((a, b) => (a.containerId < b.containerId ? -1 : 1))) {
@@ -37,14 +39,20 @@ function inspectShape(n: NetworkRecord, eps: EndpointRecord[]): Record<string, u
   };
 }
 
+/** One network's document by name, id or id prefix (NotFoundError otherwise). */
+export async function inspectNetwork(ctx: RuntimeContext, ref: string): Promise<NetworkInspect> {
+  const [eps, net] = await Promise.all([allEndpoints(ctx), new NetworkStore(ctx).find(ref)]);
+  return networkDocument(net, eps);
+}
+
 export async function networkInspect(ctx: RuntimeContext, refs: string[], format?: string): Promise<void> {
   const store = new NetworkStore(ctx);
   const [eps] = await Promise.all([allEndpoints(ctx), store.list()]);
-  const found: Record<string, unknown>[] = [];
+  const found: NetworkInspect[] = [];
   const errors: string[] = [];
   for (const ref of refs) {
     try {
-      found.push(inspectShape(await store.find(ref), eps));
+      found.push(networkDocument(await store.find(ref), eps));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       errors.push(err.message);

@@ -5,6 +5,9 @@ import { renderList } from '../../format/output.js';
 import { goTime } from '../../format/ps.js';
 import { NetworkStore, PREDEFINED } from '../../network/networks.js';
 import { usedNetworks } from '../../network/remove.js';
+import { allEndpoints } from '../../network/endpoint.js';
+import type { NetworkInspect } from '../../docker-types.js';
+import { networkDocument } from './inspect.js';
 
 export interface NetworkListOptions {
   quiet: boolean;
@@ -15,10 +18,11 @@ export interface NetworkListOptions {
 
 const LS_FILTERS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
 
-export async function networkList(ctx: RuntimeContext, o: NetworkListOptions): Promise<void> {
+/** The networks `network ls` shows (all, or those the filters select), as their inspect documents. */
+export async function listNetworks(ctx: RuntimeContext, filters: string[]): Promise<NetworkInspect[]> {
   let nets = await new NetworkStore(ctx).list();
-  const used = o.filters.some((f) => f.startsWith('dangling=')) ? await usedNetworks(ctx) : new Set<string>();
-  const byKey = parseFilterArgs(o.filters, LS_FILTERS);
+  const used = filters.some((f) => f.startsWith('dangling=')) ? await usedNetworks(ctx) : new Set<string>();
+  const byKey = parseFilterArgs(filters, LS_FILTERS);
   nets = nets.filter((n) => {
     for (const [k, vals] of byKey) {
       const any = (p: (v: string) => boolean) => vals.some(p);
@@ -41,6 +45,12 @@ export async function networkList(ctx: RuntimeContext, o: NetworkListOptions): P
     }
     return true;
   });
+  const eps = await allEndpoints(ctx);
+  return nets.map((n) => networkDocument(n, eps));
+}
+
+export async function networkList(ctx: RuntimeContext, o: NetworkListOptions): Promise<void> {
+  const nets = await listNetworks(ctx, o.filters);
   const rows = nets.map((n) => ({
     CreatedAt: goTime(new Date(n.Created)),
     Driver: n.Driver,

@@ -3,7 +3,7 @@ import type { RuntimeContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { recordVolumeEvent } from '../../events/record.js';
 import { kvToMap, validateLabel } from '../../opts/kvfile.js';
-import { volumeStore } from '../../volumes/store.js';
+import { volumeStore, type Volume } from '../../volumes/store.js';
 
 export interface VolumeCreateOptions {
   /** The positional VOLUME. */
@@ -17,6 +17,11 @@ export interface VolumeCreateOptions {
 }
 
 export async function volumeCreate(ctx: RuntimeContext, o: VolumeCreateOptions): Promise<void> {
+  ctx.print(`${(await createVolume(ctx, o)).Name}\n`);
+}
+
+/** The volume made (or the existing one of that name, as Docker's create), as its inspect document. */
+export async function createVolume(ctx: RuntimeContext, o: VolumeCreateOptions): Promise<Volume> {
   if (o.name !== undefined && o.nameFlag) {
     throw new UsageError(
       'conflicting options: cannot specify a volume-name through both --name and as a positional arg',
@@ -39,5 +44,5 @@ export async function volumeCreate(ctx: RuntimeContext, o: VolumeCreateOptions):
     store.create(name, { driver: o.driver, labels, options }),
   );
   if (created) await recordVolumeEvent(ctx, volume.Name, 'create', { driver: volume.Driver });
-  ctx.print(`${volume.Name}\n`);
+  return volume;
 }

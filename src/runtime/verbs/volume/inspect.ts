@@ -4,6 +4,11 @@ import { NotFoundError, PartialFailureError } from '../../errors.js';
 import { renderInspect } from '../../format/output.js';
 import { volumeStore, type Volume } from '../../volumes/store.js';
 
+/** One volume's document by name (NotFoundError otherwise). */
+export function inspectVolume(ctx: RuntimeContext, name: string): Volume {
+  return volumeStore(ctx).find(name);
+}
+
 export async function volumeInspect(ctx: RuntimeContext, names: string[], format?: string): Promise<void> {
   const store = volumeStore(ctx);
   const found: Volume[] = [];

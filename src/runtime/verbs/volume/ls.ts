@@ -34,14 +34,18 @@ export function volumeRow(v: Volume): Record<string, unknown> {
   return row;
 }
 
-export async function volumeList(ctx: RuntimeContext, o: VolumeListOptions): Promise<void> {
-  const filters = parseVolumeFilters(o.filters, ['dangling', 'name', 'driver', 'label']);
-  const store = volumeStore(ctx);
+/** The volumes `volume ls` shows (all, or those the filters select), sorted by name, as their documents. */
+export function listVolumes(ctx: RuntimeContext, rawFilters: string[]): Volume[] {
+  const filters = parseVolumeFilters(rawFilters, ['dangling', 'name', 'driver', 'label']);
   const users = filters.has('dangling') ? volumeUsers(new StatePaths(ctx.stateDir)) : new Map();
-  const volumes = store
+  return volumeStore(ctx)
     .list()
     .filter((v) => volumeMatches(v, filters, (n) => (users.get(n) ?? []).length > 0))
     .sort((a, b) => naturalCompare(a.Name, b.Name));
+}
+
+export async function volumeList(ctx: RuntimeContext, o: VolumeListOptions): Promise<void> {
+  const volumes = listVolumes(ctx, o.filters);
   ctx.print(
     renderList({
       format: o.format,
