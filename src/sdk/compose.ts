@@ -5,7 +5,7 @@
 import type { GlobalOptions } from '../runtime/context.js';
 import type { ProjectOptions } from '../runtime/compose/discover.js';
 import type { UiOptions } from '../runtime/format/compose-progress.js';
-import { capture, jsonLines } from './session.js';
+import { capture, query } from './session.js';
 import type {
   ComposeContainerEntry,
   ComposeDownOptions,
@@ -86,20 +86,16 @@ export class Compose {
 
   /** `compose ps --format json`: the project's containers, sorted by name. */
   async ps(opts: ComposePsOptions = {}): Promise<ComposeContainerEntry[]> {
-    const { composePs } = await import('../runtime/verbs/compose/ps.js');
-    const { stdout } = await capture(this.globals, (ctx) =>
-      composePs(ctx, {
+    const { composeContainers } = await import('../runtime/verbs/compose/ps.js');
+    return query(this.globals, (ctx) =>
+      composeContainers(ctx, {
         project: projectOf(opts),
         services: opts.services ?? [],
         all: opts.all ?? false,
-        quiet: false,
-        listServices: false,
         status: opts.status ?? [],
-        format: 'json',
         noTrunc: true,
         orphans: true,
       }),
     );
-    return jsonLines<ComposeContainerEntry>(stdout);
   }
 }

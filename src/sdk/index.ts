@@ -1,10 +1,13 @@
 /**
- * tsdock as a library: `import { Tsdock } from 'tsdock'`. Each method runs the verb the CLI command
- * of the same name runs (src/runtime/verbs), with the same options and checks, and returns Docker's
- * shapes: inspect documents, the API's container list, `--format '{{json .}}'` rows. Failures throw
- * TsdockError with the message and exit status the CLI would give.
+ * tsdock as a library: `import { Tsdock } from 'tsdock'`. Each method calls the verb-level function
+ * the CLI command of the same name calls (src/runtime/verbs), with the same options and checks:
+ * where the command prints data (inspect, ls, ps, create's id), both call the verb's data function
+ * and the SDK returns its result — Docker's shapes: inspect documents, the API's container list,
+ * the rows `--format '{{json .}}'` prints. Streams (logs, a foreground run's or exec's output) are
+ * the verb's output handed over as it comes. Failures throw TsdockError with the message and exit
+ * status the CLI would give.
  */
-import { inspectObjects } from '../runtime/verbs/system/inspect.js';
+import { inspectDocument } from '../runtime/verbs/system/inspect.js';
 import { clientVersion } from '../runtime/verbs/system/version.js';
 import { runContainer } from '../runtime/verbs/container/run.js';
 import { createContainer } from '../runtime/verbs/container/create.js';
@@ -13,25 +16,25 @@ import { stopContainers } from '../runtime/verbs/container/stop.js';
 import { removeContainers } from '../runtime/verbs/container/rm.js';
 import { containerEntries } from '../runtime/verbs/container/ls.js';
 import { showLogs } from '../runtime/verbs/container/logs.js';
-import { containerStats } from '../runtime/verbs/container/stats.js';
+import { statsSnapshot } from '../runtime/verbs/container/stats.js';
 import { execInContainer } from '../runtime/verbs/container/exec.js';
-import { pullCommand } from '../runtime/verbs/image/pull.js';
+import { pullReference } from '../runtime/verbs/image/pull.js';
 import { buildImage } from '../runtime/verbs/image/build.js';
 import { listImages } from '../runtime/verbs/image/ls.js';
 import { removeImages } from '../runtime/verbs/image/rm.js';
-import { networkCreate } from '../runtime/verbs/network/create.js';
-import { networkList } from '../runtime/verbs/network/ls.js';
-import { networkInspect } from '../runtime/verbs/network/inspect.js';
+import { createNetwork } from '../runtime/verbs/network/create.js';
+import { listNetworks } from '../runtime/verbs/network/ls.js';
+import { inspectNetwork } from '../runtime/verbs/network/inspect.js';
 import { networkRemove } from '../runtime/verbs/network/rm.js';
 import { networkConnect } from '../runtime/verbs/network/connect.js';
 import { networkDisconnect } from '../runtime/verbs/network/disconnect.js';
-import { volumeCreate } from '../runtime/verbs/volume/create.js';
-import { volumeList } from '../runtime/verbs/volume/ls.js';
-import { volumeInspect } from '../runtime/verbs/volume/inspect.js';
+import { createVolume } from '../runtime/verbs/volume/create.js';
+import { listVolumes } from '../runtime/verbs/volume/ls.js';
+import { inspectVolume } from '../runtime/verbs/volume/inspect.js';
 import { volumeRemove } from '../runtime/verbs/volume/rm.js';
 import { pruneVolumes } from '../runtime/verbs/volume/prune.js';
 import type { GlobalOptions } from '../runtime/context.js';
-import { capture, globalsOf, iterate, jsonLines, type ConnectionOptions } from './session.js';
+import { capture, globalsOf, iterate, query, type ConnectionOptions } from './session.js';
 import { Compose } from './compose.js';
 import type {
   BuildOptions,
@@ -57,31 +60,25 @@ export { TsdockError, type ConnectionOptions } from './session.js';
 export { Compose } from './compose.js';
 export type * from './types.js';
 
-async function inspectOne<T>(globals: GlobalOptions, ref: string, type: 'container' | 'image'): Promise<T> {
-  const { stdout } = await capture(globals, (ctx) => inspectObjects(ctx, [ref], { type, size: false }));
-  return (JSON.parse(stdout) as T[])[0]!;
-}
-
 /** Images: `tsdock image …`. */
 export class Images {
   constructor(private readonly globals: GlobalOptions) {}
 
   /** `images`: one row per name, as `docker images --format '{{json .}}'`. */
   list(opts: { filters?: string[]; reference?: string } = {}): Promise<ImageListEntry[]> {
-    let rows: ImageListEntry[] = [];
-    return capture(this.globals, async (ctx) => {
-      rows = await listImages(ctx, {
+    return query(this.globals, (ctx) =>
+      listImages(ctx, {
         all: false,
         filters: opts.filters ?? [],
         ...(opts.reference ? { reference: opts.reference } : {}),
         digests: false,
         noTrunc: true,
-      });
-    }).then(() => rows);
+      }),
+    );
   }
 
   inspect(ref: string): Promise<ImageInspect> {
-    return inspectOne<ImageInspect>(this.globals, ref, 'image');
+    return query(this.globals, (ctx) => inspectDocument(ctx, ref, 'image'));
   }
 
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -95,8 +92,8 @@ export class Networks {
 
   /** `network create`; returns the new network's id. */
   async create(name: string, opts: NetworkCreateOptions = {}): Promise<string> {
-    const { stdout } = await capture(this.globals, (ctx) =>
-      networkCreate(ctx, {
+    const created = await query(this.globals, (ctx) =>
+      createNetwork(ctx, {
         name,
         driver: opts.driver ?? 'bridge',
         subnet: opts.subnet ?? [],
@@ -108,23 +105,16 @@ export class Networks {
         ipv6: false,
       }),
     );
-    return stdout.trim();
+    return created.Id;
   }
 
   /** Every network (or those the filters select) as its inspect document, as the API lists them. */
-  async list(opts: { filters?: string[] } = {}): Promise<NetworkInspect[]> {
-    const { stdout } = await capture(this.globals, (ctx) =>
-      networkList(ctx, { quiet: true, noTrunc: true, filters: opts.filters ?? [] }),
-    );
-    const ids = stdout.split('\n').filter(Boolean);
-    if (ids.length === 0) return [];
-    const docs = await capture(this.globals, (ctx) => networkInspect(ctx, ids));
-    return JSON.parse(docs.stdout) as NetworkInspect[];
+  list(opts: { filters?: string[] } = {}): Promise<NetworkInspect[]> {
+    return query(this.globals, (ctx) => listNetworks(ctx, opts.filters ?? []));
   }
 
-  async inspect(ref: string): Promise<NetworkInspect> {
-    const { stdout } = await capture(this.globals, (ctx) => networkInspect(ctx, [ref]));
-    return (JSON.parse(stdout) as NetworkInspect[])[0]!;
+  inspect(ref: string): Promise<NetworkInspect> {
+    return query(this.globals, (ctx) => inspectNetwork(ctx, ref));
   }
 
   async remove(ref: string): Promise<void> {
@@ -155,31 +145,24 @@ export class Volumes {
 
   /** `volume create [NAME]`; returns its name (generated when none is given). */
   async create(name?: string, opts: VolumeCreateOptions = {}): Promise<string> {
-    const { stdout } = await capture(this.globals, (ctx) =>
-      volumeCreate(ctx, {
+    const volume = await query(this.globals, (ctx) =>
+      createVolume(ctx, {
         ...(name !== undefined ? { name } : {}),
         driver: opts.driver ?? 'local',
         labels: opts.labels ?? [],
         options: opts.options ?? [],
       }),
     );
-    return stdout.trim();
+    return volume.Name;
   }
 
   /** Every volume (or those the filters select) as its inspect document. */
-  async list(opts: { filters?: string[] } = {}): Promise<VolumeInspect[]> {
-    const { stdout } = await capture(this.globals, (ctx) =>
-      volumeList(ctx, { quiet: true, filters: opts.filters ?? [] }),
-    );
-    const names = stdout.split('\n').filter(Boolean);
-    if (names.length === 0) return [];
-    const docs = await capture(this.globals, (ctx) => volumeInspect(ctx, names));
-    return JSON.parse(docs.stdout) as VolumeInspect[];
+  list(opts: { filters?: string[] } = {}): Promise<VolumeInspect[]> {
+    return query(this.globals, async (ctx) => listVolumes(ctx, opts.filters ?? []));
   }
 
-  async inspect(name: string): Promise<VolumeInspect> {
-    const { stdout } = await capture(this.globals, (ctx) => volumeInspect(ctx, [name]));
-    return (JSON.parse(stdout) as VolumeInspect[])[0]!;
+  inspect(name: string): Promise<VolumeInspect> {
+    return query(this.globals, async (ctx) => inspectVolume(ctx, name));
   }
 
   async remove(name: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -187,14 +170,10 @@ export class Volumes {
   }
 
   /** `volume prune -f`: unused anonymous volumes (`all`: named ones too); what went and the bytes freed. */
-  async prune(
-    opts: { all?: boolean; filters?: string[] } = {},
-  ): Promise<{ deleted: string[]; reclaimed: number }> {
-    let result = { deleted: [] as string[], reclaimed: 0 };
-    await capture(this.globals, async (ctx) => {
-      result = await pruneVolumes(ctx, { all: opts.all ?? false, filters: opts.filters ?? [] });
-    });
-    return result;
+  prune(opts: { all?: boolean; filters?: string[] } = {}): Promise<{ deleted: string[]; reclaimed: number }> {
+    return query(this.globals, (ctx) =>
+      pruneVolumes(ctx, { all: opts.all ?? false, filters: opts.filters ?? [] }),
+    );
   }
 }
 
@@ -231,20 +210,21 @@ export class Tsdock {
    */
   async run(image: string, command: string[] = [], opts: RunOptions = {}): Promise<RunResult> {
     const { detach = false, ...flags } = opts;
-    const r = await capture(this.globals, (ctx) =>
-      runContainer(ctx, { image, command, flags: { ...flags, detach }, detach, sigProxy: false }),
-    );
-    if (detach) return { id: r.stdout.trim(), exitCode: null, stdout: '', stderr: r.stderr };
+    const req = { image, command, flags: { ...flags, detach }, detach, sigProxy: false };
+    if (detach) {
+      let stderr = '';
+      const id = await query(this.globals, (ctx) => runContainer(ctx, req), { stderr: (t) => (stderr += t) });
+      return { id: id!, exitCode: null, stdout: '', stderr };
+    }
+    // The container's output is the result here: the verb's streams, collected.
+    const r = await capture(this.globals, (ctx) => runContainer(ctx, req));
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
 
   /** `create`: returns the new container's id. */
   async create(image: string, command: string[] = [], opts: ContainerCreateOptions = {}): Promise<string> {
-    let id = '';
-    await capture(this.globals, async (ctx) => {
-      id = (await createContainer(ctx, { image, command, flags: opts })).id;
-    });
-    return id;
+    const found = await query(this.globals, (ctx) => createContainer(ctx, { image, command, flags: opts }));
+    return found.id;
   }
 
   async start(ref: string): Promise<void> {
@@ -264,21 +244,19 @@ export class Tsdock {
   }
 
   /** `ps` (`all` for -a), in the API's list shape (GET /containers/json). */
-  async ps(opts: { all?: boolean; last?: number; filters?: string[] } = {}): Promise<ContainerListEntry[]> {
-    let rows: ContainerListEntry[] = [];
-    await capture(this.globals, async (ctx) => {
-      rows = await containerEntries(ctx, {
+  ps(opts: { all?: boolean; last?: number; filters?: string[] } = {}): Promise<ContainerListEntry[]> {
+    return query(this.globals, (ctx) =>
+      containerEntries(ctx, {
         all: opts.all ?? false,
         filters: opts.filters ?? [],
         ...(opts.last !== undefined ? { last: opts.last } : {}),
-      });
-    });
-    return rows;
+      }),
+    );
   }
 
   /** `container inspect`. */
   inspect(ref: string): Promise<ContainerInspect> {
-    return inspectOne<ContainerInspect>(this.globals, ref, 'container');
+    return query(this.globals, (ctx) => inspectDocument(ctx, ref, 'container'));
   }
 
   /** `logs`, chunk by chunk as written; with `follow`, until the container stops. */
@@ -303,11 +281,8 @@ export class Tsdock {
   }
 
   /** `stats --no-stream`: one measurement of each running container (or of `refs`). */
-  async stats(refs: string[] = []): Promise<StatsEntry[]> {
-    const { stdout } = await capture(this.globals, (ctx) =>
-      containerStats(ctx, refs, { all: false, noStream: true, noTrunc: true, format: '{{json .}}' }),
-    );
-    return jsonLines<StatsEntry>(stdout);
+  stats(refs: string[] = []): Promise<StatsEntry[]> {
+    return query(this.globals, (ctx) => statsSnapshot(ctx, refs, { all: false, noTrunc: true }));
   }
 
   /** `exec`: runs a command in a running container and returns its status and output. */
@@ -330,24 +305,28 @@ export class Tsdock {
   }
 
   /** `pull`: returns the pulled image's inspect document. */
-  async pull(ref: string, opts: { platform?: string } = {}): Promise<ImageInspect> {
-    await capture(this.globals, (ctx) =>
-      pullCommand(ctx, { image: ref, quiet: true, ...(opts.platform ? { platform: opts.platform } : {}) }),
-    );
-    return this.images.inspect(ref);
+  pull(ref: string, opts: { platform?: string } = {}): Promise<ImageInspect> {
+    return query(this.globals, async (ctx) => {
+      const pulled = await pullReference(
+        ctx,
+        { image: ref, quiet: true, ...(opts.platform ? { platform: opts.platform } : {}) },
+        ctx.stdio.stderr,
+      );
+      return inspectDocument(ctx, pulled, 'image');
+    });
   }
 
   /** `build CONTEXT`: returns the image id (sha256:…). */
-  async build(context: string, opts: BuildOptions = {}): Promise<string> {
-    let id = '';
-    await capture(this.globals, async (ctx) => {
-      id = await buildImage(ctx, {
+  build(context: string, opts: BuildOptions = {}): Promise<string> {
+    return query(this.globals, (ctx) =>
+      buildImage(ctx, {
         context,
         tags: opts.tags ?? [],
         buildArgs: opts.buildArgs ?? [],
         noCache: opts.noCache ?? false,
         pull: false,
-        quiet: true,
+        // Not -q, which prints the id: the id is the function's result.
+        quiet: false,
         labels: opts.labels ?? [],
         addHost: [],
         progress: 'quiet',
@@ -358,8 +337,7 @@ export class Tsdock {
         ...(opts.file ? { file: opts.file } : {}),
         ...(opts.target ? { target: opts.target } : {}),
         ...(opts.platform ? { platform: opts.platform } : {}),
-      });
-    });
-    return id;
+      }),
+    );
   }
 }

@@ -1,7 +1,9 @@
 /**
- * One SDK call: a RuntimeContext whose stdout and stderr are collected instead of printed, so a verb
- * runs exactly as the CLI runs it and the SDK reads what it wrote (an id, inspect's JSON, a row per
- * line of `--format '{{json .}}'`). Failures become one TsdockError with the CLI's message and status.
+ * One SDK call, in one of two ways. `query` calls a verb's data function (the one the CLI command
+ * prints through the shared formatter) and returns its result; nothing is printed, nothing parsed.
+ * `capture` runs a verb whose product is a stream (logs, a foreground run's or exec's output,
+ * progress) with stdout and stderr handed to the caller. Failures become one TsdockError with the
+ * CLI's message and status.
  */
 import { Readable, Writable } from 'node:stream';
 import { RuntimeContext, defaultGlobals, type GlobalOptions } from '../runtime/context.js';
@@ -64,8 +66,45 @@ function asSdkError(err: unknown, stderr: string): TsdockError {
   return new TsdockError(message, exitCodeOf(err), { cause: err });
 }
 
+/** A stdout for data calls: a data function that writes to it is a bug, reported as the call's failure. */
+class NoPrinting extends Writable {
+  override write(): boolean {
+    throw new Error('tsdock: internal error: a data call printed to stdout');
+  }
+}
+
 /**
- * Runs `fn` with a context of its own and returns what it printed. A container's own exit status
+ * Runs a verb's data function with a context of its own and returns what it returns. Its stdout
+ * refuses writes, so a result can only come back as data; what it says on stderr (warnings, pull
+ * progress) is kept for the message of a failure.
+ */
+export async function query<T>(
+  globals: GlobalOptions,
+  fn: (ctx: RuntimeContext) => Promise<T>,
+  hooks: { stderr?: (text: string) => void } = {},
+): Promise<T> {
+  let stderr = '';
+  const ctx = new RuntimeContext(globals, {
+    stdin: Readable.from([]),
+    stdout: new NoPrinting(),
+    stderr: sink((t) => {
+      stderr += t;
+      hooks.stderr?.(t);
+    }),
+  });
+  try {
+    ctx.checkContainerd();
+    return await fn(ctx);
+  } catch (err) {
+    throw asSdkError(err, stderr);
+  } finally {
+    ctx.close();
+  }
+}
+
+/**
+ * Runs `fn` with a context of its own and returns what it printed (for streams, and for operations
+ * whose only product is done-or-failed). A container's own exit status
  * (ContainerExit from run or exec) is a result, not a failure: it is returned as `exitCode`.
  */
 export async function capture(
@@ -89,14 +128,6 @@ export async function capture(
   } finally {
     ctx.close();
   }
-}
-
-/** Lines of `--format '{{json .}}'` output. */
-export function jsonLines<T>(text: string): T[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
 }
 
 /**

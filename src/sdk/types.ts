@@ -7,10 +7,23 @@ import type { RunFlags } from '../runtime/opts/container.js';
 import type { StatsRow } from '../runtime/container/stats.js';
 import type { PortSummary } from '../runtime/format/ps.js';
 import type { ContainerListEntry } from '../runtime/verbs/container/ls.js';
+import type { ComposeContainerEntry } from '../runtime/verbs/compose/ps.js';
 import type { ImageRow } from '../runtime/verbs/image/ls.js';
 import type { Volume } from '../runtime/volumes/store.js';
 
-export type { ContainerListEntry, PortSummary };
+export type { ComposeContainerEntry, ContainerListEntry, PortSummary };
+export type {
+  ContainerConfig,
+  ContainerInspect,
+  ContainerState,
+  EndpointSettings,
+  HealthState,
+  HostConfig,
+  ImageInspect,
+  MountPoint,
+  NetworkInspect,
+  PortBinding,
+} from '../runtime/docker-types.js';
 
 /** `docker images --format '{{json .}}'`, one per name. */
 export type ImageListEntry = ImageRow;
@@ -66,149 +79,6 @@ export interface LogChunk {
 
 /** `docker stats --no-stream --format '{{json .}}'`. */
 export type StatsEntry = StatsRow;
-
-export interface HealthState {
-  Status: 'starting' | 'healthy' | 'unhealthy' | 'none';
-  FailingStreak: number;
-  Log: { Start: string; End: string; ExitCode: number; Output: string }[];
-}
-
-export interface ContainerState {
-  Status: 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
-  Running: boolean;
-  Paused: boolean;
-  Restarting: boolean;
-  OOMKilled: boolean;
-  Dead: boolean;
-  Pid: number;
-  ExitCode: number;
-  Error: string;
-  StartedAt: string;
-  FinishedAt: string;
-  Health?: HealthState;
-}
-
-export interface ContainerConfig {
-  Hostname: string;
-  Domainname: string;
-  User: string;
-  Env: string[] | null;
-  Cmd: string[] | null;
-  Entrypoint: string[] | null;
-  Image: string;
-  WorkingDir: string;
-  Labels: Record<string, string> | null;
-  ExposedPorts?: Record<string, object>;
-  Tty: boolean;
-  OpenStdin: boolean;
-  StopSignal?: string;
-  [key: string]: unknown;
-}
-
-export interface PortBinding {
-  HostIp: string;
-  HostPort: string;
-}
-
-export interface HostConfig {
-  NetworkMode: string;
-  PortBindings: Record<string, PortBinding[]> | null;
-  Binds: string[] | null;
-  AutoRemove: boolean;
-  RestartPolicy: { Name: string; MaximumRetryCount: number };
-  Memory: number;
-  NanoCpus: number;
-  CpuQuota: number;
-  CpuPeriod: number;
-  CpuShares: number;
-  PidsLimit: number | null;
-  Privileged: boolean;
-  CapAdd: string[] | null;
-  CapDrop: string[] | null;
-  [key: string]: unknown;
-}
-
-export interface EndpointSettings {
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  MacAddress: string;
-  Aliases: string[] | null;
-  [key: string]: unknown;
-}
-
-export interface MountPoint {
-  Type: 'bind' | 'volume' | 'tmpfs' | string;
-  Name?: string;
-  Source: string;
-  Destination: string;
-  Driver?: string;
-  Mode: string;
-  RW: boolean;
-  Propagation: string;
-}
-
-/** `docker container inspect`'s document (GET /containers/{id}/json). */
-export interface ContainerInspect {
-  Id: string;
-  Created: string;
-  Path: string;
-  Args: string[];
-  State: ContainerState;
-  Image: string;
-  Name: string;
-  RestartCount: number;
-  LogPath: string;
-  HostConfig: HostConfig;
-  Mounts: MountPoint[];
-  Config: ContainerConfig;
-  NetworkSettings: {
-    Ports: Record<string, PortBinding[] | null>;
-    Networks: Record<string, EndpointSettings>;
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
-
-/** `docker image inspect`'s document (GET /images/{name}/json). */
-export interface ImageInspect {
-  Id: string;
-  RepoTags: string[];
-  RepoDigests: string[];
-  Created: string;
-  Architecture: string;
-  Os: string;
-  Size: number;
-  Config: ContainerConfig;
-  RootFS: { Type: string; Layers: string[] };
-  [key: string]: unknown;
-}
-
-/** `docker network inspect`'s document (GET /networks/{id}). */
-export interface NetworkInspect {
-  Name: string;
-  Id: string;
-  Created: string;
-  Scope: string;
-  Driver: string;
-  EnableIPv6: boolean;
-  IPAM: {
-    Driver: string;
-    Options: Record<string, string> | null;
-    Config: { Subnet: string; Gateway?: string; IPRange?: string }[];
-  };
-  Internal: boolean;
-  Attachable: boolean;
-  Containers: Record<
-    string,
-    { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }
-  >;
-  Options: Record<string, string>;
-  Labels: Record<string, string>;
-  [key: string]: unknown;
-}
 
 export interface NetworkCreateOptions {
   driver?: string;
@@ -300,28 +170,4 @@ export interface ComposePsOptions extends ComposeProjectOptions {
   all?: boolean;
   /** --status: paused, restarting, removing, running, dead, created, exited. */
   status?: string[];
-}
-
-/** `docker compose ps --format json`, one per container. */
-export interface ComposeContainerEntry {
-  ID: string;
-  Name: string;
-  Names: string;
-  Project: string;
-  Service: string;
-  Image: string;
-  Command: string;
-  CreatedAt: string;
-  RunningFor: string;
-  State: string;
-  Status: string;
-  Health: string;
-  ExitCode: number;
-  Ports: string;
-  Publishers: { URL: string; TargetPort: number; PublishedPort: number; Protocol: string }[];
-  Labels: string;
-  LocalVolumes: string;
-  Mounts: string;
-  Networks: string;
-  Size: string;
 }
