@@ -13,10 +13,18 @@ export interface PruneOptions {
   filters: string[];
 }
 
+/** The pruning itself, without the question: the ids removed and the bytes their writable layers held. */
+export function removeStoppedContainers(
+  ctx: RuntimeContext,
+  filters: string[],
+): Promise<{ deleted: string[]; reclaimed: number }> {
+  return pruneStoppedContainers(ctx, parsePruneFilters(filters));
+}
+
 export async function pruneContainers(ctx: RuntimeContext, opts: PruneOptions): Promise<void> {
-  const filter = parsePruneFilters(opts.filters);
+  parsePruneFilters(opts.filters);
   if (!opts.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return;
-  const { deleted, reclaimed } = await pruneStoppedContainers(ctx, filter);
+  const { deleted, reclaimed } = await removeStoppedContainers(ctx, opts.filters);
   const out = ctx.stdio.stdout;
   if (deleted.length) out.write(`Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n`);
   out.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);

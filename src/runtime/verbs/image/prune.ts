@@ -30,16 +30,24 @@ export async function imagesInUse(ctx: RuntimeContext): Promise<Set<string>> {
   return new Set((await summaries(ctx)).map((s) => s.record.imageId));
 }
 
-export async function imagePrune(ctx: RuntimeContext, opts: ImagePruneOptions): Promise<void> {
+/**
+ * The pruning itself, without the question: what was untagged and deleted, in Docker's order, and
+ * the bytes reclaimed.
+ */
+export async function removeUnusedImages(
+  ctx: RuntimeContext,
+  opts: Pick<ImagePruneOptions, 'all' | 'filters'>,
+): Promise<{ items: PruneItem[]; reclaimed: number }> {
   const filter = parsePruneFilters(opts.filters);
+  return pruneImages(ctx, { all: opts.all, filter, inUse: await imagesInUse(ctx) });
+}
+
+export async function imagePrune(ctx: RuntimeContext, opts: ImagePruneOptions): Promise<void> {
+  parsePruneFilters(opts.filters);
   const warning = opts.all
     ? 'WARNING! This will remove all images without at least one container associated to them.'
     : 'WARNING! This will remove all dangling images.';
   if (!opts.force && !(await confirm(ctx, warning))) return;
-  const { items, reclaimed } = await pruneImages(ctx, {
-    all: opts.all,
-    filter,
-    inUse: await imagesInUse(ctx),
-  });
+  const { items, reclaimed } = await removeUnusedImages(ctx, opts);
   ctx.stdio.stdout.write(`${deletedImagesReport(items)}Total reclaimed space: ${humanSize(reclaimed)}\n`);
 }
