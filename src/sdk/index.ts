@@ -22,6 +22,9 @@ import { pullReference } from '../runtime/verbs/image/pull.js';
 import { buildImage } from '../runtime/verbs/image/build.js';
 import { listImages } from '../runtime/verbs/image/ls.js';
 import { removeImages } from '../runtime/verbs/image/rm.js';
+import { removeUnusedImages } from '../runtime/verbs/image/prune.js';
+import { removeStoppedContainers } from '../runtime/verbs/container/prune.js';
+import { removeUnusedNetworks } from '../runtime/verbs/network/prune.js';
 import { createNetwork } from '../runtime/verbs/network/create.js';
 import { listNetworks } from '../runtime/verbs/network/ls.js';
 import { inspectNetwork } from '../runtime/verbs/network/inspect.js';
@@ -45,6 +48,7 @@ import type {
   ExecResult,
   ImageInspect,
   ImageListEntry,
+  ImagePruneItem,
   LogChunk,
   LogsOptions,
   NetworkCreateOptions,
@@ -83,6 +87,19 @@ export class Images {
 
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
     await capture(this.globals, (ctx) => removeImages(ctx, { images: [ref], force: opts.force ?? false }));
+  }
+
+  /**
+   * `image prune -f`: dangling images (`all`: every image no container uses) the filters (until=,
+   * label=) let go; what was untagged and deleted, and the bytes freed.
+   */
+  async prune(
+    opts: { all?: boolean; filters?: string[] } = {},
+  ): Promise<{ deleted: ImagePruneItem[]; reclaimed: number }> {
+    const { items, reclaimed } = await query(this.globals, (ctx) =>
+      removeUnusedImages(ctx, { all: opts.all ?? false, filters: opts.filters ?? [] }),
+    );
+    return { deleted: items, reclaimed };
   }
 }
 
@@ -136,6 +153,12 @@ export class Networks {
 
   async disconnect(network: string, container: string): Promise<void> {
     await capture(this.globals, (ctx) => networkDisconnect(ctx, network, container));
+  }
+
+  /** `network prune -f`: user-defined networks no container uses (that the filters select); their names. */
+  async prune(opts: { filters?: string[] } = {}): Promise<{ deleted: string[] }> {
+    const deleted = await query(this.globals, (ctx) => removeUnusedNetworks(ctx, opts.filters ?? []));
+    return { deleted };
   }
 }
 
@@ -252,6 +275,11 @@ export class Tsdock {
         ...(opts.last !== undefined ? { last: opts.last } : {}),
       }),
     );
+  }
+
+  /** `container prune -f`: stopped containers (that the filters select); their ids and the bytes freed. */
+  pruneContainers(opts: { filters?: string[] } = {}): Promise<{ deleted: string[]; reclaimed: number }> {
+    return query(this.globals, (ctx) => removeStoppedContainers(ctx, opts.filters ?? []));
   }
 
   /** `container inspect`. */

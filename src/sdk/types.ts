@@ -10,6 +10,7 @@ import type { ContainerListEntry } from '../runtime/verbs/container/ls.js';
 import type { ComposeContainerEntry } from '../runtime/verbs/compose/ps.js';
 import type { ImageRow } from '../runtime/verbs/image/ls.js';
 import type { Volume } from '../runtime/volumes/store.js';
+import type { PruneItem } from '../runtime/images/prune.js';
 
 export type { ComposeContainerEntry, ContainerListEntry, PortSummary };
 export type {
@@ -24,6 +25,9 @@ export type {
   NetworkInspect,
   PortBinding,
 } from '../runtime/docker-types.js';
+
+/** One line of `image prune`'s report: a name untagged or an image (sha256:…) deleted. */
+export type ImagePruneItem = PruneItem;
 
 /** `docker images --format '{{json .}}'`, one per name. */
 export type ImageListEntry = ImageRow;

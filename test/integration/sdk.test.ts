@@ -79,10 +79,9 @@ describe('SDK (import { Tsdock } from "tsdock")', function () {
     expect(doc.Name).to.equal(`/${name}`);
     expect(doc.State.Running).to.equal(true);
     expect(doc.HostConfig.Memory).to.equal(67108864);
-    // The same document as the CLI's inspect.
+    // The same document as the CLI's inspect: one data function behind both.
     const fromCli = (JSON.parse(ok(['inspect', name])) as ContainerInspect[])[0]!;
-    expect(doc.Config).to.deep.equal(fromCli.Config);
-    expect(doc.HostConfig).to.deep.equal(fromCli.HostConfig);
+    expect(doc).to.deep.equal(fromCli);
 
     const listed: ContainerListEntry[] = await tsdock.ps({ filters: ['label=sdk.test=1'] });
     expect(listed.map((c) => c.Id)).to.deep.equal([id]);
@@ -244,6 +243,49 @@ describe('SDK (import { Tsdock } from "tsdock")', function () {
       await tsdock.volumes.remove(vol, { force: true });
     }
     expect((await failure(tsdock.volumes.inspect(vol))).exitCode).to.equal(1);
+  });
+
+  it('prune: stopped containers, unused networks and unused images that a label filter selects', async () => {
+    const label = `sdk.prune=${process.pid}`;
+    const name = uniqueName('sdk-prune');
+    const id = await tsdock.create(image, ['true'], { name, label: [label] });
+    made.push(name);
+    const keep = uniqueName('sdk-keep');
+    await tsdock.create(image, ['true'], { name: keep });
+    made.push(keep);
+    const containers = await tsdock.pruneContainers({ filters: [`label=${label}`] });
+    expect(containers.deleted).to.deep.equal([id]);
+    expect(containers.reclaimed).to.be.a('number');
+    made.splice(made.indexOf(name), 1);
+    expect((await failure(tsdock.inspect(name))).exitCode).to.equal(1);
+    expect((await tsdock.inspect(keep)).State.Status).to.equal('created');
+
+    const net = uniqueName('sdknet-prune');
+    const other = uniqueName('sdknet-keep');
+    await tsdock.networks.create(net, { labels: [label] });
+    await tsdock.networks.create(other);
+    try {
+      expect(await tsdock.networks.prune({ filters: [`label=${label}`] })).to.deep.equal({ deleted: [net] });
+      expect((await tsdock.networks.inspect(other)).Name).to.equal(other);
+    } finally {
+      cli(['network', 'rm', net, other]);
+    }
+
+    const dir = mkdtempSync(join(tmpdir(), 'tsdock-sdk-prune-'));
+    const tag = `sdk-prune:${process.pid}`;
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${image}\nRUN echo ${process.pid} > /own\n`);
+      const built = await tsdock.build(dir, { tags: [tag], labels: [label] });
+      const images = await tsdock.images.prune({ all: true, filters: [`label=${label}`] });
+      expect(images.deleted).to.deep.include({ deleted: built });
+      expect(images.deleted.filter((i) => 'deleted' in i)).to.have.length(1);
+      expect(images.reclaimed).to.be.above(0);
+      expect((await failure(tsdock.images.inspect(tag))).exitCode).to.equal(1);
+      expect((await tsdock.images.inspect(image)).RepoTags).to.include(image);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      cli(['rmi', '-f', tag]);
+    }
   });
 
   it('pull from a registry on 127.0.0.1 gives the image inspect document', async () => {
