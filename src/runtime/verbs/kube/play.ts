@@ -21,7 +21,7 @@ import { planPlay, type PlannedContainer, type PlayPlan } from '../../kube/play.
 import { removeVolume } from '../../volumes/remove.js';
 import { runContainer } from '../container/run.js';
 import { removeContainers } from '../container/rm.js';
-import { volumeCreate } from '../volume/create.js';
+import { createVolume } from '../volume/create.js';
 
 export interface KubePlayOptions {
   file: string;
@@ -100,7 +100,7 @@ async function play(ctx: RuntimeContext, quiet: RuntimeContext, opts: KubePlayOp
     if (plan.network) await ensureNetwork(quiet, plan.network);
     for (const name of plan.volumes) {
       const existed = await volumeExists(ctx, name);
-      await volumeCreate(quiet, { name, driver: 'local', options: [], labels: [] });
+      await createVolume(ctx, { name, driver: 'local', options: [], labels: [] });
       if (!existed) made.volumes.push(name);
     }
     for (const pod of plan.pods) {
@@ -146,8 +146,8 @@ async function ensureNetwork(ctx: RuntimeContext, name: string): Promise<void> {
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
-  const { networkCreate } = await import('../network/create.js');
-  await networkCreate(ctx, {
+  const { createNetwork } = await import('../network/create.js');
+  await createNetwork(ctx, {
     name,
     driver: 'bridge',
     subnet: [],
