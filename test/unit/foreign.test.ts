@@ -6,6 +6,7 @@ import {
   foreignName,
   foreignRecord,
   foreignState,
+  kubeletPod,
   processStartTime,
 } from '../../src/runtime/container/foreign.js';
 
@@ -50,6 +51,19 @@ describe('containers of other clients', () => {
     expect(foreignName({ id: 'abc', labels: { 'io.kubernetes.pod.name': 'web-0' } })).to.equal('abc');
     expect(foreignName({ id: 'abc', labels: { 'nerdctl/name': 'db', ...k8s } })).to.equal('db');
     expect(foreignName({ id: 'abc', labels: { 'tsdock/name': 'x' } })).to.equal('x');
+  });
+
+  it("a kubelet's are known by the CRI plugin's kind label, with their pod", () => {
+    const k8s = { 'io.kubernetes.pod.namespace': 'shop', 'io.kubernetes.pod.name': 'web-0' };
+    expect(kubeletPod({ ...k8s, 'io.cri-containerd.kind': 'container' })).to.deep.equal({
+      namespace: 'shop',
+      pod: 'web-0',
+      kind: 'container',
+    });
+    expect(kubeletPod({ ...k8s, 'io.cri-containerd.kind': 'sandbox' })?.kind).to.equal('sandbox');
+    // The kubelet's labels alone (copied by hand, or another tool's) do not make it the kubelet's.
+    expect(kubeletPod(k8s)).to.equal(undefined);
+    expect(kubeletPod({})).to.equal(undefined);
   });
 
   it('show the command from the spec, the image and labels from the record', () => {

@@ -14,6 +14,27 @@ import {
 import { filterPsOutput } from '../../src/runtime/verbs/container/top.js';
 import { applyUpdate, parseUpdateFlags } from '../../src/runtime/verbs/container/update.js';
 import { oomCounterFile, parseOomKillCount, wasOomKilled } from '../../src/runtime/cgroups/oom.js';
+import { parseProcCgroup } from '../../src/runtime/cgroups/process.js';
+
+describe('cgroups/process', () => {
+  it("finds a process's cgroup in /proc/<pid>/cgroup: v1's memory hierarchy, v2's unified line", () => {
+    const v1 = [
+      '12:pids:/kubepods/pod1/abc',
+      '4:cpu,cpuacct:/kubepods/pod1/abc',
+      '3:memory:/kubepods/pod1/abc',
+      '1:name=systemd:/system.slice/containerd.service',
+      '0::/system.slice/containerd.service',
+      '',
+    ].join('\n');
+    expect(parseProcCgroup(v1, 1)).to.equal('/kubepods/pod1/abc');
+    // systemd's driver: the scope of the container under the pod's slice.
+    const v2 = '0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-abc.scope\n';
+    expect(parseProcCgroup(v2, 2)).to.equal('/kubepods.slice/kubepods-pod1.slice/cri-containerd-abc.scope');
+    expect(parseProcCgroup(v2, 1)).to.equal(undefined);
+    expect(parseProcCgroup('3:memory:/a:b\n', 1)).to.equal('/a:b');
+    expect(parseProcCgroup('', 2)).to.equal(undefined);
+  });
+});
 
 describe('cgroups/oom', () => {
   let root = '';

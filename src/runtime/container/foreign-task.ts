@@ -7,7 +7,7 @@ import type { RuntimeContext } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { recordEvent } from '../events/record.js';
 import { parseSignal, SIGKILL } from '../opts/signals.js';
-import { foreignRecord, type Foreign } from './foreign.js';
+import { foreignRecord, kubeletPod, type Foreign } from './foreign.js';
 import { signalThenKill, type StopOptions } from './stop.js';
 import { getTask } from './store.js';
 
@@ -52,12 +52,23 @@ export async function killForeign(ctx: RuntimeContext, f: Foreign, opts: { signa
     await client.tasks.resume(f.id).catch(() => undefined);
 }
 
-/** The task (ended first with -f, refused without it while it runs), the container, its snapshot. */
+/**
+ * The task (ended first with -f, refused without it while it runs), the container, its snapshot.
+ * A kubelet's container (a pod's sandbox or one of its containers) is removed only with -f, running
+ * or not: the kubelet owns it and would otherwise find its pod broken.
+ */
 export async function removeForeign(
   ctx: RuntimeContext,
   f: Foreign,
   opts: { force: boolean },
 ): Promise<void> {
+  const pod = kubeletPod(f.container.labels);
+  if (pod && !opts.force) {
+    throw new ConflictError(
+      `Error response from daemon: cannot remove container "${f.name}": it belongs to pod ` +
+        `${pod.namespace}/${pod.pod}, managed by a kubelet: delete the pod through Kubernetes, or force remove`,
+    );
+  }
   const client = await ctx.client();
   const task = await getTask(client, f.id);
   const subject = foreignRecord(f);

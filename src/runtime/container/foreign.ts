@@ -52,6 +52,22 @@ export function foreignName(c: Pick<Container, 'id' | 'labels'>): string {
   return c.id;
 }
 
+/**
+ * containerd's CRI plugin labels every container it makes, sandbox or not, with its kind; the
+ * kubelet's own labels name the pod. Such a container is the kubelet's to remove: it would make it
+ * again, or report the pod failed.
+ */
+const CRI_KIND = 'io.cri-containerd.kind';
+
+/** The pod of a container a kubelet made through containerd's CRI plugin, or undefined. */
+export function kubeletPod(
+  labels: Record<string, string>,
+): { namespace: string; pod: string; kind: string } | undefined {
+  const kind = labels[CRI_KIND];
+  if (kind === undefined) return undefined;
+  return { namespace: labels[K8S_NAMESPACE] ?? '', pod: labels[K8S_POD] ?? '', kind };
+}
+
 /** The container's OCI spec, as far as it has the shape tsdock reads (another client wrote it). */
 export function foreignSpec(c: Container): Partial<OciSpec> {
   const s = c.spec;

@@ -18,6 +18,7 @@ import {
   type CgroupSample,
 } from '../cgroups/stats.js';
 import { detectCgroupVersion } from '../cgroups/files.js';
+import { processCgroupPath } from '../cgroups/process.js';
 import { summaries, type ContainerSummary } from './list.js';
 import { findContainer } from './store.js';
 import { importEsm } from '../../esm-import.js';
@@ -55,9 +56,9 @@ export async function statsTargets(
   refs: string[],
   all: boolean,
 ): Promise<StatsTarget[]> {
-  // A container with a damaged record has nothing to measure that can be named (summaries warned);
-  // another client's cgroup is not where tsdock's records say.
-  const list = (await summaries(ctx)).filter((s) => !s.damaged && !s.foreign);
+  // A container with a damaged record has nothing to measure that can be named (summaries warned).
+  const version = detectCgroupVersion();
+  const list = (await summaries(ctx)).filter((s) => !s.damaged).map((s) => withForeignCgroup(s, version));
   if (refs.length === 0) {
     return list.filter((s) => all || s.state.status === 'running').map((s) => ({ label: s.id, summary: s }));
   }
@@ -67,6 +68,16 @@ export async function statsTargets(
     const summary = byId.get(f.id);
     return summary ? [{ label: refs[i]!, summary }] : [];
   });
+}
+
+/**
+ * Another client's container (a kubelet's, say) has its cgroup where that client chose: the
+ * kernel says where its running process is. One that does not run has nothing to measure.
+ */
+function withForeignCgroup(s: ContainerSummary, version: 1 | 2): ContainerSummary {
+  if (!s.foreign) return s;
+  const cgroupPath = processCgroupPath(s.state.status === 'running' ? s.state.pid : 0, version);
+  return cgroupPath ? { ...s, record: { ...s.record, cgroupPath } } : s;
 }
 
 function sample(t: StatsTarget, version: 1 | 2, systemNs: number): Sample {
