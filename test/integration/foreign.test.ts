@@ -135,7 +135,7 @@ describe('containers of other clients, and records of containers others deleted'
       stdout: '',
       stderr:
         `Error response from daemon: container ${id} was not created by tsdock: ` +
-        'only ps, inspect, logs, stop, kill, exec and rm work on it\n',
+        'only ps, inspect, logs, stats, stop, kill, exec and rm work on it\n',
       code: 1,
     });
     // ctr's task writes to FIFOs: nothing tsdock can read back as a log.

@@ -20,7 +20,7 @@ import {
 import { detectCgroupVersion } from '../cgroups/files.js';
 import { processCgroupPath } from '../cgroups/process.js';
 import { summaries, type ContainerSummary } from './list.js';
-import { findContainer } from './store.js';
+import { resolveContainer } from './store.js';
 import { importEsm } from '../../esm-import.js';
 import type { LiveTable } from './stats-view.js';
 
@@ -63,7 +63,7 @@ export async function statsTargets(
     return list.filter((s) => all || s.state.status === 'running').map((s) => ({ label: s.id, summary: s }));
   }
   const byId = new Map(list.map((s) => [s.id, s]));
-  const found = await Promise.all(refs.map((r) => findContainer(ctx, r)));
+  const found = await Promise.all(refs.map((r) => resolveContainer(ctx, r)));
   return found.flatMap((f, i) => {
     const summary = byId.get(f.id);
     return summary ? [{ label: refs[i]!, summary }] : [];

@@ -114,7 +114,7 @@ export class ForeignContainerError extends ConflictError {
   constructor(name: string) {
     super(
       `Error response from daemon: container ${name} was not created by tsdock: ` +
-        'only ps, inspect, logs, stop, kill, exec and rm work on it',
+        'only ps, inspect, logs, stats, stop, kill, exec and rm work on it',
     );
   }
 }
