@@ -147,7 +147,15 @@ async function launch(config: string, address: string, log: string): Promise<num
   }
 }
 
-export async function startContainerd(): Promise<PrivateContainerd> {
+export interface ContainerdOptions {
+  /**
+   * Config lines that enable containerd's CRI plugin (see cri.ts), given the daemon's temp dir;
+   * without them the plugin is disabled, as tsdock's own tests need nothing of it.
+   */
+  cri?: (dir: string) => string[];
+}
+
+export async function startContainerd(opts: ContainerdOptions = {}): Promise<PrivateContainerd> {
   const dir = mkdtempSync('/tmp/tsdock-test-');
   const address = join(dir, 'containerd.sock');
   const root = join(dir, 'root');
@@ -159,7 +167,7 @@ export async function startContainerd(): Promise<PrivateContainerd> {
       'version = 2',
       `root = "${root}"`,
       `state = "${state}"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      opts.cri ? 'disabled_plugins = []' : 'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
       '[grpc]',
       `  address = "${address}"`,
       '[ttrpc]',
@@ -170,6 +178,7 @@ export async function startContainerd(): Promise<PrivateContainerd> {
       '  address = ""',
       '[plugins."io.containerd.internal.v1.opt"]',
       `  path = "${join(dir, 'opt')}"`,
+      ...(opts.cri?.(dir) ?? []),
       '',
     ].join('\n'),
   );
