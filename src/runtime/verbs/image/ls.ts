@@ -94,14 +94,60 @@ function labelMatches(labels: Record<string, string> | undefined, want: string):
   return eq < 0 || labels[key] === want.slice(eq + 1);
 }
 
+/** What an image record shows as in a row; dangling: no name to show (<none> <none>). */
+export interface RowName {
+  repository: string;
+  tag: string;
+  digest: string;
+  dangling: boolean;
+}
+
+/**
+ * The rows Docker shows for a set of image records, one name each. Besides tsdock's own names,
+ * containerd's CRI plugin names every image it pulls three times: `repo:tag`, `repo@digest` and
+ * `sha256:<config digest>` (its image id, as nerdctl knows). As Docker shows an image with a tag
+ * and a digest of one repository (RepoTags and RepoDigests): one row, the digest in its DIGEST
+ * column; a digest name alone is a `repo <none>` row; an id name is no name, shown only as
+ * <none> when the content has no other.
+ */
+export function rowNames<T extends { record: { name: string }; configDigest: string }>(
+  all: T[],
+): { l: T; name: RowName }[] {
+  const unnamed = (l: T) => isDanglingName(l.record.name) || l.record.name === l.configDigest;
+  const named = new Set(all.filter((l) => !unnamed(l)).map((l) => l.configDigest));
+  const split = new Map(all.map((l) => [l, unnamed(l) ? undefined : splitRepositoryTag(l.record.name)]));
+  const key = (l: T, repository: string) => `${l.configDigest} ${repository}`;
+  const tagged = new Set<string>();
+  const digests = new Map<string, string>();
+  for (const l of all) {
+    const n = split.get(l);
+    if (!n) continue;
+    if (n.digest) digests.set(key(l, n.repository), n.digest);
+    else tagged.add(key(l, n.repository));
+  }
+  const out: { l: T; name: RowName }[] = [];
+  for (const l of all) {
+    const n = split.get(l);
+    if (!n) {
+      // A dangling record of content that also has a name is not shown twice.
+      if (!named.has(l.configDigest)) {
+        out.push({ l, name: { repository: '<none>', tag: '<none>', digest: '<none>', dangling: true } });
+      }
+      continue;
+    }
+    if (n.digest && n.tag === '<none>' && tagged.has(key(l, n.repository))) continue;
+    const digest = n.digest ?? digests.get(key(l, n.repository)) ?? '<none>';
+    out.push({ l, name: { repository: n.repository, tag: n.tag, digest, dangling: false } });
+  }
+  return out;
+}
+
 export async function listImages(ctx: RuntimeContext, opts: ListImagesOptions): Promise<ImageRow[]> {
   const filters = parseImageFilters(opts.filters);
   if (opts.reference) filters.set('reference', [...(filters.get('reference') ?? []), opts.reference]);
   const client = await ctx.client();
   const all = await loadAll(client);
-  const named = new Set(all.filter((l) => !isDanglingName(l.record.name)).map((l) => l.configDigest));
-  // A dangling record of content that also has a name is not shown twice.
-  const visible = all.filter((l) => !isDanglingName(l.record.name) || !named.has(l.configDigest));
+  const visible = rowNames(all);
 
   const refTime = async (ref: string) => createdOf((await resolveLoaded(client, all, ref)).matched);
   const before = filters.get('before')?.[0];
@@ -112,8 +158,8 @@ export async function listImages(ctx: RuntimeContext, opts: ListImagesOptions): 
 
   const sizes = new Map<string, number>();
   const rows: { row: ImageRow; created: Date }[] = [];
-  for (const l of visible) {
-    const isDangling = isDanglingName(l.record.name);
+  for (const { l, name } of visible) {
+    const isDangling = name.dangling;
     if (dangling !== undefined && (dangling === 'true' || dangling === '1') !== isDangling) continue;
     const refs = filters.get('reference');
     if (refs && (isDangling || !refs.some((p) => referenceMatches(p, l.record.name)))) continue;
@@ -130,8 +176,6 @@ export async function listImages(ctx: RuntimeContext, opts: ListImagesOptions): 
       size = await imageSize(client, l);
       sizes.set(l.configDigest, size);
     }
-    const split = isDangling ? { repository: '<none>', tag: '<none>' } : splitRepositoryTag(l.record.name);
-    const digest = 'digest' in split && split.digest ? split.digest : '<none>';
     const sizeText = humanSize(size);
     rows.push({
       created,
@@ -140,12 +184,12 @@ export async function listImages(ctx: RuntimeContext, opts: ListImagesOptions): 
         // docker/cli prints time.Unix(created, 0): whole seconds.
         CreatedAt: goTimeString(new Date(Math.floor(created.getTime() / 1000) * 1000)),
         CreatedSince: `${humanDuration(Date.now() - created.getTime())} ago`,
-        Digest: digest,
+        Digest: name.digest,
         ID: opts.noTrunc ? l.configDigest : shortImageId(l.configDigest),
-        Repository: split.repository,
+        Repository: name.repository,
         SharedSize: 'N/A',
         Size: sizeText,
-        Tag: split.tag,
+        Tag: name.tag,
         UniqueSize: 'N/A',
         VirtualSize: sizeText,
       },
