@@ -1,7 +1,8 @@
 /**
  * A Kubernetes node in miniature: a private containerd with its CRI plugin enabled, spoken to over
  * CRI (protos/cri.proto) as a kubelet speaks to it. No internet and no CNI: the sandbox ("pause")
- * image is one the test imports into `k8s.io` first, and pods use the node's network, for which
+ * image is one the test imports into `k8s.io` first (other images come from a test registry on
+ * 127.0.0.1, or are imported likewise), and pods use the node's network, for which
  * containerd 1.6 sets up no CNI network (its CNI dirs are empty dirs of this daemon's own).
  * Everything lives under the daemon's temp dir, except the pods' cgroup parent, removed by stop().
  */
@@ -42,7 +43,7 @@ export interface Pod {
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** The CRI plugin's settings (containerd 1.6, config version 2). */
-function criConfig(dir: string, sandboxImage: string): string[] {
+function criConfig(dir: string, sandboxImage: string, registry?: string): string[] {
   const cniBin = join(dir, 'cni', 'bin');
   const cniConf = join(dir, 'cni', 'conf');
   mkdirSync(cniBin, { recursive: true });
@@ -70,6 +71,8 @@ function criConfig(dir: string, sandboxImage: string): string[] {
     '  runtime_type = "io.containerd.runc.v2"',
     `${p}.containerd.runtimes.runc.options]`,
     '  SystemdCgroup = false',
+    // A test registry on 127.0.0.1 speaks plain HTTP: the plugin is told so, as a node's config would.
+    ...(registry ? [`${p}.registry.mirrors."${registry}"]`, `  endpoint = ["http://${registry}"]`] : []),
   ];
 }
 
@@ -97,9 +100,10 @@ export function cgroupLeft(path: string): string[] {
   return roots.map((r) => join(r, path)).filter((d) => existsSync(d));
 }
 
-export async function startCriNode(sandboxImage: string): Promise<CriNode> {
+/** registry: a plain-HTTP registry (host:port) the plugin may pull from. */
+export async function startCriNode(sandboxImage: string, registry?: string): Promise<CriNode> {
   const cgroupParent = `/tsdock-cri-${randomBytes(4).toString('hex')}`;
-  const daemon = await startContainerd({ cri: (dir) => criConfig(dir, sandboxImage) });
+  const daemon = await startContainerd({ cri: (dir) => criConfig(dir, sandboxImage, registry) });
   const conn = new Connection(daemon.address);
   const podLogs = join(daemon.dir, 'pods');
   mkdirSync(podLogs);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { cli, repoRoot, target, testEnv, uniqueName, type Result } from '../harness/cli.js';
-import { buildBusyboxArchive, packTar } from '../harness/image.js';
+import { packTar } from '../harness/image.js';
 import {
   cgroupLeft,
   CRI_NAMESPACE,
@@ -23,6 +23,7 @@ import {
   type CriNode,
   type Pod,
 } from '../harness/cri.js';
+import { startRegistry, type Registry } from '../harness/registry.js';
 import { ContainerdClient } from '../../src/runtime/containerd/client.js';
 
 const PAUSE = 'docker.io/tsdock/pause:cri-test';
@@ -50,6 +51,9 @@ interface Inspected {
 describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function () {
   this.timeout(120_000);
   let node: CriNode | undefined;
+  let registry: Registry | undefined;
+  let pulled = '';
+  let pulledId = '';
   let work = '';
   const pods: Pod[] = [];
   let web: Pod;
@@ -58,7 +62,6 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
   const podName = uniqueName('web');
   const otherName = uniqueName('db');
   const ns = 'shop';
-  const image = (): string => `docker.io/${testEnv().image}`;
 
   /** tsdock against the node's containerd, in the kubelet's namespace. */
   const k8s = (args: string[]): Result =>
@@ -82,12 +85,17 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     if (target !== 'tsdock') this.skip();
     this.timeout(180_000);
     work = mkdtempSync(join(tmpdir(), 'tsdock-it-cri-'));
-    node = await startCriNode(PAUSE);
-    // The node's images, loaded as an operator would without a registry: the test image, and the
-    // sandbox image made of tsdock's own pause binary (as kube play makes it).
-    const archive = join(work, 'busybox.tar');
-    await buildBusyboxArchive(archive, { name: testEnv().image });
-    ok(['load', '-i', archive]);
+    // An image for the plugin to pull, as a node pulls a pod's image: pushed from the suite's own
+    // namespace to a registry on 127.0.0.1.
+    registry = await startRegistry();
+    pulled = `${registry.host}/tsdock-test/busybox:cri`;
+    expect(cli(['tag', testEnv().image, pulled]).code).to.equal(0);
+    const pushed = cli(['push', pulled]);
+    cli(['rmi', pulled]);
+    expect(pushed.code, pushed.stderr).to.equal(0);
+    node = await startCriNode(PAUSE, registry.host);
+    // The sandbox image, imported as an operator would without a registry: tsdock's own pause
+    // binary (as kube play makes it).
     const pauseTar = join(work, 'pause.tar');
     writeFileSync(
       pauseTar,
@@ -96,18 +104,19 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
       ]),
     );
     ok(['import', '-c', 'ENTRYPOINT ["/pause"]', pauseTar, PAUSE]);
-    await waitForImages(node, [image(), PAUSE]);
+    await waitForImages(node, [PAUSE]);
+    pulledId = (await node.images.pullImage({ image: { image: pulled } })).imageRef;
 
     web = await runPod(node, { name: podName, namespace: ns, labels: { app: 'web' } });
     pods.push(web);
     app = await runContainer(node, web, {
       name: 'app',
-      image: image(),
+      image: pulled,
       command: ['sh', '-c', 'echo hello-from-cri; echo oops >&2; exec sleep 300'],
     });
     const db = await runPod(node, { name: otherName, namespace: ns });
     pods.push(db);
-    other = await runContainer(node, db, { name: 'db', image: image(), command: ['sleep', '300'] });
+    other = await runContainer(node, db, { name: 'db', image: pulled, command: ['sleep', '300'] });
     await until(
       'the CRI log',
       () => existsSync(app.logPath) && readFileSync(app.logPath, 'utf8').includes('oops'),
@@ -138,6 +147,7 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
       if (mounts.length) leftovers.push(`mounts left: ${mounts.join(' | ')}`);
       if (existsSync(dir)) leftovers.push(`${dir} left`);
       leftovers.push(...cgroupLeft(node.cgroupParent).map((c) => `cgroup left: ${c}`));
+      await registry?.stop();
       rmSync(work, { recursive: true, force: true });
     }
     expect(leftovers).to.deep.equal([]);
@@ -156,7 +166,7 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     const created = BigInt(status!.createdAt);
     expect(BigInt(status!.startedAt) > created).to.equal(true);
     expect(Number(created / 1_000_000n)).to.be.within(Date.now() - 120_000, Date.now());
-    expect(status!.image!.image).to.equal(image());
+    expect(status!.image!.image).to.equal(pulled);
     expect(status!.logPath).to.equal(app.logPath);
     expect(status!.labels).to.include({
       'io.kubernetes.pod.name': podName,
@@ -183,12 +193,12 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
   it('ps lists the pods’ containers and sandboxes as k8s://NAMESPACE/POD[/CONTAINER]', () => {
     const out = ok(['ps', '--format', '{{.Names}}|{{.Image}}|{{.Command}}|{{.State}}']);
     const rows = out.split('\n');
-    expect(rows, out).to.include(`${appName()}|${image()}|"sh -c 'echo hello-f…"|running`);
+    expect(rows, out).to.include(`${appName()}|${pulled}|"sh -c 'echo hello-f…"|running`);
     expect(rows, out).to.include(`k8s://${ns}/${podName}|${PAUSE}|"/pause"|running`);
-    expect(rows, out).to.include(`k8s://${ns}/${otherName}/db|${image()}|"sleep 300"|running`);
+    expect(rows, out).to.include(`k8s://${ns}/${otherName}/db|${pulled}|"sleep 300"|running`);
     const table = ok(['ps']);
     expect(table).to.match(
-      new RegExp(`^${app.id.slice(0, 12)}\\s+${image()}\\s+"sh -c .*Up .*\\s+${appName()}$`, 'm'),
+      new RegExp(`^${app.id.slice(0, 12)}\\s+${pulled}\\s+"sh -c .*Up .*\\s+${appName()}$`, 'm'),
     );
     // The pod's name and namespace, from the kubelet's labels.
     expect(
@@ -232,7 +242,7 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
   it('inspect shows the CRI labels, the running state, the pid and the CRI log file', () => {
     const doc = (JSON.parse(ok(['inspect', appName()])) as Inspected[])[0]!;
     expect(doc.Id).to.equal(app.id);
-    expect(doc.Image).to.equal(image());
+    expect(doc.Image).to.equal(pulled);
     expect(doc.Config.Labels).to.include({
       'io.kubernetes.pod.name': podName,
       'io.kubernetes.pod.namespace': ns,
@@ -288,15 +298,31 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).to.include(`${node!.cgroupParent}/pod`);
   });
 
-  it('images lists what the CRI plugin sees, and nothing was pulled', async () => {
+  it('images lists what the CRI plugin sees, as Docker shows it, and nothing else was pulled', async () => {
     const { images } = await node!.images.listImages({});
-    const tags = images.flatMap((i) => i.repoTags);
-    expect(tags).to.include.members([image(), PAUSE]);
-    const listed = ok(['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter(Boolean);
-    for (const t of tags) expect(listed).to.include(t.replace(/^docker\.io\//, ''));
-    expect(ok(['images', '-a', '--no-trunc', '--format', '{{.Repository}}'])).to.not.include(
-      'registry.k8s.io',
+    expect(images.flatMap((i) => i.repoTags).sort()).to.deep.equal([PAUSE, pulled].sort());
+    expect(images.find((i) => i.repoTags.includes(pulled))!.id).to.equal(pulledId);
+    // One row per tag, its repository's digest beside it: not the plugin's id and digest names.
+    const rows = ok([
+      'images',
+      '--digests',
+      '--no-trunc',
+      '--format',
+      '{{.Repository}}:{{.Tag}} {{.Digest}} {{.ID}}',
+    ]);
+    const want = images.flatMap((i) =>
+      i.repoTags.map((t) => {
+        const repo = t.slice(0, t.lastIndexOf(':'));
+        const digest = i.repoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1] ?? '<none>';
+        return `${t.replace(/^docker\.io\//, '')} ${digest} ${i.id}`;
+      }),
     );
+    expect(rows.split('\n').filter(Boolean).sort()).to.deep.equal(want.sort());
+    expect(images.find((i) => i.repoTags.includes(pulled))!.repoDigests.length).to.equal(1);
+    expect(ok(['images', '-q', '--no-trunc']).split('\n').filter(Boolean).sort()).to.deep.equal(
+      images.map((i) => i.id).sort(),
+    );
+    expect(ok(['images', '-a', '--format', '{{.Repository}}'])).to.not.include('registry.k8s.io');
   });
 
   it('rm refuses a kubelet’s container without -f and removes nothing; rm -f removes it', async () => {
