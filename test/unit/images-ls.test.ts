@@ -1,7 +1,7 @@
 /** Which rows `images` shows for a set of image records (verbs/image/ls.ts rowNames). */
 import { expect } from 'chai';
 import { rowNames } from '../../src/runtime/verbs/image/ls.js';
-import { danglingName } from '../../src/runtime/images/content.js';
+import { danglingName, isDanglingName } from '../../src/runtime/images/content.js';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
@@ -31,13 +31,18 @@ describe('images: rows of image records', () => {
     ]);
   });
 
+  it("the CRI plugin's id names are no names", () => {
+    expect(isDanglingName(A)).to.equal(true);
+    expect(isDanglingName('sha256:abc')).to.equal(false);
+    expect(isDanglingName(`docker.io/library/busybox@${A}`)).to.equal(false);
+    expect(isDanglingName('docker.io/library/sha256:latest')).to.equal(false);
+  });
+
   it('an id name or a dangling record shows only when the content has no other name', () => {
     expect(shown([rec(B, B)])).to.deep.equal(['<none> <none> <none> (dangling)']);
     expect(shown([rec(danglingName({ digest: M, mediaType: '', size: 0 }), B)])).to.deep.equal([
       '<none> <none> <none> (dangling)',
     ]);
     expect(shown([rec(B, B), rec('busybox:latest', B)])).to.deep.equal(['busybox latest <none>']);
-    // A name that is some other digest than the config's is not an id name.
-    expect(shown([rec(A, B)])[0]).to.not.include('dangling');
   });
 });

@@ -26,8 +26,18 @@ export const SNAPSHOTTER = 'overlayfs';
 /** Docker's containerd image store names untagged images this way; so do we. */
 export const DANGLING_PREFIX = 'moby-dangling@';
 
+/**
+ * containerd's CRI plugin names every image it pulls also by its id, `sha256:<config digest>`
+ * (besides `repo:tag` and `repo@digest`): a name for the plugin's lookups, not one a user gave.
+ */
+const CRI_ID_NAME = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * A record that keeps an image without naming it: Docker's dangling records, and the CRI plugin's
+ * id names (nerdctl likewise shows those as <none>). An image with nothing else is dangling.
+ */
 export function isDanglingName(name: string): boolean {
-  return name.startsWith(DANGLING_PREFIX);
+  return name.startsWith(DANGLING_PREFIX) || CRI_ID_NAME.test(name);
 }
 
 export function danglingName(target: Descriptor): string {

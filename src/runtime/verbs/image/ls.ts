@@ -105,7 +105,7 @@ export interface RowName {
 /**
  * The rows Docker shows for a set of image records, one name each. Besides tsdock's own names,
  * containerd's CRI plugin names every image it pulls three times: `repo:tag`, `repo@digest` and
- * `sha256:<config digest>` (its image id, as nerdctl knows). As Docker shows an image with a tag
+ * `sha256:<config digest>` (its image id; isDanglingName). As Docker shows an image with a tag
  * and a digest of one repository (RepoTags and RepoDigests): one row, the digest in its DIGEST
  * column; a digest name alone is a `repo <none>` row; an id name is no name, shown only as
  * <none> when the content has no other.
@@ -113,7 +113,7 @@ export interface RowName {
 export function rowNames<T extends { record: { name: string }; configDigest: string }>(
   all: T[],
 ): { l: T; name: RowName }[] {
-  const unnamed = (l: T) => isDanglingName(l.record.name) || l.record.name === l.configDigest;
+  const unnamed = (l: T) => isDanglingName(l.record.name);
   const named = new Set(all.filter((l) => !unnamed(l)).map((l) => l.configDigest));
   const split = new Map(all.map((l) => [l, unnamed(l) ? undefined : splitRepositoryTag(l.record.name)]));
   const key = (l: T, repository: string) => `${l.configDigest} ${repository}`;
