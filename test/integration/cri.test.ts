@@ -5,12 +5,12 @@
  * CRI log files read, exec'd into, measured, and protected from `rm` without -f. The CRI protos
  * are checked against the live plugin on the way.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { cli, repoRoot, target, testEnv, uniqueName, type Result } from '../harness/cli.js';
+import { argvFor, cli, repoRoot, target, testEnv, uniqueName, type Result } from '../harness/cli.js';
 import { packTar } from '../harness/image.js';
 import {
   cgroupLeft,
@@ -272,6 +272,32 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     expect(t.stderr).to.equal(`${at('stderr')} oops\n`);
   });
 
+  it('logs -f follows the CRI log file as the plugin writes it', async () => {
+    const [cmd, argv] = argvFor([
+      '--address',
+      node!.daemon.address,
+      '--namespace',
+      CRI_NAMESPACE,
+      '--data-root',
+      join(work, 'data-root'),
+      'logs',
+      '-f',
+      appName(),
+    ]);
+    const follower = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await until('the log so far', () => out === 'hello-from-cri\n');
+      // Written to the container's own stdout (the plugin's pipe), not exec's.
+      ok(['exec', appName(), 'sh', '-c', 'echo written-later > /proc/1/fd/1']);
+      await until('the new line', () => out === 'hello-from-cri\nwritten-later\n');
+      expect(follower.exitCode).to.equal(null);
+    } finally {
+      follower.kill('SIGINT');
+    }
+  });
+
   it('exec runs a command in the container', () => {
     expect(ok(['exec', appName(), 'sh', '-c', 'echo $((6*7)); cat /proc/1/cmdline | tr "\\0" " "'])).to.equal(
       '42\nsleep 300 ',
@@ -323,6 +349,12 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
       images.map((i) => i.id).sort(),
     );
     expect(ok(['images', '-a', '--format', '{{.Repository}}'])).to.not.include('registry.k8s.io');
+    // inspect: the tag and the digest, not the plugin's id name; found by that id as well.
+    const digest = images.find((i) => i.repoTags.includes(pulled))!.repoDigests[0]!;
+    const doc = '{{json .RepoTags}} {{json .RepoDigests}} {{.Id}}';
+    const inspected = `${JSON.stringify([pulled])} ${JSON.stringify([digest])} ${pulledId}\n`;
+    expect(ok(['image', 'inspect', '-f', doc, pulled])).to.equal(inspected);
+    expect(ok(['image', 'inspect', '-f', doc, pulledId])).to.equal(inspected);
   });
 
   it('rm refuses a kubelet’s container without -f and removes nothing; rm -f removes it', async () => {
