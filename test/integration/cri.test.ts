@@ -6,7 +6,15 @@
  * are checked against the live plugin on the way.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -179,6 +187,18 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     expect(listed.containers.map((c) => [c.id, c.podSandboxId, c.state])).to.deep.equal([
       [app.id, web.id, 'CONTAINER_RUNNING'],
     ]);
+    // The namespace options as sent: the node's network (NODE), a pid namespace of the container's
+    // own (CONTAINER), the pod's ipc namespace (POD, the sandbox's).
+    const client = new ContainerdClient(node!.daemon.address, CRI_NAMESPACE);
+    const pids = new Map((await client.tasks.list()).map((t) => [t.id, t.pid]));
+    client.close();
+    const nsOf = (pid: number | string, kind: string) => readlinkSync(`/proc/${pid}/ns/${kind}`);
+    const [appPid, sandboxPid] = [pids.get(app.id)!, pids.get(web.id)!];
+    expect(nsOf(appPid, 'net')).to.equal(nsOf('self', 'net'));
+    expect(nsOf(sandboxPid, 'net')).to.equal(nsOf('self', 'net'));
+    expect(nsOf(appPid, 'pid')).to.not.equal(nsOf(sandboxPid, 'pid'));
+    expect(nsOf(appPid, 'ipc')).to.equal(nsOf(sandboxPid, 'ipc'));
+    expect(nsOf(appPid, 'ipc')).to.not.equal(nsOf('self', 'ipc'));
     // containerd 1.6 ignores ListImages' filter: the pause image is picked from the whole list.
     const { images } = await node!.images.listImages({ filter: { image: { image: PAUSE } } });
     const pause = images.filter((i) => i.repoTags.includes(PAUSE));
