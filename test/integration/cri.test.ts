@@ -133,13 +133,24 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
 
   after(async function () {
     this.timeout(120_000);
-    if (!node) return;
+    const leftovers: string[] = [];
+    try {
+      if (node) leftovers.push(...(await takeDown(node)));
+    } finally {
+      await registry?.stop();
+      if (work) rmSync(work, { recursive: true, force: true });
+    }
+    expect(leftovers).to.deep.equal([]);
+  });
+
+  /** The pods as the kubelet removes them, then the node; what is left of either. */
+  async function takeDown(n: CriNode): Promise<string[]> {
     const leftovers: string[] = [];
     try {
       for (const p of pods) {
-        await removePod(node, p).catch((e: Error) => leftovers.push(`pod ${p.id}: ${e.message}`));
+        await removePod(n, p).catch((e: Error) => leftovers.push(`pod ${p.id}: ${e.message}`));
       }
-      const client = new ContainerdClient(node.daemon.address, CRI_NAMESPACE);
+      const client = new ContainerdClient(n.daemon.address, CRI_NAMESPACE);
       try {
         const left = (await client.containers.list()).map((c) => c.id);
         if (left.length) leftovers.push(`containers left: ${left.join(' ')}`);
@@ -147,19 +158,17 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
         client.close();
       }
     } finally {
-      const dir = node.daemon.dir;
-      await node.stop();
+      const dir = n.daemon.dir;
+      await n.stop();
       const mounts = readFileSync('/proc/mounts', 'utf8')
         .split('\n')
         .filter((l) => l.includes(dir));
       if (mounts.length) leftovers.push(`mounts left: ${mounts.join(' | ')}`);
       if (existsSync(dir)) leftovers.push(`${dir} left`);
-      leftovers.push(...cgroupLeft(node.cgroupParent).map((c) => `cgroup left: ${c}`));
-      await registry?.stop();
-      rmSync(work, { recursive: true, force: true });
+      leftovers.push(...cgroupLeft(n.cgroupParent).map((c) => `cgroup left: ${c}`));
     }
-    expect(leftovers).to.deep.equal([]);
-  });
+    return leftovers;
+  }
 
   it('CRI protos: Version and the fields of a container round-trip through the live plugin', async () => {
     const v = await node!.runtime.version({ version: 'v1' });
