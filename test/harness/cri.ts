@@ -148,6 +148,12 @@ export async function waitForImages(node: CriNode, refs: string[], ms = 20_000):
   }
 }
 
+/**
+ * A `hostNetwork: true` pod's namespaces as the kubelet asks for them, for the sandbox and each
+ * container: the node's network, a pid namespace per container, the pod's ipc namespace.
+ */
+const HOST_NETWORK = { network: NamespaceMode.NODE, pid: NamespaceMode.CONTAINER, ipc: NamespaceMode.POD };
+
 /** What the kubelet puts on every sandbox and container of a pod. */
 function podLabels(meta: { name: string; namespace: string; uid: string }): Record<string, string> {
   return {
@@ -174,13 +180,7 @@ export async function runPod(
     annotations: { 'kubernetes.io/config.source': 'api' },
     linux: {
       cgroupParent: join(node.cgroupParent, `pod${uid}`),
-      securityContext: {
-        namespaceOptions: {
-          network: NamespaceMode.NODE,
-          pid: NamespaceMode.CONTAINER,
-          ipc: NamespaceMode.POD,
-        },
-      },
+      securityContext: { namespaceOptions: HOST_NETWORK },
     },
   };
   const { podSandboxId } = await node.runtime.runPodSandbox({ config, runtimeHandler: '' });
@@ -216,13 +216,7 @@ export async function runContainer(
       },
       logPath,
       linux: {
-        securityContext: {
-          namespaceOptions: {
-            network: NamespaceMode.NODE,
-            pid: NamespaceMode.CONTAINER,
-            ipc: NamespaceMode.POD,
-          },
-        },
+        securityContext: { namespaceOptions: HOST_NETWORK },
       },
     },
   });

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { argvFor, cli, repoRoot, target, testEnv, uniqueName, type Result } from '../harness/cli.js';
 import { packTar } from '../harness/image.js';
+import { until } from '../harness/wait.js';
 import {
   cgroupLeft,
   CRI_NAMESPACE,
@@ -35,18 +36,6 @@ import { startRegistry, type Registry } from '../harness/registry.js';
 import { ContainerdClient } from '../../src/runtime/containerd/client.js';
 
 const PAUSE = 'docker.io/tsdock/pause:cri-test';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 interface Inspected {
   Id: string;
   Name: string;
@@ -126,8 +115,9 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     pods.push(db);
     other = await runContainer(node, db, { name: 'db', image: pulled, command: ['sleep', '300'] });
     await until(
-      'the CRI log',
       () => existsSync(app.logPath) && readFileSync(app.logPath, 'utf8').includes('oops'),
+      15_000,
+      'the CRI log',
     );
   });
 
@@ -317,10 +307,10 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     let out = '';
     follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await until('the log so far', () => out === 'hello-from-cri\n');
+      await until(() => out === 'hello-from-cri\n', 15_000, 'the log so far');
       // Written to the container's own stdout (the plugin's pipe), not exec's.
       ok(['exec', appName(), 'sh', '-c', 'echo written-later > /proc/1/fd/1']);
-      await until('the new line', () => out === 'hello-from-cri\nwritten-later\n');
+      await until(() => out === 'hello-from-cri\nwritten-later\n', 15_000, 'the new line');
       expect(follower.exitCode).to.equal(null);
     } finally {
       follower.kill('SIGINT');
