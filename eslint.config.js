@@ -9,6 +9,7 @@ export default tseslint.config(
       'node_modules/**',
       'bench/**/*.js',
       'src/runtime/containerd/gen/**',
+      'test/harness/gen/**',
     ],
   },
   js.configs.recommended,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build everything tsdock runs from: TypeScript for protos/ (buf.gen.yaml), TypeScript → dist/,
 # the C monitor, oclif's manifest (so dispatch reads one JSON file instead of requiring every
-# command), and the bundle bin/tsdock starts from (scripts/bundle.mjs).
+# command), and the bundle bin/tsdock starts from (scripts/bundle.mjs). Also the tests' CRI client
+# (buf.gen.cri.yaml, into test/harness/gen/: not part of tsdock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # `npm i -g` in a fresh clone links the checkout and runs `prepare` (this script) without installing
@@ -14,6 +15,7 @@ if [ ! -x node_modules/.bin/tsc ]; then
 fi
 rm -rf dist
 npx buf generate
+npx buf generate --template buf.gen.cri.yaml
 node scripts/compose-schema.mjs
 npx tsc -p tsconfig.json
 # The SDK's type declarations (package.json's types), for it and what its signatures name.

@@ -15,7 +15,7 @@ import {
   NamespaceMode,
   RuntimeServiceDefinition,
   type PodSandboxConfig,
-} from '../../src/runtime/containerd/gen/cri.js';
+} from './gen/cri.js';
 import { startContainerd, type PrivateContainerd } from './containerd.js';
 
 /** The containerd namespace the CRI plugin keeps its containers and images in. */
