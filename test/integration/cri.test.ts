@@ -374,6 +374,16 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     const inspected = `${JSON.stringify([pulled])} ${JSON.stringify([digest])} ${pulledId}\n`;
     expect(ok(['image', 'inspect', '-f', doc, pulled])).to.equal(inspected);
     expect(ok(['image', 'inspect', '-f', doc, pulledId])).to.equal(inspected);
+    // The kubelet's running containers use it: not deleted, as Docker keeps an image in use.
+    const rmi = k8s(['rmi', '-f', pulledId]);
+    expect(rmi.code).to.equal(1);
+    expect(rmi.stderr).to.match(
+      new RegExp(
+        `^Error response from daemon: conflict: unable to delete ${pulledId.slice(7, 19)} \\(cannot be forced\\) - ` +
+          `image is being used by running container (${app.id.slice(0, 12)}|${other.id.slice(0, 12)})\\n$`,
+      ),
+    );
+    expect(ok(['image', 'inspect', '-f', doc, pulledId])).to.equal(inspected);
   });
 
   it('rm refuses a kubelet’s container without -f and removes nothing; rm -f removes it', async () => {

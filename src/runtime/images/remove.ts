@@ -13,8 +13,10 @@ import { dropTargetEntry } from './target-cache.js';
 export interface ContainerUse {
   /** Full container id. */
   id: string;
-  /** sha256:… config digest of its image. */
+  /** sha256:… config digest of its image ('' for another client's container: see imageName). */
   imageId: string;
+  /** The image name in another client's container record (a kubelet's, say): what it is known by. */
+  imageName?: string;
   running: boolean;
 }
 
@@ -33,7 +35,11 @@ export async function removeImage(
   const client = await ctx.client();
   const out = ctx.stdio.stdout;
   const img = await resolveWith(client, ref);
-  const users = opts.containers.filter((c) => c.imageId === img.configDigest);
+  const users = opts.containers.filter(
+    (c) =>
+      c.imageId === img.configDigest ||
+      (c.imageName !== undefined && img.records.some((r) => r.name === c.imageName)),
+  );
   const running = users.find((c) => c.running);
   const id12 = shortImageId(img.configDigest);
 

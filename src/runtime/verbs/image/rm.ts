@@ -12,6 +12,7 @@ async function containerUses(ctx: RuntimeContext): Promise<ContainerUse[]> {
   return (await summaries(ctx)).map((s) => ({
     id: s.id,
     imageId: s.record.imageId,
+    ...(s.foreign ? { imageName: s.record.imageRef } : {}),
     running: s.state.status === 'running' || s.state.status === 'paused' || s.state.status === 'restarting',
   }));
 }
