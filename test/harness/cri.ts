@@ -71,6 +71,8 @@ function criConfig(dir: string, sandboxImage: string, registry?: string): string
     '  runtime_type = "io.containerd.runc.v2"',
     `${p}.containerd.runtimes.runc.options]`,
     '  SystemdCgroup = false',
+    // runc's state under this daemon's dir too, not the machine's /run/containerd/runc/k8s.io.
+    `  Root = "${join(dir, 'runc')}"`,
     // A test registry on 127.0.0.1 speaks plain HTTP: the plugin is told so, as a node's config would.
     ...(registry ? [`${p}.registry.mirrors."${registry}"]`, `  endpoint = ["http://${registry}"]`] : []),
   ];
