@@ -118,7 +118,7 @@ export async function startCriNode(sandboxImage: string, registry?: string): Pro
     async restart() {
       await daemon.restart({ killShims: false });
       // The plugin loads its pods and containers back after the daemon answers.
-      const end = Date.now() + 20_000;
+      const end = Date.now() + 60_000;
       for (;;) {
         try {
           await this.runtime.listContainers({});
@@ -138,7 +138,7 @@ export async function startCriNode(sandboxImage: string, registry?: string): Pro
 }
 
 /** Waits until the CRI plugin sees every one of these images (it learns of imports by events). */
-export async function waitForImages(node: CriNode, refs: string[], ms = 20_000): Promise<void> {
+export async function waitForImages(node: CriNode, refs: string[], ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
     const { images } = await node.images.listImages({});

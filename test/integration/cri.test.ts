@@ -109,14 +109,14 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     app = await runContainer(node, web, {
       name: 'app',
       image: pulled,
-      command: ['sh', '-c', 'echo hello-from-cri; echo oops >&2; exec sleep 300'],
+      command: ['sh', '-c', 'echo hello-from-cri; echo oops >&2; exec sleep 3600'],
     });
     const db = await runPod(node, { name: otherName, namespace: ns });
     pods.push(db);
-    other = await runContainer(node, db, { name: 'db', image: pulled, command: ['sleep', '300'] });
+    other = await runContainer(node, db, { name: 'db', image: pulled, command: ['sleep', '3600'] });
     await until(
       () => existsSync(app.logPath) && readFileSync(app.logPath, 'utf8').includes('oops'),
-      15_000,
+      30_000,
       'the CRI log',
     );
   });
@@ -214,7 +214,7 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     const rows = out.split('\n');
     expect(rows, out).to.include(`${appName()}|${pulled}|"sh -c 'echo hello-f…"|running`);
     expect(rows, out).to.include(`k8s://${ns}/${podName}|${PAUSE}|"/pause"|running`);
-    expect(rows, out).to.include(`k8s://${ns}/${otherName}/db|${pulled}|"sleep 300"|running`);
+    expect(rows, out).to.include(`k8s://${ns}/${otherName}/db|${pulled}|"sleep 3600"|running`);
     const table = ok(['ps']);
     expect(table).to.match(
       new RegExp(`^${app.id.slice(0, 12)}\\s+${pulled}\\s+"sh -c .*Up .*\\s+${appName()}$`, 'm'),
@@ -270,7 +270,7 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     });
     expect(doc.State.Status).to.equal('running');
     expect(doc.State.Running).to.equal(true);
-    expect(readFileSync(`/proc/${doc.State.Pid}/cmdline`, 'utf8')).to.equal('sleep\u0000300\u0000');
+    expect(readFileSync(`/proc/${doc.State.Pid}/cmdline`, 'utf8')).to.equal('sleep\u00003600\u0000');
     expect(doc.LogPath).to.equal(app.logPath);
   });
 
@@ -307,10 +307,10 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
     let out = '';
     follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await until(() => out === 'hello-from-cri\n', 15_000, 'the log so far');
+      await until(() => out === 'hello-from-cri\n', 30_000, 'the log so far');
       // Written to the container's own stdout (the plugin's pipe), not exec's.
       ok(['exec', appName(), 'sh', '-c', 'echo written-later > /proc/1/fd/1']);
-      await until(() => out === 'hello-from-cri\nwritten-later\n', 15_000, 'the new line');
+      await until(() => out === 'hello-from-cri\nwritten-later\n', 30_000, 'the new line');
       expect(follower.exitCode).to.equal(null);
     } finally {
       follower.kill('SIGINT');
@@ -319,7 +319,7 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
 
   it('exec runs a command in the container', () => {
     expect(ok(['exec', appName(), 'sh', '-c', 'echo $((6*7)); cat /proc/1/cmdline | tr "\\0" " "'])).to.equal(
-      '42\nsleep 300 ',
+      '42\nsleep 3600 ',
     );
     const r = k8s(['exec', appName(), 'sh', '-c', 'exit 3']);
     expect(r.code).to.equal(3);
