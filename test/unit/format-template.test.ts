@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { TemplateError } from '../../src/runtime/errors.js';
 import { markStruct } from '../../src/runtime/format/gofmt.js';
+import { markStruct } from '../../src/runtime/format/gofmt.js';
 import { compileTemplate, markMap } from '../../src/runtime/format/template.js';
 
 const run = (text: string, data: unknown = DATA): string => compileTemplate(text).execute(data);
@@ -305,5 +306,24 @@ describe('format/template: parse errors', () => {
     expect(parseError('a\nb\n{{nope}}')).to.equal(
       'template parsing error: template: :3: function "nope" not defined',
     );
+  });
+});
+
+describe('template: a named template (docker version names its own "version")', () => {
+  it('names itself in parse and execution errors, as Go does', () => {
+    let parse = '';
+    try {
+      compileTemplate('{{', 'version');
+    } catch (e) {
+      parse = (e as Error).message;
+    }
+    expect(parse).to.equal('template parsing error: template: version:1: unclosed action');
+    const data = markStruct({ Client: markStruct({}, 'system.clientVersion') }, 'system.versionInfo');
+    const r = compileTemplate('a{{.Nope}}', 'version').executePartial(data);
+    expect(r.out).to.equal('a');
+    expect(r.error?.message).to.equal(
+      'template: version:1:3: executing "version" at <.Nope>: can\'t evaluate field Nope in type system.versionInfo',
+    );
+    expect(r.error?.exitCode).to.equal(1);
   });
 });

@@ -1426,16 +1426,26 @@ export interface Template {
 }
 
 /**
- * Parses a Go template. A syntax error throws GoTemplateError with Docker's
+ * Parses a Go template (`name` as Go's template.New gives it; Docker's are mostly unnamed). A syntax error throws GoTemplateError with Docker's
  * `template parsing error: template: :1: …` message and exit code 64 (inspect's).
  */
-export function compileTemplate(text: string): Template {
+export function compileTemplate(text: string, name = ''): Template {
+  // Go names the template in every message: `template: NAME:1:2: executing "NAME" at …`.
+  const named = (msg: string): string =>
+    name === ''
+      ? msg
+      : msg.replace(
+          /^template: :(\d+(?::\d+)?): (executing "")?/,
+          (_m, pos: string, exec?: string) =>
+            `template: ${name}:${pos}: ${exec ? `executing "${name}"` : ''}`,
+        );
   let root: TNode[];
   try {
     root = new Parser(lex(text), FUNCS).parse();
   } catch (e) {
     if (!(e instanceof ParseFailure)) throw e;
-    throw new GoTemplateError(`template parsing error: ${e.message}`, e.message, 64);
+    const msg = named(e.message);
+    throw new GoTemplateError(`template parsing error: ${msg}`, msg, 64);
   }
   const executePartial = (
     data: unknown,
@@ -1447,7 +1457,8 @@ export function compileTemplate(text: string): Template {
       return { out: st.out };
     } catch (e) {
       if (!(e instanceof ExecFailure)) throw e;
-      return { out: st.out, error: new GoTemplateError(e.message, e.message, 1) };
+      const msg = named(e.message);
+      return { out: st.out, error: new GoTemplateError(msg, msg, 1) };
     }
   };
   return {

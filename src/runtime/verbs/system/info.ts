@@ -2,6 +2,7 @@
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { RuntimeContext } from '../../context.js';
+import { markStruct } from '../../format/gofmt.js';
 import { compileTemplate } from '../../format/template.js';
 import { bytesSize } from '../../format/units.js';
 import { detectCgroupVersion } from '../../cgroups/files.js';
@@ -106,7 +107,12 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
     RegistryConfig: registryServiceConfig(ctx.config),
   };
   if (opts.format) {
-    ctx.stdio.stdout.write(compileTemplate(opts.format).execute(info) + '\n');
+    // docker/cli's formatInfo: a parse error exits 64; a missing field of its dockerInfo struct is
+    // an execution error (exit 1) after what the template wrote and a newline.
+    const tmpl = compileTemplate(opts.format === 'json' ? '{{json .}}' : opts.format);
+    const r = tmpl.executePartial(markStruct(info, 'system.dockerInfo'));
+    ctx.stdio.stdout.write(r.out + '\n');
+    if (r.error) throw r.error;
     return;
   }
   ctx.stdio.stdout.write(

@@ -5,6 +5,7 @@ import { rootPath } from '../../../paths.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RuntimeContext } from '../../context.js';
+import { markStruct } from '../../format/gofmt.js';
 import { compileTemplate } from '../../format/template.js';
 
 const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' };
@@ -47,7 +48,19 @@ export async function showVersion(ctx: RuntimeContext, opts: { format?: string }
     failure = err;
   }
   if (opts.format) {
-    out.write(compileTemplate(opts.format).execute({ Client: client, Server: server ?? null }) + '\n');
+    // docker/cli's versionInfo{Client clientVersion; Server *types.Version}, a template named
+    // "version": a missing field is an error naming those types, after what was written before it.
+    const tmpl = compileTemplate(opts.format === 'json' ? '{{json .}}' : opts.format, 'version');
+    const data = markStruct(
+      {
+        Client: markStruct(client, 'system.clientVersion'),
+        Server: server ? markStruct(server, '*types.Version') : null,
+      },
+      'system.versionInfo',
+    );
+    const r = tmpl.executePartial(data);
+    out.write(r.out + '\n');
+    if (r.error && !failure) throw r.error;
   } else {
     out.write(
       [
