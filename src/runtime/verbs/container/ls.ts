@@ -1,6 +1,8 @@
 /** `ps` / `container ls`: rows with Docker's fields, filtered and ordered as Docker does. */
 import type { RuntimeContext } from '../../context.js';
-import { NotFoundError, RequestError, UsageError } from '../../errors.js';
+import { NotFoundError, RequestError, TemplateError, UsageError } from '../../errors.js';
+import { markStruct } from '../../format/gofmt.js';
+import { compileTemplate, GoTemplateError } from '../../format/template.js';
 import { renderList } from '../../format/output.js';
 import {
   ellipsis,
@@ -245,7 +247,44 @@ export function psRow(
   return row;
 }
 
+/**
+ * docker/cli's ps checks --format before it lists anything (buildContainerListOptions): the text
+ * as typed (`table` and literal `\t` included) is parsed, then run once over an empty
+ * ContainerContext; either failure ends ps with status 1, containers or not.
+ */
+function checkPsFormat(format: string): void {
+  let tmpl;
+  try {
+    tmpl = compileTemplate(format);
+  } catch (err) {
+    if (!(err instanceof GoTemplateError)) throw err;
+    throw new TemplateError(`failed to parse template: ${err.goMessage}`, 1);
+  }
+  // What ContainerContext's methods return for a zero container.
+  const empty: Record<string, unknown> = {
+    Command: '""',
+    CreatedAt: goTime(new Date(0)),
+    ID: '',
+    Image: '<no image>',
+    Labels: '',
+    LocalVolumes: '0',
+    Mounts: '',
+    Names: '',
+    Networks: '',
+    Platform: null,
+    Ports: '',
+    RunningFor: `${runningFor(new Date(0), new Date())}`,
+    Size: '0B',
+    State: '',
+    Status: '',
+  };
+  Object.defineProperty(empty, 'Label', { value: (_key: string) => '', enumerable: false });
+  const r = tmpl.executePartial(markStruct(empty, '*formatter.ContainerContext'));
+  if (r.error) throw new TemplateError(`failed to execute template: ${r.error.goMessage}`, 1);
+}
+
 export async function listContainers(ctx: RuntimeContext, opts: ListOptions): Promise<void> {
+  if (opts.format) checkPsFormat(opts.format);
   const rows = applyFilters(await summaries(ctx), opts);
   const now = new Date();
   let sizes: (string | undefined)[] = [];
@@ -257,6 +296,7 @@ export async function listContainers(ctx: RuntimeContext, opts: ListOptions): Pr
     format: opts.format,
     quiet: opts.quiet,
     quietField: 'ID',
+    typeName: '*formatter.ContainerContext',
     defaultTable,
     headers: {
       ID: 'CONTAINER ID',

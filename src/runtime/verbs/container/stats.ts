@@ -47,7 +47,7 @@ function render(rows: StatsRow[], format: string | undefined): string {
     defaultTable: DEFAULT_TABLE,
     headers: HEADERS,
     rows,
-    typeName: '*formatter.statsContext',
+    typeName: '*container.statsContext',
   });
 }
 

@@ -79,6 +79,7 @@ export async function historyCommand(ctx: RuntimeContext, opts: HistoryCommandOp
       format: opts.format,
       quiet: opts.quiet,
       quietField: 'ID',
+      typeName: '*image.historyContext',
       defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
       headers: {
         ID: 'IMAGE',

@@ -267,6 +267,7 @@ export async function listImagesCommand(ctx: RuntimeContext, opts: ListImagesCom
       format: opts.format,
       quiet: opts.quiet,
       quietField: 'ID',
+      typeName: '*formatter.imageContext',
       defaultTable,
       headers: IMAGE_HEADERS,
       rows: opts.quiet ? dedupeIds(rows) : rows,

@@ -51,6 +51,7 @@ export async function volumeList(ctx: RuntimeContext, o: VolumeListOptions): Pro
       format: o.format,
       quiet: o.quiet,
       quietField: 'Name',
+      typeName: '*formatter.volumeContext',
       defaultTable: 'table {{.Driver}}\t{{.Name}}',
       headers: {
         Name: 'VOLUME NAME',
