@@ -5,7 +5,7 @@
  * suite's after() checks the kernel for anything left with this run's names.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -508,6 +508,31 @@ describe('network: user-defined networks', function () {
     const missing = cli(['network', 'inspect', 'nosuchnet']);
     expect(missing.code).to.equal(1);
     expect(missing.stdout).to.equal('[]\n');
+  });
+
+  it('-o com.docker.network.driver.mtu: the bridge, both veth ends and eth0 take it; "a b" is a name', function () {
+    const name = `${uniqueName('mtu')} spaced`;
+    const id = ok(['network', 'create', '-o', 'com.docker.network.driver.mtu=1400', name]).trim();
+    nets.push(name);
+    const bridge = `br-${id.slice(0, 12)}`;
+    const mtu = (dev: string) => readFileSync(`/sys/class/net/${dev}/mtu`, 'utf8').trim();
+    expect(mtu(bridge)).to.equal('1400');
+    const c = uniqueName('mtu-member');
+    const cid = ok(['run', '-d', '--name', c, '--network', name, img(), 'sleep', '60']).trim();
+    made.push(cid);
+    expect(ok(['exec', c, 'cat', '/sys/class/net/eth0/mtu']).trim()).to.equal('1400');
+    const hostEnd = execFileSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(': ')[1]!.split('@')[0]!);
+    expect(hostEnd).to.have.length(1);
+    expect(mtu(hostEnd[0]!)).to.equal('1400');
+    const [n] = JSON.parse(ok(['network', 'inspect', name]));
+    expect(n.Options).to.deep.equal({ 'com.docker.network.driver.mtu': '1400' });
+    ok(['rm', '-f', made.pop()!]);
+    ok(['network', 'rm', name]);
+    nets.pop();
+    expect(existsSync(`/sys/class/net/${bridge}`)).to.equal(false);
   });
 
   it('members resolve each other by name, --network-alias and hostname; --ip; full subnet error', async function () {

@@ -35,7 +35,7 @@ import {
   unplugContainer,
   type VethInput,
 } from './links.js';
-import { bridgeOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
+import { bridgeOf, mtuOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
 import type { PortBindings, PublishedPort } from './ports.js';
 
 import {
@@ -82,7 +82,8 @@ export async function ensureNetworkUp(ctx: RuntimeContext, net: NetworkRecord): 
     const { subnet, gateway } = subnetOf(net);
     // Rules before the bridge: no packet crosses it before its isolation is in place.
     await ensureNetworkRules(ctx, net);
-    await createBridge({ bridge, gateway, prefix: subnet.prefix });
+    const mtu = mtuOf(net);
+    await createBridge({ bridge, gateway, prefix: subnet.prefix, ...(mtu ? { mtu } : {}) });
   });
 }
 
@@ -203,6 +204,7 @@ export function endpointRecord(
       subnet: formatCidr(subnet),
       gateway,
       internal: s.net.Internal,
+      ...(mtuOf(s.net) ? { mtu: mtuOf(s.net) } : {}),
     },
     ip: got.ip,
     prefix: subnet.prefix,
@@ -238,6 +240,7 @@ export function vethOf(ep: EndpointRecord, newNetns = false): VethInput {
     ...(ep.network.internal || ep.extra ? {} : { gateway: ep.network.gateway }),
     alias: `tsdock:${ep.containerId.slice(0, 12)}`,
     ifName: ep.ifName ?? 'eth0',
+    ...(ep.network.mtu ? { mtu: ep.network.mtu } : {}),
     newNetns,
     freshNetns: !ep.extra && !newNetns,
   };

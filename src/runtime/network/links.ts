@@ -26,11 +26,13 @@ export interface BridgeInput {
   bridge: string;
   gateway: string;
   prefix: number;
+  /** The network's MTU; the kernel's default when absent. */
+  mtu?: number;
 }
 
 export async function createBridge(b: BridgeInput): Promise<void> {
   await ipBatch([
-    `link add name ${b.bridge} type bridge`,
+    `link add name ${b.bridge}${b.mtu ? ` mtu ${b.mtu}` : ''} type bridge`,
     `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`,
     `link set ${b.bridge} up`,
   ]);
@@ -62,6 +64,8 @@ export interface VethInput {
   newNetns: boolean;
   /** The namespace was made a moment ago by addNetns: its loopback is still down. */
   freshNetns?: boolean;
+  /** The network's MTU, on both ends (as moby's bridge driver sets it). */
+  mtu?: number;
 }
 
 /**
@@ -69,10 +73,11 @@ export interface VethInput {
  * (`ip -n NETNS -batch`). A dry run prints them as they are.
  */
 export function plugSteps(v: VethInput): { host: string[]; inNetns: string[] } {
+  const mtu = v.mtu ? ` mtu ${v.mtu}` : '';
   return {
     host: [
       ...(v.newNetns ? [`netns add ${v.netns}`] : []),
-      `link add name ${v.hostIf} type veth peer name ${v.ifName} netns ${v.netns} address ${v.mac}`,
+      `link add name ${v.hostIf}${mtu} type veth peer name ${v.ifName}${mtu} netns ${v.netns} address ${v.mac}`,
       `link set ${v.hostIf} alias ${v.alias}`,
       `link set ${v.hostIf} master ${v.bridge} up`,
       // A container reaching its own published port: br_netfilter DNATs it back out of the port it came in.

@@ -43,6 +43,47 @@ import { networkRoot } from './records.js';
 
 export { networkRoot };
 
+export const MTU_OPTION = 'com.docker.network.driver.mtu';
+/** What the kernel takes for a bridge or veth (ETH_MIN_MTU, ETH_MAX_MTU). */
+const MTU_RANGE = { min: 68, max: 65535 };
+
+/**
+ * `-o com.docker.network.driver.mtu=N` as moby's bridge driver reads it (strconv.Atoi, then
+ * Validate); 0 is the default. Docker hands a value the kernel refuses to netlink and reports its
+ * EINVAL; tsdock refuses it before anything is made, in the words of the negative case.
+ */
+export function parseMtu(value: string): number {
+  const n = /^[+-]?[0-9]+$/.test(value) ? BigInt(value) : undefined;
+  if (n === undefined || n > 2n ** 63n - 1n || n < -(2n ** 63n)) {
+    const why = n === undefined ? 'invalid syntax' : 'value out of range';
+    throw new RequestError(
+      `Error response from daemon: failed to parse ${MTU_OPTION} value: ${value} (strconv.Atoi: parsing ${JSON.stringify(value)}: ${why})`,
+    );
+  }
+  if (n < 0n) throw new RequestError(`Error response from daemon: invalid MTU number: ${n}`);
+  if (n !== 0n && (n < BigInt(MTU_RANGE.min) || n > BigInt(MTU_RANGE.max))) {
+    throw new RequestError(
+      `Error response from daemon: invalid MTU number: ${n} (the kernel takes ${MTU_RANGE.min} to ${MTU_RANGE.max})`,
+    );
+  }
+  return Number(n);
+}
+
+/** The kernel's MTU for a new bridge or veth: nothing to set when the network asks for it. */
+const KERNEL_DEFAULT_MTU = 1500;
+
+/** The network's MTU for its bridge and veths; undefined = the kernel's default. */
+export function mtuOf(n: NetworkRecord): number | undefined {
+  const v = n.Options[MTU_OPTION];
+  if (v === undefined) return undefined;
+  try {
+    const mtu = parseMtu(v);
+    return mtu === 0 || mtu === KERNEL_DEFAULT_MTU ? undefined : mtu;
+  } catch {
+    return undefined;
+  }
+}
+
 export function bridgeOf(n: NetworkRecord): string {
   return n.Options[BRIDGE_NAME_OPTION] ?? `br-${n.Id.slice(0, 12)}`;
 }
@@ -169,7 +210,7 @@ export class NetworkStore {
         'com.docker.network.bridge.enable_ip_masquerade': 'true',
         'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
         [BRIDGE_NAME_OPTION]: bridge,
-        'com.docker.network.driver.mtu': '1500',
+        [MTU_OPTION]: '1500',
       };
     }
     return rec;

@@ -29,7 +29,16 @@ export interface EndpointRecord {
   /** The tsdock process that set it up (alive = still starting). */
   pid: number;
   endpointId: string;
-  network: { id: string; name: string; bridge: string; subnet: string; gateway: string; internal: boolean };
+  network: {
+    id: string;
+    name: string;
+    bridge: string;
+    subnet: string;
+    gateway: string;
+    internal: boolean;
+    /** -o com.docker.network.driver.mtu (absent: the kernel's default, and in older records). */
+    mtu?: number;
+  };
   ip: string;
   prefix: number;
   mac: string;

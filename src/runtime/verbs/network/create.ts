@@ -7,7 +7,9 @@ import {
   base,
   BRIDGE_NAME_OPTION,
   bridgeOf,
+  MTU_OPTION,
   NetworkStore,
+  parseMtu,
   PREDEFINED,
   type NetworkRecord,
 } from '../../network/networks.js';
@@ -57,6 +59,8 @@ export async function createNetwork(ctx: RuntimeContext, o: NetworkCreateOptions
       `Error response from daemon: operation is not permitted on predefined ${o.name} network `,
     );
   }
+  // libnetwork's NewNetwork: only a blank name is refused (spaces, slashes… are Docker names too).
+  if (o.name.trim() === '') throw new RequestError('Error response from daemon: invalid name: name is empty');
   const rec = base(o.name, 'bridge');
   rec.Internal = o.internal;
   rec.Labels = kv(o.labels);
@@ -68,6 +72,7 @@ export async function createNetwork(ctx: RuntimeContext, o: NetworkCreateOptions
   ) {
     throw new RequestError(`Error response from daemon: invalid bridge name: ${bridgeName}`);
   }
+  if (rec.Options[MTU_OPTION] !== undefined) parseMtu(rec.Options[MTU_OPTION]);
   let subnet: ReturnType<typeof parseCidr> | undefined;
   if (o.subnet[0]) {
     try {
