@@ -18,6 +18,8 @@ import { parseDevice } from '../../src/runtime/opts/devices.js';
 import { parseFilterArgs } from '../../src/runtime/opts/filters.js';
 import { parseKeyValueContent, validateEnv, validateLabel } from '../../src/runtime/opts/kvfile.js';
 import { parseLink } from '../../src/runtime/opts/links.js';
+import { parseMtu } from '../../src/runtime/network/networks.js';
+import { parseBuildArgs } from '../../src/runtime/verbs/image/build.js';
 import { parseBind, parseMountFlag, splitVolumeSpec } from '../../src/runtime/opts/mounts.js';
 import { validateExtraHost, validateHostname } from '../../src/runtime/opts/names.js';
 import { parseCpus } from '../../src/runtime/opts/resources.js';
@@ -289,6 +291,25 @@ describe('parsers never crash (fast-check)', function () {
     fc.assert(fc.property(text('/dev/null:rwm'), never(parseDevice)), RUNS);
     fc.assert(fc.property(text('net.ipv4=kernel.shm1'), never(parseSysctl)), RUNS);
     fc.assert(fc.property(text('ab:/-_'), never(parseLink)), RUNS);
+    fc.assert(fc.property(text(`${DIGITS}+-e x`), never(parseMtu)), RUNS);
+    // What the kernel takes is kept; anything else is one of moby's refusals, never a bridge.
+    fc.assert(
+      fc.property(fc.integer({ min: -1e6, max: 1e6 }), (n) => {
+        try {
+          expect(parseMtu(String(n))).to.equal(n);
+          expect(n === 0 || (n >= 68 && n <= 65535)).to.equal(true);
+        } catch (err) {
+          expect((err as Error).message).to.match(/^Error response from daemon: invalid MTU number: -?\d+/);
+        }
+      }),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(fc.array(text('ab=_ ', 8), { maxLength: 4 }), (v) =>
+        never(() => parseBuildArgs(v, {}))(''),
+      ),
+      RUNS,
+    );
     fc.assert(fc.property(text('ab.-_\n '), never(validateHostname)), RUNS);
     fc.assert(fc.property(text(`ab:.[]${DIGITS}\n=`), never(validateExtraHost)), RUNS);
     fc.assert(

@@ -73,25 +73,29 @@ function parseTags(tags: string[]): string[] {
   });
 }
 
-/** --build-arg KEY=VALUE, or KEY taken from the environment (ignored when unset there). */
-export function parseBuildArgs(args: string[], env: NodeJS.ProcessEnv): Map<string, string> {
+/**
+ * buildx's listToMap: `KEY=VALUE`, or `KEY` alone — taken from the environment for a build
+ * argument (left out when unset there), empty for a label; an empty key is refused.
+ */
+function listToMap(values: string[], env?: NodeJS.ProcessEnv): Map<string, string> {
   const out = new Map<string, string>();
-  for (const a of args) {
-    const at = a.indexOf('=');
-    if (at === -1) {
-      if (env[a] !== undefined) out.set(a, env[a]);
-    } else out.set(a.slice(0, at), a.slice(at + 1));
+  for (const v of values) {
+    const at = v.indexOf('=');
+    const key = at === -1 ? v : v.slice(0, at);
+    if (key === '') throw new RequestError(`ERROR: invalid key-value pair ${JSON.stringify(v)}: empty key`);
+    if (at !== -1) out.set(key, v.slice(at + 1));
+    else if (!env) out.set(key, '');
+    else if (env[key] !== undefined) out.set(key, env[key]);
   }
   return out;
 }
 
+export function parseBuildArgs(args: string[], env: NodeJS.ProcessEnv): Map<string, string> {
+  return listToMap(args, env);
+}
+
 function parseLabels(labels: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of labels) {
-    const at = l.indexOf('=');
-    out[at === -1 ? l : l.slice(0, at)] = at === -1 ? '' : l.slice(at + 1);
-  }
-  return out;
+  return Object.fromEntries(listToMap(labels));
 }
 
 /** --platform: the host's only (there is no emulation); Docker's parse errors for bad values. */
@@ -217,10 +221,11 @@ function failureReport(f: BuildFailure, df: Dockerfile | undefined, name: string
 
 export async function buildImage(ctx: RuntimeContext, req: BuildRequest): Promise<string> {
   validate(req);
-  const names = parseTags(req.tags);
-  const platform = parsePlatform(req.platform);
+  // buildx reads build arguments and labels before anything else.
   const buildArgs = parseBuildArgs(req.buildArgs, process.env);
   const labels = parseLabels(req.labels);
+  const names = parseTags(req.tags);
+  const platform = parsePlatform(req.platform);
   let output: Output;
   try {
     output = parseOutputs(req.output);
