@@ -28,10 +28,11 @@ export class NotFoundError extends TsdockError {
   readonly exitCode: number = 1;
 }
 
-/** An image missing on `run`/`create` is the CLI's own failure, hence 125 there. */
-export class ImageNotFoundError extends NotFoundError {
-  override readonly exitCode: number = 125;
-}
+/**
+ * An image missing (or not for --platform) on `run`/`create`: the daemon's "not found", status 1
+ * from `create` as docker/cli returns it; `run` turns it into 125 as it does every failure.
+ */
+export class ImageNotFoundError extends NotFoundError {}
 
 /** Something already exists or is in a state that forbids the action (name in use, container running). */
 export class ConflictError extends TsdockError {

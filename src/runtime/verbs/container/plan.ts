@@ -72,18 +72,49 @@ export interface CreateRequest {
 
 export type PullOptions = Pick<ContainerOptions, 'pull' | 'platform' | 'quiet'>;
 
-/** The local image, unless --pull always; undefined when there is none. */
+/**
+ * The daemon's answer when the local image is not for the --platform asked for (moby 20.10
+ * ImageService.GetImage, a "not found": the CLI pulls unless --pull never); undefined when it is.
+ */
+async function platformMismatch(
+  ref: string,
+  image: ResolvedImage,
+  platform: string,
+): Promise<string | undefined> {
+  // Loaded only with --platform: run's common path does not read the registry module.
+  const { formatPlatform, normalizePlatform, parsePlatform, platformMatches } =
+    await import('../../registry/manifests.js');
+  const want = parsePlatform(platform);
+  const have = {
+    os: image.config.os,
+    architecture: image.config.architecture,
+    variant: image.config.variant,
+  };
+  if (platformMatches(want, have)) return undefined;
+  // containerd's platforms.Format of normalized platforms: arm64's default variant is left out.
+  const shown = (p: typeof want) =>
+    formatPlatform(p.architecture === 'arm64' && p.variant === 'v8' ? { ...p, variant: '' } : p);
+  return `Error response from daemon: image with reference ${ref} was found but does not match the specified platform: wanted ${shown(want)}, actual: ${shown(normalizePlatform(have))}`;
+}
+
+/** The local image, unless --pull always or it is not for --platform; undefined when there is none. */
 export async function localImage(
   ctx: RuntimeContext,
   ref: string,
   opts: PullOptions,
   remember = true,
 ): Promise<ResolvedImage | undefined> {
+  let image: ResolvedImage;
   try {
-    if (opts.pull !== 'always') return await resolveImageForRun(ctx, ref, { remember });
+    if (opts.pull === 'always') return undefined;
+    image = await resolveImageForRun(ctx, ref, { remember });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
+    return undefined;
   }
+  const mismatch = opts.platform ? await platformMismatch(ref, image, opts.platform) : undefined;
+  if (mismatch === undefined) return image;
+  if (opts.pull === 'never') throw new ImageNotFoundError(mismatch);
   return undefined;
 }
 
