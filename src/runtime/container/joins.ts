@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { RuntimeContext } from '../context.js';
-import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { ConflictError, NotFoundError, RequestError } from '../errors.js';
 import { linkEnv, type LinkSpec } from '../opts/links.js';
 import { containerOf } from '../opts/namespaces.js';
 import { readEndpointSync } from '../network/records.js';
@@ -78,6 +78,7 @@ function runningPid(target: Found): number | undefined {
  * Create-time checks of the links (moby registerLinks): on the default bridge each target exists
  * and is not on the host's network (one on another container's network is followed there). Returns
  * each link's target name, for HostConfig.Links (`/target:/this/alias`, see hostConfigLinks).
+ * The refusals are the daemon's: status 1 from `create`, 125 from `run`.
  */
 export async function checkLinks(
   ctx: RuntimeContext,
@@ -85,28 +86,36 @@ export async function checkLinks(
 ): Promise<{ target: string; alias: string }[]> {
   if (i.links.length === 0) return [];
   if (i.networkMode === 'host') {
-    throw new UsageError(
+    throw new RequestError(
       "Error response from daemon: conflicting options: host type networking can't be used with links. This would result in undefined behavior",
     );
   }
   if (containerOf(i.networkMode) !== undefined) {
-    throw new UsageError(
+    throw new RequestError(
       "Error response from daemon: conflicting options: container type network can't be used with links. This would result in undefined behavior",
     );
   }
-  if (i.networkMode !== 'bridge') return [];
+  // moby registers links for every network mode but a user-defined one (there they are only
+  // aliases); `none` keeps none of them, but its targets are checked all the same.
+  if (i.networkMode !== 'bridge' && i.networkMode !== 'none') return [];
   const out: { target: string; alias: string }[] = [];
   for (const l of i.links) {
+    // `--link :alias`: the daemon's GetContainer refuses an empty reference before any lookup.
+    if (l.name === '') {
+      throw new RequestError(
+        'Error response from daemon: could not get container for : invalid name or ID supplied: ""',
+      );
+    }
     let child = await lookup(ctx, l.name);
     if (!child) {
-      throw new UsageError(
+      throw new RequestError(
         `Error response from daemon: could not get container for ${l.name}: No such container: ${l.name}`,
       );
     }
     for (let via = containerOf(child.record.networkMode); via !== undefined;) {
       const next = await lookup(ctx, via);
       if (!next) {
-        throw new UsageError(
+        throw new RequestError(
           `Error response from daemon: getting container for ${l.name}: No such container: ${via}`,
         );
       }
@@ -114,13 +123,13 @@ export async function checkLinks(
       via = containerOf(child.record.networkMode);
     }
     if (child.record.networkMode === 'host') {
-      throw new UsageError(
+      throw new RequestError(
         "Error response from daemon: conflicting options: host type networking can't be used with links. This would result in undefined behavior",
       );
     }
     out.push({ target: child.record.name, alias: l.alias });
   }
-  return out;
+  return i.networkMode === 'none' ? [] : out;
 }
 
 /**
