@@ -1,18 +1,45 @@
 /** `rename`: the new name is reserved first, so a failed rename leaves the old one intact. */
 import type { RuntimeContext } from '../../context.js';
-import { ConflictError, UsageError } from '../../errors.js';
+import { ConflictError, PartialFailureError, RequestError, TsdockError } from '../../errors.js';
 import { findContainer, nameStore, NAME_LABEL } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
 import { validateContainerName } from '../../opts/names.js';
 import { withLock } from '../../state/lock.js';
 
+/**
+ * docker/cli's runRename: names trimmed, an empty one refused before the request; any refusal
+ * of the daemon printed, then `Error: failed to rename container named OLD`, exit 1.
+ */
 export async function renameContainer(ctx: RuntimeContext, ref: string, newName: string): Promise<void> {
+  const oldName = ref.trim();
+  const wanted = newName.trim();
+  if (oldName === '' || wanted === '')
+    throw new RequestError('Error: Neither old nor new names may be empty');
+  try {
+    await rename(ctx, oldName, wanted);
+  } catch (err) {
+    if (!(err instanceof TsdockError)) throw err;
+    ctx.stdio.stderr.write(`${err.message}\n`);
+    ctx.stdio.stderr.write(`Error: failed to rename container named ${oldName}\n`);
+    throw new PartialFailureError();
+  }
+}
+
+async function rename(ctx: RuntimeContext, ref: string, newName: string): Promise<void> {
   const found = await findContainer(ctx, ref);
-  const name = validateContainerName(newName);
   const old = found.record.name;
-  if (name === old) {
-    throw new UsageError(
+  if (newName.replace(/^\//, '') === old) {
+    throw new RequestError(
       'Error response from daemon: Renaming a container with the same name as its current name',
+    );
+  }
+  // The daemon checks the name with its leading slash added, and wraps the refusal.
+  let name: string;
+  try {
+    name = validateContainerName(newName.startsWith('/') ? newName : `/${newName}`);
+  } catch (err) {
+    throw new RequestError(
+      (err as Error).message.replace(/^(Error response from daemon: )/, '$1Error when allocating new name: '),
     );
   }
   const client = await ctx.client();
