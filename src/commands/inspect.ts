@@ -6,9 +6,7 @@ export default class Inspect extends TsdockCommand {
   static override argsUsage = '[OPTIONS] NAME|ID [NAME|ID...]';
   static override flags = {
     format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
-    type: Flags.option({ options: ['container', 'image'] as const })({
-      description: 'Only inspect objects of the given type',
-    }),
+    type: Flags.string({ description: 'Only inspect objects of the given type' }),
     size: Flags.boolean({ char: 's', description: 'Display total file sizes if the type is container' }),
   };
 

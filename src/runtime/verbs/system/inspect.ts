@@ -1,14 +1,35 @@
 /** `inspect`: containers first, then images (as Docker's generic inspect), rendered by the shared formatter. */
 import type { RuntimeContext } from '../../context.js';
-import { NotFoundError, PartialFailureError } from '../../errors.js';
+import { NotFoundError, PartialFailureError, RequestError } from '../../errors.js';
 import { renderInspect } from '../../format/output.js';
 import type { ContainerInspect, ImageInspect } from '../../docker-types.js';
 
 export interface InspectOptions {
   format?: string;
-  type?: 'container' | 'image';
+  /** As typed: checked here against Docker's object types. */
+  type?: string;
   size: boolean;
 }
+
+/** The object types whose documents inspectDocument builds. */
+type DocumentType = 'container' | 'image';
+
+/** docker/cli's allTypes, in its order (the error messages list them so). */
+const ALL_TYPES = [
+  'config',
+  'container',
+  'image',
+  'network',
+  'node',
+  'plugin',
+  'secret',
+  'service',
+  'task',
+  'volume',
+] as const;
+const SWARM_TYPES: ReadonlySet<string> = new Set(['config', 'node', 'secret', 'service', 'task']);
+const SWARM_REFUSAL =
+  'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 
 /**
  * One object's inspect document, containers before images unless `type` says which (Docker's
@@ -24,12 +45,12 @@ export async function inspectDocument(ctx: RuntimeContext, ref: string, type: 'i
 export async function inspectDocument(
   ctx: RuntimeContext,
   ref: string,
-  type?: InspectOptions['type'],
+  type?: DocumentType,
 ): Promise<ContainerInspect | ImageInspect>;
 export async function inspectDocument(
   ctx: RuntimeContext,
   ref: string,
-  type?: InspectOptions['type'],
+  type?: DocumentType,
 ): Promise<ContainerInspect | ImageInspect> {
   try {
     return await findDocument(ctx, ref, type);
@@ -42,7 +63,7 @@ export async function inspectDocument(
 async function findDocument(
   ctx: RuntimeContext,
   ref: string,
-  type: InspectOptions['type'],
+  type: DocumentType | undefined,
 ): Promise<ContainerInspect | ImageInspect> {
   if (type !== 'image') {
     const { isForeign, likelyId, resolveContainer } = await import('../../container/store.js');
@@ -67,11 +88,38 @@ export async function inspectObjects(
   refs: string[],
   opts: InspectOptions,
 ): Promise<void> {
+  const type = opts.type;
+  if (type !== undefined) {
+    const list = ALL_TYPES.join('", "');
+    if (type === '') throw new RequestError(`type is empty: must be one of "${list}"`);
+    if (!(ALL_TYPES as readonly string[]).includes(type))
+      throw new RequestError(`unknown type: "${type}": must be one of "${list}"`);
+    if (type === 'network') {
+      const { networkInspect } = await import('../network/inspect.js');
+      return networkInspect(ctx, refs, opts.format);
+    }
+    if (type === 'volume') {
+      const { volumeInspect } = await import('../volume/inspect.js');
+      return volumeInspect(ctx, refs, opts.format);
+    }
+    // No swarm and no plugins here: what Docker's daemon answers for each reference then.
+    if (SWARM_TYPES.has(type) || type === 'plugin') {
+      const empty = renderInspect([], opts.format);
+      for (const ref of refs) {
+        ctx.stdio.stderr.write(
+          `${type === 'plugin' ? `Error response from daemon: plugin ${JSON.stringify(ref)} not found` : SWARM_REFUSAL}\n`,
+        );
+      }
+      ctx.stdio.stdout.write(empty);
+      throw new PartialFailureError();
+    }
+  }
+  const documentType = type as DocumentType | undefined;
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const ref of refs) {
     try {
-      found.push(await inspectDocument(ctx, ref, opts.type));
+      found.push(await inspectDocument(ctx, ref, documentType));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       errors.push(err.message);
