@@ -229,6 +229,21 @@ export const CASES: BadInput[] = [
     ['--pid', 'container:no-such-ctr-xyz'],
     'tsdock: Error response from daemon: No such container: no-such-ctr-xyz',
   ),
+  // Legacy links are checked on the default bridge and on `none` (not on user networks).
+  c(
+    ['run', '--rm', '--name', 'NEW', '--link', ':x', 'IMG', 'true'],
+    125,
+    'tsdock: Error response from daemon: could not get container for : invalid name or ID supplied: ""',
+  ),
+  r(
+    ['--link', 'no-such-ctr-xyz:x'],
+    'tsdock: Error response from daemon: could not get container for no-such-ctr-xyz: No such container: no-such-ctr-xyz',
+  ),
+  c(
+    ['create', '--name', 'NEW', '--link', ':x', 'IMG', 'true'],
+    1,
+    'Error response from daemon: could not get container for : invalid name or ID supplied: ""',
+  ),
   // ---- restart, logging, limits, kernel
   r(
     ['--restart', 'bogus'],
@@ -555,6 +570,29 @@ export const CASES: BadInput[] = [
     'Error response from daemon: Pool overlaps with other one on this address space',
   ),
   c(['network', 'create'], 1, "tsdock: 'tsdock network create' requires 1 argument"),
+  // Only a blank name is refused (moby's NewNetwork); `a b` is a valid network name.
+  c(['network', 'create', ''], 1, 'Error response from daemon: invalid name: name is empty'),
+  c(['network', 'create', '  '], 1, 'Error response from daemon: invalid name: name is empty'),
+  c(
+    ['network', 'create', '-o', 'com.docker.network.driver.mtu=abc', 'NEW'],
+    1,
+    'Error response from daemon: failed to parse com.docker.network.driver.mtu value: abc (strconv.Atoi: parsing "abc": invalid syntax)',
+  ),
+  c(
+    ['network', 'create', '-o', 'com.docker.network.driver.mtu=99999999999999999999', 'NEW'],
+    1,
+    'Error response from daemon: failed to parse com.docker.network.driver.mtu value: 99999999999999999999 (strconv.Atoi: parsing "99999999999999999999": value out of range)',
+  ),
+  c(
+    ['network', 'create', '-o', 'com.docker.network.driver.mtu=-1', 'NEW'],
+    1,
+    'Error response from daemon: invalid MTU number: -1',
+  ),
+  c(
+    ['network', 'create', '-o', 'com.docker.network.driver.mtu=99999999', 'NEW'],
+    1,
+    'Error response from daemon: invalid MTU number: 99999999 (the kernel takes 68 to 65535)',
+  ),
   c(['network', 'rm', 'no-such-net-xyz'], 1, 'Error response from daemon: network no-such-net-xyz not found'),
   c(
     ['network', 'inspect', 'no-such-net-xyz'],
@@ -657,6 +695,16 @@ export const CASES: BadInput[] = [
     'ERROR: invalid tag "Bad:Tag!": repository name (library/Bad) must be lowercase',
   ),
   c(['build', '-t', 'NEW', 'DIR/badignore'], 1, 'Error: syntax error in pattern'),
+  c(
+    ['build', '-t', 'NEW', '--build-arg', '=x', '-f', 'DIR/ctx/Ok.Dockerfile', 'DIR/ctx'],
+    1,
+    'ERROR: invalid key-value pair "=x": empty key',
+  ),
+  c(
+    ['build', '-t', 'NEW', '--label', '=x', '-f', 'DIR/ctx/Ok.Dockerfile', 'DIR/ctx'],
+    1,
+    'ERROR: invalid key-value pair "=x": empty key',
+  ),
   // ---- login, registry
   c(
     ['login', '-p', 'x', '127.0.0.1:1'],
@@ -709,13 +757,57 @@ export const CASES: BadInput[] = [
   c(
     ['ps', '--format', '{{.Nope}}'],
     1,
-    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.Context',
+    'failed to execute template: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext',
   ),
-  c(['ps', '--format', '{{'], 1, 'template parsing error: template: :1: unclosed action'),
+  c(['ps', '--format', '{{'], 1, 'failed to parse template: template: :1: unclosed action'),
+  // docker/cli runs the format as typed (with `table `) over an empty context, rows or not.
   c(
     ['ps', '--format', 'table {{.Nope}}'],
     1,
-    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.Context',
+    'failed to execute template: template: :1:8: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext',
+  ),
+  c(
+    ['ps', '--filter', 'name=no-such-ctr-xyz', '--format', '{{.Names}}\\t{{.Nope}}'],
+    1,
+    'failed to execute template: template: :1:14: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext',
+  ),
+  // version and info run the template over Go structs: a missing field is an error (a map would print <no value>).
+  c(
+    ['version', '--format', '{{.Nope}}'],
+    1,
+    'template: version:1:2: executing "version" at <.Nope>: can\'t evaluate field Nope in type system.versionInfo',
+  ),
+  c(
+    ['version', '--format', '{{.Client.Nope}}'],
+    1,
+    'template: version:1:9: executing "version" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion',
+  ),
+  c(['version', '--format', '{{'], 64, 'template parsing error: template: version:1: unclosed action'),
+  c(
+    ['info', '--format', '{{.Nope}}'],
+    1,
+    'template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type system.dockerInfo',
+  ),
+  c(['info', '--format', '{{'], 64, 'template parsing error: template: :1: unclosed action'),
+  c(
+    ['inspect', '--format', '{{.Nope}}', 'IMG'],
+    1,
+    'template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"',
+  ),
+  c(
+    ['network', 'ls', '--format', '{{.Nope}}'],
+    1,
+    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *network.networkContext',
+  ),
+  c(
+    ['volume', 'ls', '--format', '{{.Nope}}'],
+    1,
+    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.volumeContext',
+  ),
+  c(
+    ['history', '--format', '{{.Nope}}', 'IMG'],
+    1,
+    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *image.historyContext',
   ),
   c(['inspect', '--format', '{{.X', 'RUNNING'], 64, 'template parsing error: template: :1: unclosed action'),
   c(
@@ -731,7 +823,7 @@ export const CASES: BadInput[] = [
   c(
     ['images', '--format', '{{.Nope}}'],
     1,
-    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.Context',
+    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.imageContext',
   ),
   c(['network', 'ls', '--format', '{{end}}'], 1, 'template parsing error: template: :1: unexpected {{end}}'),
   c(
@@ -742,7 +834,7 @@ export const CASES: BadInput[] = [
   c(
     ['stats', '--no-stream', '--format', '{{.Nope}}', 'RUNNING'],
     1,
-    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.statsContext',
+    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *container.statsContext',
   ),
   // ---- filters and time arguments
   c(['ps', '--filter', 'bogus=1'], 1, "Error response from daemon: invalid filter 'bogus'"),
@@ -808,17 +900,27 @@ export const CASES: BadInput[] = [
     ['rename', 'no-such-ctr-xyz', 'NEW'],
     1,
     'Error response from daemon: No such container: no-such-ctr-xyz',
+    { more: ['Error: failed to rename container named no-such-ctr-xyz'] },
   ),
   c(
     ['rename', 'STOPPED', 'bad name'],
-    125,
-    'Error response from daemon: Invalid container name (bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed',
+    1,
+    'Error response from daemon: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed',
+    { more: ['Error: failed to rename container named STOPPED'] },
   ),
   c(
     ['rename', 'STOPPED', 'RUNNING'],
     1,
     /^Error response from daemon: Error when allocating new name: Conflict\. The container name "\/RUNNING" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.$/,
+    { more: ['Error: failed to rename container named STOPPED'] },
   ),
+  c(
+    ['rename', 'STOPPED', 'STOPPED'],
+    1,
+    'Error response from daemon: Renaming a container with the same name as its current name',
+    { more: ['Error: failed to rename container named STOPPED'] },
+  ),
+  c(['rename', 'STOPPED', ' '], 1, 'Error: Neither old nor new names may be empty'),
   c(['pause', 'no-such-ctr-xyz'], 1, 'Error response from daemon: No such container: no-such-ctr-xyz'),
   c(['unpause', 'RUNNING'], 1, /^Error response from daemon: Container [0-9a-f]{64} is not paused$/),
   c(['top', 'STOPPED'], 1, /^Error response from daemon: container [0-9a-f]{64} is not running$/),
@@ -847,8 +949,28 @@ export const CASES: BadInput[] = [
   c(['diff', 'no-such-ctr-xyz'], 1, 'Error response from daemon: No such container: no-such-ctr-xyz'),
   c(
     ['inspect', '--type', 'bogus', 'RUNNING'],
-    125,
-    'invalid argument "bogus" for "--type" flag: must be one of container, image',
+    1,
+    'unknown type: "bogus": must be one of "config", "container", "image", "network", "node", "plugin", "secret", "service", "task", "volume"',
+  ),
+  c(
+    ['inspect', '--type', '', 'RUNNING'],
+    1,
+    'type is empty: must be one of "config", "container", "image", "network", "node", "plugin", "secret", "service", "task", "volume"',
+  ),
+  c(
+    ['inspect', '--type', 'service', 'RUNNING'],
+    1,
+    'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+  ),
+  c(
+    ['inspect', '--type', 'network', 'no-such-net-xyz'],
+    1,
+    'Error response from daemon: network no-such-net-xyz not found',
+  ),
+  c(
+    ['inspect', '--type', 'volume', 'no-such-vol-xyz'],
+    1,
+    'Error response from daemon: get no-such-vol-xyz: no such volume',
   ),
   c(['inspect', 'no-such-object-xyz'], 1, 'Error: No such object: no-such-object-xyz'),
   // ---- the grammar
@@ -873,8 +995,19 @@ export const CASES: BadInput[] = [
   ),
   c(
     ['create', '--pull', 'never', '--name', 'NEW', 'no-such-image-xyz:never'],
-    125,
+    1,
     'Error response from daemon: No such image: no-such-image-xyz:never',
+  ),
+  // The local image is for the host; s390x is never this machine's (and nothing may be pulled).
+  c(
+    ['create', '--pull', 'never', '--platform', 'linux/s390x', '--name', 'NEW', 'IMG'],
+    1,
+    /^Error response from daemon: image with reference IMG was found but does not match the specified platform: wanted linux\/s390x, actual: linux\/[a-z0-9]+$/,
+  ),
+  c(
+    ['run', '--rm', '--pull', 'never', '--platform', 'linux/s390x', '--name', 'NEW', 'IMG', 'true'],
+    125,
+    /^tsdock: Error response from daemon: image with reference IMG was found but does not match the specified platform: wanted linux\/s390x, actual: linux\/[a-z0-9]+$/,
   ),
   c(
     ['run', '--rm', '--name', 'NEW', 'IMG', 'true'],
