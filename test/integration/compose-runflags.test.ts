@@ -78,6 +78,17 @@ services:
       expect(p.ok(['exec', '-T', 'app', 'ping', '-c1', '-W2', 'database'])).to.include(`(${ip})`);
     });
 
+    it('run: a one-off of db is linked to db’s own container, which answers as db-1 (compose v2)', function () {
+      const db = inspect(`${p.name}-db-1`);
+      const ip = db.NetworkSettings.Networks[`${p.name}_default`]!.IPAddress;
+      // Only a link names db-1 (the service's containers are known as db and by their full name):
+      // db itself, linked to nothing, does not know it.
+      expect(p.run(['exec', '-T', 'db', 'ping', '-c1', '-W2', 'db-1']).code).to.not.equal(0);
+      expect(p.ok(['run', '--rm', '--no-deps', '-T', 'db', 'ping', '-c1', '-W2', 'db-1'])).to.include(
+        `(${ip})`,
+      );
+    });
+
     it('ipc and pid service:db share db’s namespaces', function () {
       for (const ns of ['ipc', 'pid']) {
         const inDb = p.ok(['exec', '-T', 'db', 'readlink', `/proc/self/ns/${ns}`]).trim();

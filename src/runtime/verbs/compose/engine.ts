@@ -435,13 +435,16 @@ function resolveMode(
 /**
  * compose's getLinks: each container of a linked service under the link's name and (a quirk kept
  * from compose) `<service>-<n>`/`<project>-<service>-<n>` with the linking container's number;
- * external_links as they are written.
+ * for a one-off (`compose run`) container, also each container of its own service, under the
+ * service's name, its name without the project prefix and its full name; external_links as they
+ * are written.
  */
 function linksOf(
   project: Project,
   svc: Service,
   number: number,
   byService: Map<string, ProjectContainer[]>,
+  oneOff = false,
 ): string[] {
   const links: string[] = [];
   for (const raw of Array.isArray(svc.raw.links) ? svc.raw.links.map(String) : []) {
@@ -452,6 +455,12 @@ function linksOf(
         `${c.name}:${service}-${number}`,
         `${c.name}:${project.name}-${service}-${number}`,
       );
+    }
+  }
+  if (oneOff) {
+    for (const c of byService.get(svc.name) ?? []) {
+      const short = c.name.startsWith(`${project.name}-`) ? c.name.slice(project.name.length + 1) : c.name;
+      links.push(`${c.name}:${svc.name}`, `${c.name}:${short}`, `${c.name}:${c.name}`);
     }
   }
   for (const raw of Array.isArray(svc.raw.external_links) ? svc.raw.external_links.map(String) : []) {
@@ -488,7 +497,7 @@ export async function oneOffReferences(
     ...(networkMode !== undefined ? { networkMode } : {}),
     ...(ipc !== undefined ? { ipc } : {}),
     ...(pid !== undefined ? { pid } : {}),
-    links: linksOf(s.project, svc, 1, byService),
+    links: linksOf(s.project, svc, 1, byService, true),
     volumesFrom: volumesFromOf(svc, byService),
   };
 }
