@@ -155,6 +155,17 @@ services:
     image: ${img()}
     init: true
     command: sleep 300
+  slow:
+    image: ${img()}
+    init: true
+    command: sleep 300
+    # Its first probe comes long after the --wait-timeout below: it stays "starting".
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 60s
+  quits:
+    image: ${img()}
+    command: sh -c "exit 3"
 `,
       });
       const r = p.run(['up', '-d', 'waiter']);
@@ -170,6 +181,13 @@ services:
       const waited = p.run(['up', '-d', '--wait', 'sick']);
       expect(waited.code).to.equal(1);
       expect(waited.stderr.trim().split('\n').pop()).to.equal(`container ${p.name}-sick-1 is unhealthy`);
+      // compose v2's own words for the --wait-timeout deadline and for a container that exited.
+      const slow = p.run(['up', '-d', '--wait', '--wait-timeout', '2', 'slow']);
+      expect(slow.code).to.equal(1);
+      expect(slow.stderr.trim().split('\n').pop()).to.equal('application not healthy after 2s');
+      const quits = p.run(['up', '-d', '--wait', 'quits']);
+      expect(quits.code).to.equal(1);
+      expect(quits.stderr.trim().split('\n').pop()).to.equal(`container ${p.name}-quits-1 exited (3)`);
       const none = p.run(['up', '-d', 'plain']);
       expect(none.code).to.equal(1);
       expect(none.stderr.trim().split('\n').pop()).to.equal(

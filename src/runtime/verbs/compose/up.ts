@@ -7,6 +7,7 @@ import type { RuntimeContext } from '../../context.js';
 import { ComposeError, ContainerExit, UsageError } from '../../errors.js';
 import { composeProgress, QuietComposeProgress } from '../../format/compose-progress.js';
 import { LogPrinter } from '../../format/compose-logs.js';
+import { goDurationString } from '../../format/units.js';
 import type { UiOptions } from '../../format/compose-progress.js';
 import type { ProjectOptions } from '../../compose/discover.js';
 import { withDependencies } from '../../compose/graph.js';
@@ -232,6 +233,9 @@ async function waitRunning(
     for (const [dep, cfg] of Object.entries(svc.dependsOn))
       if (cfg.condition === 'service_completed_successfully') completes.add(dep);
   for (;;) {
+    // compose's waitDependency looks first when its 500 ms ticker fires: a container that exits at
+    // once is seen exited (an error), not running (a success).
+    await new Promise((r) => setTimeout(r, 500));
     const now = await projectContainers(ctx, s.project.name);
     const waiting: ProjectContainer[] = [];
     for (const c of containers) {
@@ -254,8 +258,9 @@ async function waitRunning(
       for (const c of containers) s.container(c.name, 'done', 'Healthy');
       return;
     }
-    if (Date.now() > deadline) throw new ComposeError('timeout waiting for dependencies');
-    await new Promise((r) => setTimeout(r, 200));
+    // compose's start: the --wait-timeout deadline is reported as the application's, not a dependency's.
+    if (Date.now() > deadline)
+      throw new ComposeError(`application not healthy after ${goDurationString(timeoutMs! * 1e6)}`);
   }
 }
 
