@@ -593,6 +593,22 @@ export const CASES: BadInput[] = [
     1,
     'Error response from daemon: invalid MTU number: 99999999 (the kernel takes 68 to 65535)',
   ),
+  c(
+    ['network', 'create', '-o', 'com.docker.network.bridge.enable_icc=abc', 'NEW'],
+    1,
+    'Error response from daemon: failed to parse com.docker.network.bridge.enable_icc value: abc (strconv.ParseBool: parsing "abc": invalid syntax)',
+  ),
+  c(
+    ['network', 'create', '-o', 'com.docker.network.bridge.host_binding_ipv4=nope', 'NEW'],
+    1,
+    'Error response from daemon: failed to parse com.docker.network.bridge.host_binding_ipv4 value: nope (nil ip)',
+  ),
+  // Well-formed, but not what tsdock's bridges do: refused by name until implemented.
+  c(
+    ['network', 'create', '-o', 'com.docker.network.bridge.enable_icc=false', 'NEW'],
+    125,
+    'tsdock: network option com.docker.network.bridge.enable_icc=false is not supported yet',
+  ),
   c(['network', 'rm', 'no-such-net-xyz'], 1, 'Error response from daemon: network no-such-net-xyz not found'),
   c(
     ['network', 'inspect', 'no-such-net-xyz'],

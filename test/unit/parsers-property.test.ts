@@ -18,7 +18,7 @@ import { parseDevice } from '../../src/runtime/opts/devices.js';
 import { parseFilterArgs } from '../../src/runtime/opts/filters.js';
 import { parseKeyValueContent, validateEnv, validateLabel } from '../../src/runtime/opts/kvfile.js';
 import { parseLink } from '../../src/runtime/opts/links.js';
-import { parseMtu } from '../../src/runtime/network/networks.js';
+import { checkBridgeOptions, parseMtu } from '../../src/runtime/network/networks.js';
 import { parseBuildArgs } from '../../src/runtime/verbs/image/build.js';
 import { parseBind, parseMountFlag, splitVolumeSpec } from '../../src/runtime/opts/mounts.js';
 import { validateExtraHost, validateHostname } from '../../src/runtime/opts/names.js';
@@ -292,6 +292,26 @@ describe('parsers never crash (fast-check)', function () {
     fc.assert(fc.property(text('net.ipv4=kernel.shm1'), never(parseSysctl)), RUNS);
     fc.assert(fc.property(text('ab:/-_'), never(parseLink)), RUNS);
     fc.assert(fc.property(text(`${DIGITS}+-e x`), never(parseMtu)), RUNS);
+    const bridgeKeys = [
+      'com.docker.network.driver.mtu',
+      'com.docker.network.bridge.enable_icc',
+      'com.docker.network.bridge.host_binding_ipv4',
+      'com.docker.network.container_iface_prefix',
+      'com.example.other',
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...bridgeKeys), text(`${DIGITS}.:tTrueFalse`), (k, v) =>
+        never(() => checkBridgeOptions({ [k]: v }))(''),
+      ),
+      RUNS,
+    );
+    // Docker's defaults, written as Go reads them, are what tsdock's bridges do.
+    checkBridgeOptions({
+      'com.docker.network.bridge.enable_icc': 'True',
+      'com.docker.network.bridge.enable_ip_masquerade': '1',
+      'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+      'com.docker.network.driver.mtu': '0',
+    });
     // What the kernel takes is kept; anything else is one of moby's refusals, never a bridge.
     fc.assert(
       fc.property(fc.integer({ min: -1e6, max: 1e6 }), (n) => {

@@ -8,7 +8,8 @@ import { randomHex } from '../state/ids.js';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
-import { ConflictError, CorruptRecordError, NotFoundError, RequestError } from '../errors.js';
+import { isIP } from 'node:net';
+import { ConflictError, CorruptRecordError, NotFoundError, RequestError, UsageError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../state/files.js';
 import { withLock } from '../state/lock.js';
 import { formatCidr, intToIp, overlaps, parseCidr, parseProcRoutes, type Subnet } from './addr.js';
@@ -67,6 +68,55 @@ export function parseMtu(value: string): number {
     );
   }
   return Number(n);
+}
+
+const GO_BOOLS: Record<string, boolean> = Object.fromEntries([
+  ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((v) => [v, true]),
+  ...['0', 'f', 'F', 'FALSE', 'false', 'False'].map((v) => [v, false]),
+]);
+
+/**
+ * The bridge driver's other options (moby's networkConfiguration.fromLabels), by the kind of
+ * value it reads and the value that is its default — the only one tsdock's bridges implement.
+ */
+const BRIDGE_OPTIONS: Record<string, { kind: 'bool' | 'ip' | 'string'; default?: string | boolean }> = {
+  'com.docker.network.enable_ipv6': { kind: 'bool', default: false },
+  'com.docker.network.bridge.enable_ip_masquerade': { kind: 'bool', default: true },
+  'com.docker.network.bridge.enable_icc': { kind: 'bool', default: true },
+  'com.docker.network.bridge.inhibit_ipv4': { kind: 'bool', default: false },
+  'com.docker.network.bridge.default_bridge': { kind: 'bool', default: false },
+  'com.docker.network.bridge.host_binding_ipv4': { kind: 'ip', default: '0.0.0.0' },
+  'com.docker.network.host_ipv4': { kind: 'ip' },
+  'com.docker.network.container_iface_prefix': { kind: 'string', default: 'eth' },
+};
+
+/**
+ * `network create -o` as the bridge driver reads it: the MTU and the options above parsed with
+ * moby's errors (status 1); a well-formed value other than the default is refused (125) until
+ * tsdock's bridges implement it. Other keys are kept and shown, as Docker keeps them.
+ */
+export function checkBridgeOptions(options: Record<string, string>): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (key === MTU_OPTION) {
+      parseMtu(value);
+      continue;
+    }
+    const known = BRIDGE_OPTIONS[key];
+    if (!known) continue;
+    const parseErr = (why: string) =>
+      new RequestError(`Error response from daemon: failed to parse ${key} value: ${value} (${why})`);
+    let parsed: string | boolean = value;
+    if (known.kind === 'bool') {
+      if (!(value in GO_BOOLS))
+        throw parseErr(`strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`);
+      parsed = GO_BOOLS[value]!;
+    } else if (known.kind === 'ip') {
+      if (isIP(value) === 0) throw parseErr('nil ip');
+    }
+    if (parsed !== known.default) {
+      throw new UsageError(`tsdock: network option ${key}=${value} is not supported yet`);
+    }
+  }
 }
 
 /** The kernel's MTU for a new bridge or veth: nothing to set when the network asks for it. */

@@ -7,9 +7,8 @@ import {
   base,
   BRIDGE_NAME_OPTION,
   bridgeOf,
-  MTU_OPTION,
+  checkBridgeOptions,
   NetworkStore,
-  parseMtu,
   PREDEFINED,
   type NetworkRecord,
 } from '../../network/networks.js';
@@ -72,7 +71,7 @@ export async function createNetwork(ctx: RuntimeContext, o: NetworkCreateOptions
   ) {
     throw new RequestError(`Error response from daemon: invalid bridge name: ${bridgeName}`);
   }
-  if (rec.Options[MTU_OPTION] !== undefined) parseMtu(rec.Options[MTU_OPTION]);
+  checkBridgeOptions(rec.Options);
   let subnet: ReturnType<typeof parseCidr> | undefined;
   if (o.subnet[0]) {
     try {
