@@ -38,6 +38,17 @@ const ps = (format: string | undefined, rows: Record<string, unknown>[], quiet =
   renderList({ format, quiet, defaultTable: PS_TABLE, headers: PS_HEADERS, quietField: 'ID', rows });
 
 describe('format/output: renderList', () => {
+  it('--quiet: the IDs in place of the default table; a custom format wins where docker/cli lets it', () => {
+    const rows = [row('a1', 'one')];
+    const list = (format: string | undefined, customFormatOverQuiet: boolean) =>
+      renderList({ format, quiet: true, defaultTable: PS_TABLE, headers: {}, rows, customFormatOverQuiet });
+    expect(list(undefined, true)).to.equal('a1\n');
+    expect(list('table', true)).to.equal('a1\n');
+    expect(list('N {{.Names}}', true)).to.equal('N one\n');
+    // ps (NewContainerFormat): quiet wins over any format.
+    expect(list('N {{.Names}}', false)).to.equal('a1\n');
+  });
+
   it('prints only the header for an empty default table', () => {
     expect(ps(undefined, [])).to.equal(
       'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n',

@@ -21,6 +21,11 @@ export interface RenderListOptions<T> {
   rows: T[];
   /** Go type named by "can't evaluate field X in type …" errors. */
   typeName?: string;
+  /**
+   * docker/cli's New<Kind>Format for images, volumes, networks and history: --quiet selects the
+   * IDs only in place of the default table; a custom --format is used as written.
+   */
+  customFormatOverQuiet?: boolean;
 }
 
 /** preFormat of docker/cli: strip `table`, map `json`, trim spaces, turn literal `\t` `\n` into characters. */
@@ -64,7 +69,8 @@ function headerContext<T>(headers: Record<string, string>, rows: T[]): Record<st
 export function renderList<T>(opts: RenderListOptions<T>): string {
   const source = opts.format ?? '';
   let format: string;
-  if (opts.quiet) format = `{{.${opts.quietField ?? 'ID'}}}`;
+  const custom = source !== '' && source !== 'table';
+  if (opts.quiet && !(custom && opts.customFormatOverQuiet)) format = `{{.${opts.quietField ?? 'ID'}}}`;
   else if (source === '' || source === 'table') format = opts.defaultTable;
   else format = source;
 

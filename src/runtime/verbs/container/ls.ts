@@ -284,7 +284,11 @@ function checkPsFormat(format: string): void {
 }
 
 export async function listContainers(ctx: RuntimeContext, opts: ListOptions): Promise<void> {
-  if (opts.format) checkPsFormat(opts.format);
+  if (opts.format) {
+    if (opts.quiet)
+      ctx.stdio.stderr.write('WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
+    checkPsFormat(opts.format);
+  }
   const rows = applyFilters(await summaries(ctx), opts);
   const now = new Date();
   let sizes: (string | undefined)[] = [];

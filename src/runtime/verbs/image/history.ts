@@ -80,6 +80,7 @@ export async function historyCommand(ctx: RuntimeContext, opts: HistoryCommandOp
       quiet: opts.quiet,
       quietField: 'ID',
       typeName: '*image.historyContext',
+      customFormatOverQuiet: true,
       defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
       headers: {
         ID: 'IMAGE',

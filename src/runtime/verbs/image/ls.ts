@@ -268,6 +268,7 @@ export async function listImagesCommand(ctx: RuntimeContext, opts: ListImagesCom
       quiet: opts.quiet,
       quietField: 'ID',
       typeName: '*formatter.imageContext',
+      customFormatOverQuiet: true,
       defaultTable,
       headers: IMAGE_HEADERS,
       rows: opts.quiet ? dedupeIds(rows) : rows,

@@ -70,6 +70,7 @@ export async function networkList(ctx: RuntimeContext, o: NetworkListOptions): P
       format: o.format,
       quiet: o.quiet,
       typeName: '*network.networkContext',
+      customFormatOverQuiet: true,
       defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}',
       headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', CreatedAt: 'CREATED AT' },
       rows,

@@ -52,6 +52,7 @@ export async function volumeList(ctx: RuntimeContext, o: VolumeListOptions): Pro
       quiet: o.quiet,
       quietField: 'Name',
       typeName: '*formatter.volumeContext',
+      customFormatOverQuiet: true,
       defaultTable: 'table {{.Driver}}\t{{.Name}}',
       headers: {
         Name: 'VOLUME NAME',
