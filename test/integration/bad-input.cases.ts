@@ -836,6 +836,23 @@ export const CASES: BadInput[] = [
     64,
     'template parsing error: template: :1: function "bogusfunc" not defined',
   ),
+  // The template is parsed before anything is looked up.
+  c(
+    ['inspect', '--format', '{{.X', 'no-such-object-xyz'],
+    64,
+    'template parsing error: template: :1: unclosed action',
+  ),
+  c(
+    ['container', 'inspect', '--format', '{{.X', 'no-such-ctr-xyz'],
+    64,
+    'template parsing error: template: :1: unclosed action',
+  ),
+  // images -q keeps a custom --format (docker/cli's NewImageFormat): it runs, and fails.
+  c(
+    ['images', '-q', '--format', '{{.Nope}}'],
+    1,
+    'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.imageContext',
+  ),
   c(
     ['images', '--format', '{{.Nope}}'],
     1,

@@ -115,6 +115,8 @@ export async function inspectObjects(
     }
   }
   const documentType = type as DocumentType | undefined;
+  // docker/cli parses the template before it looks anything up: a bad one is 64 whatever the names.
+  if (opts.format) renderInspect([], opts.format);
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const ref of refs) {
@@ -125,8 +127,8 @@ export async function inspectObjects(
       errors.push(err.message);
     }
   }
-  // Docker prints what it found (or `[]`) even when some names were missing.
-  if (found.length > 0 || !opts.format) ctx.stdio.stdout.write(renderInspect(found, opts.format));
+  // Docker prints what it found (or `[]`, or with --format an empty line) even when names were missing.
+  ctx.stdio.stdout.write(renderInspect(found, opts.format));
   for (const e of errors) ctx.stdio.stderr.write(`${e}\n`);
   if (errors.length) throw new PartialFailureError();
 }
