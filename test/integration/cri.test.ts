@@ -60,17 +60,17 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
   const otherName = uniqueName('db');
   const ns = 'shop';
 
-  /** tsdock against the node's containerd, in the kubelet's namespace. */
-  const k8s = (args: string[]): Result =>
-    cli([
-      '--address',
-      node!.daemon.address,
-      '--namespace',
-      CRI_NAMESPACE,
-      '--data-root',
-      join(work, 'data-root'),
-      ...args,
-    ]);
+  /** tsdock's arguments against the node's containerd, in the kubelet's namespace. */
+  const k8sArgs = (args: string[]): string[] => [
+    '--address',
+    node!.daemon.address,
+    '--namespace',
+    CRI_NAMESPACE,
+    '--data-root',
+    join(work, 'data-root'),
+    ...args,
+  ];
+  const k8s = (args: string[]): Result => cli(k8sArgs(args));
   const ok = (args: string[]): string => {
     const r = k8s(args);
     if (r.code !== 0) throw new Error(`tsdock ${args.join(' ')} exited ${r.code}\n${r.stdout}${r.stderr}`);
@@ -292,17 +292,7 @@ describe('a kubelet’s pods through CRI, seen by tsdock -n k8s.io', function ()
   });
 
   it('logs -f follows the CRI log file as the plugin writes it', async () => {
-    const [cmd, argv] = argvFor([
-      '--address',
-      node!.daemon.address,
-      '--namespace',
-      CRI_NAMESPACE,
-      '--data-root',
-      join(work, 'data-root'),
-      'logs',
-      '-f',
-      appName(),
-    ]);
+    const [cmd, argv] = argvFor(k8sArgs(['logs', '-f', appName()]));
     const follower = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
