@@ -16,6 +16,7 @@ const DOMAINS = [
   'containerd', // the containerd client
   'logs', // json-file logs and the per-container monitor
   'events', // the event journal
+  'http', // tsdock's HTTP client: the environment's proxies, the system's CAs (registry requests, ADD <url>)
   'images', // the image store over containerd: content, archives, lookup
   'registry', // registry client: pull, push, auth
   'network', // namespaces, veths, bridges, IPAM, iptables

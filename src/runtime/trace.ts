@@ -1,7 +1,7 @@
 /**
  * TSDOCK_TRACE=1: milestones of a command on stderr, with the time since the process started, next
  * to the latency of each containerd call and stream (containerd/rpc.ts) and registry request
- * (registry/http.ts). Enough to see where a slow command spends its time without a profiler.
+ * (http/request.ts). Enough to see where a slow command spends its time without a profiler.
  */
 export const TRACE = process.env.TSDOCK_TRACE === '1';
 

@@ -1,10 +1,5 @@
 import { expect } from 'chai';
-import {
-  maskProxyCredentials,
-  parseProxy,
-  proxyFor,
-  proxySettings,
-} from '../../src/runtime/registry/proxy.js';
+import { maskProxyCredentials, parseProxy, proxyFor, proxySettings } from '../../src/runtime/http/proxy.js';
 
 /** The proxy chosen for `url` under `env`, as a string ('' for direct). */
 const via = (url: string, env: NodeJS.ProcessEnv) => proxyFor(new URL(url), proxySettings(env))?.href ?? '';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Endpoint } from '../../src/runtime/registry/endpoint.js';
-import { closeAgents, discard, request, trustedCas } from '../../src/runtime/registry/http.js';
+import { closeAgents, discard, request, trustedCas } from '../../src/runtime/http/request.js';
 import { makeTlsFiles } from '../harness/registry.js';
 
 describe('registry: TLS verification', function () {

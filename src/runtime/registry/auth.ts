@@ -6,7 +6,7 @@
  */
 import { RegistryError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
-import { readBody, request } from './http.js';
+import { readBody, request } from '../http/request.js';
 
 export interface Challenge {
   scheme: string;

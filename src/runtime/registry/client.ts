@@ -9,7 +9,7 @@ import { sha256 } from '../images/oci.js';
 import { Authorizer, type Credentials, registryErrorText } from './auth.js';
 import { authKey, isRegistryUrl, type Endpoint } from './endpoint.js';
 import { getCredentials } from './credentials.js';
-import { type HttpResponse, discard, readBody, request } from './http.js';
+import { type HttpResponse, discard, readBody, request, transportErrorText } from '../http/request.js';
 import { MANIFEST_ACCEPT } from './manifests.js';
 
 export interface RegistryRequest {
@@ -48,18 +48,8 @@ export function authorizerFor(ep: Endpoint, creds?: () => Promise<Credentials | 
 
 /** Docker's wording for a registry that does not answer: `Get "https://…/v2/": dial tcp …: connect: connection refused`. */
 function unreachable(method: string, url: string, err: unknown): RegistryError {
-  const e = err as NodeJS.ErrnoException & { address?: string; port?: number; proxyConnect?: boolean };
   const verb = method[0] + method.slice(1).toLowerCase();
-  let why = e.message;
-  if (e.code === 'ECONNREFUSED') why = `dial tcp ${e.address}:${e.port}: connect: connection refused`;
-  else if (e.code === 'ENETUNREACH') why = `dial tcp ${e.address}:${e.port}: connect: network is unreachable`;
-  else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')
-    why = `dial tcp: lookup ${new URL(url).hostname}: no such host`;
-  else if (e.code === 'ECONNRESET') why = 'connection reset by peer';
-  else if (e.code === 'EPROTO' || /wrong version number|SSL/i.test(e.message))
-    why = 'http: server gave HTTP response to HTTPS client';
-  if (e.proxyConnect) why = `proxyconnect tcp: ${why}`;
-  return new RegistryError(`${verb} "${url}": ${why}`, { cause: err });
+  return new RegistryError(`${verb} "${url}": ${transportErrorText(url, err)}`, { cause: err });
 }
 
 /**

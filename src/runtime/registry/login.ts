@@ -9,7 +9,7 @@ import { Authorizer, registryErrorText } from './auth.js';
 import { RegistryFailure, fallBack } from './client.js';
 import { authKey, endpointFor } from './endpoint.js';
 import { configFile, eraseCredentials, getCredentials, storeCredentials } from './credentials.js';
-import { discard, readBody, request } from './http.js';
+import { discard, readBody, request } from '../http/request.js';
 
 export interface LoginOptions {
   server?: string;

@@ -46,7 +46,7 @@ import {
 import { recordImageEvent } from '../events/record.js';
 import { RegistryClient, RegistryFailure } from './client.js';
 import { type Endpoint, pullEndpoints } from './endpoint.js';
-import { readBody } from './http.js';
+import { readBody } from '../http/request.js';
 import {
   type Platform,
   normalizePlatform,

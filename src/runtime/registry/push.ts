@@ -27,7 +27,7 @@ import { recordImageEvent } from '../events/record.js';
 import { Readable } from 'node:stream';
 import { RegistryClient, withQuery } from './client.js';
 import { endpointFor } from './endpoint.js';
-import { discard } from './http.js';
+import { discard } from '../http/request.js';
 import type { ProgressSink } from './jsonmessage.js';
 import { addDistributionSource, distributionSources, shortId } from './pull.js';
 

@@ -4,7 +4,7 @@
  */
 import type { RuntimeContext } from '../../context.js';
 import { RegistryError } from '../../errors.js';
-import { closeAgents } from '../../registry/http.js';
+import { closeAgents } from '../../http/request.js';
 import type { ProgressSink } from '../../registry/jsonmessage.js';
 import { progressFor } from '../../registry/progress.js';
 

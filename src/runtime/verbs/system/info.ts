@@ -7,7 +7,7 @@ import { compileTemplate } from '../../format/template.js';
 import { bytesSize } from '../../format/units.js';
 import { detectCgroupVersion } from '../../cgroups/files.js';
 import { registryServiceConfig } from '../../registry/endpoint.js';
-import { maskProxyCredentials, proxySettings } from '../../registry/proxy.js';
+import { maskProxyCredentials, proxySettings } from '../../http/proxy.js';
 
 function osName(): string {
   try {

@@ -1,5 +1,5 @@
 /**
- * Which proxy a registry request goes through, from HTTP_PROXY / HTTPS_PROXY / NO_PROXY (or their
+ * Which proxy a request of tsdock's (registry, `ADD <url>`) goes through, from HTTP_PROXY / HTTPS_PROXY / NO_PROXY (or their
  * lower-case forms), with the rules of Go's golang.org/x/net/http/httpproxy that Docker's daemon
  * and CLI use: upper case wins; a value without a scheme is `http://host:port`; `localhost` and
  * loopback addresses are never proxied; NO_PROXY entries match by exact IP (optionally with a port),

@@ -1,9 +1,10 @@
 /**
- * HTTP for the registry client, on node:http/https rather than fetch: per-registry TLS material
- * (certs.d CAs and client certificates) goes straight into an https.Agent, bodies stream both ways
- * without buffering, and keep-alive agents reuse connections across the many small requests of
- * a pull. A request goes through the proxy the environment names for it (proxy.ts); the proxy
- * agents do the CONNECT tunnel (https) or absolute-URI forwarding (http) as Go's transport does.
+ * HTTP for tsdock's own requests (the registry client, a Dockerfile's `ADD <url>`), on
+ * node:http/https rather than fetch: per-registry TLS material (certs.d CAs and client
+ * certificates) goes straight into an https.Agent, bodies stream both ways without buffering, and
+ * keep-alive agents reuse connections across the many small requests of a pull. A request goes
+ * through the proxy the environment names for it (proxy.ts); the proxy agents do the CONNECT
+ * tunnel (https) or absolute-URI forwarding (http) as Go's transport does.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -11,7 +12,6 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { TRACE, traceSpan } from '../trace.js';
-import type { Endpoint } from './endpoint.js';
 import { type ProxySettings, proxyFor, proxySettings } from './proxy.js';
 
 export interface HttpResponse {
@@ -27,6 +27,16 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: Buffer | Readable;
   signal?: AbortSignal;
+}
+
+/**
+ * The server a request is meant for, as far as TLS goes (a registry endpoint is one): its client
+ * certificate and extra CAs apply to requests to its own host, and `insecure` skips verification.
+ */
+export interface Peer {
+  url: string;
+  tls?: { ca?: Buffer[]; cert?: Buffer; key?: Buffer };
+  insecure?: boolean;
 }
 
 const agents = new Map<string, http.Agent>();
@@ -45,7 +55,7 @@ interface TlsOptions {
   key?: Buffer;
 }
 
-function tlsOptions(url: URL, ep?: Endpoint): { key: string; opts: TlsOptions } {
+function tlsOptions(url: URL, ep?: Peer): { key: string; opts: TlsOptions } {
   const own = !!ep && url.host === new URL(ep.url).host;
   // Client certificates are the registry's: presented to it alone.
   const material = url.protocol === 'https:' && own ? ep.tls : undefined;
@@ -136,7 +146,26 @@ function proxyError(err: NodeJS.ErrnoException & { port?: number }, proxy: URL):
   return err;
 }
 
-export async function request(req: HttpRequest, ep?: Endpoint): Promise<HttpResponse> {
+/**
+ * A transport failure as Go's net/http words it after `Get "<url>": `, the wording Docker prints:
+ * `dial tcp 127.0.0.1:5000: connect: connection refused`, `dial tcp: lookup h: no such host`, and
+ * `proxyconnect tcp: …` when the proxy itself could not be reached.
+ */
+export function transportErrorText(url: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number; proxyConnect?: boolean };
+  let why = e.message;
+  if (e.code === 'ECONNREFUSED') why = `dial tcp ${e.address}:${e.port}: connect: connection refused`;
+  else if (e.code === 'ENETUNREACH') why = `dial tcp ${e.address}:${e.port}: connect: network is unreachable`;
+  else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')
+    why = `dial tcp: lookup ${new URL(url).hostname}: no such host`;
+  else if (e.code === 'ECONNRESET') why = 'connection reset by peer';
+  else if (e.code === 'EPROTO' || /wrong version number|SSL/i.test(e.message))
+    why = 'http: server gave HTTP response to HTTPS client';
+  if (e.proxyConnect) why = `proxyconnect tcp: ${why}`;
+  return why;
+}
+
+export async function request(req: HttpRequest, ep?: Peer): Promise<HttpResponse> {
   const url = new URL(req.url);
   const mod = url.protocol === 'https:' ? https : http;
   const t0 = TRACE ? performance.now() : 0;
