@@ -781,34 +781,69 @@ async function isDirIn(root: string, dest: string): Promise<boolean> {
   return st?.isDirectory() ?? false;
 }
 
-/** ADD <url>: fetched into a private temporary file (mode 0600, the server's Last-Modified as mtime). */
+/** Go's http.Client, which Docker's builder fetches with, stops after 10 redirects. */
+const MAX_REDIRECTS = 10;
+const REDIRECTS = [301, 302, 303, 307, 308];
+
+/**
+ * ADD <url>: fetched into a private temporary file (mode 0600, the server's Last-Modified as mtime),
+ * through the proxy the environment names for the URL, as the registry's requests (http/request.ts).
+ */
 async function fetchUrl(
   url: string,
   tmpBase: string,
 ): Promise<{ path: string; digest: string; stat: import('node:fs').Stats; cleanup: () => Promise<void> }> {
-  const { mkdtemp, writeFile, utimes, stat, rm } = await import('node:fs/promises');
+  const { mkdtemp, utimes, stat, rm } = await import('node:fs/promises');
+  const { createWriteStream } = await import('node:fs');
   const { createHash } = await import('node:crypto');
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`failed to load cache key: Get "${url}": ${cause?.message ?? (err as Error).message}`);
+  const { pipeline } = await import('node:stream/promises');
+  const { request, transportErrorText } = await import('../http/request.js');
+  const signal = AbortSignal.timeout(30_000);
+  const failed = (at: string, why: string) => new Error(`failed to load cache key: Get "${at}": ${why}`);
+  const reason = (at: string, err: unknown) =>
+    signal.aborted ? 'context deadline exceeded' : transportErrorText(at, err);
+  let at = url;
+  let res: Awaited<ReturnType<typeof request>>;
+  for (let hops = 0; ; hops++) {
+    try {
+      res = await request({ method: 'GET', url: at, signal });
+    } catch (err) {
+      throw failed(at, reason(at, err));
+    }
+    const location = res.headers.location;
+    if (!REDIRECTS.includes(res.status) || !location) break;
+    res.body.resume();
+    if (hops === MAX_REDIRECTS) throw failed(at, `stopped after ${MAX_REDIRECTS} redirects`);
+    at = new URL(location, at).href;
   }
-  if (!res.ok) throw new Error(`failed to load cache key: invalid response status ${res.status}`);
-  const data = Buffer.from(await res.arrayBuffer());
+  if (res.status < 200 || res.status > 299) {
+    res.body.resume();
+    throw new Error(`failed to load cache key: invalid response status ${res.status}`);
+  }
   const dir = await mkdtemp(join(tmpBase, `${process.pid}-url-`));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
   const base = new URL(url).pathname.split('/').filter(Boolean).pop() ?? '__unnamed__';
   const path = join(dir, base);
-  await writeFile(path, data, { mode: 0o600 });
-  const lm = res.headers.get('last-modified');
+  const hash = createHash('sha256');
+  try {
+    await pipeline(
+      res.body,
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const c of chunks) {
+          hash.update(c);
+          yield c;
+        }
+      },
+      createWriteStream(path, { mode: 0o600 }),
+      { signal },
+    );
+  } catch (err) {
+    await cleanup();
+    throw failed(at, reason(at, err));
+  }
+  const lm = res.headers['last-modified'];
   if (lm) await utimes(path, new Date(lm), new Date(lm)).catch(() => undefined);
-  return {
-    path,
-    digest: `sha256:${createHash('sha256').update(data).digest('hex')}`,
-    stat: await stat(path),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
+  return { path, digest: `sha256:${hash.digest('hex')}`, stat: await stat(path), cleanup };
 }
 
 /** The image config of the target stage, with history times filled as BuildKit's exporter does. */
