@@ -2,7 +2,8 @@
  * The registry settings a Docker user brings along, by their effect against real registries on
  * 127.0.0.1: "registry-mirrors" (Docker Hub pulls served by a local registry, a failing mirror
  * handing over to the next, pushes never sent to a mirror), "insecure-registries" for a name that
- * is not loopback, and HTTP_PROXY / HTTPS_PROXY / NO_PROXY. The proxy is a small one in this
+ * is not loopback, and HTTP_PROXY / HTTPS_PROXY / NO_PROXY — for registry requests and for a
+ * Dockerfile's `ADD <url>`, which goes through the same client. The proxy is a small one in this
  * process that forwards a made-up name (`registry.tsdock.test:5000`, which does not resolve) to a
  * local registry, counts what it is asked and refuses every other host — so a request meant for
  * Docker Hub is caught there and nothing leaves 127.0.0.0/8. The one case that must resolve a
@@ -20,6 +21,8 @@ import { buildBusyboxArchive } from '../harness/image.js';
 import { type Registry, freePort, startRegistry } from '../harness/registry.js';
 
 const FAKE = 'registry.tsdock.test:5000';
+/** A made-up web server for ADD <url>, served by the proxy from a local one. */
+const FILES = 'files.tsdock.test:8080';
 
 interface Proxy {
   url: string;
@@ -108,6 +111,27 @@ async function startBroken(): Promise<{ host: string; hits: () => number; close(
   };
 }
 
+/** A web server for ADD: `/file` (with a Last-Modified), `/moved` redirecting to it, 404 otherwise. */
+async function startFiles(): Promise<{ host: string; close(): Promise<void> }> {
+  const srv = http.createServer((req, res) => {
+    if (req.url === '/file')
+      res
+        .writeHead(200, { 'Last-Modified': 'Tue, 01 Sep 2020 10:00:00 GMT' })
+        .end('added through the proxy\n');
+    else if (req.url === '/moved') res.writeHead(302, { Location: '/file' }).end();
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    host: `127.0.0.1:${(srv.address() as net.AddressInfo).port}`,
+    close: () =>
+      new Promise((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  };
+}
+
 /** The registry's access log lines for a repository (it writes them asynchronously). */
 async function logLines(reg: Registry, repo: string, min = 1): Promise<string[]> {
   const deadline = Date.now() + 3000;
@@ -133,6 +157,7 @@ describe('registry: mirrors, insecure registries, proxies', function () {
   let sec: Registry; // password-protected, reached as registry.tsdock.test:5000 through the proxy
   let proxy: Proxy;
   let broken: Awaited<ReturnType<typeof startBroken>>;
+  let files: Awaited<ReturnType<typeof startFiles>>;
   const names = new Set<string>();
   /** A docker.io short name nobody else uses. */
   const short = uniqueName('tsdockmirror');
@@ -195,7 +220,8 @@ describe('registry: mirrors, insecure registries, proxies', function () {
       startRegistry({ auth: { kind: 'htpasswd', user: 'alice', password: 'pw-alice' } }),
       startBroken(),
     ]);
-    proxy = await startProxy({ [FAKE]: sec.host });
+    files = await startFiles();
+    proxy = await startProxy({ [FAKE]: sec.host, [FILES]: files.host });
     // Docker Hub's library/<short>:v1, as the mirror holds it.
     const onMirror = `${hub.host}/library/${short}:v1`;
     expect(cli(['tag', local, onMirror]).code).to.equal(0);
@@ -205,7 +231,14 @@ describe('registry: mirrors, insecure registries, proxies', function () {
 
   after(async () => {
     if (names.size) rmi(...names);
-    await Promise.all([hub?.stop(), empty?.stop(), sec?.stop(), broken?.close(), proxy?.close()]);
+    await Promise.all([
+      hub?.stop(),
+      empty?.stop(),
+      sec?.stop(),
+      broken?.close(),
+      files?.close(),
+      proxy?.close(),
+    ]);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -429,6 +462,75 @@ describe('registry: mirrors, insecure registries, proxies', function () {
       const counted = await tsdock(['pull', name], { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url });
       ok(counted, 'pull from loopback with the proxy set');
       expect(proxy.seen.slice(before)).to.deep.equal([]);
+    });
+  });
+  describe('ADD <url> and the proxy variables', () => {
+    /** A build context whose Dockerfile ADDs `url` to /x, on the suite's busybox image. */
+    const addContext = (url: string): string => {
+      const dir = mkdtempSync(join(work, 'add-'));
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${local}\nADD ${url} /x\n`);
+      return dir;
+    };
+    const build = (url: string, env: NodeJS.ProcessEnv, isolated = false) => {
+      const img = `${uniqueName('tsdock-it/regcfg-add')}:v1`;
+      names.add(img);
+      return tsdock(['build', '--progress=plain', '-t', img, addContext(url)], env, { isolated }).then(
+        (r) => ({
+          ...r,
+          img,
+        }),
+      );
+    };
+
+    it('a URL on a host that does not resolve is fetched through HTTP_PROXY, redirects followed', async () => {
+      const before = proxy.seen.length;
+      const r = await build(`http://${FILES}/moved`, { HTTP_PROXY: proxy.url });
+      ok(r, 'build with ADD through the proxy');
+      expect(proxy.seen.slice(before)).to.deep.equal([
+        `GET http://${FILES}/moved`,
+        `GET http://${FILES}/file`,
+      ]);
+      const out = cli(['run', '--rm', '--network', 'none', r.img, 'sh', '-c', 'cat /x; stat -c %Y /x']);
+      expect(out.stdout).to.equal(`added through the proxy\n${Date.parse('2020-09-01T10:00:00Z') / 1000}\n`);
+      // http_proxy counts as well; HTTPS_PROXY alone does not cover an http:// URL.
+      const lower = await build(`http://${FILES}/file`, { http_proxy: proxy.url });
+      ok(lower, 'build with http_proxy');
+      const https = await build(`http://${FILES}/file`, { HTTPS_PROXY: proxy.url }, true);
+      expect(https.code).to.equal(1);
+      expect(https.stderr).to.contain(`lookup files.tsdock.test: no such host`);
+    });
+
+    it("NO_PROXY fetches directly (a resolve error, Go's words); loopback never goes through the proxy", async () => {
+      const env = { HTTP_PROXY: proxy.url };
+      for (const noProxy of ['files.tsdock.test', '.tsdock.test', FILES, '*']) {
+        const r = await build(`http://${FILES}/file`, { ...env, NO_PROXY: noProxy }, true);
+        expect(r.code, `${noProxy}\n${r.stderr}`).to.equal(1);
+        expect(r.stderr, noProxy).to.contain(
+          `failed to load cache key: Get "http://${FILES}/file": dial tcp: lookup files.tsdock.test: no such host`,
+        );
+        expect(r.stderr).not.to.contain('proxyconnect');
+        expect(cli(['image', 'inspect', r.img]).code).to.equal(1);
+      }
+      // The same in that namespace without NO_PROXY: the proxy is asked (and is not there).
+      const viaProxy = await build(`http://${FILES}/file`, env, true);
+      expect(viaProxy.code).to.equal(1);
+      expect(viaProxy.stderr).to.match(
+        /proxyconnect tcp: dial tcp 127\.0\.0\.1:\d+: connect: connection refused/,
+      );
+
+      // A loopback URL is fetched directly, with a proxy that is not there or one that would count it.
+      const dead = `http://127.0.0.1:${await freePort()}`;
+      const before = proxy.seen.length;
+      ok(
+        await build(`http://${files.host}/file`, { HTTP_PROXY: dead, HTTPS_PROXY: dead }),
+        'loopback, dead proxy',
+      );
+      ok(await build(`http://${files.host}/moved`, { HTTP_PROXY: proxy.url }), 'loopback, proxy set');
+      expect(proxy.seen.slice(before)).to.deep.equal([]);
+      // A 404 keeps its wording when the proxy forwards it.
+      const missing = await build(`http://${FILES}/missing`, { HTTP_PROXY: proxy.url });
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr).to.contain('invalid response status 404');
     });
   });
 });
