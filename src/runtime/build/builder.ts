@@ -459,7 +459,10 @@ export class Builder {
     const network = c.network === undefined || c.network === 'default' ? this.opts.network : c.network;
     if (!['none', 'host', 'bridge'].includes(network))
       throw this.stepFailure(c, vertex, `unsupported network mode ${network}`);
-    const proxies = PROXY_ARGS.filter((k) => this.opts.buildArgs.has(k)).map(
+    // Docker's predefined proxy ARGs reach RUN from --build-arg without a declaration, but stay out
+    // of its cache key (and history) unless the Dockerfile declares them: a new proxy rebuilds nothing.
+    const declared = (k: string) => state.env.some((e) => e.startsWith(`${k}=`));
+    const proxies = PROXY_ARGS.filter((k) => this.opts.buildArgs.has(k) && !declared(k)).map(
       (k) => `${k}=${this.opts.buildArgs.get(k)}`,
     );
     const runEnv = [...state.env, ...proxies];
@@ -469,7 +472,7 @@ export class Builder {
       op: 'run',
       parent: state.chainId,
       argv,
-      env: runEnv,
+      env: state.env,
       user: state.config.User ?? '',
       workdir: state.config.WorkingDir ?? '',
       network,
