@@ -144,6 +144,50 @@ describe('build', function () {
     expect(env.some((e) => e.startsWith('WHO=') || e.startsWith('GREETING='))).to.equal(false);
   });
 
+  it('proxy ARGs: HTTP_PROXY … reach RUN from --build-arg alone, stay out of image and history, and out of the cache key unless declared', () => {
+    const mark = uniqueName('proxy');
+    const dir = context({
+      Dockerfile: `FROM ${base()}\nRUN echo "${mark} [$HTTP_PROXY][$no_proxy]" > /p\nCMD cat /p\n`,
+    });
+    const img = name();
+    built(
+      dir,
+      '-t',
+      img,
+      '--build-arg',
+      'HTTP_PROXY=http://proxy.example:3128',
+      '--build-arg',
+      'no_proxy=.example',
+    );
+    expect(run(img)).to.equal(`${mark} [http://proxy.example:3128][.example]\n`);
+    expect((inspect(img).Config.Env ?? []).some((e) => /proxy/i.test(e))).to.equal(false);
+    expect(ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', img])).not.to.contain('proxy.example');
+    // Another proxy is not a reason to run the step again (Docker exempts these ARGs from the cache).
+    const other = build(dir, '-t', name(), '--build-arg', 'HTTP_PROXY=http://other.example:1');
+    expect(other.code, other.stderr).to.equal(0);
+    expect(other.stderr).to.match(new RegExp(`RUN echo "${mark}[^\n]*\n#\\d+ CACHED`));
+    // The client's own environment is not passed on: only --build-arg brings them in.
+    const fromEnv = name();
+    const r = cli(['build', '--progress=plain', '--no-cache', '-t', fromEnv, dir], {
+      env: { HTTP_PROXY: 'http://env.example:1', no_proxy: 'env.example' },
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(run(fromEnv)).to.equal(`${mark} [][]\n`);
+    // Declared with ARG, it is an ordinary build arg: part of the key and of RUN's history.
+    const declared = context({
+      Dockerfile: `FROM ${base()}\nARG HTTP_PROXY\nRUN echo "${mark} $HTTP_PROXY" > /p\nCMD cat /p\n`,
+    });
+    const one = name();
+    built(declared, '-t', one, '--build-arg', 'HTTP_PROXY=http://one.example:1');
+    const two = name();
+    const second = built(declared, '-t', two, '--build-arg', 'HTTP_PROXY=http://two.example:2');
+    expect(second.stderr).not.to.match(new RegExp(`RUN echo "${mark}[^\n]*\n#\\d+ CACHED`));
+    expect(run(two)).to.equal(`${mark} http://two.example:2\n`);
+    expect(ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', two])).to.contain(
+      '|1 HTTP_PROXY=http://two.example:2',
+    );
+  });
+
   it('.dockerignore with exceptions, and a directory name excluding the directory', () => {
     const img = name();
     const dir = context({
