@@ -57,8 +57,11 @@ export interface TlsFiles {
   clientKey: string;
 }
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
-export function makeTlsFiles(dir: string): TlsFiles & { serverCert: string; serverKey: string } {
+/** A CA, a server certificate for 127.0.0.1 (and `dnsNames`) and a client certificate, made by openssl. */
+export function makeTlsFiles(
+  dir: string,
+  dnsNames: string[] = [],
+): TlsFiles & { serverCert: string; serverKey: string } {
   const f = (n: string) => join(dir, n);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   ssl(
@@ -76,7 +79,10 @@ export function makeTlsFiles(dir: string): TlsFiles & { serverCert: string; serv
     '-subj',
     '/CN=tsdock-test-ca',
   );
-  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  writeFileSync(
+    f('san.ext'),
+    `subjectAltName=${['IP:127.0.0.1', ...dnsNames.map((n) => `DNS:${n}`)].join(',')}\n`,
+  );
   for (const who of ['server', 'client']) {
     ssl(
       'req',

@@ -12,17 +12,19 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { type Result, argvFor, cli, target, uniqueName } from '../harness/cli.js';
 import { buildBusyboxArchive } from '../harness/image.js';
-import { type Registry, freePort, startRegistry } from '../harness/registry.js';
+import { type Registry, freePort, makeTlsFiles, startRegistry } from '../harness/registry.js';
 
 const FAKE = 'registry.tsdock.test:5000';
 /** A made-up web server for ADD <url>, served by the proxy from a local one. */
 const FILES = 'files.tsdock.test:8080';
+const FILES_TLS = 'files.tsdock.test:8443';
 
 interface Proxy {
   url: string;
@@ -111,16 +113,23 @@ async function startBroken(): Promise<{ host: string; hits: () => number; close(
   };
 }
 
-/** A web server for ADD: `/file` (with a Last-Modified), `/moved` redirecting to it, 404 otherwise. */
-async function startFiles(): Promise<{ host: string; close(): Promise<void> }> {
-  const srv = http.createServer((req, res) => {
+/**
+ * A web server for ADD: `/file` (with a Last-Modified), `/moved` redirecting to it, 404 otherwise;
+ * over HTTPS when given a certificate.
+ */
+async function startFiles(tls?: {
+  cert: Buffer;
+  key: Buffer;
+}): Promise<{ host: string; close(): Promise<void> }> {
+  const handler: http.RequestListener = (req, res) => {
     if (req.url === '/file')
       res
         .writeHead(200, { 'Last-Modified': 'Tue, 01 Sep 2020 10:00:00 GMT' })
         .end('added through the proxy\n');
     else if (req.url === '/moved') res.writeHead(302, { Location: '/file' }).end();
     else res.writeHead(404).end();
-  });
+  };
+  const srv = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return {
     host: `127.0.0.1:${(srv.address() as net.AddressInfo).port}`,
@@ -158,6 +167,8 @@ describe('registry: mirrors, insecure registries, proxies', function () {
   let proxy: Proxy;
   let broken: Awaited<ReturnType<typeof startBroken>>;
   let files: Awaited<ReturnType<typeof startFiles>>;
+  let filesTls: Awaited<ReturnType<typeof startFiles>>;
+  let testCa = ''; // the CA of filesTls's certificate (for files.tsdock.test)
   const names = new Set<string>();
   /** A docker.io short name nobody else uses. */
   const short = uniqueName('tsdockmirror');
@@ -221,7 +232,10 @@ describe('registry: mirrors, insecure registries, proxies', function () {
       startBroken(),
     ]);
     files = await startFiles();
-    proxy = await startProxy({ [FAKE]: sec.host, [FILES]: files.host });
+    const tls = makeTlsFiles(mkdtempSync(join(work, 'tls-')), ['files.tsdock.test']);
+    testCa = tls.ca;
+    filesTls = await startFiles({ cert: readFileSync(tls.serverCert), key: readFileSync(tls.serverKey) });
+    proxy = await startProxy({ [FAKE]: sec.host, [FILES]: files.host, [FILES_TLS]: filesTls.host });
     // Docker Hub's library/<short>:v1, as the mirror holds it.
     const onMirror = `${hub.host}/library/${short}:v1`;
     expect(cli(['tag', local, onMirror]).code).to.equal(0);
@@ -237,6 +251,7 @@ describe('registry: mirrors, insecure registries, proxies', function () {
       sec?.stop(),
       broken?.close(),
       files?.close(),
+      filesTls?.close(),
       proxy?.close(),
     ]);
     rmSync(work, { recursive: true, force: true });
@@ -498,6 +513,26 @@ describe('registry: mirrors, insecure registries, proxies', function () {
       const https = await build(`http://${FILES}/file`, { HTTPS_PROXY: proxy.url }, true);
       expect(https.code).to.equal(1);
       expect(https.stderr).to.contain(`lookup files.tsdock.test: no such host`);
+    });
+
+    it('an https:// URL is tunnelled through HTTPS_PROXY with CONNECT, its certificate checked for the name', async () => {
+      const before = proxy.seen.length;
+      const r = await build(`https://${FILES_TLS}/moved`, {
+        HTTPS_PROXY: proxy.url,
+        NODE_EXTRA_CA_CERTS: testCa,
+      });
+      ok(r, 'build with ADD https through the proxy');
+      expect(proxy.seen.slice(before)).to.include(`CONNECT ${FILES_TLS}`);
+      expect(cli(['run', '--rm', '--network', 'none', r.img, 'cat', '/x']).stdout).to.equal(
+        'added through the proxy\n',
+      );
+      // Without the test CA the tunnel is made, but the certificate is refused: the build fails.
+      const untrusted = await build(`https://${FILES_TLS}/file`, {
+        HTTPS_PROXY: proxy.url,
+        NODE_EXTRA_CA_CERTS: '',
+      });
+      expect(untrusted.code).to.equal(1);
+      expect(untrusted.stderr).to.contain(`failed to load cache key: Get "https://${FILES_TLS}/file": `);
     });
 
     it("NO_PROXY fetches directly (a resolve error, Go's words); loopback never goes through the proxy", async () => {
