@@ -20,7 +20,7 @@ export default class Rm extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Rm.flags);
     requireArgs(this, args, { min: 1 });
-    const { removeContainers } = await import('../runtime/verbs/container/rm.js');
-    await removeContainers(this.ctx, args, { force: flags.force, volumes: flags.volumes });
+    const { containerRemove } = await import('../runtime/verbs/container/rm.js');
+    await containerRemove(this.ctx, args, { force: flags.force, volumes: flags.volumes });
   }
 }

@@ -14,8 +14,8 @@ export default class Start extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Start.flags);
     requireArgs(this, args, { min: 1 });
-    const { startContainers } = await import('../runtime/verbs/container/start.js');
-    await startContainers(this.ctx, args, {
+    const { containerStart } = await import('../runtime/verbs/container/start.js');
+    await containerStart(this.ctx, args, {
       attach: flags.attach,
       interactive: flags.interactive,
       detachKeys: flags['detach-keys'],

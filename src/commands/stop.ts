@@ -21,8 +21,8 @@ export default class Stop extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(Stop.flags);
     requireArgs(this, args, { min: 1 });
-    const { stopContainers } = await import('../runtime/verbs/container/stop.js');
-    await stopContainers(this.ctx, args, stopOptions(this, flags));
+    const { containerStop } = await import('../runtime/verbs/container/stop.js');
+    await containerStop(this.ctx, args, stopOptions(this, flags));
   }
 }
 

@@ -84,14 +84,26 @@ export class TemplateError extends TsdockError {
   }
 }
 
+/** One object of a command over several (`rm a b c`) that failed, with what it failed with. */
+export interface Failure {
+  ref: string;
+  error: Error;
+}
+
 /**
- * Several per-argument failures of one command (`rm a b c`): each was already printed; the
+ * Some objects of a command over several (`rm a b c`) failed: the failures, each as its own error,
+ * and what was done (the objects, or what became of them: the command still reports it). The message is the failures'
+ * lines, in argument order, then `summary` if any (Docker's CLI joins them into one error); the
  * command ends with status 1 as Docker's does.
  */
-export class PartialFailureError extends TsdockError {
+export class PartialFailureError<Done = string> extends TsdockError {
   readonly exitCode = 1;
-  constructor() {
-    super('');
+  constructor(
+    readonly failures: Failure[],
+    readonly done: Done[] = [],
+    summary?: string,
+  ) {
+    super([...failures.map((f) => f.error.message), ...(summary ? [summary] : [])].join('\n'));
   }
 }
 

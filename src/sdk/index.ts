@@ -28,13 +28,13 @@ import { removeUnusedNetworks } from '../runtime/verbs/network/prune.js';
 import { createNetwork } from '../runtime/verbs/network/create.js';
 import { listNetworks } from '../runtime/verbs/network/ls.js';
 import { inspectNetwork } from '../runtime/verbs/network/inspect.js';
-import { networkRemove } from '../runtime/verbs/network/rm.js';
+import { removeNetworks } from '../runtime/verbs/network/rm.js';
 import { networkConnect } from '../runtime/verbs/network/connect.js';
 import { networkDisconnect } from '../runtime/verbs/network/disconnect.js';
 import { createVolume } from '../runtime/verbs/volume/create.js';
 import { listVolumes } from '../runtime/verbs/volume/ls.js';
 import { inspectVolume } from '../runtime/verbs/volume/inspect.js';
-import { volumeRemove } from '../runtime/verbs/volume/rm.js';
+import { removeVolumes } from '../runtime/verbs/volume/rm.js';
 import { pruneVolumes } from '../runtime/verbs/volume/prune.js';
 import type { GlobalOptions } from '../runtime/context.js';
 import { capture, globalsOf, iterate, query, type ConnectionOptions } from './session.js';
@@ -60,9 +60,13 @@ import type {
   VolumeInspect,
 } from './types.js';
 
-export { TsdockError, type ConnectionOptions } from './session.js';
+export { TsdockError, type ConnectionOptions, type ObjectFailure } from './session.js';
 export { Compose } from './compose.js';
 export type * from './types.js';
+
+function refsOf(ref: string | string[]): string[] {
+  return typeof ref === 'string' ? [ref] : ref;
+}
 
 /** Images: `tsdock image …`. */
 export class Images {
@@ -85,8 +89,14 @@ export class Images {
     return query(this.globals, (ctx) => inspectDocument(ctx, ref, 'image'));
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
-    await capture(this.globals, (ctx) => removeImages(ctx, { images: [ref], force: opts.force ?? false }));
+  /**
+   * `rmi`: one image or several; what was untagged and deleted. If some could not go, TsdockError
+   * with them in `failures` (the others went).
+   */
+  remove(ref: string | string[], opts: { force?: boolean } = {}): Promise<ImagePruneItem[]> {
+    return query(this.globals, (ctx) =>
+      removeImages(ctx, { images: refsOf(ref), force: opts.force ?? false }),
+    );
   }
 
   /**
@@ -134,8 +144,9 @@ export class Networks {
     return query(this.globals, (ctx) => inspectNetwork(ctx, ref));
   }
 
-  async remove(ref: string): Promise<void> {
-    await capture(this.globals, (ctx) => networkRemove(ctx, [ref], false));
+  /** `network rm`: one network or several; failures as in Tsdock.rm. */
+  async remove(ref: string | string[]): Promise<void> {
+    await query(this.globals, (ctx) => removeNetworks(ctx, refsOf(ref), false));
   }
 
   async connect(
@@ -143,7 +154,7 @@ export class Networks {
     container: string,
     opts: { aliases?: string[]; ip?: string } = {},
   ): Promise<void> {
-    await capture(this.globals, (ctx) =>
+    await query(this.globals, (ctx) =>
       networkConnect(ctx, network, container, {
         aliases: opts.aliases ?? [],
         ...(opts.ip ? { ip: opts.ip } : {}),
@@ -152,7 +163,7 @@ export class Networks {
   }
 
   async disconnect(network: string, container: string): Promise<void> {
-    await capture(this.globals, (ctx) => networkDisconnect(ctx, network, container));
+    await query(this.globals, (ctx) => networkDisconnect(ctx, network, container));
   }
 
   /** `network prune -f`: user-defined networks no container uses (that the filters select); their names. */
@@ -188,8 +199,9 @@ export class Volumes {
     return query(this.globals, async (ctx) => inspectVolume(ctx, name));
   }
 
-  async remove(name: string, opts: { force?: boolean } = {}): Promise<void> {
-    await capture(this.globals, (ctx) => volumeRemove(ctx, [name], opts.force ?? false));
+  /** `volume rm`: one volume or several; failures as in Tsdock.rm. */
+  async remove(name: string | string[], opts: { force?: boolean } = {}): Promise<void> {
+    await query(this.globals, (ctx) => removeVolumes(ctx, refsOf(name), opts.force ?? false));
   }
 
   /** `volume prune -f`: unused anonymous volumes (`all`: named ones too); what went and the bytes freed. */
@@ -250,19 +262,27 @@ export class Tsdock {
     return found.id;
   }
 
-  async start(ref: string): Promise<void> {
-    await capture(this.globals, (ctx) => startContainers(ctx, [ref], { attach: false, interactive: false }));
+  /** `start`: one container or several; failures as in rm. */
+  async start(ref: string | string[]): Promise<void> {
+    await query(this.globals, (ctx) => startContainers(ctx, refsOf(ref)));
   }
 
-  /** `stop`: the container's stop signal, then SIGKILL after `timeout` seconds (its own, default 10). */
-  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
-    await capture(this.globals, (ctx) => stopContainers(ctx, [ref], opts));
+  /**
+   * `stop`: the container's stop signal, then SIGKILL after `timeout` seconds (its own, default 10);
+   * one container or several, failures as in rm.
+   */
+  async stop(ref: string | string[], opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    await query(this.globals, (ctx) => stopContainers(ctx, refsOf(ref), opts));
   }
 
-  /** `rm` (`volumes`: its anonymous volumes too, as -v). */
-  async rm(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
-    await capture(this.globals, (ctx) =>
-      removeContainers(ctx, [ref], { force: opts.force ?? false, volumes: opts.volumes ?? false }),
+  /**
+   * `rm` (`volumes`: its anonymous volumes too, as -v), one container or several. If some failed,
+   * TsdockError (exit status 1) with each in `failures` — its ref, Docker's line, its own status —
+   * and the others removed. With `force`, a missing container is no failure (as `rm -f`).
+   */
+  async rm(ref: string | string[], opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    await query(this.globals, (ctx) =>
+      removeContainers(ctx, refsOf(ref), { force: opts.force ?? false, volumes: opts.volumes ?? false }),
     );
   }
 

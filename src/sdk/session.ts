@@ -7,15 +7,31 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { RuntimeContext, defaultGlobals, type GlobalOptions } from '../runtime/context.js';
-import { ContainerExit, exitCodeOf } from '../runtime/errors.js';
+import { ContainerExit, PartialFailureError, exitCodeOf } from '../runtime/errors.js';
 
-/** What a call failed with: the CLI's one line (or lines, for several objects) and its exit status. */
+/** One object of a call over several (or of a call over one: `rm`, `stop` …) that failed. */
+export interface ObjectFailure {
+  /** The object as the call named it. */
+  ref: string;
+  /** The CLI's line for it, Docker's wording (`Error response from daemon: No such container: web`). */
+  message: string;
+  /** The status the CLI would exit with had this been the only failure. */
+  exitCode: number;
+}
+
+/**
+ * What a call failed with: the CLI's one line (or lines, for several objects) and its exit status.
+ * A call over objects (start, stop, rm, the remove calls) that failed for some has them in
+ * `failures`, the others done; its message is their lines.
+ */
 export class TsdockError extends Error {
   constructor(
     message: string,
     /** The status `tsdock` would exit with (Docker's: 125 tool error, 1 not found or refused …). */
     readonly exitCode: number,
     options?: { cause?: unknown },
+    /** The objects that failed, in the order given; empty when the call failed as a whole. */
+    readonly failures: readonly ObjectFailure[] = [],
   ) {
     super(message, options);
     this.name = 'TsdockError';
@@ -57,9 +73,20 @@ export interface Output {
   stderr: string;
 }
 
-/** The error a verb's failure is for an SDK caller: its message, or what it printed to stderr. */
+/**
+ * The error a verb's failure is for an SDK caller: its message (for a call over objects, their
+ * failures), or what it printed to stderr.
+ */
 function asSdkError(err: unknown, stderr: string): TsdockError {
   if (err instanceof TsdockError) return err;
+  if (err instanceof PartialFailureError) {
+    const failures = err.failures.map((f) => ({
+      ref: f.ref,
+      message: f.error.message,
+      exitCode: exitCodeOf(f.error),
+    }));
+    return new TsdockError(err.message, err.exitCode, { cause: err }, failures);
+  }
   const printed = stderr.trim();
   const own = err instanceof Error ? err.message.trim() : String(err);
   const message = [own, printed].filter(Boolean).join('\n') || 'tsdock: the operation failed';
@@ -103,8 +130,8 @@ export async function query<T>(
 }
 
 /**
- * Runs `fn` with a context of its own and returns what it printed (for streams, and for operations
- * whose only product is done-or-failed). A container's own exit status
+ * Runs `fn` with a context of its own and returns what it printed (for streams: logs, a foreground
+ * run's or exec's output, compose's progress). A container's own exit status
  * (ContainerExit from run or exec) is a result, not a failure: it is returned as `exitCode`.
  */
 export async function capture(

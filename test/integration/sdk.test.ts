@@ -149,6 +149,78 @@ describe('SDK (import { Tsdock } from "tsdock")', function () {
     expect(missing.exitCode).to.equal(1);
   });
 
+  it('rm, stop and start of a missing container: TsdockError with the failure as data', async () => {
+    const missing = uniqueName('sdk-missing');
+    const line = `Error response from daemon: No such container: ${missing}`;
+    const expected = [{ ref: missing, message: line, exitCode: 1 }];
+    for (const call of [tsdock.rm(missing), tsdock.stop(missing, { timeout: 1 })]) {
+      const err = await failure(call);
+      expect(err.exitCode).to.equal(1);
+      expect(err.failures).to.deep.equal(expected);
+      expect(err.message).to.equal(line);
+    }
+    const start = await failure(tsdock.start(missing));
+    expect(start.exitCode).to.equal(1);
+    expect(start.failures).to.deep.equal(expected);
+    expect(start.message).to.equal(`${line}\nError: failed to start containers: ${missing}`);
+    // As `rm -f`: a missing container is no failure.
+    await tsdock.rm(missing, { force: true });
+    // A failure of the call as a whole has no objects.
+    expect((await failure(tsdock.inspect(missing))).failures).to.deep.equal([]);
+  });
+
+  it('a batch with one missing container reports exactly that one; the other took effect', async () => {
+    const name = uniqueName('sdk-batch');
+    const missing = uniqueName('sdk-missing');
+    const line = `Error response from daemon: No such container: ${missing}`;
+    await tsdock.run(image, ['sleep', '60'], { detach: true, name });
+    made.push(name);
+
+    const stop = await failure(tsdock.stop([name, missing], { timeout: 1 }));
+    expect(stop.exitCode).to.equal(1);
+    expect(stop.failures).to.deep.equal([{ ref: missing, message: line, exitCode: 1 }]);
+    expect((await tsdock.inspect(name)).State.Status).to.equal('exited');
+
+    const start = await failure(tsdock.start([missing, name]));
+    expect(start.failures.map((f) => f.ref)).to.deep.equal([missing]);
+    expect((await tsdock.inspect(name)).State.Running).to.equal(true);
+
+    await tsdock.stop(name, { timeout: 1 });
+    const rm = await failure(tsdock.rm([name, missing]));
+    expect(rm.exitCode).to.equal(1);
+    expect(rm.failures).to.deep.equal([{ ref: missing, message: line, exitCode: 1 }]);
+    expect(rm.message).to.equal(line);
+    made.pop();
+    expect(await tsdock.ps({ all: true, filters: [`name=${name}`] })).to.deep.equal([]);
+  });
+
+  it('remove calls for images, volumes and networks: failures as data, the others removed', async () => {
+    const vol = uniqueName('sdkvol-batch');
+    await tsdock.volumes.create(vol);
+    const noVol = uniqueName('sdk-novol');
+    const v = await failure(tsdock.volumes.remove([vol, noVol]));
+    expect(v.exitCode).to.equal(1);
+    expect(v.failures).to.deep.equal([
+      { ref: noVol, message: `Error response from daemon: get ${noVol}: no such volume`, exitCode: 1 },
+    ]);
+    expect((await failure(tsdock.volumes.inspect(vol))).exitCode).to.equal(1);
+
+    const net = uniqueName('sdknetb');
+    await tsdock.networks.create(net);
+    const noNet = uniqueName('sdk-nonet');
+    const n = await failure(tsdock.networks.remove([noNet, net]));
+    expect(n.failures).to.deep.equal([
+      { ref: noNet, message: `Error response from daemon: network ${noNet} not found`, exitCode: 1 },
+    ]);
+    expect((await failure(tsdock.networks.inspect(net))).exitCode).to.equal(1);
+
+    const noImage = 'sdk-no-such-image:1';
+    const i = await failure(tsdock.images.remove(noImage));
+    expect(i.failures).to.deep.equal([
+      { ref: noImage, message: `Error response from daemon: No such image: ${noImage}`, exitCode: 1 },
+    ]);
+  });
+
   it('images: list, inspect, build, remove', async () => {
     const doc = await tsdock.images.inspect(image);
     expect(doc.Id).to.match(/^sha256:[0-9a-f]{64}$/);
@@ -165,7 +237,7 @@ describe('SDK (import { Tsdock } from "tsdock")', function () {
       expect((await tsdock.images.inspect(tag)).Id).to.equal(id);
       const r = await tsdock.run(tag, ['cat', '/word'], { rm: true });
       expect(r.stdout).to.equal('built\n');
-      await tsdock.images.remove(tag);
+      expect(await tsdock.images.remove(tag)).to.deep.equal([{ untagged: tag }, { deleted: id }]);
       expect((await failure(tsdock.images.inspect(tag))).exitCode).to.equal(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });

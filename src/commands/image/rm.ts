@@ -13,7 +13,7 @@ export default class ImageRm extends TsdockCommand {
   async run(): Promise<void> {
     const { flags, args } = this.dockerParse(ImageRm.flags);
     requireArgs(this, args, { min: 1 });
-    const { removeImages } = await import('../../runtime/verbs/image/rm.js');
-    await removeImages(this.ctx, { images: args, force: flags.force });
+    const { imageRemove } = await import('../../runtime/verbs/image/rm.js');
+    await imageRemove(this.ctx, { images: args, force: flags.force });
   }
 }

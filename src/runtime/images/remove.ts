@@ -9,6 +9,7 @@ import { DANGLING_PREFIX, isDanglingName, isNotFound, setImageName } from './con
 import { familiar, normalize, shortImageId } from './reference.js';
 import { resolveWith } from './resolve.js';
 import { dropTargetEntry } from './target-cache.js';
+import type { PruneItem } from './prune.js';
 
 export interface ContainerUse {
   /** Full container id. */
@@ -26,14 +27,17 @@ export interface RemoveImagesOptions {
   containers: ContainerUse[];
 }
 
-/** Removes one image argument, printing `Untagged:`/`Deleted:` lines; throws Docker's errors. */
+/**
+ * Removes one image argument, handing each name untagged and the image if deleted to `report` as it
+ * goes (Docker's `Untagged:`/`Deleted:` lines); throws Docker's errors.
+ */
 export async function removeImage(
   ctx: RuntimeContext,
   ref: string,
   opts: RemoveImagesOptions,
+  report: (item: PruneItem) => void = () => undefined,
 ): Promise<void> {
   const client = await ctx.client();
-  const out = ctx.stdio.stdout;
   const img = await resolveWith(client, ref);
   const users = opts.containers.filter(
     (c) =>
@@ -53,7 +57,7 @@ export async function removeImage(
     recordImageEvent(ctx, 'untag', { id: img.configDigest, name: familiar(name), labels });
   if (byName && img.names.length > 1) {
     await client.images.delete(asName);
-    out.write(`Untagged: ${familiar(asName)}\n`);
+    report({ untagged: familiar(asName) });
     await untagged(asName);
     return;
   }
@@ -91,13 +95,13 @@ export async function removeImage(
     const last = i === doomed.length - 1 && !users.length;
     await client.images.delete(n, last).catch(ignoreMissing);
     if (!isDanglingName(n)) {
-      out.write(`Untagged: ${familiar(n)}\n`);
+      report({ untagged: familiar(n) });
       await untagged(n);
     }
   }
   if (users.length) return;
   await dropTargetEntry(ctx.stateDir, img.target.digest).catch(() => undefined);
-  out.write(`Deleted: ${img.configDigest}\n`);
+  report({ deleted: img.configDigest });
   await recordImageEvent(ctx, 'delete', { id: img.configDigest });
 }
 

@@ -1,29 +1,30 @@
 /**
- * Docker's handling of commands over several containers (`rm a b`, `stop a b`): each success prints
- * the argument as typed, each failure prints its error line, and the command exits 1 if any failed.
+ * Docker's handling of commands over several containers (`rm a b`, `stop a b`): each container on
+ * its own, the failures collected. The data side returns the arguments done; the command prints
+ * them (printDone) and its failures are the error's lines, as Docker's CLI joins them.
  */
 import type { RuntimeContext } from '../../context.js';
-import { PartialFailureError, TsdockError } from '../../errors.js';
+import { PartialFailureError, TsdockError, type Failure } from '../../errors.js';
 import type { Foreign } from '../../container/foreign.js';
 import { ForeignContainerError, isForeign, resolveContainer, type Found } from '../../container/store.js';
 
 /**
  * `fn` for each of tsdock's containers, `foreign` for another client's (a command without it
- * refuses those with one line).
+ * refuses those with one line). Returns the arguments done, as typed and in their order; throws
+ * PartialFailureError (with those done) if any failed. `ignoreMissing` (`rm -f`): a missing
+ * container is no failure, its line still goes to stderr as Docker's does.
  */
 export async function forEachContainer(
   ctx: RuntimeContext,
   refs: string[],
   fn: (found: Found, ref: string) => Promise<void>,
   opts: {
-    echo?: boolean;
     ignoreMissing?: boolean;
     parallel?: boolean;
     salvage?: boolean;
     foreign?: (f: Foreign, ref: string) => Promise<void>;
   } = {},
-): Promise<void> {
-  const echo = opts.echo ?? true;
+): Promise<string[]> {
   const results = new Array<string | Error>(refs.length);
   const one = async (ref: string, i: number): Promise<void> => {
     try {
@@ -39,15 +40,17 @@ export async function forEachContainer(
   if (opts.parallel) await Promise.all(refs.map(one));
   else for (let i = 0; i < refs.length; i++) await one(refs[i]!, i);
 
-  let failed = false;
-  for (const r of results) {
+  const done: string[] = [];
+  const failures: Failure[] = [];
+  results.forEach((r, i) => {
     if (typeof r === 'string') {
-      if (echo) ctx.stdio.stdout.write(`${r}\n`);
-      continue;
+      done.push(r);
+      return;
     }
     const missing = r instanceof TsdockError && r.message.includes('No such container');
-    if (!(missing && opts.ignoreMissing)) failed = true;
-    ctx.stdio.stderr.write(`${r.message}\n`);
-  }
-  if (failed) throw new PartialFailureError();
+    if (missing && opts.ignoreMissing) ctx.stdio.stderr.write(`${r.message}\n`);
+    else failures.push({ ref: refs[i]!, error: r });
+  });
+  if (failures.length > 0) throw new PartialFailureError(failures, done);
+  return done;
 }

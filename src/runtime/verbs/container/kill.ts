@@ -5,6 +5,7 @@ import { recordEvent } from '../../events/record.js';
 import { parseSignal, SIGKILL } from '../../opts/signals.js';
 import { getTask, type Found } from '../../container/store.js';
 import { killForeign } from '../../container/foreign-task.js';
+import { printDone } from '../../format/done.js';
 import { forEachContainer } from './batch.js';
 
 export function killContainers(
@@ -12,10 +13,11 @@ export function killContainers(
   refs: string[],
   opts: { signal?: string },
 ): Promise<void> {
-  return forEachContainer(ctx, refs, (f) => killContainer(ctx, f, opts), {
+  const killed = forEachContainer(ctx, refs, (f) => killContainer(ctx, f, opts), {
     parallel: true,
     foreign: (f) => killForeign(ctx, f, opts),
   });
+  return printDone(ctx.stdio.stdout, killed);
 }
 
 export async function killContainer(

@@ -4,6 +4,7 @@
  */
 import type { RuntimeContext } from '../../context.js';
 import { ConflictError } from '../../errors.js';
+import { printDone } from '../../format/done.js';
 import { forEachContainer } from './batch.js';
 import { getTask, type Found } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
@@ -20,5 +21,8 @@ export async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void>
 }
 
 export function pauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
-  return forEachContainer(ctx, refs, (f) => pauseOne(ctx, f));
+  return printDone(
+    ctx.stdio.stdout,
+    forEachContainer(ctx, refs, (f) => pauseOne(ctx, f)),
+  );
 }

@@ -19,9 +19,11 @@ export async function renameContainer(ctx: RuntimeContext, ref: string, newName:
     await rename(ctx, oldName, wanted);
   } catch (err) {
     if (!(err instanceof TsdockError)) throw err;
-    ctx.stdio.stderr.write(`${err.message}\n`);
-    ctx.stdio.stderr.write(`Error: failed to rename container named ${oldName}\n`);
-    throw new PartialFailureError();
+    throw new PartialFailureError(
+      [{ ref: oldName, error: err }],
+      [],
+      `Error: failed to rename container named ${oldName}`,
+    );
   }
 }
 

@@ -2,6 +2,7 @@
 import type { RuntimeContext } from '../../context.js';
 import { stopContainer, type StopOptions } from '../../container/stop.js';
 import { recordEvent } from '../../events/record.js';
+import { printDone } from '../../format/done.js';
 import { forEachContainer } from './batch.js';
 
 export async function restartContainers(
@@ -10,9 +11,10 @@ export async function restartContainers(
   opts: StopOptions,
 ): Promise<void> {
   const { startContainer } = await import('../../container/start.js');
-  return forEachContainer(ctx, refs, async (f) => {
+  const restarted = forEachContainer(ctx, refs, async (f) => {
     await stopContainer(ctx, f, opts);
     await startContainer(ctx, f, { stdin: false });
     await recordEvent(ctx, f.record, 'restart');
   });
+  return printDone(ctx.stdio.stdout, restarted);
 }

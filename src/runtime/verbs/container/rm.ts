@@ -2,13 +2,20 @@
 import type { RuntimeContext } from '../../context.js';
 import { removeContainer } from '../../container/remove.js';
 import { removeForeign } from '../../container/foreign-task.js';
+import { printDone } from '../../format/done.js';
 import { forEachContainer } from './batch.js';
 
+export interface RemoveOptions {
+  force: boolean;
+  volumes?: boolean;
+}
+
+/** Removes each container; returns those removed, as typed (PartialFailureError if any failed). */
 export function removeContainers(
   ctx: RuntimeContext,
   refs: string[],
-  opts: { force: boolean; volumes?: boolean },
-): Promise<void> {
+  opts: RemoveOptions,
+): Promise<string[]> {
   // Docker: `rm -f missing` reports the error but succeeds.
   // A container whose records are damaged can still be removed: what it holds is known elsewhere.
   return forEachContainer(ctx, refs, (f) => removeContainer(ctx, f, opts), {
@@ -16,4 +23,8 @@ export function removeContainers(
     salvage: true,
     foreign: (f) => removeForeign(ctx, f, opts),
   });
+}
+
+export function containerRemove(ctx: RuntimeContext, refs: string[], opts: RemoveOptions): Promise<void> {
+  return printDone(ctx.stdio.stdout, removeContainers(ctx, refs, opts));
 }

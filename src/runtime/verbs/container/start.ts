@@ -1,6 +1,7 @@
 /** `start`: each container's task started again; with -a/-i one container, attached until it exits. */
 import type { RuntimeContext } from '../../context.js';
-import { ContainerExit, PartialFailureError, UsageError } from '../../errors.js';
+import { ContainerExit, PartialFailureError, UsageError, type Failure } from '../../errors.js';
+import { printDone } from '../../format/done.js';
 import { attachAndWait, attachSince, localConsoleSize } from '../../container/attach.js';
 import { exitHookCommand, startContainer } from '../../container/start.js';
 import { handOverRestart } from '../../container/restart-policy.js';
@@ -8,7 +9,29 @@ import { findContainer } from '../../container/store.js';
 import { parseDetachKeys } from '../../container/tty.js';
 import { recordEvent } from '../../events/record.js';
 
-export async function startContainers(
+/**
+ * Starts each container's task, nothing attached; returns those started, as typed. If any failed:
+ * PartialFailureError, ending with docker/cli's `Error: failed to start containers: …` line.
+ */
+export async function startContainers(ctx: RuntimeContext, refs: string[]): Promise<string[]> {
+  const done: string[] = [];
+  const failures: Failure[] = [];
+  for (const ref of refs) {
+    try {
+      await startContainer(ctx, await findContainer(ctx, ref), { stdin: false });
+      done.push(ref);
+    } catch (err) {
+      failures.push({ ref, error: err instanceof Error ? err : new Error(String(err)) });
+    }
+  }
+  if (failures.length > 0) {
+    throw new PartialFailureError(failures, done, 'Error: failed to start containers: ' + refs.join(', '));
+  }
+  return done;
+}
+
+/** `start`: with -a/-i one container, attached until it exits; else each one started and printed. */
+export async function containerStart(
   ctx: RuntimeContext,
   refs: string[],
   opts: { attach: boolean; interactive: boolean; detachKeys?: string },
@@ -42,18 +65,5 @@ export async function startContainers(
     if (code !== 0) throw new ContainerExit(code);
     return;
   }
-  let failed = false;
-  for (const ref of refs) {
-    try {
-      await startContainer(ctx, await findContainer(ctx, ref), { stdin: false });
-      ctx.stdio.stdout.write(`${ref}\n`);
-    } catch (err) {
-      failed = true;
-      ctx.stdio.stderr.write(`${(err as Error).message}\n`);
-    }
-  }
-  if (failed) {
-    ctx.stdio.stderr.write('Error: failed to start containers: ' + refs.join(', ') + '\n');
-    throw new PartialFailureError();
-  }
+  return printDone(ctx.stdio.stdout, startContainers(ctx, refs));
 }

@@ -3,6 +3,7 @@ import type { RuntimeContext } from '../../context.js';
 import { ConflictError } from '../../errors.js';
 import { getTask, type Found } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
+import { printDone } from '../../format/done.js';
 import { forEachContainer } from './batch.js';
 
 export async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<void> {
@@ -15,5 +16,8 @@ export async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<voi
 }
 
 export function unpauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
-  return forEachContainer(ctx, refs, (f) => unpauseOne(ctx, f));
+  return printDone(
+    ctx.stdio.stdout,
+    forEachContainer(ctx, refs, (f) => unpauseOne(ctx, f)),
+  );
 }

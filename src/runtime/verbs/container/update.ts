@@ -12,6 +12,7 @@ import { parseContainerOptions, parseRestartPolicy, type RunFlags } from '../../
 import type { RestartPolicy } from '../../container/restart-policy.js';
 import type { LinuxResources, OciSpec } from '../../spec/types.js';
 import { withLock } from '../../state/lock.js';
+import { printDone } from '../../format/done.js';
 import { forEachContainer } from './batch.js';
 import { getTask, type Found } from '../../container/store.js';
 import { recordEvent } from '../../events/record.js';
@@ -167,5 +168,8 @@ export async function updateContainers(
   }
   const u = parseUpdateFlags(flags);
   const restart = parseUpdateRestart(flags.restart);
-  await forEachContainer(ctx, refs, (found) => updateOne(ctx, found, u, restart));
+  await printDone(
+    ctx.stdio.stdout,
+    forEachContainer(ctx, refs, (found) => updateOne(ctx, found, u, restart)),
+  );
 }

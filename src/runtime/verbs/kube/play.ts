@@ -209,13 +209,13 @@ async function down(ctx: RuntimeContext, quiet: RuntimeContext, opts: KubePlayOp
   }
   if (plan.network) {
     // Left while other played pods still use it; `network rm` says so, which is no failure here.
-    const { networkRemove } = await import('../network/rm.js');
+    const { removeNetworks } = await import('../network/rm.js');
     const silent = new RuntimeContext(ctx.globals, {
       stdin: ctx.stdio.stdin,
       stdout: sink(),
       stderr: sink(),
     });
-    await networkRemove(silent, [plan.network], true).catch(() => undefined);
+    await removeNetworks(silent, [plan.network], true).catch(() => undefined);
     silent.close();
   }
   for (const p of plan.pods) {

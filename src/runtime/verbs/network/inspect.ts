@@ -1,7 +1,7 @@
 /** `network inspect`: Docker's network document, with the containers attached to each network. */
 import type { RuntimeContext } from '../../context.js';
 import type { NetworkInspect } from '../../docker-types.js';
-import { NotFoundError, PartialFailureError } from '../../errors.js';
+import { NotFoundError, PartialFailureError, type Failure } from '../../errors.js';
 import { renderInspect } from '../../format/output.js';
 import { allEndpoints, type EndpointRecord } from '../../network/endpoint.js';
 import { NetworkStore, type NetworkRecord } from '../../network/networks.js';
@@ -49,18 +49,15 @@ export async function networkInspect(ctx: RuntimeContext, refs: string[], format
   const store = new NetworkStore(ctx);
   const [eps] = await Promise.all([allEndpoints(ctx), store.list()]);
   const found: NetworkInspect[] = [];
-  const errors: string[] = [];
+  const failures: Failure[] = [];
   for (const ref of refs) {
     try {
       found.push(networkDocument(await store.find(ref), eps));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
-      errors.push(err.message);
+      failures.push({ ref, error: err });
     }
   }
   ctx.stdio.stdout.write(renderInspect(found, format));
-  if (errors.length > 0) {
-    for (const e of errors) ctx.stdio.stderr.write(`${e}\n`);
-    throw new PartialFailureError();
-  }
+  if (failures.length > 0) throw new PartialFailureError(failures);
 }

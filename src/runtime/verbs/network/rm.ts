@@ -1,6 +1,13 @@
 /** `network rm`: user-defined networks without endpoints; `-f` is silent about missing ones. */
 import type { RuntimeContext } from '../../context.js';
-import { ConflictError, NotFoundError, PartialFailureError, TsdockError } from '../../errors.js';
+import {
+  ConflictError,
+  NotFoundError,
+  PartialFailureError,
+  TsdockError,
+  type Failure,
+} from '../../errors.js';
+import { printDone } from '../../format/done.js';
 import { reconcileNetwork } from '../../network/endpoint.js';
 import { NetworkStore, PREDEFINED } from '../../network/networks.js';
 import { destroyNetwork, usedNetworks } from '../../network/remove.js';
@@ -22,18 +29,27 @@ export async function removeNetwork(ctx: RuntimeContext, ref: string): Promise<v
   await destroyNetwork(ctx, n);
 }
 
-export async function networkRemove(ctx: RuntimeContext, refs: string[], force: boolean): Promise<void> {
-  let failed = false;
+/**
+ * Removes each network; returns those removed, as typed (PartialFailureError if any failed).
+ * `force`: a missing network is skipped without a word, as Docker's.
+ */
+export async function removeNetworks(ctx: RuntimeContext, refs: string[], force: boolean): Promise<string[]> {
+  const done: string[] = [];
+  const failures: Failure[] = [];
   for (const ref of refs) {
     try {
       await removeNetwork(ctx, ref);
-      ctx.stdio.stdout.write(`${ref}\n`);
+      done.push(ref);
     } catch (err) {
       if (force && err instanceof NotFoundError) continue;
       if (!(err instanceof TsdockError)) throw err;
-      failed = true;
-      ctx.stdio.stderr.write(`${err.message}\n`);
+      failures.push({ ref, error: err });
     }
   }
-  if (failed) throw new PartialFailureError();
+  if (failures.length > 0) throw new PartialFailureError(failures, done);
+  return done;
+}
+
+export function networkRemove(ctx: RuntimeContext, refs: string[], force: boolean): Promise<void> {
+  return printDone(ctx.stdio.stdout, removeNetworks(ctx, refs, force));
 }

@@ -1,6 +1,6 @@
 /** `inspect`: containers first, then images (as Docker's generic inspect), rendered by the shared formatter. */
 import type { RuntimeContext } from '../../context.js';
-import { NotFoundError, PartialFailureError, RequestError } from '../../errors.js';
+import { NotFoundError, PartialFailureError, RequestError, type Failure } from '../../errors.js';
 import { renderInspect } from '../../format/output.js';
 import type { ContainerInspect, ImageInspect } from '../../docker-types.js';
 
@@ -104,31 +104,32 @@ export async function inspectObjects(
     }
     // No swarm and no plugins here: what Docker's daemon answers for each reference then.
     if (SWARM_TYPES.has(type) || type === 'plugin') {
-      const empty = renderInspect([], opts.format);
-      for (const ref of refs) {
-        ctx.stdio.stderr.write(
-          `${type === 'plugin' ? `Error response from daemon: plugin ${JSON.stringify(ref)} not found` : SWARM_REFUSAL}\n`,
-        );
-      }
-      ctx.stdio.stdout.write(empty);
-      throw new PartialFailureError();
+      const failures = refs.map((ref) => ({
+        ref,
+        error:
+          type === 'plugin'
+            ? new NotFoundError(`Error response from daemon: plugin ${JSON.stringify(ref)} not found`)
+            : new RequestError(SWARM_REFUSAL),
+      }));
+      ctx.stdio.stdout.write(renderInspect([], opts.format));
+      throw new PartialFailureError(failures);
     }
   }
   const documentType = type as DocumentType | undefined;
   // docker/cli parses the template before it looks anything up: a bad one is 64 whatever the names.
   if (opts.format) renderInspect([], opts.format);
   const found: unknown[] = [];
-  const errors: string[] = [];
+  const failures: Failure[] = [];
   for (const ref of refs) {
     try {
       found.push(await inspectDocument(ctx, ref, documentType));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
-      errors.push(err.message);
+      failures.push({ ref, error: err });
     }
   }
-  // Docker prints what it found (or `[]`, or with --format an empty line) even when names were missing.
+  // Docker prints what it found (or `[]`, or with --format an empty line) even when names were missing;
+  // their lines follow on stderr.
   ctx.stdio.stdout.write(renderInspect(found, opts.format));
-  for (const e of errors) ctx.stdio.stderr.write(`${e}\n`);
-  if (errors.length) throw new PartialFailureError();
+  if (failures.length) throw new PartialFailureError(failures);
 }

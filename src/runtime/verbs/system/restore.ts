@@ -84,5 +84,6 @@ export async function systemRestore(ctx: RuntimeContext, opts: { allNamespaces: 
       if (nsCtx !== ctx) nsCtx.close();
     }
   }
-  if (!ok) throw new PartialFailureError();
+  // Each failure was printed as it came, beside the containers restored.
+  if (!ok) throw new PartialFailureError([]);
 }

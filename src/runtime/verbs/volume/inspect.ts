@@ -1,6 +1,6 @@
 /** `volume inspect`: Docker's volume objects, or a --format template over them. */
 import type { RuntimeContext } from '../../context.js';
-import { NotFoundError, PartialFailureError } from '../../errors.js';
+import { NotFoundError, PartialFailureError, type Failure } from '../../errors.js';
 import { renderInspect } from '../../format/output.js';
 import { volumeStore, type Volume } from '../../volumes/store.js';
 
@@ -12,18 +12,15 @@ export function inspectVolume(ctx: RuntimeContext, name: string): Volume {
 export async function volumeInspect(ctx: RuntimeContext, names: string[], format?: string): Promise<void> {
   const store = volumeStore(ctx);
   const found: Volume[] = [];
-  const errors: string[] = [];
+  const failures: Failure[] = [];
   for (const name of names) {
     try {
       found.push(store.find(name));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
-      errors.push(err.message);
+      failures.push({ ref: name, error: err });
     }
   }
   ctx.print(renderInspect(found, format));
-  if (errors.length > 0) {
-    for (const e of errors) ctx.stdio.stderr.write(`${e}\n`);
-    throw new PartialFailureError();
-  }
+  if (failures.length > 0) throw new PartialFailureError(failures);
 }
