@@ -25,7 +25,9 @@ export async function startContainers(ctx: RuntimeContext, refs: string[]): Prom
     }
   }
   if (failures.length > 0) {
-    throw new PartialFailureError(failures, done, 'Error: failed to start containers: ' + refs.join(', '));
+    // docker/cli names the containers that failed, not all of them.
+    const failed = failures.map((f) => f.ref).join(', ');
+    throw new PartialFailureError(failures, done, `Error: failed to start containers: ${failed}`);
   }
   return done;
 }
