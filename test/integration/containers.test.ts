@@ -541,6 +541,31 @@ describe('containers', function () {
       expect(partial.code).to.equal(1);
       expect(allNames()).to.not.include.members([a, b, running]);
     });
+
+    it('stop, start, rm of several with one missing: the others done and printed, its line on stderr, exit 1', () => {
+      const a = name();
+      ok(['run', ...NET, '-d', '--name', a, img(), 'sleep', '30']);
+      const line = 'Error response from daemon: No such container: tsdock-it-missing\n';
+      expect(cli(['stop', '-t', '1', a, 'tsdock-it-missing'])).to.deep.equal({
+        stdout: `${a}\n`,
+        stderr: line,
+        code: 1,
+      });
+      expect(inspect(a).State.Status).to.equal('exited');
+      // docker/cli's last line names the containers that failed, not all of them.
+      expect(cli(['start', 'tsdock-it-missing', a])).to.deep.equal({
+        stdout: `${a}\n`,
+        stderr: `${line}Error: failed to start containers: tsdock-it-missing\n`,
+        code: 1,
+      });
+      expect(inspect(a).State.Running).to.equal(true);
+      expect(cli(['rm', '-f', 'tsdock-it-missing', a])).to.deep.equal({
+        stdout: `${a}\n`,
+        stderr: line,
+        code: 0,
+      });
+      expect(allNames()).to.not.include(a);
+    });
   });
 
   describe('ps', () => {
