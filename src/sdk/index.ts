@@ -9,6 +9,8 @@
  */
 import { inspectDocument } from '../runtime/verbs/system/inspect.js';
 import { clientVersion } from '../runtime/verbs/system/version.js';
+import { diskUsageRows } from '../runtime/verbs/system/df.js';
+import { systemInfo } from '../runtime/verbs/system/info.js';
 import { runContainer } from '../runtime/verbs/container/run.js';
 import { createContainer } from '../runtime/verbs/container/create.js';
 import { startContainers } from '../runtime/verbs/container/start.js';
@@ -44,6 +46,7 @@ import type {
   ContainerCreateOptions,
   ContainerInspect,
   ContainerListEntry,
+  DiskUsageEntry,
   ExecOptions,
   ExecResult,
   ImageInspect,
@@ -56,6 +59,7 @@ import type {
   RunOptions,
   RunResult,
   StatsEntry,
+  SystemInfo,
   VolumeCreateOptions,
   VolumeInspect,
 } from './types.js';
@@ -212,6 +216,21 @@ export class Volumes {
   }
 }
 
+/** The host and its objects as a whole: `tsdock system …`, `tsdock info`. */
+export class System {
+  constructor(private readonly globals: GlobalOptions) {}
+
+  /** `system df`: images, containers, local volumes and build cache, measured now. */
+  df(): Promise<DiskUsageEntry[]> {
+    return query(this.globals, (ctx) => diskUsageRows(ctx));
+  }
+
+  /** `info`: Docker's /info fields (counts, host facts, containerd's version) and the namespace. */
+  info(): Promise<SystemInfo> {
+    return query(this.globals, (ctx) => systemInfo(ctx));
+  }
+}
+
 /**
  * A handle on one containerd (and tsdock's state beside it). Methods are the CLI's verbs:
  *
@@ -225,6 +244,7 @@ export class Tsdock {
   readonly networks: Networks;
   readonly volumes: Volumes;
   readonly compose: Compose;
+  readonly system: System;
 
   constructor(opts: ConnectionOptions = {}) {
     this.globals = globalsOf(opts);
@@ -232,6 +252,7 @@ export class Tsdock {
     this.networks = new Networks(this.globals);
     this.volumes = new Volumes(this.globals);
     this.compose = new Compose(this.globals);
+    this.system = new System(this.globals);
   }
 
   /** The client's version facts (`tsdock version`'s Client part). */

@@ -11,6 +11,13 @@ import type { ComposeContainerEntry } from '../runtime/verbs/compose/ps.js';
 import type { ImageRow } from '../runtime/verbs/image/ls.js';
 import type { Volume } from '../runtime/volumes/store.js';
 import type { PruneItem } from '../runtime/images/prune.js';
+import type { DiskUsageRow } from '../runtime/verbs/system/df.js';
+import type { SystemInfo } from '../runtime/verbs/system/info.js';
+
+export type { SystemInfo };
+
+/** `docker system df --format '{{json .}}'`: one row per kind (Images, Containers, Local Volumes, Build Cache). */
+export type DiskUsageEntry = DiskUsageRow;
 
 export type { ComposeContainerEntry, ContainerListEntry, PortSummary };
 export type {

@@ -17,8 +17,17 @@ export interface DiskUsageOptions {
   format?: string;
 }
 
+/** One row of `system df --format '{{json .}}'` (docker/cli's diskUsage*Context), sizes as it shows them. */
+export interface DiskUsageRow {
+  Active: string;
+  Reclaimable: string;
+  Size: string;
+  TotalCount: string;
+  Type: string;
+}
+
 /** docker/cli's diskUsage*Context: its fields in `{{json .}}` order (sorted). */
-function row(type: string, u: UsageLine, percent = true): Record<string, string> {
+function row(type: string, u: UsageLine, percent = true): DiskUsageRow {
   // units.HumanSize: four significant digits.
   const reclaimable =
     percent && u.size > 0
@@ -71,19 +80,24 @@ async function volumesUsage(ctx: RuntimeContext): Promise<UsageLine> {
   return line;
 }
 
-export async function diskUsage(ctx: RuntimeContext, o: DiskUsageOptions): Promise<void> {
+/** Images, containers, local volumes and build cache, measured now: the rows `system df` prints. */
+export async function diskUsageRows(ctx: RuntimeContext): Promise<DiskUsageRow[]> {
   const [containers, volumes, client] = await Promise.all([
     containersUsage(ctx),
     volumesUsage(ctx),
     ctx.client(),
   ]);
   const [images, cache] = await Promise.all([imagesDiskUsage(client, containers.images), cacheUsage(client)]);
-  const rows = [
+  return [
     row('Images', images),
     row('Containers', containers.line),
     row('Local Volumes', volumes),
     row('Build Cache', cache, false),
   ];
+}
+
+export async function diskUsage(ctx: RuntimeContext, o: DiskUsageOptions): Promise<void> {
+  const rows = await diskUsageRows(ctx);
   ctx.print(
     renderList({
       format: o.format,

@@ -59,7 +59,42 @@ function registryLines(info: {
   return out;
 }
 
-export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): Promise<void> {
+/**
+ * `docker info`'s fields (GET /info, the ones tsdock knows: counts measured now, the host's facts,
+ * containerd's version) and tsdock's own (Namespace, ContainerdAddress).
+ */
+export interface SystemInfo {
+  ID: string;
+  Containers: number;
+  ContainersRunning: number;
+  ContainersPaused: number;
+  ContainersStopped: number;
+  Images: number;
+  Driver: string;
+  LoggingDriver: string;
+  CgroupDriver: string;
+  CgroupVersion: string;
+  SecurityOptions: string[];
+  KernelVersion: string;
+  OperatingSystem: string;
+  OSType: string;
+  Architecture: string;
+  NCPU: number;
+  MemTotal: number;
+  Name: string;
+  DockerRootDir: string;
+  Debug: boolean;
+  ServerVersion: string;
+  Namespace: string;
+  ContainerdAddress: string;
+  HttpProxy: string;
+  HttpsProxy: string;
+  NoProxy: string;
+  RegistryConfig: ReturnType<typeof registryServiceConfig>;
+}
+
+/** What `info` shows, as data. */
+export async function systemInfo(ctx: RuntimeContext): Promise<SystemInfo> {
   const client = await ctx.client();
   const [{ summaries }, version, images, server] = await Promise.all([
     import('../../container/list.js'),
@@ -71,7 +106,7 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
   const cgroupVersion = detectCgroupVersion();
   const count = (s: string) => rows.filter((r) => r.state.status === s).length;
   const proxy = proxySettings();
-  const info = {
+  return {
     ID: server.uuid,
     Containers: rows.length,
     ContainersRunning: count('running'),
@@ -106,6 +141,10 @@ export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): 
     NoProxy: proxy.noProxy,
     RegistryConfig: registryServiceConfig(ctx.config),
   };
+}
+
+export async function showInfo(ctx: RuntimeContext, opts: { format?: string }): Promise<void> {
+  const info = await systemInfo(ctx);
   if (opts.format) {
     // docker/cli's formatInfo: a parse error exits 64; a missing field of its dockerInfo struct is
     // an execution error (exit 1) after what the template wrote and a newline.
