@@ -221,6 +221,30 @@ describe('SDK (import { Tsdock } from "tsdock")', function () {
     ]);
   });
 
+  it('system: df and info give what `system df` and `info` show for the same objects', async () => {
+    const name = uniqueName('sdk-sys');
+    await tsdock.run(image, ['sleep', '60'], { detach: true, name });
+    made.push(name);
+    const df = await tsdock.system.df();
+    expect(df.map((r) => r.Type)).to.deep.equal(['Images', 'Containers', 'Local Volumes', 'Build Cache']);
+    const rows = ok(['system', 'df', '--format', '{{json .}}'])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    expect(df).to.deep.equal(rows);
+    const containers = df.find((r) => r.Type === 'Containers')!;
+    expect(Number(containers.Active)).to.be.at.least(1);
+
+    const info = await tsdock.system.info();
+    expect(info).to.deep.equal(JSON.parse(ok(['info', '--format', '{{json .}}'])));
+    expect(info.ContainersRunning).to.be.at.least(1);
+    expect(info.Containers).to.equal((await tsdock.ps({ all: true })).length);
+    expect(info.Namespace).to.equal(testEnv().namespace);
+    await tsdock.rm(name, { force: true });
+    made.pop();
+    expect((await tsdock.system.info()).Containers).to.equal(info.Containers - 1);
+  });
+
   it('images: list, inspect, build, remove', async () => {
     const doc = await tsdock.images.inspect(image);
     expect(doc.Id).to.match(/^sha256:[0-9a-f]{64}$/);
