@@ -1,11 +1,12 @@
 /**
  * `tsdock compose` as a library: up (always detached), down and ps run the compose verbs the CLI
- * commands run, progress kept quiet; the verbs are loaded on first use, as the commands load them.
+ * commands run, progress kept quiet (up -d and down print nothing on stdout: their product is done
+ * or failed, their warnings go to stderr); the verbs are loaded on first use, as the commands load them.
  */
 import type { GlobalOptions } from '../runtime/context.js';
 import type { ProjectOptions } from '../runtime/compose/discover.js';
 import type { UiOptions } from '../runtime/format/compose-progress.js';
-import { capture, query } from './session.js';
+import { query } from './session.js';
 import type {
   ComposeContainerEntry,
   ComposeDownOptions,
@@ -33,7 +34,7 @@ export class Compose {
   /** `compose up -d`: networks, volumes, images and containers as the files say, started. */
   async up(opts: ComposeUpOptions = {}): Promise<void> {
     const { composeUp } = await import('../runtime/verbs/compose/up.js');
-    await capture(this.globals, (ctx) =>
+    await query(this.globals, (ctx) =>
       composeUp(ctx, {
         project: projectOf(opts),
         ui,
@@ -71,7 +72,7 @@ export class Compose {
   /** `compose down`: the project's containers stopped and removed, then its networks. */
   async down(opts: ComposeDownOptions = {}): Promise<void> {
     const { composeDown } = await import('../runtime/verbs/compose/down.js');
-    await capture(this.globals, (ctx) =>
+    await query(this.globals, (ctx) =>
       composeDown(ctx, {
         project: projectOf(opts),
         ui,

@@ -1,9 +1,9 @@
 /**
  * One SDK call, in one of two ways. `query` calls a verb's data function (the one the CLI command
  * prints through the shared formatter) and returns its result; nothing is printed, nothing parsed.
- * `capture` runs a verb whose product is a stream (logs, a foreground run's or exec's output,
- * progress) with stdout and stderr handed to the caller. Failures become one TsdockError with the
- * CLI's message and status.
+ * `capture` runs a verb whose product is a stream (logs, a foreground run's or exec's output) with
+ * stdout and stderr handed to the caller. Failures become one TsdockError with the CLI's message
+ * and status (and, for a call over objects, each object's failure).
  */
 import { Readable, Writable } from 'node:stream';
 import { RuntimeContext, defaultGlobals, type GlobalOptions } from '../runtime/context.js';
@@ -131,7 +131,7 @@ export async function query<T>(
 
 /**
  * Runs `fn` with a context of its own and returns what it printed (for streams: logs, a foreground
- * run's or exec's output, compose's progress). A container's own exit status
+ * run's or exec's output). A container's own exit status
  * (ContainerExit from run or exec) is a result, not a failure: it is returned as `exitCode`.
  */
 export async function capture(
