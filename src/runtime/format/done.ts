@@ -6,13 +6,14 @@ import { PartialFailureError } from '../errors.js';
  * as typed, on a line of stdout, also when others failed (their lines are the error's message).
  */
 export async function printDone(
-  out: { write(text: string): unknown },
+  out: { print(text: string): void },
   run: Promise<readonly string[]>,
 ): Promise<void> {
+  const lines = (refs: readonly string[]) => refs.map((r) => `${r}\n`).join('');
   try {
-    for (const ref of await run) out.write(`${ref}\n`);
+    out.print(lines(await run));
   } catch (err) {
-    if (err instanceof PartialFailureError) for (const ref of err.done) out.write(`${ref}\n`);
+    if (err instanceof PartialFailureError) out.print(lines(err.done as string[]));
     throw err;
   }
 }

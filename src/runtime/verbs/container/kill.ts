@@ -17,7 +17,7 @@ export function killContainers(
     parallel: true,
     foreign: (f) => killForeign(ctx, f, opts),
   });
-  return printDone(ctx.stdio.stdout, killed);
+  return printDone(ctx, killed);
 }
 
 export async function killContainer(

@@ -22,7 +22,7 @@ export async function pauseOne(ctx: RuntimeContext, found: Found): Promise<void>
 
 export function pauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
   return printDone(
-    ctx.stdio.stdout,
+    ctx,
     forEachContainer(ctx, refs, (f) => pauseOne(ctx, f)),
   );
 }

@@ -16,5 +16,5 @@ export async function restartContainers(
     await startContainer(ctx, f, { stdin: false });
     await recordEvent(ctx, f.record, 'restart');
   });
-  return printDone(ctx.stdio.stdout, restarted);
+  return printDone(ctx, restarted);
 }

@@ -26,5 +26,5 @@ export function removeContainers(
 }
 
 export function containerRemove(ctx: RuntimeContext, refs: string[], opts: RemoveOptions): Promise<void> {
-  return printDone(ctx.stdio.stdout, removeContainers(ctx, refs, opts));
+  return printDone(ctx, removeContainers(ctx, refs, opts));
 }

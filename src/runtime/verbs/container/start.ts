@@ -67,5 +67,5 @@ export async function containerStart(
     if (code !== 0) throw new ContainerExit(code);
     return;
   }
-  return printDone(ctx.stdio.stdout, startContainers(ctx, refs));
+  return printDone(ctx, startContainers(ctx, refs));
 }

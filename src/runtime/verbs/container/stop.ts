@@ -14,5 +14,5 @@ export function stopContainers(ctx: RuntimeContext, refs: string[], opts: StopOp
 }
 
 export function containerStop(ctx: RuntimeContext, refs: string[], opts: StopOptions): Promise<void> {
-  return printDone(ctx.stdio.stdout, stopContainers(ctx, refs, opts));
+  return printDone(ctx, stopContainers(ctx, refs, opts));
 }

@@ -17,7 +17,7 @@ export async function unpauseOne(ctx: RuntimeContext, found: Found): Promise<voi
 
 export function unpauseContainers(ctx: RuntimeContext, refs: string[]): Promise<void> {
   return printDone(
-    ctx.stdio.stdout,
+    ctx,
     forEachContainer(ctx, refs, (f) => unpauseOne(ctx, f)),
   );
 }

@@ -169,7 +169,7 @@ export async function updateContainers(
   const u = parseUpdateFlags(flags);
   const restart = parseUpdateRestart(flags.restart);
   await printDone(
-    ctx.stdio.stdout,
+    ctx,
     forEachContainer(ctx, refs, (found) => updateOne(ctx, found, u, restart)),
   );
 }

@@ -51,5 +51,5 @@ export async function removeNetworks(ctx: RuntimeContext, refs: string[], force:
 }
 
 export function networkRemove(ctx: RuntimeContext, refs: string[], force: boolean): Promise<void> {
-  return printDone(ctx.stdio.stdout, removeNetworks(ctx, refs, force));
+  return printDone(ctx, removeNetworks(ctx, refs, force));
 }

@@ -22,5 +22,5 @@ export async function removeVolumes(ctx: RuntimeContext, names: string[], force:
 }
 
 export function volumeRemove(ctx: RuntimeContext, names: string[], force: boolean): Promise<void> {
-  return printDone(ctx.stdio.stdout, removeVolumes(ctx, names, force));
+  return printDone(ctx, removeVolumes(ctx, names, force));
 }
