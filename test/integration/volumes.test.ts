@@ -453,6 +453,15 @@ describe('volumes and mounts', function () {
       // -f: a missing volume is no error
       expect(cli(['volume', 'rm', '-f', v]).code).to.equal(0);
       expect(cli(['volume', 'rm', v]).code).to.equal(1);
+      // Several, one missing: the other removed and printed, the missing one's line, exit 1.
+      const w = volume('several');
+      ok(['volume', 'create', w]);
+      expect(cli(['volume', 'rm', v, w])).to.deep.equal({
+        stdout: `${w}\n`,
+        stderr: `Error response from daemon: get ${v}: no such volume\n`,
+        code: 1,
+      });
+      expect(volumes()).to.not.include(w);
     });
 
     it("--volumes-from mounts the other container's volumes and binds, read-only with :ro", () => {
