@@ -109,9 +109,10 @@ export async function startCriNode(sandboxImage: string, registry?: string): Pro
   const conn = new Connection(daemon.address);
   const podLogs = join(daemon.dir, 'pods');
   mkdirSync(podLogs);
+  const runtime = conn.client(RuntimeServiceDefinition);
   return {
     daemon,
-    runtime: conn.client(RuntimeServiceDefinition),
+    runtime,
     images: conn.client(ImageServiceDefinition),
     cgroupParent,
     podLogs,
@@ -121,7 +122,7 @@ export async function startCriNode(sandboxImage: string, registry?: string): Pro
       const end = Date.now() + 60_000;
       for (;;) {
         try {
-          await this.runtime.listContainers({});
+          await runtime.listContainers({});
           return;
         } catch (e) {
           if (Date.now() > end) throw e;

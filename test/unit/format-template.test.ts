@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { TemplateError } from '../../src/runtime/errors.js';
 import { markStruct } from '../../src/runtime/format/gofmt.js';
-import { markStruct } from '../../src/runtime/format/gofmt.js';
 import { compileTemplate, markMap } from '../../src/runtime/format/template.js';
 
 const run = (text: string, data: unknown = DATA): string => compileTemplate(text).execute(data);
