@@ -102,6 +102,24 @@ describe('restart policies', function () {
     expect(c.RestartCount).to.equal(0);
   });
 
+  it('an exit that comes after the output ended is recorded, and the policy applies to it', async () => {
+    const name = uniqueName('rp-closed');
+    made.push(name);
+    // The output ends at once (both streams closed), the process a second later: the exit hook
+    // started by the end of the output finds the task still running.
+    const cmd = 'exec >&- 2>&-; sleep 1; exit 4';
+    ok(['run', '-d', ...NET, '--name', name, '--restart', 'on-failure:1', img(), 'sh', '-c', cmd]);
+    const s = await until(
+      () => {
+        const v = state(name);
+        return v.RestartCount === 1 && v.State.Status === 'exited' && v.State.ExitCode === 4 ? v : undefined;
+      },
+      30_000,
+      'the restart and the second exit, with its status',
+    );
+    expect(s.State.Running).to.equal(false);
+  });
+
   it('a foreground run returns the exit status and the policy restarts it in the background', async () => {
     const name = uniqueName('rp-fg');
     made.push(name);

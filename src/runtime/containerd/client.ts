@@ -391,9 +391,9 @@ export class ContainerdClient {
     },
     pids: async (containerId: string): Promise<number[]> =>
       (await this.tasksApi.listPids({ containerId }, this.opts())).processes.map((p) => p.pid),
-    /** No deadline: a container may run for as long as it likes. */
-    wait: async (containerId: string, execId = ''): Promise<Exited> =>
-      exitedOut(await this.tasksApi.wait({ containerId, execId }, this.opts(0))),
+    /** No deadline unless given (ms): a container may run for as long as it likes. */
+    wait: async (containerId: string, execId = '', deadline = 0): Promise<Exited> =>
+      exitedOut(await this.tasksApi.wait({ containerId, execId }, this.opts(deadline))),
     metrics: async (filters: string[]): Promise<Metric[]> =>
       (await this.tasksApi.metrics({ filters }, this.opts())).metrics.map((m) => ({
         timestamp: ts(m.timestamp),
