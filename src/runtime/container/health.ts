@@ -147,7 +147,14 @@ async function execProbe(
     let run: ProbeRun;
     if (first === 'timeout') {
       await client.tasks.kill(r.id, SIGKILL, { execId }).catch(() => undefined);
-      const killed = await waited.catch(() => ({ exitStatus: 137 }));
+      // An exec that never got going (its container exiting meanwhile) may never report an exit:
+      // the probe command must end all the same.
+      let grace: NodeJS.Timeout | undefined;
+      const killed = await Promise.race([
+        waited.catch(() => ({ exitStatus: 137 })),
+        new Promise<{ exitStatus: number }>((r) => (grace = setTimeout(() => r({ exitStatus: 137 }), 5000))),
+      ]);
+      clearTimeout(grace);
       await recordEvent(ctx, r, 'exec_die', { ...attrs, exitCode: String(killed.exitStatus) });
       await settle(drained, reader);
       const out = output.toString();

@@ -27,7 +27,7 @@ import { forgetGone } from '../../container/gone.js';
 /** How long an exit hook waits for an unreachable containerd before giving up. */
 const CONTAINERD_WAIT_MS = 10 * 60_000;
 /** How long after its output ended a container's task may still show as running. */
-const EXIT_SEEN_WAIT_MS = 10_000;
+const EXIT_SEEN_WAIT_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,13 +61,15 @@ export async function onContainerExited(ctx: RuntimeContext, id: string): Promis
     await forgetGone(ctx, id);
     return;
   }
-  // The output ends as the process exits, but containerd may learn of the exit a moment later (the
-  // shim reaps it first): found still running, the exit would be recorded by no one. A process that
-  // closed its output and goes on is not waited for beyond that moment (no resident hook per
+  // The output ends as the process exits, but containerd may learn of the exit later: the shim
+  // reaps it first, and containerd 1.6's shim shows the task UNKNOWN for up to half a minute when
+  // a probe's exec raced the exit. Found not stopped, the exit would be recorded by no one. A
+  // process that closed its output and goes on is not waited for beyond that (no resident hook per
   // container), nor is a task never started (rm ends such a monitor and removes the container).
   const client = await ctx.client();
   const task = await getTask(client, id);
-  if (task?.status === 'RUNNING') await client.tasks.wait(id, '', EXIT_SEEN_WAIT_MS).catch(() => undefined);
+  if (task && task.status !== 'STOPPED' && task.status !== 'CREATED')
+    await client.tasks.wait(id, '', EXIT_SEEN_WAIT_MS).catch(() => undefined);
   const policy = policyOf((await found.files.readRecord()) ?? found.record);
   let decided: Decision | undefined;
   let recorded = false;
