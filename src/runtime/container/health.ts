@@ -9,7 +9,7 @@
  * `tsdock internal health ID`, a process that lives for one probe. Its exit status tells the
  * monitor the status it left (HEALTH_EXIT).
  */
-import { existsSync, rmdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { probeCgroup } from '../cgroups/probe.js';
@@ -105,6 +105,14 @@ async function execProbe(
   await makeFifos([fifo]);
   const output = new LimitedBuffer();
   const reader = openFifoReader(fifo);
+  // A write end of our own until the shim has opened its one: a non-blocking read end with no
+  // writer yet reads EOF, the socket closes it, and the shim's open for writing then blocks for
+  // half a minute ("opening w/o fifo"), the task showing UNKNOWN to everyone meanwhile.
+  let holder: number | undefined = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  const release = () => {
+    if (holder !== undefined) closeSync(holder);
+    holder = undefined;
+  };
   const drained = new Promise<void>((resolve) => {
     reader.on('data', (d: Buffer) => output.write(d));
     reader.once('end', resolve);
@@ -137,6 +145,7 @@ async function execProbe(
     const waited = client.tasks.wait(r.id, execId);
     waited.catch(() => undefined);
     await client.tasks.start(r.id, execId);
+    release();
     await recordEvent(ctx, r, `exec_start: ${shown}`, attrs);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -173,6 +182,7 @@ async function execProbe(
     await client.tasks.deleteProcess(r.id, execId).catch(() => undefined);
     return run;
   } finally {
+    release();
     reader.destroy();
     await rmNow(fifo, { force: true });
   }
