@@ -221,7 +221,13 @@ describe('tsdock-mon', function () {
     expect(ended.slice(0, n - 256).every(Boolean)).to.equal(true);
     const o = writer(mon.stdoutPath);
     o.write('hello\n');
-    await until(() => got[n - 1] === 'hello\n', 'the newest client to get the output');
+    // Each socket's data arrives in its own event: wait for all the places, not just the newest.
+    await until(() => got.filter((g) => g === 'hello\n').length >= 256, 'every place to get the output');
+    expect(got[n - 1]).to.equal('hello\n');
+    expect(
+      got.slice(0, n - 256).every((g) => g === ''),
+      'the clients let go got nothing',
+    ).to.equal(true);
     expect(got.filter((g) => g === 'hello\n').length).to.equal(256);
     o.close();
     await until(() => existsSync(mon.exitMarker), 'exit marker');
