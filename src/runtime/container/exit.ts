@@ -34,68 +34,76 @@ export async function finalizeExit(
   } = {},
 ): Promise<ContainerRunState> {
   const client = await ctx.client();
-  return withLock(found.files.dir, async () => {
-    // A damaged state.json does not stop the exit from being recorded (over it).
-    const state = found.files.readStateOrDead();
-    // Every path that deletes a task records the exit (pid 0) under this lock, and a new task cannot
-    // exist before the old one is deleted: a state still on the waited pid means that task, stopped.
-    const w = opts.waited;
-    const task: Pick<Process, 'status' | 'exitStatus' | 'exitedAtNanos'> | undefined =
-      w && w.pid > 0 && state.pid === w.pid && state.status === 'running'
-        ? { status: 'STOPPED', exitStatus: w.exitStatus, exitedAtNanos: w.exitedAtNanos }
-        : await getTask(client, found.id);
-    if (task && task.status !== 'STOPPED') return state;
-    // Only an exit recorded here releases the network: a late exit hook of the previous run must not
-    // undo what a new start (restart, restart policy) is setting up before its task exists.
-    let ended = false;
-    let released: Promise<unknown> | undefined;
-    /** Set when this call is the one that turns the run into an exit: its die event is ours to log. */
-    let died = false;
-    if (task) {
-      ended = true;
-      let exitStatus = task.exitStatus;
-      let exitedAt = task.exitedAtNanos;
-      // Before the delete: runc removes the cgroup, and its OOM counter with it.
-      const oomKilled = wasOomKilled(cgroupPathOf(found.record));
-      // The process is gone and the namespace is ours (a path runc never deletes): its veth, rules
-      // and address go while containerd deletes the task, not after (~30 ms less for a --rm run).
-      released = releaseNetwork(ctx, found);
-      released.catch(() => undefined);
-      try {
-        const deleted = await client.tasks.delete(found.id);
-        exitStatus = deleted.exitStatus;
-        exitedAt = deleted.exitedAtNanos ?? exitedAt;
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
-      if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
+  return withLock(
+    found.files.dir,
+    async () => {
+      // A damaged state.json does not stop the exit from being recorded (over it).
+      const state = found.files.readStateOrDead();
+      // Every path that deletes a task records the exit (pid 0) under this lock, and a new task cannot
+      // exist before the old one is deleted: a state still on the waited pid means that task, stopped.
+      const w = opts.waited;
+      const task: Pick<Process, 'status' | 'exitStatus' | 'exitedAtNanos'> | undefined =
+        w && w.pid > 0 && state.pid === w.pid && state.status === 'running'
+          ? { status: 'STOPPED', exitStatus: w.exitStatus, exitedAtNanos: w.exitedAtNanos }
+          : await getTask(client, found.id);
+      if (task && task.status !== 'STOPPED') return state;
+      // Only an exit recorded here releases the network: a late exit hook of the previous run must not
+      // undo what a new start (restart, restart policy) is setting up before its task exists.
+      let ended = false;
+      let released: Promise<unknown> | undefined;
+      /** Set when this call is the one that turns the run into an exit: its die event is ours to log. */
+      let died = false;
+      if (task) {
+        ended = true;
+        let exitStatus = task.exitStatus;
+        let exitedAt = task.exitedAtNanos;
+        // Before the delete: runc removes the cgroup, and its OOM counter with it.
+        const oomKilled = wasOomKilled(cgroupPathOf(found.record));
+        // The process is gone and the namespace is ours (a path runc never deletes): its veth, rules
+        // and address go while containerd deletes the task, not after (~30 ms less for a --rm run).
+        released = releaseNetwork(ctx, found);
+        released.catch(() => undefined);
+        try {
+          const deleted = await client.tasks.delete(found.id);
+          exitStatus = deleted.exitStatus;
+          exitedAt = deleted.exitedAtNanos ?? exitedAt;
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
+        if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
+          died = true;
+          state.status = 'exited';
+          state.exitCode = exitStatus;
+          state.finishedAt = exitedAt ? rfc3339NanoOf(exitedAt) : nowRfc3339Nano();
+          state.oomKilled = oomKilled;
+        }
+      } else if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
+        // Task vanished without a recorded exit (containerd restarted, shim killed): Docker shows 255.
+        ended = true;
         died = true;
         state.status = 'exited';
-        state.exitCode = exitStatus;
-        state.finishedAt = exitedAt ? rfc3339NanoOf(exitedAt) : nowRfc3339Nano();
-        state.oomKilled = oomKilled;
+        state.exitCode = state.exitCode || 255;
+        state.finishedAt = nowRfc3339Nano();
       }
-    } else if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
-      // Task vanished without a recorded exit (containerd restarted, shim killed): Docker shows 255.
-      ended = true;
-      died = true;
-      state.status = 'exited';
-      state.exitCode = state.exitCode || 255;
-      state.finishedAt = nowRfc3339Nano();
-    }
-    state.pid = 0;
-    const { exitCode, oomKilled } = state;
-    if (ended) opts.onRecorded?.(state);
-    await found.files.writeState(state);
-    // Still under the lock, so a stop or restart waiting for it logs its own events after these.
-    if (died) {
-      if (oomKilled) await recordEvent(ctx, found.record, 'oom');
-      await recordEvent(ctx, found.record, 'die', { exitCode: String(exitCode) });
-    }
-    // Docker frees published ports and the address when the container stops, not at rm.
-    if (ended) await (released ?? releaseNetwork(ctx, found));
-    traceMark('exit recorded');
-    return state;
+      state.pid = 0;
+      const { exitCode, oomKilled } = state;
+      if (ended) opts.onRecorded?.(state);
+      await found.files.writeState(state);
+      // Still under the lock, so a stop or restart waiting for it logs its own events after these.
+      if (died) {
+        if (oomKilled) await recordEvent(ctx, found.record, 'oom');
+        await recordEvent(ctx, found.record, 'die', { exitCode: String(exitCode) });
+      }
+      // Docker frees published ports and the address when the container stops, not at rm.
+      if (ended) await (released ?? releaseNetwork(ctx, found));
+      traceMark('exit recorded');
+      return state;
+    },
+    { create: false },
+  ).catch((err: unknown) => {
+    // Removed (by a concurrent rm) while the exit was being recorded: nothing left to record it in.
+    if (err instanceof NotFoundError) throw new NotFoundError(`Error: No such container: ${found.id}`);
+    throw err;
   });
 }
 

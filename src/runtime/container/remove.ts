@@ -100,10 +100,11 @@ export async function removeContainer(
     if (!(err instanceof CorruptRecordError)) throw err;
   }
   // The monitor (or the exit hook it became) writes into the directory until it ends: let it end
-  // first, for a while, so the directory is not refilled while it is removed.
+  // first, so the directory is not refilled while it is removed. It ends soon after the task (a
+  // hook finds the exit recorded); the bound is for a machine so loaded that it takes seconds.
   for (
     let waited = 0;
-    monitorEnding !== undefined && sameProcess(monitorEnding, state.monitorStart) && waited < 3000;
+    monitorEnding !== undefined && sameProcess(monitorEnding, state.monitorStart) && waited < 20_000;
     waited += 20
   ) {
     await new Promise((r) => setTimeout(r, 20));

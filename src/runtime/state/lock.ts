@@ -4,6 +4,7 @@
  * not wedge the next command.
  */
 import { mkdirSync, realpathSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { NotFoundError } from '../errors.js';
 
 type Callback<T> = (err: NodeJS.ErrnoException | null, value?: T) => void;
 
@@ -42,18 +43,29 @@ export function preloadLock(): void {
   import('proper-lockfile').catch(() => undefined);
 }
 
-export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(dir, { recursive: true });
+export async function withLock<T>(
+  dir: string,
+  fn: () => Promise<T>,
+  opts: { create?: boolean } = {},
+): Promise<T> {
+  if (opts.create !== false) mkdirSync(dir, { recursive: true });
   // Loaded on first use: it brings graceful-fs and signal-exit, which read-only commands never need.
   const { default: lockfile } = await import('proper-lockfile');
-  const release = await lockfile.lock(dir, {
-    lockfilePath: `${dir}/.lock`,
-    stale: 10_000,
-    update: 2_000,
-    retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
-    realpath: false,
-    fs: lockFs,
-  });
+  const release = await lockfile
+    .lock(dir, {
+      lockfilePath: `${dir}/.lock`,
+      stale: 10_000,
+      update: 2_000,
+      retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
+      realpath: false,
+      fs: lockFs,
+    })
+    .catch((err: NodeJS.ErrnoException) => {
+      // Without `create`, a directory removed meanwhile (a container rm'd while its exit was being
+      // recorded) is not made again by the lock: the caller is told it is gone.
+      if (err.code === 'ENOENT') throw new NotFoundError(`${dir}: removed`);
+      throw err;
+    });
   try {
     return await fn();
   } finally {

@@ -73,12 +73,18 @@ export async function onContainerExited(ctx: RuntimeContext, id: string): Promis
   const policy = policyOf((await found.files.readRecord()) ?? found.record);
   let decided: Decision | undefined;
   let recorded = false;
-  const state = await finalizeExit(ctx, found, {
-    onRecorded: (s) => {
-      recorded = true;
-      if (!found.record.autoRemove && policy.name !== 'no') decided = decideInPlace(policy, s);
-    },
-  });
+  let state;
+  try {
+    state = await finalizeExit(ctx, found, {
+      onRecorded: (s) => {
+        recorded = true;
+        if (!found.record.autoRemove && policy.name !== 'no') decided = decideInPlace(policy, s);
+      },
+    });
+  } catch (err) {
+    if (err instanceof NotFoundError) return; // rm'd meanwhile: it recorded the exit itself
+    throw err;
+  }
   if (found.record.autoRemove && state.status === 'exited') {
     await autoRemove(ctx, found);
     return;
