@@ -105,8 +105,12 @@ export async function composeDryRun(ctx: RuntimeContext, project: Project, o: Co
     const hash = serviceHash(svc, refs);
     let next = Math.max(0, ...existing.map((c) => c.number)) + 1;
     for (let have = existing.length; have < scale; have++) {
-      const { request } = serviceCreateRequest(s, svc, next++, refs, hash, byService);
+      const { request, nets } = serviceCreateRequest(s, svc, next++, refs, hash, byService);
       const view = await planContainer(ctx, { ...request, verb: o.noStart ? 'create' : 'run', draft });
+      const further = nets.slice(1).map((key) => project.networks[key]!.name);
+      if (further.length) {
+        view.Notes.push(`also connected to ${further.join(', ')} (network connect): not part of this plan`);
+      }
       planned.push({ service: name, view, fixed: request.flags.ip !== undefined });
     }
   }
