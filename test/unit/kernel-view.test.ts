@@ -12,9 +12,10 @@ import {
   expectedCgroupFiles,
   hostCgroupFile,
 } from '../../src/runtime/cgroups/files.js';
-import { plugSteps } from '../../src/runtime/network/links.js';
+import { bridgeSteps, plugSteps } from '../../src/runtime/network/links.js';
 import { endpointRecord, vethOf, type SetupInput } from '../../src/runtime/network/endpoint.js';
-import { Ipam } from '../../src/runtime/network/ipam.js';
+import { Ipam, PreviewClaims } from '../../src/runtime/network/ipam.js';
+import { previewNetwork, type NetworkCreateOptions } from '../../src/runtime/network/define.js';
 import { parseCidr } from '../../src/runtime/network/addr.js';
 import { base, type NetworkRecord } from '../../src/runtime/network/networks.js';
 import {
@@ -438,6 +439,91 @@ describe('kernel view: previews reserve nothing', () => {
     const free = await ipam.previewPorts({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '40125' }] });
     expect(free).to.deep.equal([{ containerPort: 80, proto: 'tcp', hostIp: '127.0.0.1', hostPort: 40125 }]);
     expect(readdirSync(ipam.portDir)).to.deep.equal(['tcp-40123']);
+  });
+});
+
+describe('kernel view: one dry run plans on what its earlier plans took', () => {
+  let root: string;
+  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tsdock-draft-'))));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const net = { id: 'n1', name: 'p_default', subnet: parseCidr('10.5.0.0/24'), gateway: '10.5.0.1' };
+
+  it('addresses and ports: shared claims give the next ones, as allocations one after the other would', async () => {
+    const ipam = new Ipam(root);
+    const claims = new PreviewClaims();
+    expect(await ipam.previewIp(net, undefined, claims)).to.equal('10.5.0.2');
+    expect(await ipam.previewIp(net, undefined, claims)).to.equal('10.5.0.3');
+    await ipam.previewIp(net, '10.5.0.3', claims).then(
+      () => expect.fail('expected an error'),
+      (e: Error) => expect(e.message).to.equal('Error response from daemon: Address already in use'),
+    );
+    const p = { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '40131' }] };
+    await ipam.previewPorts(p, claims);
+    const again = await ipam.previewPorts(p, claims).catch((e: Error) => e.message);
+    expect(again).to.equal('Bind for 127.0.0.1:40131 failed: port is already allocated');
+    // Without the draft each preview stands alone.
+    expect(await ipam.previewIp(net)).to.equal('10.5.0.2');
+    expect(readdirSync(root)).to.deep.equal([]);
+  });
+
+  it("networks: network create's choices, the planned ones counted as existing, nothing written", async () => {
+    const c = {
+      config: { bridge: 'tsdock0' },
+      globals: { dataRoot: root },
+      stdio: { stderr: process.stderr },
+    } as unknown as RuntimeContext;
+    const o = (name: string, over: Partial<NetworkCreateOptions> = {}): NetworkCreateOptions => ({
+      name,
+      driver: 'bridge',
+      subnet: [],
+      gateway: [],
+      ipRange: [],
+      internal: false,
+      labels: [],
+      options: [],
+      ipv6: false,
+      ...over,
+    });
+    const planned: NetworkRecord[] = [];
+    const a = await previewNetwork(c, o('a'), planned);
+    planned.push(a);
+    const b = await previewNetwork(c, o('b'), planned);
+    planned.push(b);
+    const [sa, sb] = [a, b].map((n) => parseCidr(n.IPAM.Config[0]!.Subnet));
+    expect(sb!.base).to.be.greaterThan(sa!.base);
+    expect(b.IPAM.Config[0]!.Gateway).to.equal(b.IPAM.Config[0]!.Subnet.replace(/\.0\/24$/, '.1'));
+    const given = await previewNetwork(
+      c,
+      o('c', { subnet: ['172.31.9.0/24'], gateway: ['172.31.9.254'], internal: true }),
+      planned,
+    );
+    expect(given.IPAM.Config).to.deep.equal([{ Subnet: '172.31.9.0/24', Gateway: '172.31.9.254' }]);
+    expect(given.Internal).to.equal(true);
+    const fail = (p: Promise<unknown>) =>
+      p.then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
+    expect(await fail(previewNetwork(c, o('a'), planned))).to.equal(
+      'Error response from daemon: network with name a already exists',
+    );
+    expect(await fail(previewNetwork(c, o('d', { subnet: [a.IPAM.Config[0]!.Subnet] }), planned))).to.equal(
+      'Error response from daemon: Pool overlaps with other one on this address space',
+    );
+    expect(
+      await fail(previewNetwork(c, o('e', { options: ['com.docker.network.driver.mtu=x'] }), [])),
+    ).to.match(/failed to parse com.docker.network.driver.mtu value: x/);
+    expect(readdirSync(root)).to.deep.equal([]);
+  });
+
+  it("the bridge's steps, as createBridge runs them", () => {
+    expect(bridgeSteps({ bridge: 'br-1', gateway: '10.5.0.1', prefix: 24, mtu: 1400 })).to.deep.equal({
+      ip: ['link add name br-1 mtu 1400 type bridge', 'addr add 10.5.0.1/24 dev br-1', 'link set br-1 up'],
+      sysctls: [
+        ['net/ipv4/conf/br-1/route_localnet', '1'],
+        ['net/ipv4/ip_forward', '1'],
+      ],
+    });
   });
 });
 

@@ -18,7 +18,7 @@ import type {
 } from '../format/kernel.js';
 import type { EndpointRecord } from '../network/endpoint.js';
 import { ruleLine, type Rule } from '../network/iptables.js';
-import { plugSteps, type VethInput } from '../network/links.js';
+import { bridgeSteps, plugSteps, type BridgeInput, type VethInput } from '../network/links.js';
 import type { OciDeviceCgroup, OciSpec } from '../spec/types.js';
 import type { MountPoint } from '../opts/mounts.js';
 import { mountOption } from './rootfs.js';
@@ -223,6 +223,10 @@ export function networkOf(
     endpoint: EndpointRecord;
     veth: VethInput;
     preview?: boolean;
+    /** The network does not exist yet: it would be created first (compose's up), its id drawn then. */
+    newNetwork?: boolean;
+    /** The bridge does not exist yet: it would be made, after bridgeRules are installed. */
+    newBridge?: BridgeInput;
     bridgeRules?: Rule[];
     /** Routes read in the namespace (explain); otherwise the ones the steps make. */
     routes?: string[];
@@ -237,13 +241,18 @@ export function networkOf(
   return {
     Mode: mode,
     Netns: netns,
+    NetworkId: ep.network.id,
+    ...(bridge.newNetwork ? { NewNetwork: true } : {}),
     Bridge: ep.network.bridge,
     Subnet: ep.network.subnet,
+    NetworkGateway: ep.network.gateway,
     Gateway: ep.network.internal ? '' : ep.network.gateway,
     HostVeth: ep.hostIf,
     ContainerIf: dev,
     IPAddress: `${ep.ip}/${ep.prefix}`,
     MacAddress: ep.mac,
+    ...(ep.network.mtu ? { Mtu: ep.network.mtu } : {}),
+    ...(ep.network.internal ? { Internal: true } : {}),
     ...(bridge.preview ? { Preview: true } : {}),
     Ports: ep.ports.map((p) => ({
       HostIp: p.hostIp,
@@ -262,7 +271,17 @@ export function networkOf(
     ],
     Iptables: ep.rules.map(iptablesLine),
     ...(bridge.bridgeRules?.length ? { BridgeRules: bridge.bridgeRules.map(iptablesLine) } : {}),
+    ...(bridge.newBridge ? { BridgeSteps: bridgeCommands(bridge.newBridge) } : {}),
   };
+}
+
+/** createBridge's steps as commands a person would type. */
+function bridgeCommands(b: BridgeInput): string[] {
+  const steps = bridgeSteps(b);
+  return [
+    ...steps.ip.map((l) => `ip ${l}`),
+    ...steps.sysctls.map(([path, value]) => `sysctl -w ${path.split('/').join('.')}=${value}`),
+  ];
 }
 
 /**

@@ -91,13 +91,25 @@ export interface NetworkView {
   Mode: string;
   /** The namespace file runc joins; '' when the container shares the host's stack. */
   Netns: string;
+  /** The network's id; a network a dry run would create first gets its id (and the bridge name
+   * `br-<id>` taken from it) only then: this one is a stand-in. */
+  NetworkId?: string;
+  /** The network does not exist yet: `compose up` would create it before any container. */
+  NewNetwork?: boolean;
   Bridge?: string;
   Subnet?: string;
+  /** The network's gateway, the bridge's address (an internal network has one too). */
+  NetworkGateway?: string;
+  /** The container's default route ('' on an internal network: it has none). */
   Gateway?: string;
   HostVeth?: string;
   ContainerIf?: string;
   IPAddress?: string;
   MacAddress?: string;
+  /** The network's MTU on the bridge and both veth ends; absent = the kernel's default. */
+  Mtu?: number;
+  /** An internal network: no default route, no way out of the bridge. */
+  Internal?: boolean;
   /** The address and host ports are a preview (dry run): nothing is reserved. */
   Preview?: boolean;
   Ports: { HostIp: string; HostPort: number; ContainerPort: number; Proto: string }[];
@@ -108,6 +120,8 @@ export interface NetworkView {
   Iptables: string[];
   /** The bridge does not exist yet: it would be made, after these rules. */
   BridgeRules?: string[];
+  /** …with these commands (createBridge's). */
+  BridgeSteps?: string[];
 }
 
 export interface RuntimeView {
@@ -295,7 +309,17 @@ function networkLines(n: NetworkView, full: boolean): string {
     if (n.Mode === 'none' || n.Mode.startsWith('container:')) return `  netns ${n.Netns}`;
     return `  netns ${n.Netns}: no endpoint now (it is set up at start and removed at stop)`;
   }
+  const net = [
+    `${n.Mode} ${(n.NetworkId ?? '').slice(0, 12)}`,
+    n.NewNetwork
+      ? '(created by up first; id generated for this plan, the real one and its bridge name are assigned at creation)'
+      : '',
+    `subnet ${n.Subnet ?? ''} gateway ${n.NetworkGateway ?? ''}`,
+    ...(n.Mtu ? [`mtu ${n.Mtu}`] : []),
+    ...(n.Internal ? ['internal'] : []),
+  ];
   const rows: string[][] = [
+    ...(full ? [['network', net.filter(Boolean).join(' ')]] : []),
     ['netns', n.Netns],
     ['veth', `${n.HostVeth} (host, on bridge ${n.Bridge ?? ''}) ↔ ${n.ContainerIf ?? 'eth0'} (container)`],
     [
@@ -321,6 +345,14 @@ function networkLines(n: NetworkView, full: boolean): string {
         '    ',
       ),
     );
+    if (n.BridgeSteps?.length)
+      parts.push(
+        '  then',
+        pad(
+          n.BridgeSteps.map((r) => [r]),
+          '    ',
+        ),
+      );
   }
   if (full)
     parts.push(

@@ -42,8 +42,11 @@ export function kindOf(mode: string): NetworkKind {
 export async function planNetwork(
   ctx: RuntimeContext,
   opts: ContainerOptions,
-  /** A dry run's: nothing is written, not even the predefined networks' records. */
-  how: { dryRun?: boolean } = {},
+  /**
+   * A dry run's: nothing is written, not even the predefined networks' records; `planned` are
+   * networks the dry run would have created by then.
+   */
+  how: { dryRun?: boolean; planned?: NetworkRecord[] } = {},
 ): Promise<NetworkPlan> {
   if (opts.macAddress && !isMac(opts.macAddress)) {
     throw new UsageError(`${opts.macAddress} is not a valid mac address`);
@@ -72,7 +75,7 @@ export async function planNetwork(
     return { kind, mode, portBindings };
   }
   if (kind === 'none') return { kind, mode, portBindings };
-  const network = await new NetworkStore(ctx, how.dryRun).find(mode);
+  const network = await new NetworkStore(ctx, how.dryRun, how.planned).find(mode);
   if (network.Driver !== 'bridge') {
     return { kind: network.Driver === 'host' ? 'host' : 'none', mode: network.Name, portBindings };
   }

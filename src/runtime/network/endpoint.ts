@@ -15,7 +15,7 @@ import { withLock } from '../state/lock.js';
 import { recordNetworkEvent, type NetworkEventSubject } from '../events/record.js';
 import { formatCidr, macForIp } from './addr.js';
 import { hostsFile, rewrite } from './hosts.js';
-import { Ipam, readOwner } from './ipam.js';
+import { Ipam, PreviewClaims, readOwner } from './ipam.js';
 import { ensureFirewallLayout, ensureNetworkRules, ruleInput } from './firewall.js';
 import {
   chainsFor,
@@ -33,6 +33,7 @@ import {
   linkExists,
   plugContainer,
   unplugContainer,
+  type BridgeInput,
   type VethInput,
 } from './links.js';
 import { bridgeOf, mtuOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
@@ -79,12 +80,17 @@ export async function ensureNetworkUp(ctx: RuntimeContext, net: NetworkRecord): 
   if (linkExists(bridge)) return;
   await withLock(join(networkRoot(ctx), 'locks', net.Id), async () => {
     if (linkExists(bridge)) return;
-    const { subnet, gateway } = subnetOf(net);
     // Rules before the bridge: no packet crosses it before its isolation is in place.
     await ensureNetworkRules(ctx, net);
-    const mtu = mtuOf(net);
-    await createBridge({ bridge, gateway, prefix: subnet.prefix, ...(mtu ? { mtu } : {}) });
+    await createBridge(bridgeInput(net));
   });
+}
+
+/** The network's bridge as createBridge makes it. */
+export function bridgeInput(net: NetworkRecord): BridgeInput {
+  const { subnet, gateway } = subnetOf(net);
+  const mtu = mtuOf(net);
+  return { bridge: bridgeOf(net), gateway, prefix: subnet.prefix, ...(mtu ? { mtu } : {}) };
 }
 
 async function containerAlive(ep: EndpointRecord): Promise<boolean> {
@@ -303,37 +309,64 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
   return ep;
 }
 
+/**
+ * What the plans of one dry run have taken so far, so that each plan builds on the ones before
+ * (compose plans its containers in start order, on networks it would create first).
+ */
+export interface NetworkDraft {
+  /** Networks planned, not made. */
+  networks: NetworkRecord[];
+  /** Addresses and host ports planned. */
+  claims: PreviewClaims;
+  /** Bridges an earlier plan makes. */
+  bridges: Set<string>;
+}
+
+export function networkDraft(): NetworkDraft {
+  return { networks: [], claims: new PreviewClaims(), bridges: new Set() };
+}
+
 /** What setupEndpoint would do now, done by nothing: a dry run's network plan. */
 export interface EndpointPreview {
   /** The endpoint as setupEndpoint would record it; its address and ports are a preview, not reserved. */
   endpoint: EndpointRecord;
   veth: VethInput;
-  /** The bridge exists; if not, it would be made with `bridgeRules` installed first. */
-  bridgeUp: boolean;
+  /** The bridge does not exist: it would be made (createBridge) with `bridgeRules` installed first. */
+  newBridge?: BridgeInput;
   bridgeRules: Rule[];
 }
 
 /**
  * setupEndpoint's choices without its effects: the same checks and errors (an address or port
- * taken), the same record, rules and veth steps, nothing written or reserved.
+ * taken), the same record, rules and veth steps, nothing written or reserved — in `draft`, what
+ * the dry run's earlier plans took counts as taken.
  */
-export async function previewEndpoint(ctx: RuntimeContext, s: SetupInput): Promise<EndpointPreview> {
+export async function previewEndpoint(
+  ctx: RuntimeContext,
+  s: SetupInput,
+  draft: NetworkDraft = networkDraft(),
+): Promise<EndpointPreview> {
   const ipam = new Ipam(networkRoot(ctx));
   const { subnet, gateway, range } = subnetOf(s.net);
   const endpointId = randomHex(32);
   const ip = await ipam.previewIp(
     { id: s.net.Id, name: s.net.Name, subnet, gateway, ...(range ? { range } : {}) },
     s.ip,
+    draft.claims,
   );
-  const ports = await ipam.previewPorts(s.bindings).catch((err: unknown) => {
+  const ports = await ipam.previewPorts(s.bindings, draft.claims).catch(async (err: unknown) => {
+    // As setupEndpoint releases its lease: the address is not the failed plan's.
+    await draft.claims.give(join(ipam.leaseDir(s.net.Id), ip));
     throw portConflict(err, s.name, endpointId);
   });
   const endpoint = endpointRecord(ctx, s, { endpointId, ip, ports });
-  const bridgeUp = linkExists(endpoint.network.bridge);
+  const bridge = endpoint.network.bridge;
+  const bridgeUp = linkExists(bridge) || draft.bridges.has(bridge);
+  draft.bridges.add(bridge);
   return {
     endpoint,
     veth: vethOf(endpoint),
-    bridgeUp,
+    ...(bridgeUp ? {} : { newBridge: bridgeInput(s.net) }),
     bridgeRules: bridgeUp ? [] : networkRules(chainsFor(ctx.config.bridge), ruleInput(s.net)),
   };
 }

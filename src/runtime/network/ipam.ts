@@ -63,18 +63,24 @@ function claimer(owner: Owner): Taker {
   };
 }
 
-/** A preview: a file nobody holds is free; what this preview picked is not picked twice. */
-function looker(): Taker {
-  const picked = new Set<string>();
-  return {
-    take: async (path) => {
-      if (picked.has(path) || existsSync(path)) return false;
-      picked.add(path);
-      return true;
-    },
-    give: async (path) => void picked.delete(path),
-    makeDirs: false,
-  };
+/**
+ * A preview: a file nobody holds is free; what this preview picked is not picked twice. One
+ * instance shared by the plans of one dry run (compose's services in start order) gives each
+ * container the address and ports the real allocations, made one after the other, would give.
+ */
+export class PreviewClaims implements Taker {
+  private readonly picked = new Set<string>();
+  readonly makeDirs = false;
+
+  async take(path: string): Promise<boolean> {
+    if (this.picked.has(path) || existsSync(path)) return false;
+    this.picked.add(path);
+    return true;
+  }
+
+  async give(path: string): Promise<void> {
+    this.picked.delete(path);
+  }
 }
 
 type IpNet = { id: string; name: string; subnet: Subnet; gateway: string; range?: Subnet };
@@ -93,9 +99,12 @@ export class Ipam {
     return this.pickIp(net, claimer(owner), requested);
   }
 
-  /** The address allocateIp would give now, reserving nothing (it may be gone by the real run). */
-  previewIp(net: IpNet, requested?: string): Promise<string> {
-    return this.pickIp(net, looker(), requested);
+  /**
+   * The address allocateIp would give now, reserving nothing (it may be gone by the real run);
+   * `claims` holds what earlier previews of the same dry run picked.
+   */
+  previewIp(net: IpNet, requested?: string, claims = new PreviewClaims()): Promise<string> {
+    return this.pickIp(net, claims, requested);
   }
 
   private async pickIp(net: IpNet, taker: Taker, requested?: string): Promise<string> {
@@ -148,8 +157,8 @@ export class Ipam {
   }
 
   /** The ports allocatePorts would give now (same checks, same errors), reserving none. */
-  previewPorts(bindings: PortBindings): Promise<PublishedPort[]> {
-    return this.pickPorts(bindings, looker());
+  previewPorts(bindings: PortBindings, claims = new PreviewClaims()): Promise<PublishedPort[]> {
+    return this.pickPorts(bindings, claims);
   }
 
   private async pickPorts(bindings: PortBindings, taker: Taker): Promise<PublishedPort[]> {

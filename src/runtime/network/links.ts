@@ -30,17 +30,29 @@ export interface BridgeInput {
   mtu?: number;
 }
 
+/**
+ * What createBridge does: the `ip -batch` lines, then the sysctls it writes (path under
+ * /proc/sys, value). A dry run prints them as they are.
+ */
+export function bridgeSteps(b: BridgeInput): { ip: string[]; sysctls: [string, string][] } {
+  return {
+    ip: [
+      `link add name ${b.bridge}${b.mtu ? ` mtu ${b.mtu}` : ''} type bridge`,
+      `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`,
+      `link set ${b.bridge} up`,
+    ],
+    // 127.0.0.1:port published ports are DNAT'd onto this bridge; the kernel drops such packets otherwise.
+    sysctls: [
+      [`net/ipv4/conf/${b.bridge}/route_localnet`, '1'],
+      ['net/ipv4/ip_forward', '1'],
+    ],
+  };
+}
+
 export async function createBridge(b: BridgeInput): Promise<void> {
-  await ipBatch([
-    `link add name ${b.bridge}${b.mtu ? ` mtu ${b.mtu}` : ''} type bridge`,
-    `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`,
-    `link set ${b.bridge} up`,
-  ]);
-  // 127.0.0.1:port published ports are DNAT'd onto this bridge; the kernel drops such packets otherwise.
-  await Promise.all([
-    writeFile(`/proc/sys/net/ipv4/conf/${b.bridge}/route_localnet`, '1'),
-    writeFile('/proc/sys/net/ipv4/ip_forward', '1'),
-  ]);
+  const steps = bridgeSteps(b);
+  await ipBatch(steps.ip);
+  await Promise.all(steps.sysctls.map(([path, value]) => writeFile(`/proc/sys/${path}`, value)));
 }
 
 export async function deleteLink(name: string): Promise<void> {

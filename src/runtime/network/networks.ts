@@ -37,6 +37,9 @@ export interface NetworkRecord {
   Labels: Record<string, string>;
 }
 
+/** Makes a new network's record from the networks there are (NetworkStore.create and preview). */
+export type NetworkBuilder = (existing: NetworkRecord[]) => Promise<NetworkRecord> | NetworkRecord;
+
 export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 export const PREDEFINED = ['bridge', 'host', 'none'];
 
@@ -164,6 +167,8 @@ export class NetworkStore {
     private readonly ctx: RuntimeContext,
     /** Writes nothing (a dry run): a predefined network not made yet is only described. */
     private readonly readOnly = false,
+    /** A dry run's networks, planned and not made: listed and found as if they were. */
+    private readonly planned: NetworkRecord[] = [],
   ) {
     this.dir = join(networkRoot(ctx), 'networks');
   }
@@ -213,7 +218,7 @@ export class NetworkStore {
 
   /** Every network, the predefined ones created on first use; sorted by name. */
   async list(): Promise<NetworkRecord[]> {
-    let all = await this.readAll();
+    let all = [...(await this.readAll()), ...this.planned];
     // A predefined network missing while a record is damaged may be that record: not made anew.
     if (!PREDEFINED.every((n) => all.some((r) => r.Name === n)) && this.damaged.length === 0) {
       if (this.readOnly) {
@@ -300,26 +305,37 @@ export class NetworkStore {
   }
 
   /** Creates a record under the store lock (names are unique, subnets do not overlap). */
-  async create(
-    build: (existing: NetworkRecord[]) => Promise<NetworkRecord> | NetworkRecord,
-  ): Promise<NetworkRecord> {
+  async create(build: NetworkBuilder): Promise<NetworkRecord> {
     await this.list();
     return withLock(this.dir, async () => {
-      const existing = await this.readAll();
-      this.refuseIfDamaged('the name and subnet of a new network');
-      const rec = await build(existing);
-      if (existing.some((n) => n.Name === rec.Name)) {
-        throw new ConflictError(`Error response from daemon: network with name ${rec.Name} already exists`);
-      }
-      const mine = parseCidr(rec.IPAM.Config[0]!.Subnet);
-      if (existing.some((n) => n.IPAM.Config[0] && overlaps(parseCidr(n.IPAM.Config[0].Subnet), mine))) {
-        throw new RequestError(
-          'Error response from daemon: Pool overlaps with other one on this address space',
-        );
-      }
+      const rec = await this.admit(build, await this.readAll());
       await writeJsonAtomic(join(this.dir, `${rec.Id}.json`), rec);
       return rec;
     });
+  }
+
+  /**
+   * The record create would write now, with the same choices and refusals, writing nothing and
+   * taking no lock (a dry run): the predefined and planned networks count as existing, as the
+   * ones create's first listing writes do for it.
+   */
+  async preview(build: NetworkBuilder): Promise<NetworkRecord> {
+    return this.admit(build, await this.list());
+  }
+
+  private async admit(build: NetworkBuilder, existing: NetworkRecord[]): Promise<NetworkRecord> {
+    this.refuseIfDamaged('the name and subnet of a new network');
+    const rec = await build(existing);
+    if (existing.some((n) => n.Name === rec.Name)) {
+      throw new ConflictError(`Error response from daemon: network with name ${rec.Name} already exists`);
+    }
+    const mine = parseCidr(rec.IPAM.Config[0]!.Subnet);
+    if (existing.some((n) => n.IPAM.Config[0] && overlaps(parseCidr(n.IPAM.Config[0].Subnet), mine))) {
+      throw new RequestError(
+        'Error response from daemon: Pool overlaps with other one on this address space',
+      );
+    }
+    return rec;
   }
 
   async remove(id: string): Promise<void> {

@@ -37,7 +37,7 @@ import { startContainer } from '../../container/start.js';
 import { stopContainer } from '../../container/stop.js';
 import { findContainer, getTask } from '../../container/store.js';
 import { NetworkStore } from '../../network/networks.js';
-import { createNetwork } from '../network/create.js';
+import { createNetwork, type NetworkCreateOptions } from '../network/create.js';
 import { networkConnect } from '../network/connect.js';
 import { removeNetwork } from '../network/rm.js';
 import { resolveImageForRun } from '../../images/resolve.js';
@@ -131,14 +131,24 @@ function networkLabels(project: Project, n: NetworkConfig): string[] {
   ];
 }
 
-/** The networks the services use, created if missing (external ones must exist). */
-export async function ensureNetworks(s: Session, services: string[]): Promise<void> {
+/**
+ * The networks the services use, checked as up checks them (an external one must exist, an
+ * existing one must be the project's); `missing` are the ones up creates, in the order it does.
+ */
+export async function projectNetworks(
+  ctx: RuntimeContext,
+  project: Project,
+  services: string[],
+  /** A dry run's: nothing written, not even the predefined networks' records. */
+  readOnly = false,
+): Promise<{ missing: NetworkConfig[] }> {
   const used = new Set<string>();
   for (const name of services)
-    for (const n of Object.keys(s.project.services[name]?.networks ?? {})) used.add(n);
-  const store = new NetworkStore(s.ctx);
+    for (const n of Object.keys(project.services[name]?.networks ?? {})) used.add(n);
+  const store = new NetworkStore(ctx, readOnly);
+  const missing: NetworkConfig[] = [];
   for (const key of [...used].sort()) {
-    const n = s.project.networks[key]!;
+    const n = project.networks[key]!;
     let existing;
     try {
       existing = await store.find(n.name);
@@ -151,30 +161,44 @@ export async function ensureNetworks(s: Session, services: string[]): Promise<vo
     }
     if (existing) {
       const labels = existing.Labels ?? {};
-      if (labels[LABEL.project] !== s.project.name || labels[LABEL.network] !== key) {
+      if (labels[LABEL.project] !== project.name || labels[LABEL.network] !== key) {
         throw new ComposeError(
           `network ${n.name} was found but has incorrect label ${LABEL.network} set to ${JSON.stringify(labels[LABEL.network] ?? '')} (expected: ${JSON.stringify(key)})`,
         );
       }
       continue;
     }
-    const ipam = isMapping(n.raw.ipam) ? n.raw.ipam : {};
-    const config = Array.isArray(ipam.config) && isMapping(ipam.config[0]) ? ipam.config[0] : {};
-    const opt = (v: unknown) => (v === undefined ? [] : [String(v)]);
+    missing.push(n);
+  }
+  return { missing };
+}
+
+/** `network create`'s options for a compose network: its driver, ipam config, options and labels. */
+export function networkCreateOptions(project: Project, n: NetworkConfig): NetworkCreateOptions {
+  const ipam = isMapping(n.raw.ipam) ? n.raw.ipam : {};
+  const config = Array.isArray(ipam.config) && isMapping(ipam.config[0]) ? ipam.config[0] : {};
+  const opt = (v: unknown) => (v === undefined ? [] : [String(v)]);
+  return {
+    name: n.name,
+    driver: typeof n.raw.driver === 'string' ? n.raw.driver : 'bridge',
+    subnet: opt(config.subnet),
+    gateway: opt(config.gateway),
+    ipRange: opt(config.ip_range),
+    internal: n.raw.internal === true,
+    labels: networkLabels(project, n),
+    options: Object.entries(isMapping(n.raw.driver_opts) ? n.raw.driver_opts : {}).map(
+      ([k, v]) => `${k}=${scalarText(v)}`,
+    ),
+    ipv6: n.raw.enable_ipv6 === true,
+  };
+}
+
+/** The networks the services use, created if missing (external ones must exist). */
+export async function ensureNetworks(s: Session, services: string[]): Promise<void> {
+  const { missing } = await projectNetworks(s.ctx, s.project, services);
+  for (const n of missing) {
     s.event(`Network ${n.name}`, 'working', 'Creating');
-    await createNetwork(s.quiet, {
-      name: n.name,
-      driver: typeof n.raw.driver === 'string' ? n.raw.driver : 'bridge',
-      subnet: opt(config.subnet),
-      gateway: opt(config.gateway),
-      ipRange: opt(config.ip_range),
-      internal: n.raw.internal === true,
-      labels: networkLabels(s.project, n),
-      options: Object.entries(isMapping(n.raw.driver_opts) ? n.raw.driver_opts : {}).map(
-        ([k, v]) => `${k}=${scalarText(v)}`,
-      ),
-      ipv6: n.raw.enable_ipv6 === true,
-    });
+    await createNetwork(s.quiet, networkCreateOptions(s.project, n));
     s.event(`Network ${n.name}`, 'done', 'Created');
   }
 }

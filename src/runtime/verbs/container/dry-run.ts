@@ -29,7 +29,7 @@ import type { MountPoint } from '../../opts/mounts.js';
 import { isEmptyDir } from '../../volumes/mounts.js';
 import { endpointInput } from '../../network/container.js';
 import { netnsPath } from '../../network/links.js';
-import { previewEndpoint } from '../../network/endpoint.js';
+import { networkDraft, previewEndpoint, type NetworkDraft } from '../../network/endpoint.js';
 import { planLayout, renderKernelView, type KernelView } from '../../format/kernel.js';
 import {
   checkCreate,
@@ -48,6 +48,8 @@ import {
 export interface PlanRequest extends CreateRequest {
   /** `run` plans the start too, and fails where its start would; `create` only notes that. */
   verb: 'run' | 'create';
+  /** What the dry run's earlier plans took (compose's): networks to create, addresses, ports, bridges. */
+  draft?: NetworkDraft;
 }
 
 export interface DryRunRequest extends PlanRequest {
@@ -69,7 +71,8 @@ export async function dryRun(ctx: RuntimeContext, req: DryRunRequest): Promise<v
 
 /** The kernel plan of one container (compose's dry run asks it for each service, in start order). */
 export async function planContainer(ctx: RuntimeContext, req: PlanRequest): Promise<KernelView> {
-  const checked = await checkCreate(ctx, req, { dryRun: true });
+  const draft = req.draft ?? networkDraft();
+  const checked = await checkCreate(ctx, req, { dryRun: true, planned: draft.networks });
   const { client, opts, plan } = checked;
   const [{ image, pull }, joined, linked] = await Promise.all([
     imageForDryRun(ctx, req.image, opts),
@@ -134,16 +137,19 @@ export async function planContainer(ctx: RuntimeContext, req: PlanRequest): Prom
       ...endpointInput({ id: who.id, dir: who.dir, record }, plan.network),
       ...(joins?.linkHosts.length ? { linkHosts: joins.linkHosts } : {}),
     };
-    const preview = await previewEndpoint(ctx, input).catch(async (err: unknown) => {
+    const preview = await previewEndpoint(ctx, input, draft).catch(async (err: unknown) => {
       // A real create succeeds here: its start is what fails on a taken address or port.
       if (req.verb !== 'create' || !(err instanceof ConflictError)) throw err;
       notes.push(`start would fail now: ${err.message}`);
-      return previewEndpoint(ctx, { ...input, bindings: {}, ip: undefined });
+      return previewEndpoint(ctx, { ...input, bindings: {}, ip: undefined }, draft);
     });
+    const network = plan.network;
     bridge = {
       endpoint: preview.endpoint,
       veth: preview.veth,
       preview: true,
+      ...(draft.networks.some((n) => n.Id === network.Id) ? { newNetwork: true } : {}),
+      ...(preview.newBridge ? { newBridge: preview.newBridge } : {}),
       bridgeRules: preview.bridgeRules,
     };
   }

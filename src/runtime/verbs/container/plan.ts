@@ -182,7 +182,7 @@ export interface Checked {
 export async function checkCreate(
   ctx: RuntimeContext,
   req: CreateRequest,
-  how: { dryRun?: boolean } = {},
+  how: Parameters<typeof planNetwork>[2] = {},
 ): Promise<Checked> {
   // Connecting to containerd overlaps with checking the options (a bad flag still fails first).
   const connected = ctx.client();
