@@ -224,6 +224,8 @@ export function networkOf(
     veth: VethInput;
     preview?: boolean;
     bridgeRules?: Rule[];
+    /** Rules of the load-balanced ports (kube play Services) it is a backend of. */
+    services?: Rule[];
     /** Routes read in the namespace (explain); otherwise the ones the steps make. */
     routes?: string[];
   },
@@ -262,6 +264,7 @@ export function networkOf(
     ],
     Iptables: ep.rules.map(iptablesLine),
     ...(bridge.bridgeRules?.length ? { BridgeRules: bridge.bridgeRules.map(iptablesLine) } : {}),
+    ...(bridge.services?.length ? { ServiceRules: bridge.services.map(iptablesLine) } : {}),
   };
 }
 

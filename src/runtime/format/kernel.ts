@@ -108,6 +108,8 @@ export interface NetworkView {
   Iptables: string[];
   /** The bridge does not exist yet: it would be made, after these rules. */
   BridgeRules?: string[];
+  /** Load-balanced ports it is a backend of (kube play Services): their jumps and chains as they are now. */
+  ServiceRules?: string[];
 }
 
 export interface RuntimeView {
@@ -338,6 +340,14 @@ function networkLines(n: NetworkView, full: boolean): string {
         )}`
       : '  iptables: no port rule',
   );
+  if (n.ServiceRules?.length) {
+    parts.push(
+      `  services (one of the backends)\n${pad(
+        n.ServiceRules.map((r) => [r]),
+        '    ',
+      )}`,
+    );
+  }
   return parts.join('\n');
 }
 
