@@ -220,6 +220,7 @@ kind: Service
 metadata: { name: one }
 spec:
   type: NodePort
+  sessionAffinity: ClientIP
   selector: { app: one }
   ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }]
 `,
@@ -234,6 +235,9 @@ spec:
         ports: [{ hostPort: 30080, proto: 'tcp' }],
         backends: [{ pod: 'one', infra: 'one-infra', targets: [8080] }],
       },
+    ]);
+    expect(one.warnings).to.deep.equal([
+      'Service one: sessionAffinity ClientIP is not carried (each connection picks a pod at random)',
     ]);
     expect(p.containers[0]!.flags.restart).to.equal('no');
     expect(p.containers[0]!.command).to.deep.equal([]);

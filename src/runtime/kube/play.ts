@@ -528,6 +528,11 @@ function planService(
     backends.push({ pod: s.name, infra: flags.name!, targets });
   }
   if (backends.length === 0 || ports.length === 0) return undefined;
+  if (svc.spec?.sessionAffinity === 'ClientIP') {
+    warnings.push(
+      `Service ${name}: sessionAffinity ClientIP is not carried (each connection picks a pod at random)`,
+    );
+  }
   return {
     name,
     ports: ports.map((p) => ({ hostPort: p.nodePort ?? p.port, proto: (p.protocol ?? 'TCP').toLowerCase() })),
