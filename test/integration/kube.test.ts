@@ -42,6 +42,38 @@ function limits(ref: string): Record<string, string> {
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** A PersistentVolumeClaim, a Deployment of `replicas` pods labelled app=APP (its pod spec given, indented 4), a Service. */
+const claim = (name: string) => `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: ${name} }
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: { requests: { storage: 1Gi } }
+`;
+const deployment = (app: string, replicas: number, podSpec: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${app} }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: ${app} } }
+  template:
+    metadata: { labels: { app: ${app} } }
+    spec:
+${podSpec}`;
+const service = (app: string, ports: string) => `apiVersion: v1
+kind: Service
+metadata: { name: ${app} }
+spec:
+  selector: { app: ${app} }
+  ports: ${ports}
+`;
+
+/** The containers of any state whose name starts with `APP-`. */
+const namesOf = (app: string) =>
+  ok(['ps', '-a', '--format', '{{.Names}}'])
+    .split('\n')
+    .filter((n) => n.startsWith(`${app}-`));
+
 /** This run's Service rules: the jumps in its NAT chain and its Services' own chains. */
 function serviceRules(): string[] {
   return execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' })
@@ -264,23 +296,11 @@ data:
   GREETING: hello from a ConfigMap
   index.html: "served from ${app}"
 ---
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: { name: ${app}-data }
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: { requests: { storage: 1Gi } }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${app} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: ${app} } }
-  template:
-    metadata: { labels: { app: ${app} } }
-    spec:
-      initContainers:
+${claim(`${app}-data`)}---
+${deployment(
+  app,
+  2,
+  `      initContainers:
         - name: prep
           image: ${img()}
           command: [sh, -c, 'echo prepared > /data/ready']
@@ -310,16 +330,9 @@ spec:
           configMap: { name: ${app}-config, items: [{ key: index.html, path: index.html }] }
         - name: data
           persistentVolumeClaim: { claimName: ${app}-data }
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${app} }
-spec:
-  selector: { app: ${app} }
-  ports:
-    - { name: web, port: ${port}, targetPort: http }
-    - { name: who, port: ${whoPort}, targetPort: who }
 `,
+)}---
+${service(app, `[{ name: web, port: ${port}, targetPort: http }, { name: who, port: ${whoPort}, targetPort: who }]`)}`,
     );
     volumes.push(`${app}-data`);
     const play = cli(['kube', 'play', file]);
@@ -430,11 +443,7 @@ spec:
 
     const down = cli(['kube', 'down', file]);
     expect(down.code, down.stderr).to.equal(0);
-    expect(
-      ok(['ps', '-a', '--format', '{{.Names}}'])
-        .split('\n')
-        .filter((n) => n.startsWith(`${app}-`)),
-    ).to.deep.equal([]);
+    expect(namesOf(app)).to.deep.equal([]);
     expect(ok(['volume', 'ls', '-q'])).to.not.contain(`${app}-data`);
     expect(existsSync(join(testEnv().dataRoot, 'tsdock-test', 'kube'))).to.equal(false);
     expect(curl(`http://127.0.0.1:${port}/index.html`, 1)).to.equal(null);
@@ -489,36 +498,19 @@ spec:
     const file = join(work, 'taken.yaml');
     writeFileSync(
       file,
-      `apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: { name: ${app}-data }
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: { requests: { storage: 1Gi } }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${app} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: ${app} } }
-  template:
-    metadata: { labels: { app: ${app} } }
-    spec:
-      containers:
+      `${claim(`${app}-data`)}---
+${deployment(
+  app,
+  2,
+  `      containers:
         - name: web
           image: ${img()}
           command: [httpd, -f, -p, "80"]
           volumeMounts: [{ name: data, mountPath: /data }]
       volumes: [{ name: data, persistentVolumeClaim: { claimName: ${app}-data } }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${app} }
-spec:
-  selector: { app: ${app} }
-  ports: [{ port: ${busy}, targetPort: 80 }]
 `,
+)}---
+${service(app, `[{ port: ${busy}, targetPort: 80 }]`)}`,
     );
     const filesBefore = serviceFiles();
     const srv: Server = createServer();
@@ -532,11 +524,7 @@ spec:
     } finally {
       await new Promise((res) => srv.close(res));
     }
-    expect(
-      ok(['ps', '-a', '--format', '{{.Names}}'])
-        .split('\n')
-        .filter((n) => n.startsWith(`${app}-`)),
-    ).to.deep.equal([]);
+    expect(namesOf(app)).to.deep.equal([]);
     expect(ok(['volume', 'ls', '-q'])).to.not.contain(`${app}-data`);
     expect(serviceRules()).to.deep.equal([]);
     expect(serviceFiles()).to.deep.equal(filesBefore);
@@ -554,13 +542,7 @@ metadata: { name: ${app}, labels: { app: ${app} } }
 spec:
   containers: [{ name: web, image: ${img()}, command: [httpd, -f, -p, "80"] }]
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: ${app} }
-spec:
-  selector: { app: ${app} }
-  ports: [{ port: ${port}, targetPort: 80 }]
-`,
+${service(app, `[{ port: ${port}, targetPort: 80 }]`)}`,
     );
     const filesBefore = serviceFiles();
     const play = cli(['kube', 'play', file]);
