@@ -4,7 +4,9 @@
  * (reachable on its port, limits in the cgroup files, kube down leaving nothing), and the round
  * trip generate → play answering on the same port with the same limits.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -12,6 +14,7 @@ import yaml from 'js-yaml';
 import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 import { curl, freePort } from '../harness/net.js';
 import { until } from '../harness/wait.js';
+import { RUN_BRIDGE } from './_setup.test.js';
 import { detectCgroupVersion } from '../../src/runtime/cgroups/files.js';
 import { validationErrors } from '../../src/runtime/kube/validate.js';
 import type { KubeObject } from '../../src/runtime/kube/objects.js';
@@ -38,6 +41,59 @@ function limits(ref: string): Record<string, string> {
 }
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A PersistentVolumeClaim, a Deployment of `replicas` pods labelled app=APP (its pod spec given, indented 4), a Service. */
+const claim = (name: string) => `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: ${name} }
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: { requests: { storage: 1Gi } }
+`;
+const deployment = (app: string, replicas: number, podSpec: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${app} }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: ${app} } }
+  template:
+    metadata: { labels: { app: ${app} } }
+    spec:
+${podSpec}`;
+const service = (app: string, ports: string) => `apiVersion: v1
+kind: Service
+metadata: { name: ${app} }
+spec:
+  selector: { app: ${app} }
+  ports: ${ports}
+`;
+
+/** The containers of any state whose name starts with `APP-`. */
+const namesOf = (app: string) =>
+  ok(['ps', '-a', '--format', '{{.Names}}'])
+    .split('\n')
+    .filter((n) => n.startsWith(`${app}-`));
+
+/** This run's Service rules: the jumps in its NAT chain and its Services' own chains. */
+function serviceRules(): string[] {
+  return execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`TSDOCK-${RUN_BRIDGE}-S`));
+}
+
+/** The Service's state files: its record and the host ports it claimed. */
+function serviceFiles(): string[] {
+  const dir = (sub: string) => join(testEnv().dataRoot, 'network', sub);
+  return ['services', 'ports'].flatMap((sub) => (existsSync(dir(sub)) ? readdirSync(dir(sub)) : []));
+}
+
+/** The answers of `count` connections to the Service's port, one curl each (a new connection each). */
+function answers(port: number, count: number): Set<string> {
+  const got = new Set<string>();
+  for (let i = 0; i < count; i++)
+    got.add((curl(`http://127.0.0.1:${port}/index.html`) ?? 'no answer').trim());
+  return got;
+}
 
 describe('kube', function () {
   this.timeout(120_000);
@@ -224,9 +280,12 @@ describe('kube', function () {
     expect(r.stderr.trim()).to.equal('Error response from daemon: No such container: no-such-container-kube');
   });
 
-  it('play: a Deployment of 2 replicas, a Service, a ConfigMap and a PVC; down leaves nothing', async function () {
+  it('play: a Deployment of 2 replicas, a Service over both, a ConfigMap and a PVC; down leaves nothing', async function () {
     const app = uniqueName('kplay');
     const port = await freePort();
+    let whoPort = await freePort();
+    while (whoPort === port) whoPort = await freePort();
+    const filesBefore = serviceFiles();
     const file = join(work, 'app.yaml');
     writeFileSync(
       file,
@@ -237,23 +296,11 @@ data:
   GREETING: hello from a ConfigMap
   index.html: "served from ${app}"
 ---
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: { name: ${app}-data }
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: { requests: { storage: 1Gi } }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${app} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: ${app} } }
-  template:
-    metadata: { labels: { app: ${app} } }
-    spec:
-      initContainers:
+${claim(`${app}-data`)}---
+${deployment(
+  app,
+  2,
+  `      initContainers:
         - name: prep
           image: ${img()}
           command: [sh, -c, 'echo prepared > /data/ready']
@@ -274,26 +321,26 @@ spec:
           volumeMounts:
             - { name: site, mountPath: /www }
             - { name: data, mountPath: /data }
+        - name: who
+          image: ${img()}
+          command: [sh, -c, 'mkdir /who && hostname > /who/index.html && exec httpd -f -p 81 -h /who']
+          ports: [{ name: who, containerPort: 81 }]
       volumes:
         - name: site
           configMap: { name: ${app}-config, items: [{ key: index.html, path: index.html }] }
         - name: data
           persistentVolumeClaim: { claimName: ${app}-data }
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${app} }
-spec:
-  selector: { app: ${app} }
-  ports: [{ port: ${port}, targetPort: http }]
 `,
+)}---
+${service(app, `[{ name: web, port: ${port}, targetPort: http }, { name: who, port: ${whoPort}, targetPort: who }]`)}`,
     );
     volumes.push(`${app}-data`);
     const play = cli(['kube', 'play', file]);
-    for (const pod of [`${app}-0`, `${app}-1`]) made.push(`${pod}-web`, `${pod}-prep`, `${pod}-infra`);
+    for (const pod of [`${app}-0`, `${app}-1`])
+      made.push(`${pod}-who`, `${pod}-web`, `${pod}-prep`, `${pod}-infra`);
     expect(play.code, play.stderr).to.equal(0);
     expect(play.stdout).to.equal(`${app}-0\n${app}-1\n`);
-    expect(play.stderr).to.contain(`WARNING: Service ${app}: its ports reach pod ${app}-0 only`);
+    expect(play.stderr).to.not.contain('WARNING: Service');
 
     const body = await until(() => curl(`http://127.0.0.1:${port}/index.html`), 15_000, 'the Service port');
     expect(body).to.equal(`served from ${app}`);
@@ -301,7 +348,50 @@ spec:
       .split('\n')
       .filter((n) => n.startsWith(`${app}-`))
       .sort();
-    expect(running).to.deep.equal([`${app}-0-infra`, `${app}-0-web`, `${app}-1-infra`, `${app}-1-web`]);
+    expect(running).to.deep.equal([
+      `${app}-0-infra`,
+      `${app}-0-web`,
+      `${app}-0-who`,
+      `${app}-1-infra`,
+      `${app}-1-web`,
+      `${app}-1-who`,
+    ]);
+
+    // Both replicas answer on the Service's host port, as kube-proxy spreads a Service: each of 40
+    // connections goes to either at random (a miss for one of them is 2^-39 likely).
+    await until(() => curl(`http://127.0.0.1:${whoPort}/index.html`), 15_000, 'the who port');
+    expect([...answers(whoPort, 40)].sort()).to.deep.equal([`${app}-0`, `${app}-1`]);
+    // The rules: a jump per Service port in the NAT chain, a chain per port splitting 1/2 then the rest.
+    const rules = serviceRules();
+    const jumps = rules.filter((l) => l.startsWith(`-A TSDOCK-${RUN_BRIDGE}-NAT `));
+    expect(jumps.map((l) => / --dport (\d+) /.exec(l)?.[1]).sort()).to.deep.equal(
+      [String(port), String(whoPort)].sort(),
+    );
+    const dnat = rules.filter((l) => l.includes(' -j DNAT '));
+    expect(dnat).to.have.length(4);
+    expect(dnat.filter((l) => l.includes('--probability 0.5'))).to.have.length(2);
+    // explain shows a pod's part in the Service: the jumps and the chains it is in, all in place.
+    const explained = ok(['explain', `${app}-0-infra`]);
+    expect(explained).to.contain('services (one of the backends)');
+    expect(explained.split('\n').filter((l) => l.includes(`tsdock:svc:${app}`))).to.have.length(6);
+    expect(explained).to.not.contain('missing from iptables');
+    // A pod reaches the Service through a host address too (PREROUTING, hairpin when it picks itself).
+    const gateway = ok([
+      'network',
+      'inspect',
+      'tsdock-kube',
+      '--format',
+      '{{(index .IPAM.Config 0).Gateway}}',
+    ]).trim();
+    const viaHost = ok([
+      'exec',
+      `${app}-0-web`,
+      'sh',
+      '-c',
+      `for i in $(seq 30); do wget -qO- http://${gateway}:${whoPort}/index.html; done`,
+    ]);
+    expect([...new Set(viaHost.trim().split('\n'))].sort()).to.deep.equal([`${app}-0`, `${app}-1`]);
+
     for (const pod of [`${app}-0`, `${app}-1`]) {
       // The pod's containers share the infra container's network and hostname, the ConfigMap's
       // value is in the environment, the init container ran first into the PVC.
@@ -344,18 +434,24 @@ spec:
     );
     // The failed second play took away nothing of the first.
     expect(curl(`http://127.0.0.1:${port}/index.html`)).to.equal(`served from ${app}`);
+    expect(serviceRules()).to.deep.equal(rules);
+
+    // A pod removed on its own leaves the Service's rotation (its chains are rewritten without it).
+    ok(['rm', '-f', `${app}-1-who`, `${app}-1-web`, `${app}-1-prep`, `${app}-1-infra`]);
+    expect([...answers(whoPort, 10)]).to.deep.equal([`${app}-0`]);
+    expect(serviceRules().filter((l) => l.includes(' -j DNAT '))).to.have.length(2);
 
     const down = cli(['kube', 'down', file]);
     expect(down.code, down.stderr).to.equal(0);
-    expect(
-      ok(['ps', '-a', '--format', '{{.Names}}'])
-        .split('\n')
-        .filter((n) => n.startsWith(`${app}-`)),
-    ).to.deep.equal([]);
+    expect(namesOf(app)).to.deep.equal([]);
     expect(ok(['volume', 'ls', '-q'])).to.not.contain(`${app}-data`);
     expect(existsSync(join(testEnv().dataRoot, 'tsdock-test', 'kube'))).to.equal(false);
     expect(curl(`http://127.0.0.1:${port}/index.html`, 1)).to.equal(null);
+    expect(curl(`http://127.0.0.1:${whoPort}/index.html`, 1)).to.equal(null);
     expect(ok(['network', 'ls', '--format', '{{.Name}}'])).to.not.contain('tsdock-kube');
+    // No jump, chain, record or claimed host port of the Service is left.
+    expect(serviceRules()).to.deep.equal([]);
+    expect(serviceFiles()).to.deep.equal(filesBefore);
     made.length = 0;
     volumes.length = 0;
   });
@@ -393,6 +489,75 @@ spec:
     expect(after).to.equal(before);
     expect(limits(`${name}-0-${name}`)).to.deep.equal(beforeLimits);
     ok(['kube', 'down', file]);
+    made.length = 0;
+  });
+
+  it("play: a Service's host port already taken fails as -p does: one line, 125, nothing made", async function () {
+    const app = uniqueName('ktaken');
+    const busy = await freePort();
+    const file = join(work, 'taken.yaml');
+    writeFileSync(
+      file,
+      `${claim(`${app}-data`)}---
+${deployment(
+  app,
+  2,
+  `      containers:
+        - name: web
+          image: ${img()}
+          command: [httpd, -f, -p, "80"]
+          volumeMounts: [{ name: data, mountPath: /data }]
+      volumes: [{ name: data, persistentVolumeClaim: { claimName: ${app}-data } }]
+`,
+)}---
+${service(app, `[{ port: ${busy}, targetPort: 80 }]`)}`,
+    );
+    const filesBefore = serviceFiles();
+    const srv: Server = createServer();
+    await new Promise<void>((res) => srv.listen(busy, '127.0.0.1', () => res()));
+    try {
+      const r = cli(['kube', 'play', file]);
+      expect(r.code).to.equal(125);
+      expect(r.stderr.trim()).to.equal(
+        `Error response from daemon: driver failed programming external connectivity on Service ${app}: Bind for 0.0.0.0:${busy} failed: port is already allocated`,
+      );
+    } finally {
+      await new Promise((res) => srv.close(res));
+    }
+    expect(namesOf(app)).to.deep.equal([]);
+    expect(ok(['volume', 'ls', '-q'])).to.not.contain(`${app}-data`);
+    expect(serviceRules()).to.deep.equal([]);
+    expect(serviceFiles()).to.deep.equal(filesBefore);
+  });
+
+  it("play: a Service whose pods were all removed one by one goes with the network's next reconcile", async function () {
+    const app = uniqueName('korphan');
+    const port = await freePort();
+    const file = join(work, 'orphan.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Pod
+metadata: { name: ${app}, labels: { app: ${app} } }
+spec:
+  containers: [{ name: web, image: ${img()}, command: [httpd, -f, -p, "80"] }]
+---
+${service(app, `[{ port: ${port}, targetPort: 80 }]`)}`,
+    );
+    const filesBefore = serviceFiles();
+    const play = cli(['kube', 'play', file]);
+    made.push(`${app}-web`, `${app}-infra`);
+    expect(play.code, play.stderr).to.equal(0);
+    expect(serviceRules().filter((l) => l.includes(' -j DNAT '))).to.have.length(1);
+    ok(['rm', '-f', `${app}-web`, `${app}-infra`]);
+    // The chain is empty now: the connection meets the host's closed port.
+    expect(serviceRules().filter((l) => l.includes(' -j DNAT '))).to.deep.equal([]);
+    expect(curl(`http://127.0.0.1:${port}/`, 1)).to.equal(null);
+    ok(['network', 'prune', '-f']);
+    expect(serviceRules()).to.deep.equal([]);
+    expect(serviceFiles()).to.deep.equal(filesBefore);
+    const down = cli(['kube', 'down', file]);
+    expect(down.code, down.stderr).to.equal(0);
     made.length = 0;
   });
 

@@ -189,14 +189,22 @@ describe('kube play: the plan', () => {
       { path: '/state/kube/web-0/site/index.html', content: Buffer.from('<p>hi</p>'), mode: 0o644 },
     ]);
   });
-  it('a Service publishes its port on the first selected pod (named targetPort resolved) and says so', () => {
-    expect(plan.pods[0]!.infra.flags.publish).to.deep.equal(['18080:8080/tcp']);
-    expect(plan.pods[1]!.infra.flags).to.not.have.property('publish');
+  it('a Service is one host port spread over every selected pod (named targetPort resolved in each)', () => {
+    // No pod publishes it: the host port is the Service's own, balanced over both replicas.
+    expect(plan.pods.map((p) => p.infra.flags.publish)).to.deep.equal([undefined, undefined]);
+    expect(plan.services).to.deep.equal([
+      {
+        name: 'web',
+        ports: [{ hostPort: 18080, proto: 'tcp' }],
+        backends: [
+          { pod: 'web-0', infra: 'web-0-infra', targets: [8080] },
+          { pod: 'web-1', infra: 'web-1-infra', targets: [8080] },
+        ],
+      },
+    ]);
     // The Service's name reaches every pod it selects, on the pods' network.
     expect(plan.pods.map((p) => p.infra.flags.networkAlias)).to.deep.equal([['web'], ['web']]);
-    expect(plan.warnings).to.include(
-      'Service web: its ports reach pod web-0 only (1 more selected; a host port goes to one container)',
-    );
+    expect(plan.warnings.filter((w) => w.startsWith('Service'))).to.deep.equal([]);
   });
   it('nodePort wins over port; hostPort is published as -p', async () => {
     const objs = await parseManifest(
@@ -212,13 +220,25 @@ kind: Service
 metadata: { name: one }
 spec:
   type: NodePort
+  sessionAffinity: ClientIP
   selector: { app: one }
   ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }]
 `,
       'one.yaml',
     );
-    const p = planPlay(objs, CTX).pods[0]!;
-    expect(p.infra.flags.publish).to.deep.equal(['5353:53/udp', '30080:8080/tcp']);
+    const one = planPlay(objs, CTX);
+    const p = one.pods[0]!;
+    expect(p.infra.flags.publish).to.deep.equal(['5353:53/udp']);
+    expect(one.services).to.deep.equal([
+      {
+        name: 'one',
+        ports: [{ hostPort: 30080, proto: 'tcp' }],
+        backends: [{ pod: 'one', infra: 'one-infra', targets: [8080] }],
+      },
+    ]);
+    expect(one.warnings).to.deep.equal([
+      'Service one: sessionAffinity ClientIP is not carried (each connection picks a pod at random)',
+    ]);
     expect(p.containers[0]!.flags.restart).to.equal('no');
     expect(p.containers[0]!.command).to.deep.equal([]);
     expect(p.containers[0]!.flags).to.not.have.property('entrypoint');

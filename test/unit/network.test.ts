@@ -21,6 +21,9 @@ import {
   portRules,
   restoreText,
   savedRules,
+  serviceChain,
+  serviceJump,
+  serviceRules,
   splitSpec,
 } from '../../src/runtime/network/iptables.js';
 import {
@@ -252,5 +255,35 @@ describe('iptables rules', () => {
     expect(saved.chains.has('nat TSDOCK-NAT')).to.equal(true);
     expect(saved.rules.has(`nat ${rules[0]!.spec}`)).to.equal(true);
     expect(splitSpec(rules[0]!.spec)).to.include('tsdock:abcdef012345');
+  });
+
+  it("a Service port: a jump on the host port into its own chain, kube-proxy's random split there", () => {
+    const c = chainsFor('tsdt1234');
+    const chain = serviceChain(c, 'abcdef0123456789abcdef');
+    // iptables' limit is 28 characters; the instance's prefix keeps a run's chains recognisable.
+    expect(chain).to.equal('TSDOCK-tsdt1234-Sabcdef01234');
+    expect(chain.length).to.equal(28);
+    expect(serviceChain(chainsFor('tsdock0'), 'ab'.repeat(16))).to.equal(`TSDOCK-S${'ab'.repeat(10)}`);
+    expect(serviceChain(chainsFor('abcdefghijklmno'), 'abcdef').length).to.be.at.most(28);
+    expect(
+      serviceJump(c, 'web', { proto: 'tcp', hostPort: 8080, hostIp: '', containerPort: 0 }, chain).spec,
+    ).to.equal(
+      `TSDOCK-tsdt1234-NAT -p tcp -m tcp --dport 8080 -m comment --comment "tsdock:svc:web" -j ${chain}`,
+    );
+    const three = ['10.1.0.2', '10.1.0.3', '10.1.0.4'].map((ip) => ({ ip, port: 80 }));
+    expect(serviceRules(chain, 'web', 'tcp', three).map((r) => r.spec)).to.deep.equal([
+      `${chain} -p tcp -m comment --comment "tsdock:svc:web" -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 10.1.0.2:80`,
+      `${chain} -p tcp -m comment --comment "tsdock:svc:web" -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.1.0.3:80`,
+      `${chain} -p tcp -m comment --comment "tsdock:svc:web" -j DNAT --to-destination 10.1.0.4:80`,
+    ]);
+    expect(serviceRules(chain, 'web', 'udp', [])).to.deep.equal([]);
+    // Declared in the same restore: created, or emptied under --noflush, then filled.
+    expect(
+      restoreText(serviceRules(chain, 'web', 'udp', [{ ip: '10.1.0.9', port: 53 }]), '-A', [
+        { table: 'nat', chain },
+      ]),
+    ).to.equal(
+      `*nat\n:${chain} - [0:0]\n-A ${chain} -p udp -m comment --comment "tsdock:svc:web" -j DNAT --to-destination 10.1.0.9:53\nCOMMIT\n`,
+    );
   });
 });

@@ -228,6 +228,8 @@ export function networkOf(
     /** The bridge does not exist yet: it would be made, after bridgeRules are installed. */
     newBridge?: BridgeInput;
     bridgeRules?: Rule[];
+    /** Rules of the load-balanced ports (kube play Services) it is a backend of. */
+    services?: Rule[];
     /** Routes read in the namespace (explain); otherwise the ones the steps make. */
     routes?: string[];
   },
@@ -272,6 +274,7 @@ export function networkOf(
     Iptables: ep.rules.map(iptablesLine),
     ...(bridge.bridgeRules?.length ? { BridgeRules: bridge.bridgeRules.map(iptablesLine) } : {}),
     ...(bridge.newBridge ? { BridgeSteps: bridgeCommands(bridge.newBridge) } : {}),
+    ...(bridge.services?.length ? { ServiceRules: bridge.services.map(iptablesLine) } : {}),
   };
 }
 

@@ -122,6 +122,8 @@ export interface NetworkView {
   BridgeRules?: string[];
   /** …with these commands (createBridge's). */
   BridgeSteps?: string[];
+  /** Load-balanced ports it is a backend of (kube play Services): their jumps and chains as they are now. */
+  ServiceRules?: string[];
 }
 
 export interface RuntimeView {
@@ -370,6 +372,14 @@ function networkLines(n: NetworkView, full: boolean): string {
         )}`
       : '  iptables: no port rule',
   );
+  if (n.ServiceRules?.length) {
+    parts.push(
+      `  services (one of the backends)\n${pad(
+        n.ServiceRules.map((r) => [r]),
+        '    ',
+      )}`,
+    );
+  }
   return parts.join('\n');
 }
 

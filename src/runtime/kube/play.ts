@@ -3,8 +3,8 @@
  * made. A pod is an infrastructure container (a pause process) that holds the pod's network, IPC
  * and hostname, and the pod's containers joined to it as `--network container:` / `--ipc
  * container:` do; init containers run to completion first. Deployments are `replicas` such pods;
- * a Service publishes its ports on the host (`nodePort`, else `port`) from the first pod it
- * selects; PersistentVolumeClaims are named volumes; ConfigMaps and Secrets from the same file
+ * a Service's ports are published on the host (`nodePort`, else `port`) and spread over every pod
+ * it selects, as kube-proxy does (network/services.ts); PersistentVolumeClaims are named volumes; ConfigMaps and Secrets from the same file
  * become environment variables and read-only files. Resources become the cgroup limits the
  * kubelet would set. Pure: the verb carries out the plan.
  */
@@ -60,8 +60,17 @@ export interface PodPlan {
   filesDir: string;
 }
 
+/** A Service's host ports, spread over the pods it selects (their infrastructure containers). */
+export interface ServicePlan {
+  name: string;
+  ports: { hostPort: number; proto: string }[];
+  /** Each selected pod on the pods' network, with the port it serves each Service port on. */
+  backends: { pod: string; infra: string; targets: number[] }[];
+}
+
 export interface PlayPlan {
   pods: PodPlan[];
+  services: ServicePlan[];
   /** Named volumes: the PersistentVolumeClaims and the pods' disk emptyDirs. */
   volumes: string[];
   /** The user network the pods join (none when every pod uses the host's network). */
@@ -158,9 +167,22 @@ export function planPlay(objects: KubeObject[], ctx: PlayContext): PlayPlan {
   }
   const volumes = new Set(claims);
   const pods = sources.map((s) => planPod(s, ctx, configMaps, volumes, warnings));
-  for (const svc of services) publishService(svc, sources, pods, warnings);
+  const planned = services
+    .map((svc) => planService(svc, sources, pods, warnings))
+    .filter((p): p is ServicePlan => p !== undefined);
+  const seen = new Map<string, string>();
+  for (const svc of planned) {
+    for (const p of svc.ports) {
+      const other = seen.get(`${p.hostPort}/${p.proto}`);
+      if (other)
+        throw new UsageError(
+          `Service ${svc.name}: host port ${p.hostPort}/${p.proto} is Service ${other}'s too`,
+        );
+      seen.set(`${p.hostPort}/${p.proto}`, svc.name);
+    }
+  }
   const network = pods.some((p) => p.infra.flags.network === KUBE_NETWORK) ? { network: KUBE_NETWORK } : {};
-  return { pods, volumes: [...volumes], ...network, warnings };
+  return { pods, volumes: [...volumes], services: planned, ...network, warnings };
 }
 
 function lookup(
@@ -463,49 +485,57 @@ const matches = (selector: Record<string, string> | undefined, labels: Record<st
   Object.keys(selector).length > 0 &&
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-/** A Service's ports published on the host by the first pod it selects. */
-function publishService(svc: IService, sources: PodSource[], pods: PodPlan[], warnings: string[]): void {
+/**
+ * A Service: its name an alias of every pod it selects on the pods' network (cluster DNS), its
+ * ports published once on the host (`nodePort`, else `port`) and spread over all those pods, as
+ * kube-proxy spreads a Service over its endpoints. A named targetPort is resolved in each pod.
+ */
+function planService(
+  svc: IService,
+  sources: PodSource[],
+  pods: PodPlan[],
+  warnings: string[],
+): ServicePlan | undefined {
   const name = svc.metadata?.name ?? '?';
   const type = svc.spec?.type ?? 'ClusterIP';
   if (type === 'ExternalName') {
     warnings.push(`Service ${name}: ExternalName is not carried`);
-    return;
+    return undefined;
   }
   const selected = sources.map((s, i) => ({ s, i })).filter(({ s }) => matches(svc.spec?.selector, s.labels));
   if (selected.length === 0) {
     warnings.push(`Service ${name}: selects no pod in this file; its ports are not published`);
-    return;
+    return undefined;
   }
+  const ports = svc.spec?.ports ?? [];
+  const backends: ServicePlan['backends'] = [];
   for (const { s, i } of selected) {
     const flags = pods[i]!.infra.flags;
     if (flags.network !== KUBE_NETWORK) {
       warnings.push(
-        `Service ${name}: pod ${s.name} uses the host's network, so the Service's name does not reach it`,
+        `Service ${name}: pod ${s.name} uses the host's network, so neither the Service's name nor its ports reach it`,
       );
       continue;
     }
     if (!flags.networkAlias?.includes(name)) flags.networkAlias = [...(flags.networkAlias ?? []), name];
+    const targets = ports.map((p) => {
+      if (typeof p.targetPort !== 'string') return p.targetPort ?? p.port;
+      const named = s.spec.containers.flatMap((c) => c.ports ?? []).find((cp) => cp.name === p.targetPort);
+      if (!named)
+        throw new UsageError(`Service ${name}: pod ${s.name} has no container port named ${p.targetPort}`);
+      return named.containerPort;
+    });
+    backends.push({ pod: s.name, infra: flags.name!, targets });
   }
-  const first = selected[0]!;
-  if (selected.length > 1) {
+  if (backends.length === 0 || ports.length === 0) return undefined;
+  if (svc.spec?.sessionAffinity === 'ClientIP') {
     warnings.push(
-      `Service ${name}: its ports reach pod ${first.s.name} only (${selected.length - 1} more selected; a host port goes to one container)`,
+      `Service ${name}: sessionAffinity ClientIP is not carried (each connection picks a pod at random)`,
     );
   }
-  const infra = pods[first.i]!.infra.flags;
-  for (const p of svc.spec?.ports ?? []) {
-    const hostPort = p.nodePort ?? p.port;
-    let target: number;
-    if (typeof p.targetPort === 'string') {
-      const named = first.s.spec.containers
-        .flatMap((c) => c.ports ?? [])
-        .find((cp) => cp.name === p.targetPort);
-      if (!named) throw new UsageError(`Service ${name}: no container port named ${p.targetPort}`);
-      target = named.containerPort;
-    } else target = p.targetPort ?? p.port;
-    infra.publish = [
-      ...(infra.publish ?? []),
-      `${hostPort}:${target}/${(p.protocol ?? 'TCP').toLowerCase()}`,
-    ];
-  }
+  return {
+    name,
+    ports: ports.map((p) => ({ hostPort: p.nodePort ?? p.port, proto: (p.protocol ?? 'TCP').toLowerCase() })),
+    backends,
+  };
 }

@@ -37,6 +37,7 @@ import {
   type VethInput,
 } from './links.js';
 import { bridgeOf, mtuOf, networkRoot, subnetOf, type NetworkRecord } from './networks.js';
+import { followEndpoint, reconcileServices } from './services.js';
 import type { PortBindings, PublishedPort } from './ports.js';
 
 import {
@@ -113,8 +114,10 @@ async function containerAlive(ep: EndpointRecord): Promise<boolean> {
 export async function reconcileNetwork(ctx: RuntimeContext): Promise<number> {
   const dir = endpointDir(ctx);
   const eps = await listEndpoints(dir);
-  let cleaned = 0;
-  const known = new Set<string>();
+  // Services own their host ports under their own keys; ones whose pods are all gone go first.
+  const services = await reconcileServices(ctx);
+  let cleaned = services.cleaned;
+  const known = new Set<string>(services.keys);
   await Promise.all(
     eps.map(async ({ file, ep }) => {
       known.add(ep.containerId);
@@ -295,6 +298,7 @@ export async function setupEndpoint(ctx: RuntimeContext, s: SetupInput): Promise
   const plumbing = Promise.all([
     plugContainer(vethOf(ep, !s.extra && !split && !s.netnsMade)),
     addPortRules(ctx, s.net, ep.rules),
+    followEndpoint(ctx, ep.containerId),
     updateHosts(ctx, ep, 'join'),
     recordNetworkEvent(ctx, 'connect', networkSubject(ep), { container: ep.containerId }),
   ]).then(
@@ -412,7 +416,12 @@ async function teardownFile(ctx: RuntimeContext, file: string, ep: EndpointRecor
     }
   }
   const ipam = new Ipam(networkRoot(ctx));
-  await Promise.all([deleteRules(ep.rules), unplugContainer(ep.extra ? undefined : ep.netns, ep.hostIf)]);
+  await Promise.all([
+    deleteRules(ep.rules),
+    unplugContainer(ep.extra ? undefined : ep.netns, ep.hostIf),
+    // Renamed away above, so the Services it backs are rewritten without it.
+    ep.extra ? undefined : followEndpoint(ctx, ep.containerId),
+  ]);
   const leasePath = join(ipam.leaseDir(ep.network.id), ep.ip);
   const mine = async (path: string) => {
     const owner = await readOwner(path);

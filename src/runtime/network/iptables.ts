@@ -166,6 +166,58 @@ export function portRules(c: Chains, id: string, ip: string, ports: PublishedPor
     });
 }
 
+/** A Service's backend on one of its ports: a pod's address and the port it serves on. */
+export interface ServiceBackend {
+  ip: string;
+  port: number;
+}
+
+const svcTag = (name: string) => `-m comment --comment "tsdock:svc:${name}"`;
+
+/**
+ * A Service port's own nat chain (kube-proxy's KUBE-SVC-*), named after the instance so a run's
+ * leftovers are found by its prefix; iptables allows 28 characters, the hash takes what is left.
+ */
+export function serviceChain(c: Chains, key: string): string {
+  const prefix = `${c.nat.slice(0, -'-NAT'.length)}-S`;
+  return `${prefix}${key.slice(0, Math.max(4, 28 - prefix.length))}`;
+}
+
+/** The jump from our NAT chain into a Service port's chain: where -p's DNAT rule would be. */
+export function serviceJump(c: Chains, name: string, port: PublishedPort, chain: string): Rule {
+  return {
+    table: 'nat',
+    spec: `${c.nat} -p ${port.proto} -m ${port.proto} --dport ${port.hostPort} ${svcTag(name)} -j ${chain}`,
+  };
+}
+
+/**
+ * A Service port's chain as kube-proxy's iptables mode writes it: backend i of n is taken with
+ * probability 1/(n-i) of what reached its rule, the last unconditionally, so each gets 1/n of the
+ * new connections (conntrack keeps a connection on the backend its first packet chose). With no
+ * backend the chain is empty and the connection meets the host's closed port.
+ */
+export function serviceRules(chain: string, name: string, proto: string, backends: ServiceBackend[]): Rule[] {
+  const n = backends.length;
+  return backends.map((b, i) => {
+    // kube-proxy's %0.10f. The kernel keeps it in 2^-31 steps, so a dump shows other last digits:
+    // the chain is always rewritten whole, never looked up rule by rule.
+    const stat = i < n - 1 ? `-m statistic --mode random --probability ${(1 / (n - i)).toFixed(10)} ` : '';
+    return {
+      table: 'nat' as const,
+      // DNAT to a port needs the protocol named in the rule.
+      spec: `${chain} -p ${proto} ${svcTag(name)} ${stat}-j DNAT --to-destination ${b.ip}:${b.port}`,
+    };
+  });
+}
+
+/** Empties and deletes chains no rule jumps to any longer (tolerating ones already gone). */
+export async function dropChains(chains: { table: string; chain: string }[]): Promise<void> {
+  // Flushed first, all of them: a chain still jumped to from another cannot be deleted.
+  for (const { table, chain } of chains) await exec('iptables', ['--wait', '-t', table, '-F', chain]);
+  for (const { table, chain } of chains) await exec('iptables', ['--wait', '-t', table, '-X', chain]);
+}
+
 /** One rule as an iptables-restore line: appended (`-A`, or `-I CHAIN 1` for one marked first) or deleted. */
 export function ruleLine(r: Rule, op: '-A' | '-D'): string {
   return op === '-A' && r.first ? `-I ${r.spec.replace(/^(\S+)/, '$1 1')}` : `${op} ${r.spec}`;
@@ -257,8 +309,11 @@ export async function removeChains(c: Chains): Promise<void> {
   const saved = savedRules(await iptablesSave());
   const jumps = jumpRules(c).filter((r) => saved.rules.has(`${r.table} ${r.spec}`));
   await deleteRules(jumps);
+  // A Service's chains are jumped to from the NAT chain, so they go with the instance's own.
+  const svc = `${serviceChain(c, '')}`;
+  const services = [...saved.chains]
+    .filter((k) => k.startsWith(`nat ${svc}`))
+    .map((k) => ({ table: 'nat', chain: k.slice(4) }));
   const present = chainList(c).filter((d) => saved.chains.has(`${d.table} ${d.chain}`));
-  // Flushed first, all of them: a chain still jumped to from another cannot be deleted.
-  for (const { table, chain } of present) await exec('iptables', ['--wait', '-t', table, '-F', chain]);
-  for (const { table, chain } of present) await exec('iptables', ['--wait', '-t', table, '-X', chain]);
+  await dropChains([...present, ...services]);
 }

@@ -21,6 +21,7 @@ import { snapshotChain } from '../../container/snapshot-peek.js';
 import { findContainer, getTask, liveState, type Found } from '../../container/store.js';
 import { containerEndpoints, vethOf } from '../../network/endpoint.js';
 import { iptablesSave, savedRules } from '../../network/iptables.js';
+import { backedServiceRules } from '../../network/services.js';
 import { netnsPath, netnsRoutes } from '../../network/links.js';
 import { explainLayout, renderKernelView, type KernelView } from '../../format/kernel.js';
 import type { OciSpec } from '../../spec/types.js';
@@ -72,10 +73,11 @@ export async function explainView(ctx: RuntimeContext, found: Found): Promise<Ke
   const state = liveState(recorded, task);
   const running = !!task && task.status !== 'STOPPED' && task.pid > 0;
   const ep = running ? eps.find((e) => !e.extra) : undefined;
+  const services = ep ? await backedServiceRules(ctx, found.id) : [];
   const [rootfs, routes, saved] = await Promise.all([
     rootfsView(ctx, found, spec, running),
     ep ? netnsRoutes(ep.netns) : undefined,
-    ep && ep.rules.length > 0 ? iptablesSave().then(savedRules) : undefined,
+    ep && ep.rules.length + services.length > 0 ? iptablesSave().then(savedRules) : undefined,
   ]);
   const notes: string[] = [];
   if (!running) {
@@ -84,8 +86,11 @@ export async function explainView(ctx: RuntimeContext, found: Found): Promise<Ke
         'what is shown comes from the spec',
     );
   }
-  for (const rule of ep?.rules ?? []) {
-    if (saved && !saved.rules.has(`${rule.table} ${rule.spec}`)) {
+  // A chain's random split is kept in 2^-31 steps, so its dump differs in the last digits.
+  const loose = (rule: string) => rule.replace(/ --probability \S+/, '');
+  const present = new Set([...(saved?.rules ?? [])].map(loose));
+  for (const rule of [...(ep?.rules ?? []), ...services]) {
+    if (saved && !present.has(loose(`${rule.table} ${rule.spec}`))) {
       notes.push(`port rule missing from iptables: -t ${rule.table} -A ${rule.spec}`);
     }
   }
@@ -118,7 +123,7 @@ export async function explainView(ctx: RuntimeContext, found: Found): Promise<Ke
     Network: networkOf(
       r.networkMode,
       spec,
-      ep ? { endpoint: ep, veth: vethOf(ep), ...(routes ? { routes } : {}) } : undefined,
+      ep ? { endpoint: ep, veth: vethOf(ep), ...(routes ? { routes } : {}), services } : undefined,
     ),
     ...(running ? { Runtime: runtimeChain(ctx.globals.address, task.pid) } : {}),
     Spec: specDocument(spec),

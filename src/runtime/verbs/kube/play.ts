@@ -1,7 +1,9 @@
 /**
  * `kube play FILE` and `kube down FILE`: the plan of kube/play.ts carried out through the verbs a
- * user would call (volume create, run), and taken away through rm and volume rm. A play that fails
- * halfway takes away what it made, and only that.
+ * user would call (volume create, run), and taken away through rm and volume rm; Services are the
+ * network's load-balanced host ports (network/services.ts), claimed before anything is made and
+ * pointed at their pods once these run. A play that fails halfway takes away what it made, and
+ * only that.
  */
 import { chmod, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +20,7 @@ import {
 import { parseManifest } from '../../kube/manifest.js';
 import { ensurePauseImage, PAUSE_REPO } from '../../kube/pause.js';
 import { planPlay, type PlannedContainer, type PlayPlan } from '../../kube/play.js';
+import { attachBackends, claimService, removeService, serviceKey } from '../../network/services.js';
 import { removeVolume } from '../../volumes/remove.js';
 import { runContainer } from '../container/run.js';
 import { removeContainers } from '../container/rm.js';
@@ -85,7 +88,12 @@ async function play(ctx: RuntimeContext, quiet: RuntimeContext, opts: KubePlayOp
   const plan = await loadPlan(ctx, quiet, opts.file, true);
   await refuseTaken(ctx, plan);
   for (const w of plan.warnings) ctx.stdio.stderr.write(`WARNING: ${w}\n`);
-  const made = { containers: [] as string[], volumes: [] as string[], dirs: [] as string[] };
+  const made = {
+    containers: [] as string[],
+    volumes: [] as string[],
+    dirs: [] as string[],
+    services: [] as string[],
+  };
   const run = async (c: PlannedContainer, detach: boolean) => {
     made.containers.push(c.name);
     await runContainer(quiet, {
@@ -97,6 +105,11 @@ async function play(ctx: RuntimeContext, quiet: RuntimeContext, opts: KubePlayOp
     });
   };
   try {
+    // A Service's port that cannot be had fails the play before anything is made.
+    for (const svc of plan.services) {
+      const rec = await claimService(ctx, { owner: resolve(opts.file), name: svc.name, ports: svc.ports });
+      made.services.push(rec.key);
+    }
     if (plan.network) await ensureNetwork(quiet, plan.network);
     for (const name of plan.volumes) {
       const existed = await volumeExists(ctx, name);
@@ -128,7 +141,14 @@ async function play(ctx: RuntimeContext, quiet: RuntimeContext, opts: KubePlayOp
       for (const c of pod.containers) await run(c, true);
       ctx.print(`${pod.name}\n`);
     }
+    for (const [i, svc] of plan.services.entries()) {
+      const backends = await Promise.all(
+        svc.backends.map(async (b) => ({ containerId: await containerId(ctx, b.infra), targets: b.targets })),
+      );
+      await attachBackends(ctx, made.services[i]!, backends);
+    }
   } catch (err) {
+    for (const key of made.services) await removeService(ctx, key).catch(() => undefined);
     // The containers first (they hold the volumes), newest first (joined ones before their infra).
     await removeContainers(quiet, made.containers.reverse(), { force: true }).catch(() => undefined);
     for (const v of made.volumes) await removeVolume(quiet, v, true).catch(() => undefined);
@@ -178,6 +198,11 @@ async function refuseTaken(ctx: RuntimeContext, plan: PlayPlan): Promise<void> {
   }
 }
 
+async function containerId(ctx: RuntimeContext, name: string): Promise<string> {
+  const { findContainer } = await import('../../container/store.js');
+  return (await findContainer(ctx, name)).id;
+}
+
 async function volumeExists(ctx: RuntimeContext, name: string): Promise<boolean> {
   const { volumeStore } = await import('../../volumes/store.js');
   return volumeStore(ctx).get(name) !== undefined;
@@ -195,6 +220,8 @@ export async function kubeDown(ctx: RuntimeContext, opts: KubePlayOptions): Prom
 
 async function down(ctx: RuntimeContext, quiet: RuntimeContext, opts: KubePlayOptions): Promise<void> {
   const plan = await loadPlan(ctx, quiet, opts.file, false);
+  // The Services first: no connection is sent to a pod on its way out.
+  for (const svc of plan.services) await removeService(ctx, serviceKey(resolve(opts.file), svc.name));
   const names = plan.pods.flatMap((p) => [...p.containers, ...p.init, p.infra].map((c) => c.name));
   await removeContainers(quiet, names, { force: true });
   let failed = false;
