@@ -16,6 +16,7 @@ import {
   processStartTime,
   readJsonSync,
   sameProcess,
+  tempWriterPid,
   writeJsonAtomic,
 } from '../../src/runtime/state/files.js';
 import { NameStore } from '../../src/runtime/state/names.js';
@@ -64,6 +65,35 @@ describe('state files', () => {
     }
     expect(readJsonSync(join(dir, 'a.json'))).to.deep.equal({ a: 1 });
     expect(fs.readdirSync(dir).sort()).to.deep.equal(['a.json', 'lease']);
+  });
+
+  it("a temporary file names its writer's pid, in each form the writers use; a record does not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdock-tmpname-'));
+    try {
+      // The name writeJsonAtomic really uses, caught at its rename.
+      const { renameSync } = fs;
+      let used = '';
+      fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
+        used = String(from);
+        renameSync(from, to);
+      };
+      syncBuiltinESMExports();
+      try {
+        await writeJsonAtomic(join(dir, 'abc.json'), { a: 1 });
+      } finally {
+        fs.renameSync = renameSync;
+        syncBuiltinESMExports();
+      }
+      expect(used, 'a temporary name was used').to.match(/\.tmp$/);
+      expect(tempWriterPid(used.split('/').pop()!)).to.equal(process.pid);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(tempWriterPid('0123.json.4242.1a2b3c.tmp')).to.equal(4242);
+    expect(tempWriterPid('.0123.json.4242.1a2b3c.tmp')).to.equal(4242);
+    expect(tempWriterPid('.creds.json.77.tmp')).to.equal(77);
+    expect(tempWriterPid('0123.json')).to.equal(undefined);
+    expect(tempWriterPid('notes.tmp')).to.equal(undefined);
   });
 
   it('an empty or unparsable record is a CorruptRecordError naming the file; a missing one is undefined', () => {

@@ -10,7 +10,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { ConflictError, TsdockError } from '../errors.js';
-import { pidAlive, readJson, sameProcess, writeJsonAtomic } from '../state/files.js';
+import { pidAlive, readJson, sameProcess, tempWriterPid, writeJsonAtomic } from '../state/files.js';
 import { withLock } from '../state/lock.js';
 import { recordNetworkEvent, type NetworkEventSubject } from '../events/record.js';
 import { formatCidr, macForIp } from './addr.js';
@@ -129,12 +129,14 @@ export async function reconcileNetwork(ctx: RuntimeContext): Promise<number> {
     }),
   );
   const ipam = new Ipam(networkRoot(ctx));
+  const staleTemp = async (path: string): Promise<boolean> => {
+    const writer = tempWriterPid(basename(path));
+    if (writer === undefined) return false;
+    if (!pidAlive(writer)) await rm(path, { force: true });
+    return true;
+  };
   const orphan = async (path: string) => {
-    const tmp = /^\.\S+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(basename(path));
-    if (tmp) {
-      if (!pidAlive(Number(tmp[1]))) await rm(path, { force: true });
-      return;
-    }
+    if (await staleTemp(path)) return;
     const owner = await readOwner(path);
     // A damaged lease stays: its address may be in use (see readOwner).
     if (owner === 'damaged' || (owner && (known.has(owner.id) || pidAlive(owner.pid)))) return;
@@ -146,7 +148,9 @@ export async function reconcileNetwork(ctx: RuntimeContext): Promise<number> {
     await Promise.all(names.map((n) => orphan(join(d, n))));
   };
   const nets = await readdir(join(ipam.root, 'leases')).catch(() => [] as string[]);
-  await Promise.all([sweep(ipam.portDir), ...nets.map((n) => sweep(ipam.leaseDir(n)))]);
+  // Endpoint records are swept above; what is left there is a killed writer's temporary file.
+  const endpointTemps = (await readdir(dir).catch(() => [] as string[])).map((n) => staleTemp(join(dir, n)));
+  await Promise.all([sweep(ipam.portDir), ...nets.map((n) => sweep(ipam.leaseDir(n))), ...endpointTemps]);
   return cleaned;
 }
 

@@ -39,6 +39,16 @@ import { CorruptRecordError } from '../errors.js';
  * its writer is alive, by it. (Not node:crypto: loading it costs every command a few ms at start-up.)
  */
 let tmpCounter = 0;
+/**
+ * The pid of the writer of a temporary file these helpers name (`X.<pid>.<hex>.tmp`,
+ * `.X.<pid>.<hex>.tmp`, `.X.<pid>.tmp`); undefined for any other name. A writer killed between
+ * writing and renaming leaves its temporary file: sweeps remove those of dead writers.
+ */
+export function tempWriterPid(name: string): number | undefined {
+  const m = /\.(\d+)(\.[0-9a-f]+)?\.tmp$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 function tmpSuffix(): string {
   const noise = Math.floor(Math.random() * 0x10000)
     .toString(16)
