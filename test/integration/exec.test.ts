@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 
 const img = (): string => testEnv().image;
 
@@ -172,6 +172,33 @@ describe('exec', function () {
       stderr: 'Error response from daemon: No such container: tsdock-no-such-container\n',
       code: 1,
     });
+  });
+
+  it('many quick execs at once on one container all end promptly with their exit status', async function () {
+    // Processes that exit at once with no output, side by side: containerd 1.6's shim opens the
+    // output FIFOs only after the process has started, and a read end that had taken EOF and
+    // closed by then left the shim waiting 30 s for a reader, the exec UNKNOWN meanwhile and the
+    // container taken for not running by the execs beside it.
+    this.timeout(180_000);
+    for (let round = 0; round < 3; round++) {
+      const runs = Array.from({ length: 8 }, (_, i) => {
+        const code = i % 3 === 0 ? 0 : i;
+        const args = code === 0 ? ['exec', ctr, 'true'] : ['exec', ctr, 'sh', '-c', `exit ${code}`];
+        const t0 = Date.now();
+        return cliAsync(args).done.then((r) => ({ r, code, ms: Date.now() - t0 }));
+      });
+      for (const { r, code, ms } of await Promise.all(runs)) {
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).to.deep.equal({
+          code,
+          stdout: '',
+          stderr: '',
+        });
+        // Far below the shim's 30 s FIFO timeout, with room for a loaded 2-core machine.
+        expect(ms, `exec exiting ${code}`).to.be.below(20_000);
+      }
+      expect(ok(['inspect', '-f', '{{.State.Running}}', ctr]).trim()).to.equal('true');
+    }
+    expect(ok(['exec', ctr, 'echo', 'still'])).to.equal('still\n');
   });
 
   it('needs a container and a command', () => {

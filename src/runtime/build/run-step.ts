@@ -17,7 +17,7 @@ import { parseContainerOptions } from '../opts/container.js';
 import { buildSpec } from '../spec/build.js';
 import { randomHex } from '../state/ids.js';
 import { resolveUser } from '../container/rootfs.js';
-import { makeFifos, openFifoReader } from '../container/stdio.js';
+import { makeFifos, OutputFifos } from '../container/stdio.js';
 import { hostsFile, resolvConf } from '../network/hosts.js';
 
 /** Labels a build's containers with its process, so leftovers of a killed build can be found. */
@@ -126,17 +126,12 @@ export async function runStep(ctx: RuntimeContext, input: RunStepInput): Promise
     const stdoutPath = join(dir, 'io', 'stdout');
     const stderrPath = join(dir, 'io', 'stderr');
     await makeFifos([stdoutPath, stderrPath]);
-    const out = openFifoReader(stdoutPath);
-    const err = openFifoReader(stderrPath);
+    const fifos = new OutputFifos([stdoutPath, stderrPath]);
     const drained = Promise.all(
-      [
-        [out, 1],
-        [err, 2],
-      ].map(
-        ([s, n]) =>
+      fifos.streams.map(
+        (sock, i) =>
           new Promise<void>((resolve) => {
-            const sock = s as import('node:net').Socket;
-            sock.on('data', (d: Buffer) => input.onOutput(n as 1 | 2, d));
+            sock.on('data', (d: Buffer) => input.onOutput(i === 0 ? 1 : 2, d));
             sock.on('end', () => resolve());
             sock.on('close', () => resolve());
             sock.on('error', () => resolve());
@@ -144,30 +139,33 @@ export async function runStep(ctx: RuntimeContext, input: RunStepInput): Promise
       ),
     );
     try {
-      await client.tasks.create({
-        containerId: id,
-        rootfs: input.mounts,
-        stdout: stdoutPath,
-        stderr: stderrPath,
-      });
-    } catch (e) {
-      out.destroy();
-      err.destroy();
-      throw new RunStepError((e as Error).message.replace(/^Error response from daemon: /, ''));
-    }
-    const waiting = client.tasks.wait(id);
-    waiting.catch(() => undefined);
-    const abort = () => void client.tasks.kill(id, 9).catch(() => undefined);
-    input.signal?.addEventListener('abort', abort, { once: true });
-    try {
-      await client.tasks.start(id);
-      const exited = await waiting;
-      await drained;
-      return exited.exitStatus;
+      try {
+        // The init process's shim opens its write ends while the task is created.
+        await fifos.opening(() =>
+          client.tasks.create({
+            containerId: id,
+            rootfs: input.mounts,
+            stdout: stdoutPath,
+            stderr: stderrPath,
+          }),
+        );
+      } catch (e) {
+        throw new RunStepError((e as Error).message.replace(/^Error response from daemon: /, ''));
+      }
+      const waiting = client.tasks.wait(id);
+      waiting.catch(() => undefined);
+      const abort = () => void client.tasks.kill(id, 9).catch(() => undefined);
+      input.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        await client.tasks.start(id);
+        const exited = await waiting;
+        await drained;
+        return exited.exitStatus;
+      } finally {
+        input.signal?.removeEventListener('abort', abort);
+      }
     } finally {
-      input.signal?.removeEventListener('abort', abort);
-      out.destroy();
-      err.destroy();
+      fifos.close();
     }
   } finally {
     if (created) {

@@ -9,7 +9,7 @@
  * `tsdock internal health ID`, a process that lives for one probe. Its exit status tells the
  * monitor the status it left (HEALTH_EXIT).
  */
-import { closeSync, constants, existsSync, openSync, rmdirSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../context.js';
 import { probeCgroup } from '../cgroups/probe.js';
@@ -31,7 +31,7 @@ import {
 } from '../state/records.js';
 import { rmNow } from '../state/files.js';
 import { statePaths } from './store.js';
-import { makeFifos, openFifoReader } from './stdio.js';
+import { makeFifos, OutputFifos } from './stdio.js';
 
 /** The monitor reads the status a probe left from the helper's exit status (see tsdock-mon.c). */
 export const HEALTH_EXIT = { healthy: 0, starting: 1, unhealthy: 2, none: 3 } as const;
@@ -104,15 +104,8 @@ async function execProbe(
   mkdirSync(ioDir, { recursive: true, mode: 0o700 });
   await makeFifos([fifo]);
   const output = new LimitedBuffer();
-  const reader = openFifoReader(fifo);
-  // A write end of our own until the shim has opened its one: a non-blocking read end with no
-  // writer yet reads EOF, the socket closes it, and the shim's open for writing then blocks for
-  // half a minute ("opening w/o fifo"), the task showing UNKNOWN to everyone meanwhile.
-  let holder: number | undefined = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-  const release = () => {
-    if (holder !== undefined) closeSync(holder);
-    holder = undefined;
-  };
+  const fifos = new OutputFifos([fifo]);
+  const reader = fifos.streams[0]!;
   const drained = new Promise<void>((resolve) => {
     reader.on('data', (d: Buffer) => output.write(d));
     reader.once('end', resolve);
@@ -144,8 +137,7 @@ async function execProbe(
     await recordEvent(ctx, r, `exec_create: ${shown}`, attrs);
     const waited = client.tasks.wait(r.id, execId);
     waited.catch(() => undefined);
-    await client.tasks.start(r.id, execId);
-    release();
+    await fifos.opening(() => client.tasks.start(r.id, execId));
     await recordEvent(ctx, r, `exec_start: ${shown}`, attrs);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -182,8 +174,7 @@ async function execProbe(
     await client.tasks.deleteProcess(r.id, execId).catch(() => undefined);
     return run;
   } finally {
-    release();
-    reader.destroy();
+    fifos.close();
     await rmNow(fifo, { force: true });
   }
 }

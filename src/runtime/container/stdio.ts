@@ -24,9 +24,61 @@ export async function makeFifos(paths: string[]): Promise<void> {
  * A FIFO's read end as a stream. Opened non-blocking, so it does not wait for the shim; libuv then
  * polls it like a pipe: no data until a writer comes, EOF once the last writer has gone.
  */
-export function openFifoReader(path: string): Socket {
+function openFifoReader(path: string): Socket {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   return new Socket({ fd, readable: true, writable: false });
+}
+
+/**
+ * The read ends of a process's output FIFOs, each with a write end of this process's own held
+ * open until the shim has opened its one. Without it, a read end that reads EOF before the shim's
+ * writer has come is closed by the socket, and containerd 1.6's shim, whose open for writing
+ * blocks until there is a reader, then waits for its 30 s timeout ("failed to start io pipe copy:
+ * … opening w/o fifo"), the task or exec showing UNKNOWN to everyone meanwhile — an exec or an exit
+ * hook then takes the container for not running.
+ *
+ * The price of the held end is that no EOF comes while it is held, so its lifetime is bound to
+ * the one call after which the shim has its write ends open (or never will): `opening()` lets go
+ * however that call ends. `close()` (every path out) destroys the streams and lets go too.
+ */
+export class OutputFifos {
+  readonly streams: Socket[] = [];
+  private held: number[] = [];
+
+  constructor(paths: string[]) {
+    try {
+      for (const path of paths) {
+        this.streams.push(openFifoReader(path));
+        // Non-blocking is safe: our read end is open, so the open cannot fail with ENXIO or wait.
+        this.held.push(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+      }
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the call during which the shim opens its write ends: an exec's start, a task's create.
+   * Once it has returned or failed, EOF on a stream means the process's output has ended.
+   */
+  async opening<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Destroys the streams and lets go of the held write ends; safe to call more than once. */
+  close(): void {
+    this.release();
+    for (const s of this.streams) s.destroy();
+  }
+
+  private release(): void {
+    for (const fd of this.held.splice(0)) closeSync(fd);
+  }
 }
 
 /**

@@ -22,7 +22,7 @@ import { processEnv } from '../../spec/build.js';
 import type { OciProcess, OciSpec } from '../../spec/types.js';
 import { resolveUser } from '../../container/rootfs.js';
 import { runSession } from '../../container/session.js';
-import { makeFifos, openFifoReader } from '../../container/stdio.js';
+import { makeFifos, OutputFifos } from '../../container/stdio.js';
 import { foreignRecord } from '../../container/foreign.js';
 import { getTask, isForeign, resolveContainer } from '../../container/store.js';
 import { checkTty, DEFAULT_DETACH_KEYS, parseDetachKeys, type TerminalSize } from '../../container/tty.js';
@@ -199,15 +199,19 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
   await mkdir(ioDir, { recursive: true, mode: 0o700 });
   await makeFifos(created);
 
+  const outputs = [
+    paths.stdout ? { path: paths.stdout, to: ctx.stdio.stdout } : undefined,
+    paths.stderr ? { path: paths.stderr, to: ctx.stdio.stderr } : undefined,
+  ].filter((x) => x !== undefined);
+  let fifos: OutputFifos | undefined;
   try {
-    const readers = [
-      paths.stdout ? { r: openFifoReader(paths.stdout), to: ctx.stdio.stdout } : undefined,
-      paths.stderr ? { r: openFifoReader(paths.stderr), to: ctx.stdio.stderr } : undefined,
-    ].filter((x) => x !== undefined);
+    fifos = new OutputFifos(outputs.map((o) => o.path));
+    const readers = fifos.streams;
     const outputDone = Promise.all(
-      readers.map(
-        ({ r, to }) =>
+      outputs.map(
+        ({ to }, i) =>
           new Promise<void>((resolve) => {
+            const r = readers[i]!;
             r.on('data', (d: Buffer) => {
               if (!to.write(d)) {
                 r.pause();
@@ -220,7 +224,6 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
           }),
       ),
     );
-    const destroyReaders = () => readers.forEach(({ r }) => r.destroy());
 
     await client.tasks.exec({
       containerId: found.id,
@@ -239,9 +242,8 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
     const waited = client.tasks.wait(found.id, execId);
     waited.catch(() => undefined);
     try {
-      await client.tasks.start(found.id, execId);
+      await fifos.opening(() => client.tasks.start(found.id, execId));
     } catch (err) {
-      destroyReaders();
       await client.tasks.deleteProcess(found.id, execId).catch(() => undefined);
       throw err instanceof TsdockError ? classifyExecError(err.message) : err;
     }
@@ -257,7 +259,6 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
       outputDone,
     });
     if (end === 'detached') {
-      destroyReaders();
       await recordEvent(ctx, found.record, 'exec_detach', execAttrs);
       throw new DetachedError('read escape sequence');
     }
@@ -266,6 +267,8 @@ export async function execInContainer(ctx: RuntimeContext, req: ExecRequest): Pr
     await client.tasks.deleteProcess(found.id, execId).catch(() => undefined);
     if (exitStatus !== 0) throw new ContainerExit(exitStatus);
   } finally {
+    // Every way out, the exec refused included: the streams must not keep this process alive.
+    fifos?.close();
     await cleanup();
   }
 }
