@@ -4,7 +4,7 @@
  * containerd restart that takes the task (and its shim) with it.
  */
 import { expect } from 'chai';
-import { cli, ok, target, testEnv, uniqueName } from '../harness/cli.js';
+import { cli, cliAsync, ok, target, testEnv, uniqueName } from '../harness/cli.js';
 import { containerdDaemon } from './_setup.test.js';
 
 const NET = ['--network', 'none'];
@@ -167,6 +167,80 @@ describe('restart policies', function () {
     ok(['stop', '-t', '1', name]);
     await sleep(1500);
     expect(state(name).State.Status).to.equal('exited');
+  });
+
+  it('inspect never shows a pending restart as exited, nor a count going back, across restarts', async function () {
+    // Docker (daemon/monitor.go): at an exit that will be restarted, RestartCount goes up and the
+    // state becomes restarting (Running and Restarting true) in one step; running again when the
+    // new task starts; exited only when no restart follows, and then for good.
+    this.timeout(120_000);
+    const name = uniqueName('rp-blip');
+    made.push(name);
+    const max = 3;
+    ok([
+      'run',
+      '-d',
+      ...NET,
+      '--name',
+      name,
+      '--restart',
+      `on-failure:${max}`,
+      img(),
+      'sh',
+      '-c',
+      'sleep 0.3; exit 3',
+    ]);
+    type Sample = { Status: string; Running: boolean; Restarting: boolean; Pid: number; count: number };
+    const sampler = async (): Promise<Sample[]> => {
+      const seen: Sample[] = [];
+      const end = Date.now() + 60_000;
+      while (Date.now() < end) {
+        const r = await cliAsync(['inspect', '-f', '{{json .State}} {{.RestartCount}}', name]).done;
+        expect(r.code, r.stderr).to.equal(0);
+        const [json, count] = r.stdout.trim().split(/ (?=\d+$)/);
+        const st = JSON.parse(json!) as St;
+        seen.push({ ...st, count: Number(count) });
+        // A few samples after the end, to see that it stays.
+        if (seen.filter((x) => x.Status === 'exited').length >= 3) break;
+      }
+      return seen;
+    };
+    // ps the same: Up, Restarting (3) …, and Exited (3) … only at the end, for good.
+    const psSampler = async (): Promise<string[]> => {
+      const seen: string[] = [];
+      const end = Date.now() + 60_000;
+      while (Date.now() < end) {
+        const r = await cliAsync(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Status}}']).done;
+        seen.push(r.stdout.trim());
+        if (seen.filter((x) => x.startsWith('Exited')).length >= 3) break;
+      }
+      return seen;
+    };
+    const [all, ps] = await Promise.all([Promise.all([sampler(), sampler()]), psSampler()]);
+    const psShown = ps.join(' | ');
+    for (const [i, x] of ps.entries()) {
+      expect(x, psShown).to.match(/^(Up |Restarting \(3\) |Exited \(3\) )/);
+      if (i > 0 && ps[i - 1]!.startsWith('Exited')) expect(x, psShown).to.match(/^Exited/);
+    }
+    for (const seen of all) {
+      const shown = seen.map((x) => `${x.Status}/${x.count}`).join(' ');
+      let last = 0;
+      let ended = false;
+      for (const x of seen) {
+        expect(['running', 'restarting', 'exited'], shown).to.include(x.Status);
+        expect(x.Restarting, shown).to.equal(x.Status === 'restarting');
+        expect(x.Running, shown).to.equal(x.Status !== 'exited');
+        if (x.Status === 'running') expect(x.Pid, shown).to.be.above(0);
+        expect(x.count, shown).to.be.at.least(last);
+        last = x.count;
+        if (ended) expect(x.Status, shown).to.equal('exited');
+        if (x.Status === 'exited') {
+          expect(x.count, `exited before the last restart: ${shown}`).to.equal(max);
+          ended = true;
+        }
+      }
+      expect(ended, shown).to.equal(true);
+    }
   });
 
   it('unless-stopped: a user kill stays down; update --restart changes the policy', async () => {

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { decideRestart, policyOf, restartsAtStart } from '../../src/runtime/container/restart-policy.js';
+import {
+  decideRestart,
+  pendingExit,
+  policyOf,
+  restartsAtStart,
+} from '../../src/runtime/container/restart-policy.js';
+import { initialState, type ContainerRunState } from '../../src/runtime/state/records.js';
 
 describe('restart policy decisions (moby restartmanager)', () => {
   const st = (
@@ -60,5 +66,51 @@ describe('restart policy decisions (moby restartmanager)', () => {
     expect(at('on-failure', { exitCode: 0 })).to.equal(false);
     expect(at('on-failure', { exitCode: 1, restartCount: 3 }, 3)).to.equal(false);
     expect(at('no', { exitCode: 1 })).to.equal(false);
+  });
+});
+
+describe('an exit not yet recorded, as inspect and ps show it (Docker: restarting at once)', () => {
+  const onFailure = { hostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } } };
+  const run = (o: Partial<ContainerRunState> = {}): ContainerRunState => ({
+    ...initialState(),
+    status: 'running',
+    pid: 42,
+    startedAt: '2026-01-01T00:00:00Z',
+    restartCount: 1,
+    ...o,
+  });
+  // What liveState makes of that run once its task has stopped.
+  const exited = (o: Partial<ContainerRunState> = {}) =>
+    run({ status: 'exited', pid: 0, exitCode: 3, finishedAt: '2026-01-01T00:00:01Z', ...o });
+  const stopped = { status: 'STOPPED' as const };
+
+  it('a stopped task the policy restarts: restarting, the count up, the exit code kept', () => {
+    const s = pendingExit(onFailure, run(), stopped, exited());
+    expect(s).to.include({ status: 'restarting', restartCount: 2, exitCode: 3, pid: 0 });
+  });
+  it('exited when no restart follows: the last retry, a zero exit, a user stop, no policy', () => {
+    expect(pendingExit(onFailure, run({ restartCount: 3 }), stopped, exited({ restartCount: 3 }))).to.include(
+      {
+        status: 'exited',
+        restartCount: 3,
+      },
+    );
+    expect(pendingExit(onFailure, run(), stopped, exited({ exitCode: 0 })).status).to.equal('exited');
+    expect(pendingExit(onFailure, run(), stopped, exited({ stoppedByUser: true })).status).to.equal('exited');
+    expect(pendingExit({ hostConfig: {} }, run(), stopped, exited()).status).to.equal('exited');
+  });
+  it('leaves alone what the exit hook recorded, a task not stopped, and a task that is gone', () => {
+    const recorded = exited();
+    expect(pendingExit(onFailure, recorded, stopped, recorded)).to.equal(recorded);
+    const live = run();
+    expect(pendingExit(onFailure, run(), { status: 'RUNNING' }, live)).to.equal(live);
+    const guessed = exited();
+    expect(pendingExit(onFailure, run(), undefined, guessed)).to.equal(guessed);
+  });
+  it('does not change the state it was given', () => {
+    const live = exited();
+    pendingExit(onFailure, run(), stopped, live);
+    expect(live.status).to.equal('exited');
+    expect(live.restartCount).to.equal(1);
   });
 });

@@ -15,6 +15,7 @@ import { networkPorts } from '../network/ports.js';
 import { inspectMounts, readContainerMounts } from '../volumes/usage.js';
 import { rfc3339NanoOf } from '../state/clock.js';
 import { kernelInspect } from './kernel-live.js';
+import { pendingExit } from './restart-policy.js';
 
 /**
  * The snapshot's directories; MergedDir while a task has the root mounted (where the shim mounted
@@ -69,20 +70,29 @@ export async function inspectContainer(
   // container's lock right now. Waiting for that lock gives the real exit code instead of a guess.
   const recording = !task && ['running', 'paused', 'restarting'].includes(first.status);
   const recorded = recording ? await withLock(found.files.dir, () => found.files.readState()) : first;
-  let s = liveState(recorded, task);
+  // A restart policy may have started the next run while we waited: the task read before is not its.
+  const current =
+    recording && (recorded.status === 'running' || recorded.status === 'paused')
+      ? await getTask(client, found.id)
+      : task;
+  let s = liveState(recorded, current);
   // Stopped but not yet recorded (the exit hook runs a moment later): the cgroup still says whether
   // the OOM killer ended it, until the task is deleted.
-  if (task?.status === 'STOPPED' && recorded.status === 'running') {
+  if (current?.status === 'STOPPED' && recorded.status === 'running') {
     s.oomKilled = wasOomKilled(cgroupPathOf(found.record));
     // No count may mean the cgroup is already gone: finalizeExit deleted the task (under the lock)
     // after our Get, and its record, written under that lock, has the status read before the delete.
-    if (!s.oomKilled) {
-      const now = await withLock(found.files.dir, () => found.files.readState());
-      if (now.status !== 'running') s = liveState(now, undefined);
+    const now = s.oomKilled ? recorded : await withLock(found.files.dir, () => found.files.readState());
+    if (now.status !== 'running') s = liveState(now, undefined);
+    else if (now.pid === recorded.pid) s = pendingExit(found.record, now, current, s);
+    else {
+      // The next run already, which a restart policy started meanwhile.
+      const next = await getTask(client, found.id);
+      s = pendingExit(found.record, now, next, liveState(now, next));
     }
   }
   const mergedDir =
-    mounts && task && task.status !== 'STOPPED'
+    mounts && current && current.status !== 'STOPPED'
       ? await import('./rootfs-mount.js').then((m) => m.taskRootfs(mounts)).catch(() => undefined)
       : undefined;
   const r = found.record;

@@ -15,7 +15,8 @@ import {
   type ContainerRecord,
   type ContainerRunState,
 } from '../state/records.js';
-import { liveState, salvagedRecord, statePaths } from './store.js';
+import { getTask, liveState, salvagedRecord, statePaths } from './store.js';
+import { pendingExit } from './restart-policy.js';
 import { foreignName, foreignRecord, foreignState, type Foreign } from './foreign.js';
 import type { StatePaths } from '../state/paths.js';
 import { readEndpointSync, type EndpointRecord } from '../network/records.js';
@@ -236,10 +237,17 @@ async function settleStates(
       const task = tasks.get(row.id);
       // No task, yet recorded as running: finalizeExit has deleted the task and is writing the exit
       // right now. Its record has the real code and time (liveState alone can only guess).
-      const recorded = task
-        ? row.state
-        : await awaitRecord(new ContainerFiles(paths.container(row.id)), row.state);
-      row.state = liveState(recorded, task);
+      // Restarting with no task is the policy's back-off: nothing is being recorded.
+      const recorded =
+        task || row.state.status === 'restarting'
+          ? row.state
+          : await awaitRecord(new ContainerFiles(paths.container(row.id)), row.state);
+      // A restart policy may have started the next run meanwhile: its task came after the list.
+      const current =
+        !task && recorded.status === 'running' && recorded.pid !== row.state.pid
+          ? await getTask(client, row.id)
+          : task;
+      row.state = pendingExit(row.record, recorded, current, liveState(recorded, current));
     }),
   );
 }
@@ -260,7 +268,8 @@ async function awaitRecord(files: ContainerFiles, seen: ContainerRunState): Prom
       now = undefined;
     }
     if (!now) return seen;
-    if (!LIVE.has(now.status)) return now;
+    // Recorded, or recorded and restarted already (a restart policy): a new state either way.
+    if (!LIVE.has(now.status) || now.status !== seen.status || now.pid !== seen.pid) return now;
   }
   return seen;
 }

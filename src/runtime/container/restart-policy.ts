@@ -13,6 +13,7 @@
  */
 import { childProcess } from '../builtins.js';
 import type { RuntimeContext } from '../context.js';
+import type { Process } from '../containerd/types.js';
 import type { ContainerRecord, ContainerRunState } from '../state/records.js';
 import { withLock } from '../state/lock.js';
 import type { Found } from './store.js';
@@ -75,6 +76,25 @@ export function decideInPlace(
     state.restartCount = (state.restartCount ?? 0) + 1;
   }
   return d.restart ? d : undefined;
+}
+
+/**
+ * The state liveState derived from a stopped task whose exit the hook has yet to record, shown as
+ * the hook will record it: restarting with the count up when the policy restarts it. Docker takes
+ * that step at once on the exit (daemon/monitor.go), so it never shows exited for a container it
+ * is about to restart.
+ */
+export function pendingExit(
+  record: Pick<ContainerRecord, 'hostConfig'>,
+  recorded: ContainerRunState,
+  task: Pick<Process, 'status'> | undefined,
+  live: ContainerRunState,
+): ContainerRunState {
+  const unrecorded = recorded.status === 'running' || recorded.status === 'paused';
+  if (task?.status !== 'STOPPED' || !unrecorded || live.status !== 'exited') return live;
+  const s = { ...live };
+  decideInPlace(policyOf(record), s);
+  return s;
 }
 
 /**
