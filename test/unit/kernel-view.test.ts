@@ -15,7 +15,7 @@ import {
 import { bridgeSteps, plugSteps } from '../../src/runtime/network/links.js';
 import { endpointRecord, vethOf, type SetupInput } from '../../src/runtime/network/endpoint.js';
 import { Ipam, PreviewClaims } from '../../src/runtime/network/ipam.js';
-import { previewNetwork, type NetworkCreateOptions } from '../../src/runtime/network/define.js';
+import { networkOptions, previewNetwork } from '../../src/runtime/network/define.js';
 import { parseCidr } from '../../src/runtime/network/addr.js';
 import { base, type NetworkRecord } from '../../src/runtime/network/networks.js';
 import {
@@ -472,18 +472,7 @@ describe('kernel view: one dry run plans on what its earlier plans took', () => 
       globals: { dataRoot: root },
       stdio: { stderr: process.stderr },
     } as unknown as RuntimeContext;
-    const o = (name: string, over: Partial<NetworkCreateOptions> = {}): NetworkCreateOptions => ({
-      name,
-      driver: 'bridge',
-      subnet: [],
-      gateway: [],
-      ipRange: [],
-      internal: false,
-      labels: [],
-      options: [],
-      ipv6: false,
-      ...over,
-    });
+    const o = networkOptions;
     const planned: NetworkRecord[] = [];
     const a = await previewNetwork(c, o('a'), planned);
     planned.push(a);

@@ -30,6 +30,25 @@ export interface NetworkCreateOptions {
   ipv6: boolean;
 }
 
+/** `network create NAME` with no flags: a bridge on the free pool; `over` sets what a caller gives. */
+export function networkOptions(
+  name: string,
+  over: Partial<Omit<NetworkCreateOptions, 'name'>> = {},
+): NetworkCreateOptions {
+  return {
+    name,
+    driver: 'bridge',
+    subnet: [],
+    gateway: [],
+    ipRange: [],
+    internal: false,
+    labels: [],
+    options: [],
+    ipv6: false,
+    ...over,
+  };
+}
+
 /** Where the free pool of user networks starts (the default bridge's is 10.4.0.0). */
 const USER_POOL = 0x0a050000;
 

@@ -21,6 +21,7 @@ import { parseManifest } from '../../kube/manifest.js';
 import { ensurePauseImage, PAUSE_REPO } from '../../kube/pause.js';
 import { planPlay, type PlannedContainer, type PlayPlan } from '../../kube/play.js';
 import { attachBackends, claimService, removeService, serviceKey } from '../../network/services.js';
+import { networkOptions } from '../../network/define.js';
 import { removeVolume } from '../../volumes/remove.js';
 import { runContainer } from '../container/run.js';
 import { removeContainers } from '../container/rm.js';
@@ -167,17 +168,7 @@ async function ensureNetwork(ctx: RuntimeContext, name: string): Promise<void> {
     if (!(err instanceof NotFoundError)) throw err;
   }
   const { createNetwork } = await import('../network/create.js');
-  await createNetwork(ctx, {
-    name,
-    driver: 'bridge',
-    subnet: [],
-    gateway: [],
-    ipRange: [],
-    internal: false,
-    labels: [],
-    options: [],
-    ipv6: false,
-  }).catch((err: unknown) => {
+  await createNetwork(ctx, networkOptions(name)).catch((err: unknown) => {
     if (!(err instanceof ConflictError)) throw err;
   });
 }
