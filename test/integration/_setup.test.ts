@@ -126,13 +126,16 @@ after(async function () {
     const ownMounts = mounts.filter((l) => l.split(' ')[1]?.startsWith(dataRoot));
     if (ownMounts.length) leftovers.push(`mounts left under the data root: ${ownMounts.join(' | ')}`);
     await daemon.stop();
-    // runc leaves the parent cgroup it created (Docker leaves /docker likewise); rmdir only succeeds
-    // when no container cgroup is left in it, so nothing in use is touched.
+    // runc leaves the parent cgroup it created (Docker leaves /docker likewise): tsdock's, and the
+    // namespace's one `ctr run` uses (/<namespace>/<id>, the foreign-container tests). rmdir only
+    // succeeds when no container cgroup is left in it, so nothing in use is touched.
     for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-      try {
-        rmdirSync(join('/sys/fs/cgroup', ctrl, 'tsdock'));
-      } catch {
-        /* absent, or still in use */
+      for (const parent of ['tsdock', 'tsdock-test']) {
+        try {
+          rmdirSync(join('/sys/fs/cgroup', ctrl, parent));
+        } catch {
+          /* absent, or still in use */
+        }
       }
     }
   }
